@@ -1,0 +1,43 @@
+"""The ``sen-disagreement`` command line.
+
+Subcommands live in their own modules and are imported only when run, so ``--help`` stays fast
+and no command pays for another's imports (the working-day calendar, the store, the plugins).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:attribute" of a click.Command
+COMMANDS: dict[str, str] = {
+    "classify": "sen_disagreement.cli.classify:classify",
+    "demo": "sen_disagreement.cli.demo:demo",
+    "schema": "sen_disagreement.cli.classify:schema",
+    "settings": "sen_disagreement.cli.classify:settings_command",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup)
+@click.version_option(package_name="sen-disagreement")
+def main() -> None:
+    """Statutory SEN disagreement resolution and mediation, as executable rules.
+
+    Every answer names the provision it rests on and the grade of that source:
+    [P] primary text, [S] secondary source, [UNCONFIRMED].
+    """

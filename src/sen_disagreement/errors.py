@@ -1,0 +1,115 @@
+"""Every error the library raises derives from :class:`SenDisagreementError`.
+
+Errors carry structured fields (the rule id, its citation, the field or JSON path at fault) so a
+caller can react without parsing text. Messages never contain the *values* of confidential or
+without-prejudice material: they name fields and rules only.
+"""
+
+from __future__ import annotations
+
+
+class SenDisagreementError(Exception):
+    """Base class of every error raised by sen_disagreement."""
+
+
+class InvalidInputError(SenDisagreementError, ValueError):
+    """A value breaks a rule. ``field`` is the attribute or JSON path, ``rule_id`` the broken rule."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        rule_id: str,
+        citation: str | None = None,
+    ) -> None:
+        self.field = field
+        self.rule_id = rule_id
+        self.citation = citation
+        self.message = message
+        text = f"{field}: {message} (rule {rule_id}"
+        text += f"; {citation})" if citation else ")"
+        super().__init__(text)
+
+    def at(self, path: str) -> InvalidInputError:
+        """The same error re-rooted under a JSON path prefix (``$.parties[1]`` + ``.kind``)."""
+        field = self.field if self.field.startswith("$") else f"{path}.{self.field}"
+        if self.field.startswith("$") and path != "$":
+            field = path + self.field[1:]
+        return type(self)(self.message, field=field, rule_id=self.rule_id, citation=self.citation)
+
+
+class DocumentError(SenDisagreementError, ValueError):
+    """A JSON document could not be read; ``problems`` lists every fault with its path."""
+
+    def __init__(self, problems: list[InvalidInputError]) -> None:
+        self.problems = problems
+        lines = [str(p) for p in problems]
+        super().__init__("invalid document:\n  " + "\n  ".join(lines))
+
+    @property
+    def fields(self) -> list[str]:
+        return [p.field for p in self.problems]
+
+
+class LegacyBodyError(InvalidInputError):
+    """A body that had ceased to exist on the date in question (e.g. a CCG after 1 July 2022)."""
+
+
+class RuleViolationError(SenDisagreementError):
+    """An action breaks one of the four principles or a process rule."""
+
+    def __init__(self, message: str, *, rule_id: str, citation: str) -> None:
+        self.rule_id = rule_id
+        self.citation = citation
+        super().__init__(f"{message} (rule {rule_id}; {citation})")
+
+
+class ConsentRequiredError(RuleViolationError):
+    """Voluntary principle: something would proceed without every party's live agreement."""
+
+
+class IndependenceError(RuleViolationError):
+    """Independence principle: the appointee is employed by a body the law excludes."""
+
+
+class WithoutPrejudiceError(RuleViolationError):
+    """Without-prejudice or confidential material was about to reach something bound for the
+    Tribunal or another party. The message names the item id, never its content."""
+
+
+class AccessDeniedError(RuleViolationError):
+    """A reader may not see an item of this disclosure class."""
+
+
+class InvalidTransitionError(RuleViolationError):
+    """A workflow event is not allowed in the case's current state."""
+
+
+class StaleWriteError(SenDisagreementError):
+    """Optimistic concurrency: the case changed since it was loaded; nothing was written."""
+
+    def __init__(self, case_id: str, expected: int, found: int | None) -> None:
+        self.case_id = case_id
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"case {case_id}: stale write (loaded version {expected}, store has {found})"
+        )
+
+
+class NotFoundError(SenDisagreementError, LookupError):
+    """A case, council or record is not known."""
+
+
+class PluginError(SenDisagreementError):
+    """A plugin raised, returned something invalid or timed out. Names the plugin and the hook."""
+
+    def __init__(self, message: str, *, plugin: str, hook: str) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        super().__init__(f"plugin {plugin!r}, hook {hook}: {message}")
+
+
+class NoProviderError(SenDisagreementError, LookupError):
+    """No provider is configured for a council."""

@@ -1,0 +1,120 @@
+"""Where each rule comes from, how sure we are of it, and when it applies.
+
+Every statutory rule, timescale and exemption in this library carries a :class:`Provenance`:
+the provisions it rests on (:class:`Citation`), each graded as the project's statutory
+reference grades them, and the dates between which the rule applies.
+
+Grades:
+
+* ``P`` (:attr:`Grade.PRIMARY`): the primary text (legislation.gov.uk or a judgment) was read.
+* ``S`` (:attr:`Grade.SECONDARY`): read only on a secondary source (IPSEA, IASS, a council page)
+  that states or quotes it.
+* ``UNCONFIRMED``: not confirmed from any page read. Such points are never encoded as settled law;
+  they are :class:`sen_disagreement.settings.Setting` objects with a documented default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from attrs import field, frozen
+
+
+class Grade(enum.Enum):
+    """How well a rule's source was confirmed."""
+
+    PRIMARY = "P"
+    SECONDARY = "S"
+    UNCONFIRMED = "UNCONFIRMED"
+
+    @property
+    def label(self) -> str:
+        """Bracketed label used in text output, e.g. ``[P]``."""
+        return f"[{self.value}]"
+
+
+def _weakest(grades: tuple[Grade, ...]) -> Grade:
+    order = (Grade.UNCONFIRMED, Grade.SECONDARY, Grade.PRIMARY)
+    return next(g for g in order if g in grades)
+
+
+@frozen
+class Citation:
+    """One source for a rule: the provision, how it was read, and where."""
+
+    text: str
+    grade: Grade
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.text} {self.grade.label}"
+
+
+@frozen
+class Provenance:
+    """The citations behind a rule and the dates between which it applies.
+
+    ``valid_to`` is exclusive: a rule with ``valid_to=2022-07-01`` applies up to 30 June 2022.
+    """
+
+    citations: tuple[Citation, ...] = field(converter=tuple)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.citations:
+            msg = "a rule needs at least one citation"
+            raise ValueError(msg)
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            msg = "valid_to must be after valid_from"
+            raise ValueError(msg)
+
+    @property
+    def grade(self) -> Grade:
+        """The weakest grade among the citations: a rule is only as sure as its least sure part."""
+        return _weakest(tuple(c.grade for c in self.citations))
+
+    def applies_on(self, day: dt.date) -> bool:
+        """Whether the rule is in force on ``day``."""
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return not (self.valid_to is not None and day >= self.valid_to)
+
+    def cite(self) -> str:
+        """All citations joined for display."""
+        return "; ".join(str(c) for c in self.citations)
+
+
+@frozen
+class Rule:
+    """A named, cited legal rule. ``rule_id`` is stable: tests, docs and errors refer to it."""
+
+    rule_id: str
+    summary: str
+    provenance: Provenance
+
+    @property
+    def grade(self) -> Grade:
+        return self.provenance.grade
+
+    def cite(self) -> str:
+        return self.provenance.cite()
+
+
+def cite(text: str, grade: Grade, url: str | None = None) -> Citation:
+    """Short constructor used by the rule tables."""
+    return Citation(text=text, grade=grade, url=url)
+
+
+P = Grade.PRIMARY
+S = Grade.SECONDARY
+U = Grade.UNCONFIRMED
+
+# Dates that change which rules apply.
+ICB_START = dt.date(2022, 7, 1)
+"""Clinical commissioning groups were abolished and integrated care boards took over on this day
+(Health and Care Act 2022; SI 2022/634)."""
+
+SEND_REGS_START = dt.date(2014, 9, 1)
+"""Children and Families Act 2014 Part 3 and the SEND Regulations 2014 came into force."""

@@ -1,0 +1,178 @@
+"""Named settings for every point the statutory reference could not confirm.
+
+Where the law is UNCONFIRMED (or sources conflict), the library never hides a constant in code:
+it exposes a setting here, with a documented default, the alternatives, and the grade of the
+source behind the default. A council overrides a setting by building its own :class:`Settings`::
+
+    >>> from sen_disagreement.settings import Settings, MeetingDeadline
+    >>> Settings(arrange_mediation_deadline=MeetingDeadline.ARRANGED).arrange_mediation_deadline
+    <MeetingDeadline.ARRANGED: 'arranged'>
+
+:func:`describe` lists every setting with its default and provenance (the CLI and docs use it).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from sen_disagreement.provenance import P, Provenance, S, U, cite
+
+
+class WorkingDays(enum.Enum):
+    """What a "working day" means for the SEND Regulations' 3-working-day clocks."""
+
+    ENGLAND_WALES_BANK_HOLIDAYS = "england_wales_bank_holidays"
+    """Monday to Friday, excluding England & Wales bank holidays, substitute days and one-off
+    holidays (the usual statutory formula, e.g. FOIA s.10(6))."""
+
+
+class TribunalNonWorkingDays(enum.Enum):
+    """How SEN appeal deadlines treat 25 December-1 January and August."""
+
+    ROLL_FORWARD = "roll_forward"
+    """A deadline that lands on 25 Dec-1 Jan or in August moves to the next working day after that
+    period (IPSEA's description; the safer encoding)."""
+    NONE = "none"
+    """Only weekends and bank holidays roll a deadline forward."""
+
+
+class DayUnit(enum.Enum):
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"
+
+
+class MeetingDeadline(enum.Enum):
+    """Whether the 30-day mediation duty is to *hold* the meeting or only to *arrange* it."""
+
+    HELD = "held"
+    """The meeting must take place within 30 days (Sefton, Essex SENDIASS; providers' practice)."""
+    ARRANGED = "arranged"
+    """A date must be fixed within 30 days; the meeting may be later (Hertfordshire, SOS!SEN)."""
+
+
+def _setting(
+    default: Any, summary: str, provenance: Provenance, alternatives: str
+) -> Any:
+    return field(
+        default=default,
+        metadata={"summary": summary, "provenance": provenance, "alternatives": alternatives},
+    )
+
+
+_IPSEA = "https://www.ipsea.org.uk/the-mediation-process"
+
+
+@frozen(kw_only=True)
+class Settings:
+    """Every configurable reading of an unconfirmed or conflicting point of law."""
+
+    working_days: WorkingDays = _setting(
+        WorkingDays.ENGLAND_WALES_BANK_HOLIDAYS,
+        "Meaning of 'working day' in the SEND Regulations 2014 (not defined in reg 2(1)).",
+        Provenance(
+            [
+                cite("SEND Regs 2014 reg 2(1): no definition of working day", P),
+                cite("Mon-Fri excluding bank holidays: usual statutory formula (FOIA s.10(6))", U),
+            ]
+        ),
+        "only one definition is implemented; a council needing another supplies a calendar",
+    )
+    tribunal_non_working_days: TribunalNonWorkingDays = _setting(
+        TribunalNonWorkingDays.ROLL_FORWARD,
+        "SEN appeal deadlines falling on 25 Dec-1 Jan or in August move to the next working day.",
+        Provenance(
+            [
+                cite("Upper Tribunal Rules r.12(3) (analogue)", P),
+                cite("IPSEA: deadlines in August / Christmas move forward", S),
+                cite("HESC Rules r.12 text not read", U),
+            ]
+        ),
+        "none: only weekends and bank holidays move a deadline",
+    )
+    arrange_mediation_unit: DayUnit = _setting(
+        DayUnit.CALENDAR_DAYS,
+        "Unit of the 30-day duty to arrange mediation.",
+        Provenance([cite("IPSEA; Sefton '30 calendar days'", S, _IPSEA)]),
+        "working_days (one parent-group page, health-only mediation; probably wrong)",
+    )
+    arrange_mediation_deadline: MeetingDeadline = _setting(
+        MeetingDeadline.HELD,
+        "Whether the 30-day duty requires the mediation to be held, or only arranged, in time.",
+        Provenance(
+            [
+                cite("Sefton 'Arranging Mediation'; Essex SENDIASS: held within 30 days", S),
+                cite("regulation wording (believed regs 35-37) not read", U),
+            ]
+        ),
+        "arranged: a date fixed within 30 days is enough (Hertfordshire, SOS!SEN)",
+    )
+    deemed_certificate_unit: DayUnit = _setting(
+        DayUnit.WORKING_DAYS,
+        "Unit of the 3-day period for a certificate when mediation is not arranged in time.",
+        Provenance(
+            [
+                cite("IPSEA: 3 working days", S, _IPSEA),
+                cite("regulation number (believed reg 37) not read", U),
+            ]
+        ),
+        "calendar_days (Sefton's page says 'within three days')",
+    )
+    s57_health_body_independence: bool = _setting(
+        True,
+        "Employees of an ICB or NHS England are not independent for disagreement resolution "
+        "(CFA s.57 names CCGs and the NHS Commissioning Board; their successors are assumed).",
+        Provenance(
+            [
+                cite("CFA 2014 Explanatory Notes para 275", P),
+                cite("ICB / NHS England substitution in s.57", U),
+            ]
+        ),
+        "False: only the LA and the education provider in dispute are excluded",
+    )
+    mediation_date_notice: bool = _setting(
+        True,
+        "The arranging body tells the parent/young person the mediation date and place at least "
+        "5 working days beforehand unless they agree to less.",
+        Provenance(
+            [
+                cite("SEND CoP ch.11 as quoted in Kumar [2020] EWHC 3326 (Admin)", P),
+                cite("whether a regulation imposes it", U),
+            ]
+        ),
+        "False: no notice period is checked",
+    )
+
+
+@frozen
+class SettingInfo:
+    name: str
+    summary: str
+    default: str
+    alternatives: str
+    provenance: Provenance
+
+
+def _plain(value: object) -> str:
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)
+
+
+def describe(settings: Settings | None = None) -> list[SettingInfo]:
+    """Every setting with its (current) value, alternatives and provenance."""
+    current = settings or Settings()
+    return [
+        SettingInfo(
+            name=a.name,
+            summary=a.metadata["summary"],
+            default=_plain(getattr(current, a.name)),
+            alternatives=a.metadata["alternatives"],
+            provenance=a.metadata["provenance"],
+        )
+        for a in attrs.fields(Settings)
+    ]
+
+
+DEFAULT_SETTINGS = Settings()
