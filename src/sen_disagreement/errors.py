@@ -113,3 +113,27 @@ class PluginError(SenDisagreementError):
 
 class NoProviderError(SenDisagreementError, LookupError):
     """No provider is configured for a council."""
+
+
+class StoreError(SenDisagreementError):
+    """The case store cannot be opened or used as configured (bad URL, schema newer than this
+    library, a missing optional driver). Messages never contain credentials or case content."""
+
+
+class UnsafeStoreSettingsError(StoreError):
+    """The database is configured so that acknowledged writes could be lost (e.g. SQLite not in
+    WAL + synchronous=FULL, PostgreSQL with ``fsync=off`` or ``synchronous_commit=off``)."""
+
+    def __init__(self, setting: str, found: str, required: str) -> None:
+        self.setting = setting
+        self.found = found
+        self.required = required
+        super().__init__(f"unsafe store setting {setting}={found!r} (required: {required})")
+
+
+class LegalHoldError(SenDisagreementError):
+    """A case under legal hold cannot be purged; nothing was erased."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(f"case {case_id}: under legal hold, not purged")
