@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 
 from attrs import field, frozen
 
@@ -51,6 +52,10 @@ class Citation:
         return f"{self.text} {self.grade.label}"
 
 
+def _citations(value: Iterable[Citation]) -> tuple[Citation, ...]:
+    return tuple(value)
+
+
 @frozen
 class Provenance:
     """The citations behind a rule and the dates between which it applies.
@@ -58,7 +63,7 @@ class Provenance:
     ``valid_to`` is exclusive: a rule with ``valid_to=2022-07-01`` applies up to 30 June 2022.
     """
 
-    citations: tuple[Citation, ...] = field(converter=tuple)
+    citations: tuple[Citation, ...] = field(converter=_citations)
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 

@@ -1,0 +1,367 @@
+"""The parties to a disagreement, and the people and bodies around it.
+
+A party is described by its :class:`PartyKind`. Whether a person is a *child* or a *young person*
+is never typed in by hand alone: it is derived from the date of birth on the date that matters
+(:func:`is_young_person`), because the rights pass from the parent to the young person at the end
+of compulsory school age.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+from attrs import field, frozen
+
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
+
+
+class PartyKind(enum.Enum):
+    """Every kind of party, body or independent role the process knows."""
+
+    PARENT = "parent"
+    CHILD = "child"
+    YOUNG_PERSON = "young_person"
+    LOCAL_AUTHORITY = "local_authority"
+    MAINTAINED_SCHOOL_GOVERNING_BODY = "maintained_school_governing_body"
+    MAINTAINED_NURSERY_SCHOOL_GOVERNING_BODY = "maintained_nursery_school_governing_body"
+    EARLY_YEARS_PROVIDER = "early_years_provider"
+    FURTHER_EDUCATION_INSTITUTION = "further_education_institution"
+    ACADEMY_PROPRIETOR = "academy_proprietor"
+    POST_16_INSTITUTION = "post_16_institution"
+    SCHOOL = "school"
+    INTEGRATED_CARE_BOARD = "integrated_care_board"
+    NHS_ENGLAND = "nhs_england"
+    CLINICAL_COMMISSIONING_GROUP = "clinical_commissioning_group"
+    MEDIATION_ADVISER = "mediation_adviser"
+    MEDIATOR = "mediator"
+    DISAGREEMENT_RESOLUTION_PROVIDER = "disagreement_resolution_provider"
+
+    @property
+    def label(self) -> str:
+        return _LABELS.get(self, self.value.replace("_", " "))
+
+
+_LABELS = {
+    PartyKind.LOCAL_AUTHORITY: "local authority",
+    PartyKind.NHS_ENGLAND: "NHS England",
+    PartyKind.POST_16_INSTITUTION: "post-16 institution",
+    PartyKind.INTEGRATED_CARE_BOARD: "integrated care board (ICB)",
+    PartyKind.CLINICAL_COMMISSIONING_GROUP: "clinical commissioning group (CCG)",
+}
+
+FAMILY = frozenset({PartyKind.PARENT, PartyKind.YOUNG_PERSON})
+"""Those who bring a disagreement on the family's side: a parent, or the young person."""
+
+HEALTH_COMMISSIONING_BODIES = frozenset(
+    {
+        PartyKind.INTEGRATED_CARE_BOARD,
+        PartyKind.NHS_ENGLAND,
+        PartyKind.CLINICAL_COMMISSIONING_GROUP,
+    }
+)
+
+EDUCATION_PROVIDERS = frozenset(
+    {
+        PartyKind.MAINTAINED_SCHOOL_GOVERNING_BODY,
+        PartyKind.MAINTAINED_NURSERY_SCHOOL_GOVERNING_BODY,
+        PartyKind.EARLY_YEARS_PROVIDER,
+        PartyKind.FURTHER_EDUCATION_INSTITUTION,
+        PartyKind.ACADEMY_PROPRIETOR,
+        PartyKind.POST_16_INSTITUTION,
+        PartyKind.SCHOOL,
+    }
+)
+"""Bodies that make education provision; 'the education provider in dispute' is one of these."""
+
+INDEPENDENT_ROLES = frozenset(
+    {
+        PartyKind.MEDIATION_ADVISER,
+        PartyKind.MEDIATOR,
+        PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER,
+    }
+)
+"""Roles the law requires to be independent; they facilitate and are never a side."""
+
+PEOPLE = frozenset({PartyKind.PARENT, PartyKind.CHILD, PartyKind.YOUNG_PERSON})
+
+# --- Rules about who is who -------------------------------------------------------------------
+
+PARENT_DEFINITION = Rule(
+    "parent.definition",
+    "A parent includes anyone with parental responsibility for the child or who has care of them.",
+    Provenance(
+        [
+            cite("Education Act 1996 s.576", S),
+            cite("application to CFA 2014 Part 3 via s.83", U),
+        ]
+    ),
+)
+
+YOUNG_PERSON_DEFINITION = Rule(
+    "young_person.definition",
+    "A young person is over compulsory school age and under 25; compulsory school age ends on the "
+    "last Friday in June of the school year in which the person turns 16. The rights then belong "
+    "to the young person.",
+    Provenance(
+        [
+            cite("CFA 2014 s.83(2) (text not read)", U),
+            cite("IPSEA: young person; end of compulsory school age", S,
+                 "https://www.ipsea.org.uk/faqs/young-person"),
+        ]
+    ),
+)
+
+CCG_ABOLISHED = Rule(
+    "ccg.abolished",
+    "Clinical commissioning groups were abolished on 1 July 2022; integrated care boards took over "
+    "their functions and the NHS Commissioning Board became NHS England.",
+    Provenance(
+        [
+            cite("Health and Care Act 2022; SI 2022/634 (in force 1 July 2022)", P),
+            cite("CFA 2014 s.56(3) as amended names integrated care boards and NHS England", P),
+        ],
+        valid_to=ICB_START,
+    ),
+)
+
+ICB_ESTABLISHED = Rule(
+    "icb.established",
+    "Integrated care boards exist from 1 July 2022.",
+    Provenance([cite("Health and Care Act 2022; SI 2022/634", P)], valid_from=ICB_START),
+)
+
+_DATED_KINDS = {
+    PartyKind.CLINICAL_COMMISSIONING_GROUP: CCG_ABOLISHED,
+    PartyKind.INTEGRATED_CARE_BOARD: ICB_ESTABLISHED,
+}
+
+
+def check_kind_in_force(kind: PartyKind, on: dt.date, *, field: str = "kind") -> None:
+    """Refuse a body that did not exist on ``on`` (a CCG from 1 July 2022; an ICB before it)."""
+    rule = _DATED_KINDS.get(kind)
+    if rule is None or rule.provenance.applies_on(on):
+        return
+    from sen_disagreement.errors import LegacyBodyError
+
+    if kind is PartyKind.CLINICAL_COMMISSIONING_GROUP:
+        msg = (
+            f"clinical commissioning groups were abolished on 1 July 2022 (date given: {on}); "
+            "use 'integrated_care_board' (integrated care boards took over their functions) "
+            "or 'nhs_england'"
+        )
+    else:
+        msg = (
+            f"integrated care boards exist only from 1 July 2022 (date given: {on}); "
+            "before then the body was a 'clinical_commissioning_group'"
+        )
+    raise LegacyBodyError(msg, field=field, rule_id=rule.rule_id, citation=rule.cite())
+
+
+# --- Age --------------------------------------------------------------------------------------
+
+
+def end_of_compulsory_school_age(date_of_birth: dt.date) -> dt.date:
+    """The last Friday in June of the school year (1 Sept-31 Aug) in which the person turns 16."""
+    sixteenth_year = date_of_birth.year + 16
+    # A birthday from September onwards falls in the school year that ends the next summer.
+    june_year = sixteenth_year + 1 if date_of_birth.month >= 9 else sixteenth_year
+    last = dt.date(june_year, 6, 30)
+    return last - dt.timedelta(days=(last.weekday() - 4) % 7)
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on ``day`` (someone born on 29 February turns a year older on 1 March
+    in common years)."""
+    years = day.year - date_of_birth.year
+    if (day.month, day.day) < (date_of_birth.month, date_of_birth.day):
+        years -= 1
+    return years
+
+
+def is_young_person(date_of_birth: dt.date, day: dt.date) -> bool:
+    """Over compulsory school age and under 25 on ``day`` (rule ``young_person.definition``)."""
+    return day > end_of_compulsory_school_age(date_of_birth) and age_on(date_of_birth, day) < 25
+
+
+def is_child(date_of_birth: dt.date, day: dt.date) -> bool:
+    """Not over compulsory school age on ``day`` (and born by then)."""
+    return date_of_birth <= day <= end_of_compulsory_school_age(date_of_birth)
+
+
+# --- Identifiers ------------------------------------------------------------------------------
+
+IDENTIFIER_SHAPES: dict[str, tuple[re.Pattern[str], str, frozenset[PartyKind]]] = {
+    # ONS GSS codes for English unitary, district, metropolitan, London borough and county areas.
+    "gss_code": (
+        re.compile(r"E(06|07|08|09|10)\d{6}"),
+        "a GSS code such as E08000014 (E06-E10 followed by six digits)",
+        frozenset({PartyKind.LOCAL_AUTHORITY}),
+    ),
+    # DfE three-digit local-authority number (Sefton is 343).
+    "la_number": (
+        re.compile(r"\d{3}"),
+        "a three-digit DfE local-authority number such as 343",
+        frozenset({PartyKind.LOCAL_AUTHORITY}),
+    ),
+    # DfE Unique Reference Number of a school or setting: six digits.
+    "urn": (
+        re.compile(r"\d{6}"),
+        "a six-digit URN",
+        EDUCATION_PROVIDERS,
+    ),
+    # UK Provider Reference Number: eight digits beginning with 1.
+    "ukprn": (
+        re.compile(r"1\d{7}"),
+        "an eight-digit UKPRN beginning with 1",
+        EDUCATION_PROVIDERS,
+    ),
+    # NHS ODS organisation code: ICBs (and former CCGs' successors) are Q plus two characters;
+    # CCGs had three-character codes such as 01T; NHS England's is X24.
+    "ods_code": (
+        re.compile(r"[A-Z0-9]{3}"),
+        "a three-character NHS ODS code such as QYG",
+        HEALTH_COMMISSIONING_BODIES,
+    ),
+}
+
+MAX_NAME_LENGTH = 200
+
+
+def _check_name(instance: object, attribute: object, value: str | None) -> None:
+    if value is not None and (len(value) > MAX_NAME_LENGTH or not value.strip()):
+        raise InvalidInputError(
+            f"must be 1-{MAX_NAME_LENGTH} characters",
+            field="name",
+            rule_id="input.name_length",
+        )
+
+
+@frozen(kw_only=True)
+class Identifiers:
+    """Optional identifiers councils use; each is checked for shape and for the kind of party."""
+
+    gss_code: str | None = None
+    la_number: str | None = None
+    urn: str | None = None
+    ukprn: str | None = None
+    ods_code: str | None = None
+
+    def check(self, kind: PartyKind) -> None:
+        for name, (pattern, shape, kinds) in IDENTIFIER_SHAPES.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if kind not in kinds:
+                raise InvalidInputError(
+                    f"a {kind.label} does not have a {name}",
+                    field=f"identifiers.{name}",
+                    rule_id=f"identifier.{name}.kind",
+                )
+            if not pattern.fullmatch(value):
+                raise InvalidInputError(
+                    f"must be {shape}",
+                    field=f"identifiers.{name}",
+                    rule_id=f"identifier.{name}.shape",
+                )
+
+
+@frozen(kw_only=True)
+class Employer:
+    """Who employs an independent role-holder: what the independence rules need to know."""
+
+    kind: PartyKind
+    name: str | None = field(default=None, validator=_check_name)
+    identifiers: Identifiers = Identifiers()
+
+    def __attrs_post_init__(self) -> None:
+        self.identifiers.check(self.kind)
+
+
+@frozen(kw_only=True)
+class Party:
+    """A person or body taking part in, or facilitating, a disagreement.
+
+    ``date_of_birth`` is required for a young person (it decides whether they are one) and
+    optional for a child. ``employer`` is used for the independent roles.
+    """
+
+    kind: PartyKind
+    name: str | None = field(default=None, validator=_check_name)
+    date_of_birth: dt.date | None = None
+    identifiers: Identifiers = Identifiers()
+    employer: Employer | None = None
+    acting_for_young_person_lacking_capacity: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        self.identifiers.check(self.kind)
+        if self.date_of_birth is not None and self.kind not in PEOPLE:
+            raise InvalidInputError(
+                f"a {self.kind.label} has no date of birth",
+                field="date_of_birth",
+                rule_id="party.date_of_birth.kind",
+            )
+        if self.kind is PartyKind.YOUNG_PERSON and self.date_of_birth is None:
+            raise InvalidInputError(
+                "a young person's date of birth is needed to confirm they are one",
+                field="date_of_birth",
+                rule_id=YOUNG_PERSON_DEFINITION.rule_id,
+                citation=YOUNG_PERSON_DEFINITION.cite(),
+            )
+        if self.employer is not None and self.kind not in INDEPENDENT_ROLES:
+            raise InvalidInputError(
+                "only a mediation adviser, mediator or disagreement-resolution provider "
+                "records an employer",
+                field="employer",
+                rule_id="party.employer.kind",
+            )
+        if self.acting_for_young_person_lacking_capacity and self.kind is not PartyKind.PARENT:
+            raise InvalidInputError(
+                "only a parent (or other representative) can act for a young person who lacks "
+                "capacity",
+                field="acting_for_young_person_lacking_capacity",
+                rule_id="party.representative.kind",
+            )
+
+    def same_body(self, other: Party | Employer) -> bool:
+        """Whether ``other`` is this very body: same kind, and same identifier or name."""
+        if other.kind is not self.kind:
+            return False
+        mine, theirs = self.identifiers, other.identifiers
+        for name in IDENTIFIER_SHAPES:
+            a, b = getattr(mine, name), getattr(theirs, name)
+            if a is not None and b is not None:
+                return bool(a == b)
+        if self.name and other.name:
+            return self.name.casefold().strip() == other.name.casefold().strip()
+        # Nothing to tell them apart: treat as the same body, the cautious answer.
+        return True
+
+    def check_on(self, day: dt.date) -> None:
+        """Checks that depend on the date: dated body kinds and the young person's age."""
+        check_kind_in_force(self.kind, day)
+        if self.date_of_birth is None:
+            return
+        if self.date_of_birth > day:
+            raise InvalidInputError(
+                f"date of birth is after the date of the disagreement ({day})",
+                field="date_of_birth",
+                rule_id="party.date_of_birth.future",
+            )
+        if self.kind is PartyKind.YOUNG_PERSON and not is_young_person(self.date_of_birth, day):
+            age = age_on(self.date_of_birth, day)
+            if age >= 25:
+                why = f"is {age} on {day}; a young person is under 25"
+            else:
+                why = (
+                    f"is still of compulsory school age on {day} (it ends "
+                    f"{end_of_compulsory_school_age(self.date_of_birth)}); the parent is the party"
+                )
+            raise InvalidInputError(
+                why,
+                field="date_of_birth",
+                rule_id=YOUNG_PERSON_DEFINITION.rule_id,
+                citation=YOUNG_PERSON_DEFINITION.cite(),
+            )

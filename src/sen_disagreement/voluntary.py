@@ -1,0 +1,202 @@
+"""The voluntary principle, as a consent ledger that nothing can proceed without.
+
+Disagreement resolution needs the agreement of every party, and any party may withdraw at any
+time; declining or withdrawing has no effect on a right of appeal. Mediation is voluntary for the
+parent or young person only: once they choose it, the local authority (and any commissioning
+body) must take part.
+
+The :class:`ConsentLedger` is append-only: entries are never changed or removed; the live
+position of a party is its latest entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+
+from attrs import field, frozen
+
+from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
+from sen_disagreement.parties import FAMILY, Party, PartyKind
+from sen_disagreement.provenance import P, Provenance, Rule, S, cite
+
+VOLUNTARY = Rule(
+    "s57.voluntary",
+    "Use of disagreement resolution is voluntary and needs the agreement of all parties; "
+    "nobody is obliged to take part.",
+    Provenance(
+        [
+            cite("SEND Code of Practice 11.6", S),
+            cite("CFA 2014 Explanatory Notes para 274", P),
+        ]
+    ),
+)
+WITHDRAW_ANY_TIME = Rule(
+    "s57.withdraw_any_time",
+    "Any party may withdraw its agreement at any time; the process then stops.",
+    Provenance([cite("SEND Code of Practice 11.6 (voluntary participation)", S)]),
+)
+DECLINING_NO_EFFECT = Rule(
+    "s57.declining_no_effect_on_appeal",
+    "Declining or leaving disagreement resolution has no effect on any right of appeal and is "
+    "not a precondition for other routes; the Tribunal draws no inference from it.",
+    Provenance(
+        [
+            cite("Leicester Local Offer: disagreement resolution", S),
+            cite("KIDS: disagreement resolution", S),
+        ]
+    ),
+)
+YOUNG_PERSON_DECIDES = Rule(
+    "young_person.decides",
+    "A young person makes the decisions for themselves; a parent's agreement stands in only "
+    "where the parent acts for a young person who lacks capacity.",
+    Provenance(
+        [
+            cite("IPSEA: young person", S, "https://www.ipsea.org.uk/faqs/young-person"),
+            cite("Mental Capacity Act 2005 via CFA s.80 (representatives)", S),
+        ]
+    ),
+)
+MEDIATION_BODIES_MUST_TAKE_PART = Rule(
+    "mediation.bodies_must_take_part",
+    "When a parent or young person chooses mediation, the local authority (and any "
+    "commissioning body) must arrange it and take part; it cannot insist on another meeting first.",
+    Provenance(
+        [
+            cite("R (Kumar) v LB Hillingdon [2020] EWHC 3326 (Admin)", P),
+            cite("IPSEA 'the mediation process'", S),
+        ]
+    ),
+)
+
+
+class Process(enum.Enum):
+    DISAGREEMENT_RESOLUTION = "disagreement_resolution"
+    MEDIATION = "mediation"
+
+
+class ConsentDecision(enum.Enum):
+    AGREED = "agreed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+@frozen(kw_only=True)
+class ConsentEntry:
+    """One party's decision at one moment. ``recorded_by`` differs from ``party_id`` when a
+    representative acts for a young person who lacks capacity."""
+
+    party_id: str
+    decision: ConsentDecision
+    at: dt.datetime
+    recorded_by: str
+    on_behalf_lacking_capacity: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise InvalidInputError(
+                "must be a timezone-aware UTC time", field="at", rule_id="input.utc_time"
+            )
+
+
+def _entries(value: Iterable[ConsentEntry]) -> tuple[ConsentEntry, ...]:
+    return tuple(value)
+
+
+@frozen
+class ConsentLedger:
+    """Who agreed to what and when; append-only."""
+
+    process: Process
+    entries: tuple[ConsentEntry, ...] = field(default=(), converter=_entries)
+
+    def record(self, entry: ConsentEntry, parties: Mapping[str, Party]) -> ConsentLedger:
+        """A new ledger with ``entry`` appended, after checking who may decide for whom."""
+        party = parties.get(entry.party_id)
+        if party is None:
+            raise InvalidInputError(
+                "is not a party to this case", field="party_id", rule_id="consent.party"
+            )
+        if entry.recorded_by != entry.party_id:
+            representative = parties.get(entry.recorded_by)
+            allowed = (
+                party.kind is PartyKind.YOUNG_PERSON
+                and entry.on_behalf_lacking_capacity
+                and representative is not None
+                and representative.acting_for_young_person_lacking_capacity
+            )
+            if not allowed:
+                raise ConsentRequiredError(
+                    "only the party itself decides, unless a recorded representative acts for a "
+                    "young person who lacks capacity",
+                    rule_id=YOUNG_PERSON_DECIDES.rule_id,
+                    citation=YOUNG_PERSON_DECIDES.cite(),
+                )
+        if self.entries and entry.at < self.entries[-1].at:
+            raise InvalidInputError(
+                "is earlier than the last ledger entry; the ledger is append-only",
+                field="at",
+                rule_id="consent.append_only",
+            )
+        return ConsentLedger(self.process, (*self.entries, entry))
+
+    def position(self, party_id: str) -> ConsentDecision | None:
+        """The party's live decision (its latest entry), or None if it has not decided."""
+        for entry in reversed(self.entries):
+            if entry.party_id == party_id:
+                return entry.decision
+        return None
+
+    def required_parties(self, parties: Mapping[str, Party]) -> list[str]:
+        """Whose agreement the process needs.
+
+        Disagreement resolution: every party. Mediation: only the parent or young person, since
+        the bodies must take part (rule ``mediation.bodies_must_take_part``). Where a young
+        person is a party, the young person decides, not the parent (rule
+        ``young_person.decides``).
+        """
+        has_young_person = any(p.kind is PartyKind.YOUNG_PERSON for p in parties.values())
+        needed = []
+        for pid, party in parties.items():
+            if has_young_person and party.kind is PartyKind.PARENT:
+                continue
+            if self.process is Process.MEDIATION and party.kind not in FAMILY:
+                continue
+            needed.append(pid)
+        return needed
+
+    def missing(self, parties: Mapping[str, Party]) -> list[str]:
+        """The required parties without a live agreement."""
+        return [
+            pid
+            for pid in self.required_parties(parties)
+            if self.position(pid) is not ConsentDecision.AGREED
+        ]
+
+    def require_all_agreed(self, parties: Mapping[str, Party]) -> None:
+        """Raise unless every required party has a live agreement (rule ``s57.voluntary``)."""
+        missing = self.missing(parties)
+        if missing:
+            rule = VOLUNTARY
+            raise ConsentRequiredError(
+                "cannot proceed without the live agreement of: " + ", ".join(missing),
+                rule_id=rule.rule_id,
+                citation=rule.cite(),
+            )
+
+    def stopped(self, parties: Mapping[str, Party]) -> bool:
+        """True once a required party has declined or withdrawn (rule ``s57.withdraw_any_time``)."""
+        return any(
+            self.position(pid) in (ConsentDecision.DECLINED, ConsentDecision.WITHDRAWN)
+            for pid in self.required_parties(parties)
+        )
+
+
+def effect_on_appeal_rights(decision: ConsentDecision) -> str:
+    """What declining or withdrawing does to appeal rights: nothing (rule
+    ``s57.declining_no_effect_on_appeal``). The appeal-deadline functions take no consent input,
+    so no decision recorded here can change them."""
+    del decision
+    return DECLINING_NO_EFFECT.summary
