@@ -45,6 +45,16 @@ class DayUnit(enum.Enum):
     WORKING_DAYS = "working_days"
 
 
+class ExceptionEffect(enum.Enum):
+    """What a lawful exception (e.g. SEND Regs reg 10(4)) does to an EHC time limit."""
+
+    EXTEND = "extend"
+    """The clock stops while the exception lasts: the deadline moves later by the number of days
+    the exception period overlaps the running clock."""
+    DISAPPLY = "disapply"
+    """The time limit no longer applies at all (the LA must still act as soon as practicable)."""
+
+
 class MeetingDeadline(enum.Enum):
     """Whether the 30-day mediation duty is to *hold* the meeting or only to *arrange* it."""
 
@@ -144,6 +154,18 @@ class Settings:
             ]
         ),
         "False: no notice period is checked",
+    )
+    lawful_exception_effect: ExceptionEffect = _setting(
+        ExceptionEffect.EXTEND,
+        "Effect of a lawful exception (SEND Regs reg 5(4), 10(4), 13(3), 27(3)) on the time "
+        "limit it relieves: the clock is treated as stopped for the exception's duration.",
+        Provenance(
+            [
+                cite("SEND Regs reg 10(4)(a)-(c), 27(3): limit need not be met if impractical", P),
+                cite("extension by the exception's duration (tracking convention)", U),
+            ]
+        ),
+        "disapply: the time limit is lifted entirely while any exception is recorded",
     )
 
 
