@@ -40,6 +40,15 @@ def _provisions(value: Iterable[Provision]) -> tuple[Provision, ...]:
     return tuple(value)
 
 
+def _check_schema_version(instance: object, attribute: object, value: int) -> None:
+    if value != SCHEMA_VERSION:
+        raise InvalidInputError(
+            f"this library reads classify-input version {SCHEMA_VERSION}",
+            field="schema_version",
+            rule_id="input.schema_version",
+        )
+
+
 def _check_parties(instance: object, attribute: object, value: tuple[Party, ...]) -> None:
     if not 2 <= len(value) <= MAX_PARTIES:
         raise InvalidInputError(
@@ -53,7 +62,7 @@ def _check_parties(instance: object, attribute: object, value: tuple[Party, ...]
 class Disagreement:
     """A described disagreement: the input of :func:`classify` (JSON: ``classify-input``)."""
 
-    schema_version: Literal[1] = 1
+    schema_version: int = field(default=SCHEMA_VERSION, validator=_check_schema_version)
     date: dt.date
     """The date on which the disagreement is considered (decides which bodies exist and whether
     a person is a young person)."""

@@ -1,0 +1,233 @@
+"""JSON in and out of the public models, through one cattrs converter factory.
+
+* :func:`make_converter` builds a fresh converter (the global cattrs converter is never touched).
+* Unknown keys are rejected; scalars are checked strictly (``"3"`` is not an integer, ``1`` is
+  not a string); dates are ISO 8601 ``YYYY-MM-DD``.
+* :func:`load` turns every fault into an :class:`~sen_disagreement.errors.InvalidInputError`
+  whose ``field`` is a JSON path (``$.parties[1].kind``) and whose ``rule_id`` names the rule,
+  gathered into one :class:`~sen_disagreement.errors.DocumentError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import typing
+from typing import Any, TypeVar
+
+import cattrs
+import cattrs.cols
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from sen_disagreement.errors import DocumentError, InvalidInputError
+
+T = TypeVar("T")
+
+MAX_DOCUMENT_BYTES = 1_000_000
+MAX_STRING = 10_000
+
+
+class _TypeFault(Exception):
+    """Raised by the strict scalar hooks; turned into an InvalidInputError with a path."""
+
+    def __init__(self, message: str, rule_id: str = "input.type") -> None:
+        self.message = message
+        self.rule_id = rule_id
+        super().__init__(message)
+
+
+def _str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _TypeFault(f"must be a string, not {_json_type(value)}")
+    if len(value) > MAX_STRING:
+        raise _TypeFault(f"is longer than {MAX_STRING} characters", "input.string_length")
+    return value
+
+
+def _int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _TypeFault(f"must be an integer, not {_json_type(value)}")
+    return value
+
+
+def _bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _TypeFault(f"must be true or false, not {_json_type(value)}")
+    return value
+
+
+def _date(value: object, _: type) -> dt.date:
+    if not isinstance(value, str):
+        raise _TypeFault(f"must be a date string YYYY-MM-DD, not {_json_type(value)}")
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _TypeFault("must be a real calendar date written YYYY-MM-DD", "input.date") from None
+
+
+def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    allowed = [str(m.value) for m in cls]
+    if not isinstance(value, str):
+        raise _TypeFault(f"must be one of {allowed}, not {_json_type(value)}")
+    try:
+        return cls(value)
+    except ValueError:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise _TypeFault(f"{shown!r} is not one of {allowed}", "input.enum") from None
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+MAX_ITEMS = 1_000
+
+
+def _tuple_factory(cl: Any, converter: cattrs.Converter) -> Any:
+    inner = cattrs.cols.homogenous_tuple_structure_factory(cl, converter)
+
+    def structure_array(value: object, t: Any) -> Any:
+        # JSON arrays only: a string is iterable but is never a list of things.
+        if not isinstance(value, list):
+            raise _TypeFault(f"must be an array, not {_json_type(value)}")
+        if len(value) > MAX_ITEMS:
+            raise _TypeFault(f"has more than {MAX_ITEMS} items", "input.array_length")
+        return inner(value, t)
+
+    return structure_array
+
+
+def _is_homogenous_tuple(t: Any) -> bool:
+    args = typing.get_args(t)
+    return typing.get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Install the library's strict hooks on ``converter``."""
+    converter.register_structure_hook(str, _str)
+    converter.register_structure_hook(int, _int)
+    converter.register_structure_hook(bool, _bool)
+    converter.register_structure_hook(dt.date, _date)
+    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    converter.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum
+    )
+    converter.register_structure_hook_factory(_is_homogenous_tuple, _tuple_factory)
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter: unknown keys forbidden, detailed validation on, strict scalars."""
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    configure_converter(converter)
+    return converter
+
+
+_CONVERTER = make_converter()
+
+
+def _walk(exc: BaseException, path: str, out: list[InvalidInputError]) -> None:
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        for sub in exc.exceptions:
+            sub_path = path
+            for note in getattr(sub, "__notes__", []):
+                if isinstance(note, AttributeValidationNote):
+                    sub_path = f"{path}.{note.name}"
+                elif isinstance(note, IterableValidationNote):
+                    sub_path = f"{path}[{note.index!r}]"
+            _walk(sub, sub_path, out)
+        return
+    if isinstance(exc, ForbiddenExtraKeysError):
+        for key in sorted(exc.extra_fields):
+            shown = key if len(key) <= 40 else key[:40] + "..."
+            out.append(
+                InvalidInputError(
+                    f"unknown key {shown!r}", field=path, rule_id="input.unknown_key"
+                )
+            )
+        return
+    if isinstance(exc, InvalidInputError):
+        out.append(exc.at(path))
+        return
+    if isinstance(exc, _TypeFault):
+        out.append(InvalidInputError(exc.message, field=path, rule_id=exc.rule_id))
+        return
+    if isinstance(exc, KeyError):
+        out.append(InvalidInputError("is required", field=path, rule_id="input.required"))
+        return
+    if isinstance(exc, TypeError | ValueError | AttributeError):
+        # cattrs raises these for shape errors (e.g. an object where an array was expected);
+        # the original text may quote user data, so it is not echoed.
+        out.append(
+            InvalidInputError(
+                "has the wrong shape for this field", field=path, rule_id="input.type"
+            )
+        )
+        return
+    raise exc
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build ``cls`` from JSON-shaped ``data``; raise :class:`DocumentError` listing every fault."""
+    if not isinstance(data, dict):
+        raise DocumentError(
+            [InvalidInputError("must be a JSON object", field="$", rule_id="input.type")]
+        )
+    try:
+        return _CONVERTER.structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
+        problems: list[InvalidInputError] = []
+        _walk(exc, "$", problems)
+        raise DocumentError(problems) from None
+    except InvalidInputError as exc:
+        raise DocumentError([exc.at("$")]) from None
+
+
+def unstructure(obj: object) -> Any:
+    return _CONVERTER.unstructure(obj)
+
+
+def loads(text: str | bytes, cls: type[T]) -> T:
+    """Parse a JSON document into ``cls``."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(
+            [
+                InvalidInputError(
+                    f"document is larger than {MAX_DOCUMENT_BYTES} bytes",
+                    field="$",
+                    rule_id="input.document_size",
+                )
+            ]
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        where = f" at line {exc.lineno} column {exc.colno}" if isinstance(
+            exc, json.JSONDecodeError
+        ) else ""
+        raise DocumentError(
+            [InvalidInputError(f"is not valid JSON{where}", field="$", rule_id="input.json")]
+        ) from None
+    return structure(data, cls)
+
+
+def dumps(obj: object) -> str:
+    return json.dumps(unstructure(obj), indent=2, ensure_ascii=False)
