@@ -1,0 +1,476 @@
+"""The store contract: the records a case store keeps and the :class:`Store` protocol.
+
+The store is generic over an opaque case *document*: the workflow layer serialises a case to JSON
+and the store keeps that text as it is, without parsing it on any request path. What the store
+needs for queries (council, kind, state, deadlines, date of birth, closure date, legal hold) travels
+beside the document as typed columns.
+
+Every record validates itself when built: a bad value raises
+:class:`~sen_disagreement.errors.InvalidInputError` naming the field, so nothing invalid can reach a
+write. Identifiers are restricted to a conservative character set; audit entries hold ids and
+field *names* only, never values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+from attrs import field, frozen
+
+from sen_disagreement.errors import InvalidInputError
+
+__all__ = [
+    "CASE_KINDS",
+    "AuditEntry",
+    "CaseRecord",
+    "DeadlineEntry",
+    "DeadlineHit",
+    "OutboxItem",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PurgeReport",
+    "RetentionTrigger",
+    "Store",
+]
+
+CASE_KINDS = ("disagreement_resolution", "mediation")
+"""The record kinds a case can be (the retention rules are keyed by these)."""
+
+MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
+
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+_COUNCIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_SLUG = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+_ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+_FIELD_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_.$\[\]-]{0,127}")
+_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_REF = re.compile(r"[\x21-\x7e]{1,500}")
+
+
+def _bad(field_name: str, message: str, rule: str) -> InvalidInputError:
+    return InvalidInputError(message, field=field_name, rule_id=f"store.{rule}")
+
+
+def _matches(pattern: re.Pattern[str], rule: str, what: str) -> Any:
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str):
+            raise _bad(attribute.name, f"must be a string, not {type(value).__name__}", rule)
+        if pattern.fullmatch(value) is None:
+            raise _bad(attribute.name, f"must be {what}", rule)
+
+    return check
+
+
+def _optional(check: Any) -> Any:
+    def run(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            check(inst, attribute, value)
+
+    return run
+
+
+def _is_date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _bad(attribute.name, "must be a date (not a datetime)", "date")
+
+
+def _is_utc(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.datetime):
+        raise _bad(attribute.name, "must be a datetime", "datetime")
+    if value.utcoffset() != dt.timedelta(0):
+        raise _bad(attribute.name, "must be timezone-aware UTC", "datetime_utc")
+
+
+def _is_bool(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise _bad(attribute.name, "must be a bool", "bool")
+
+
+def _non_negative_int(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _bad(attribute.name, "must be an integer >= 0", "non_negative_int")
+
+
+def _to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes):
+        return (value,)  # rejected by the element check with a clear message
+    try:
+        return tuple(value)
+    except TypeError:
+        return (value,)
+
+
+def _kind(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in CASE_KINDS:
+        raise _bad(attribute.name, f"must be one of {', '.join(CASE_KINDS)}", "case_kind")
+
+
+def _document(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise _bad(attribute.name, "must be the case serialised as a JSON string", "document")
+    if not value or len(value) > MAX_DOCUMENT_CHARS:
+        raise _bad(attribute.name, f"must be 1..{MAX_DOCUMENT_CHARS} characters", "document")
+    if "\x00" in value:
+        raise _bad(attribute.name, "must not contain NUL characters", "document")
+
+
+@frozen(kw_only=True)
+class DeadlineEntry:
+    """One statutory clock of a case, kept in an indexed child table for deadline queries."""
+
+    clock_id: str = field(validator=_matches(_SLUG, "clock_id", "a lower-case slug"))
+    """Which clock, e.g. ``"arrange_mediation"`` (a slug the workflow layer defines)."""
+    due: dt.date = field(validator=_is_date)
+    status: str = field(validator=_matches(_SLUG, "deadline_status", "a lower-case slug"))
+    """``"running"`` while the duty is open; e.g. ``"met"`` or ``"missed"`` once settled."""
+
+
+def _deadlines(inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    seen: set[str] = set()
+    for i, entry in enumerate(value):
+        if not isinstance(entry, DeadlineEntry):
+            raise _bad(f"{attribute.name}[{i}]", "must be a DeadlineEntry", "deadline_entry")
+        if entry.clock_id in seen:
+            raise _bad(f"{attribute.name}[{i}].clock_id", "is repeated", "deadline_unique")
+        seen.add(entry.clock_id)
+
+
+@frozen(kw_only=True)
+class CaseRecord:
+    """One case as the store keeps it: an opaque JSON document plus the columns queries use."""
+
+    case_id: str = field(validator=_matches(_CASE_ID, "case_id", "1-128 of A-Z a-z 0-9 . _ : / -"))
+    council: str = field(validator=_matches(_COUNCIL, "council", "a GSS code or slug"))
+    kind: str = field(validator=_kind)
+    state: str = field(validator=_matches(_SLUG, "state", "a lower-case slug"))
+    version: int = field(validator=_non_negative_int)
+    """The version loaded (0 for a case not yet saved); :meth:`Store.save` stamps the new one."""
+    document: str = field(validator=_document, repr=False)
+    created_at: dt.datetime = field(validator=_is_utc)
+    updated_at: dt.datetime = field(validator=_is_utc)
+    deadlines: tuple[DeadlineEntry, ...] = field(
+        default=(), converter=_to_tuple, validator=_deadlines
+    )
+    subject_date_of_birth: dt.date | None = field(default=None, validator=_optional(_is_date))
+    closed_on: dt.date | None = field(default=None, validator=_optional(_is_date))
+    """The date the case closed (a retention trigger); ``None`` while open."""
+    legal_hold: bool = field(default=False, validator=_is_bool)
+
+    def __attrs_post_init__(self) -> None:
+        if self.updated_at < self.created_at:
+            raise _bad("updated_at", "must not be before created_at", "timestamps_order")
+
+
+def _fields(inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or _FIELD_NAME.fullmatch(name) is None:
+            raise _bad(f"{attribute.name}[{i}]", "must be a field name, not a value", "field_name")
+
+
+@frozen(kw_only=True)
+class AuditEntry:
+    """An append-only audit event. It names who, what, when, which case and the outcome, and the
+    *names* of fields touched: never their values."""
+
+    actor: str = field(validator=_matches(_ACTOR, "actor", "an actor id (no spaces or controls)"))
+    action: str = field(validator=_matches(_SLUG, "action", "a lower-case dotted name"))
+    at: dt.datetime = field(validator=_is_utc)
+    case_id: str | None = field(
+        default=None, validator=_optional(_matches(_CASE_ID, "case_id", "a case id"))
+    )
+    outcome: str = field(default="ok", validator=_matches(_SLUG, "outcome", "a lower-case slug"))
+    fields: tuple[str, ...] = field(default=(), converter=_to_tuple, validator=_fields)
+    seq: int = field(default=0, validator=_non_negative_int)
+    """Position in the trail, assigned by the store (0 before it is stored)."""
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+@frozen(kw_only=True)
+class OutboxMessage:
+    """A notification to send, written in the same transaction as the change that causes it.
+
+    ``payload_ref`` points at what to send (e.g. a template personalisation key); the outbox never
+    holds the personal data itself."""
+
+    case_id: str = field(validator=_matches(_CASE_ID, "case_id", "a case id"))
+    channel: str = field(validator=_matches(_SLUG, "channel", "a lower-case slug"))
+    template: str = field(validator=_matches(_SLUG, "template", "a lower-case slug"))
+    idempotency_key: str = field(
+        validator=_matches(_KEY, "idempotency_key", "1-200 printable ASCII characters, no spaces")
+    )
+    payload_ref: str = field(
+        validator=_matches(_REF, "payload_ref", "1-500 printable ASCII characters, no spaces")
+    )
+    not_before: dt.datetime | None = field(default=None, validator=_optional(_is_utc))
+
+
+@frozen(kw_only=True)
+class OutboxItem:
+    """An outbox row as stored."""
+
+    id: int
+    message: OutboxMessage
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: dt.datetime
+    created_at: dt.datetime
+
+
+@frozen(kw_only=True)
+class DeadlineHit:
+    """A row of a deadline query: the clock and the case it belongs to (no document)."""
+
+    case_id: str
+    council: str
+    kind: str
+    state: str
+    clock_id: str
+    due: dt.date
+    status: str
+
+
+class RetentionTrigger(enum.Enum):
+    """The date a retention period counts from."""
+
+    DATE_OF_BIRTH = "date_of_birth"
+    CASE_CLOSED = "case_closed"
+
+
+@frozen(kw_only=True)
+class PurgeReport:
+    """What a purge erased. ``wal_truncated`` and ``vacuumed`` say whether the bytes are gone from
+    the database files too (SQLite), not only from the tables."""
+
+    purged: tuple[str, ...]
+    vacuumed: bool
+    wal_truncated: bool
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every case store provides. All writes are atomic and durable when the call returns."""
+
+    def schema_version(self) -> int:
+        """The schema version of the open database (migrations are applied on open)."""
+        ...
+
+    def save(
+        self,
+        record: CaseRecord,
+        expected_version: int,
+        *,
+        actor: str,
+        action: str = "case.saved",
+        fields: Sequence[str] = (),
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> CaseRecord:
+        """Write ``record`` as version ``expected_version + 1`` if the stored version is still
+        ``expected_version`` (0: the case must not exist yet); keep the previous version in the
+        history; append one audit entry and the ``outbox`` messages in the same transaction.
+        ``record.version`` must be ``expected_version`` or ``expected_version + 1``.
+
+        Raises :class:`StaleWriteError` (nothing of the case written; the refusal is audited)."""
+        ...
+
+    def save_many(
+        self, records: Sequence[CaseRecord], *, actor: str, action: str = "case.imported"
+    ) -> list[CaseRecord]:
+        """Create many new cases (version 1) in one transaction, for imports. All or nothing: if
+        any case already exists, :class:`StaleWriteError` names it and nothing is written."""
+        ...
+
+    def load(self, case_id: str) -> CaseRecord:
+        """The current version of a case; :class:`NotFoundError` if unknown."""
+        ...
+
+    def history(self, case_id: str) -> list[CaseRecord]:
+        """Every saved version of a case, oldest first (the last is the current one)."""
+        ...
+
+    def find_cases(
+        self,
+        council: str,
+        *,
+        kind: str | None = None,
+        state: str | None = None,
+        after_case_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[CaseRecord]:
+        """Current cases of a council, optionally of one kind and state, ordered by case id;
+        page with ``after_case_id``."""
+        ...
+
+    def deadlines_between(
+        self,
+        start: dt.date | None,
+        end: dt.date,
+        *,
+        clock_id: str | None = None,
+        status: str = "running",
+        council: str | None = None,
+        kind: str | None = None,
+        limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        """Clocks in ``status`` whose due date is in ``[start, end]`` (``start=None``: no lower
+        bound), ordered by due date. "Mediations whose 30-day clock ends within 5 working days"
+        is ``deadlines_between(today, today + 5 working days, clock_id=..., kind="mediation")``."""
+        ...
+
+    def overdue(
+        self,
+        today: dt.date,
+        *,
+        clock_id: str | None = None,
+        council: str | None = None,
+        kind: str | None = None,
+        limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        """Running clocks due before ``today``."""
+        ...
+
+    def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append an audit entry on its own (e.g. a sensitive read or a refused access)."""
+        ...
+
+    def audit_trail(
+        self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
+    ) -> list[AuditEntry]:
+        """Audit entries in order, for one case or (``None``) all."""
+        ...
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> list[int]:
+        """Add outbox messages in one transaction. A message whose idempotency key is already
+        stored with the same content is not added again (its id is returned); the same key with
+        different content raises :class:`InvalidInputError` and nothing is written."""
+        ...
+
+    def claim_outbox(
+        self,
+        *,
+        now: dt.datetime,
+        limit: int = 100,
+        lease: dt.timedelta = dt.timedelta(minutes=5),
+        channel: str | None = None,
+    ) -> list[OutboxItem]:
+        """Claim up to ``limit`` messages due at ``now``; each claim counts an attempt and lasts
+        ``lease`` (after which an unconfirmed message can be claimed again: at-least-once)."""
+        ...
+
+    def mark_sent(self, outbox_id: int) -> None:
+        """Record that a claimed message was delivered."""
+        ...
+
+    def mark_failed(self, outbox_id: int, *, retry_at: dt.datetime | None) -> None:
+        """Record a failed attempt: retry at ``retry_at``, or dead-letter it if ``None``."""
+        ...
+
+    def retention_candidates(
+        self, *, kind: str, trigger: RetentionTrigger, on_or_before: dt.date, limit: int = 10_000
+    ) -> list[str]:
+        """Ids of cases of ``kind``, not under legal hold, whose trigger date is on or before
+        ``on_or_before``."""
+        ...
+
+    def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
+        """Erase cases with their history, deadlines, outbox rows and audit entries, leaving one
+        ``case.purged`` audit entry per case that records only the case id. Raises
+        :class:`LegalHoldError` (nothing erased) if any case is under legal hold."""
+        ...
+
+    def close(self) -> None:
+        """Close every connection."""
+        ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def is_int(value: object) -> bool:
+    """An int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_int(value: object, field_name: str, minimum: int = 0) -> None:
+    if not is_int(value) or value < minimum:  # type: ignore[operator]
+        raise _bad(field_name, f"must be an integer >= {minimum}", "integer")
+
+
+def check_limit(limit: object) -> None:
+    if not is_int(limit) or not 1 <= limit <= 1_000_000:  # type: ignore[operator]
+        raise _bad("limit", "must be an integer in 1..1000000", "limit")
+
+
+def check_timedelta(value: object, field_name: str) -> None:
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+        raise _bad(field_name, "must be a positive timedelta", "timedelta")
+
+
+def check_version(record: CaseRecord, expected_version: int) -> int:
+    """Validate the version arguments of a save; return the version to write."""
+    check_int(expected_version, "expected_version")
+    if record.version not in (expected_version, expected_version + 1):
+        raise _bad(
+            "version", "must equal expected_version or expected_version + 1", "version_matches"
+        )
+    return expected_version + 1
+
+
+def check_name(value: object, field_name: str) -> None:
+    """A field that must be a slug (action, channel, clock id, state...)."""
+    if not isinstance(value, str) or _SLUG.fullmatch(value) is None:
+        raise _bad(field_name, "must be a lower-case slug", "slug")
+
+
+def check_case_id(value: object, field_name: str = "case_id") -> None:
+    if not isinstance(value, str) or _CASE_ID.fullmatch(value) is None:
+        raise _bad(field_name, "must be a case id", "case_id")
+
+
+def check_council(value: object, field_name: str = "council") -> None:
+    if not isinstance(value, str) or _COUNCIL.fullmatch(value) is None:
+        raise _bad(field_name, "must be a GSS code or slug", "council")
+
+
+def check_kind(value: object, field_name: str = "kind") -> None:
+    if value not in CASE_KINDS:
+        raise _bad(field_name, f"must be one of {', '.join(CASE_KINDS)}", "case_kind")
+
+
+def check_date(value: object, field_name: str) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _bad(field_name, "must be a date (not a datetime)", "date")
+
+
+def check_utc(value: object, field_name: str) -> None:
+    if not isinstance(value, dt.datetime) or value.utcoffset() != dt.timedelta(0):
+        raise _bad(field_name, "must be a timezone-aware UTC datetime", "datetime_utc")
+
+
+def check_fields(values: Sequence[str]) -> tuple[str, ...]:
+    out = _to_tuple(values)
+    for i, name in enumerate(out):
+        if not isinstance(name, str) or _FIELD_NAME.fullmatch(name) is None:
+            raise _bad(f"fields[{i}]", "must be a field name, never a value", "field_name")
+    return out
+
+
+def check_actor(value: object) -> None:
+    if not isinstance(value, str) or _ACTOR.fullmatch(value) is None:
+        raise _bad("actor", "must be an actor id (no spaces or controls)", "actor")
+
+
+def bad_input(field_name: str, message: str, rule: str) -> InvalidInputError:
+    """An :class:`InvalidInputError` with the store's rule-id prefix."""
+    return _bad(field_name, message, rule)
