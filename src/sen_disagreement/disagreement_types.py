@@ -23,8 +23,8 @@ _SOURCES = (
          "and Cambridgeshire Local Offers and the Sefton Disagreement Resolution page", S),
 )
 
-ANY_STAGE = frozenset(EhcStage)
-EHC_PROCESS_STAGES = frozenset(
+ANY_STAGE: frozenset[EhcStage] = frozenset(EhcStage)
+EHC_PROCESS_STAGES: frozenset[EhcStage] = frozenset(
     {
         EhcStage.NEEDS_ASSESSMENT,
         EhcStage.DRAWING_UP,
@@ -34,7 +34,7 @@ EHC_PROCESS_STAGES = frozenset(
 )
 """During an EHC needs assessment, while a plan is drawn up, at review and at re-assessment."""
 
-TYPE3_SEP_STAGES = EHC_PROCESS_STAGES | {EhcStage.AWAITING_TRIBUNAL_APPEAL}
+TYPE3_SEP_STAGES: frozenset[EhcStage] = EHC_PROCESS_STAGES | {EhcStage.AWAITING_TRIBUNAL_APPEAL}
 """Type 3 also covers special educational provision while waiting for a Tribunal appeal."""
 
 LA_DUTIES = frozenset({Duty.KEEP_PROVISION_UNDER_REVIEW, Duty.ASSESS, Duty.DRAW_UP_PLAN})

@@ -13,7 +13,7 @@ class SenDisagreementError(Exception):
 
 
 class InvalidInputError(SenDisagreementError, ValueError):
-    """A value breaks a rule. ``field`` is the attribute or JSON path, ``rule_id`` the broken rule."""
+    """A value breaks a rule: ``field`` is the attribute or JSON path, ``rule_id`` the rule."""
 
     def __init__(
         self,
