@@ -11,7 +11,6 @@ from sen_disagreement.ehc import Duty, EhcStage, Provision
 from sen_disagreement.parties import PartyKind as K
 from sen_disagreement.provenance import Grade
 
-
 TYPE1_BODIES = [
     K.LOCAL_AUTHORITY,
     K.MAINTAINED_SCHOOL_GOVERNING_BODY,
