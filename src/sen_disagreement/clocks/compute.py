@@ -1,0 +1,666 @@
+"""Computing deadlines from trigger events, the SEN appeal deadline, and clock status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from sen_disagreement.calendar import (
+    add_calendar_days,
+    add_months,
+    add_weeks,
+    tribunal_calendar,
+    working_day_calendar,
+)
+from sen_disagreement.clocks.model import (
+    AppealDeadline,
+    Circumstances,
+    ClockDefinition,
+    ClockException,
+    ClockKind,
+    ClockState,
+    Condition,
+    Deadline,
+    ExceptionEffect,
+    ExceptionPeriod,
+    MediationIssues,
+    OrderKind,
+    Roll,
+    Status,
+    TransferKind,
+    Unit,
+)
+from sen_disagreement.clocks.table import CLOCKS, EVENTS, FIXED_DATE_DEADLINES
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.provenance import Provenance
+from sen_disagreement.settings import (
+    DEFAULT_SETTINGS,
+    DayUnit,
+    MeetingDeadline,
+    Settings,
+)
+from sen_disagreement.settings import ExceptionEffect as SettingEffect
+
+APPEAL_CLOCK_ID = "tribunal_appeal"
+"""Id of the combined SEN appeal deadline (the later of the two r.20(1)(c) clocks)."""
+
+_DAY_UNIT = {DayUnit.CALENDAR_DAYS: Unit.CALENDAR_DAYS, DayUnit.WORKING_DAYS: Unit.WORKING_DAYS}
+
+
+def _clock(clock_id: str) -> ClockDefinition:
+    try:
+        return CLOCKS[clock_id]
+    except KeyError:
+        raise InvalidInputError(
+            "unknown clock id", field="clock_id", rule_id="clocks.known_clock"
+        ) from None
+
+
+def effective_unit(clock: ClockDefinition, settings: Settings = DEFAULT_SETTINGS) -> Unit:
+    """The clock's unit under ``settings`` (two UNCONFIRMED units are settings)."""
+    if "deemed_certificate_unit" in clock.settings:
+        return _DAY_UNIT[settings.deemed_certificate_unit]
+    if "arrange_mediation_unit" in clock.settings:
+        return _DAY_UNIT[settings.arrange_mediation_unit]
+    return clock.unit
+
+
+def completion_events(
+    clock: ClockDefinition, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[str, ...]:
+    """Event names that meet the clock. For the 30-day mediation clocks this depends on the
+    setting ``arrange_mediation_deadline`` (meeting held, or only arranged, in time)."""
+    if "arrange_mediation_deadline" in clock.settings:
+        held = settings.arrange_mediation_deadline is MeetingDeadline.HELD
+        return ("mediation_held",) if held else ("mediation_arranged",)
+    return clock.completed_by
+
+
+def period_end(
+    start: dt.date,
+    length: int,
+    unit: Unit,
+    *,
+    backwards: bool = False,
+    counts_start_day: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dt.date:
+    """The end of a period of ``length`` ``unit`` from ``start`` (before it if ``backwards``).
+
+    ``counts_start_day``: the start day is day 1 of the period ("beginning with the day ..."),
+    so a 15-day period from the 1st ends on the 15th.
+    """
+    n = -length if backwards else length
+    if counts_start_day and length > 0:
+        n += 1 if backwards else -1
+    if unit is Unit.WORKING_DAYS:
+        return working_day_calendar(settings).add_working_days(start, n)
+    if unit is Unit.CALENDAR_DAYS:
+        return add_calendar_days(start, n)
+    if unit is Unit.WEEKS:
+        return add_weeks(start, n)
+    return add_months(start, n)
+
+
+def due_date(
+    clock_id: str, trigger_date: dt.date, settings: Settings = DEFAULT_SETTINGS
+) -> dt.date:
+    """The raw due date of a fixed-length clock started on ``trigger_date`` (after any Tribunal
+    roll-forward; no exceptions, conditions or in-force check). The fast path for recomputing a
+    caseload; :func:`deadline` gives the full, cited answer."""
+    clock = _clock(clock_id)
+    if clock.length is None:
+        raise _no_single_length(clock)
+    due = period_end(
+        trigger_date,
+        clock.length,
+        effective_unit(clock, settings),
+        backwards=clock.counts_backwards,
+        counts_start_day=clock.counts_trigger_day,
+        settings=settings,
+    )
+    if clock.roll is Roll.TRIBUNAL:
+        due = tribunal_calendar(settings).roll_forward(due)
+    return due
+
+
+def _no_single_length(clock: ClockDefinition) -> InvalidInputError:
+    return InvalidInputError(
+        "this clock has no single length; it applies the time limits of: "
+        + ", ".join(clock.delegates_to),
+        field="clock_id",
+        rule_id=clock.id,
+        citation=clock.cite(),
+    )
+
+
+def _relevant_exceptions(
+    clock: ClockDefinition, periods: Iterable[ExceptionPeriod]
+) -> list[tuple[ExceptionPeriod, ClockException]]:
+    known = {e.kind: e for e in clock.exceptions}
+    return [
+        (p, known[p.kind])
+        for p in periods
+        if p.kind in known and (not p.clock_ids or clock.id in p.clock_ids)
+    ]
+
+
+def _apply_exceptions(
+    clock: ClockDefinition,
+    trigger_date: dt.date,
+    due: dt.date,
+    periods: Sequence[ExceptionPeriod],
+    settings: Settings,
+) -> tuple[dt.date | None, bool, str | None, tuple[ClockException, ...]]:
+    """(due, disapplied, note, exceptions used) after the lawful exceptions in ``periods``."""
+    relevant = _relevant_exceptions(clock, periods)
+    if not relevant:
+        return due, False, None, ()
+    used = tuple(e for _, e in relevant)
+    for _period, exc in relevant:
+        disapply = exc.effect is ExceptionEffect.DISAPPLY or (
+            settings.lawful_exception_effect is SettingEffect.DISAPPLY
+        )
+        if disapply:
+            return None, True, f"time limit disapplied: {exc.provenance.cite()}", used
+    # Extend: the clock stands still while an exception lasts. Merge overlapping periods first so
+    # a day is never counted twice, then walk them in order; an extension can bring a later
+    # period inside the running clock, which the ordered walk handles.
+    spans = sorted((p.start, p.end) for p, _ in relevant)
+    merged: list[tuple[dt.date, dt.date | None]] = []
+    for start, end in spans:
+        if merged:
+            last_start, last_end = merged[-1]
+            if last_end is None:
+                break
+            if start <= last_end + dt.timedelta(days=1):
+                new_end = None if end is None else max(end, last_end)
+                merged[-1] = (last_start, new_end)
+                continue
+        merged.append((start, end))
+    first_running = trigger_date + dt.timedelta(days=1)
+    extended = 0
+    for start, end in merged:
+        if start > due:
+            break
+        if end is None:
+            paused = f"paused since {max(start, first_running).isoformat()} by a lawful exception"
+            return None, False, paused, used
+        overlap = (min(end, due) - max(start, first_running)).days + 1
+        if overlap > 0:
+            due += dt.timedelta(days=overlap)
+            extended += overlap
+    note = f"extended by {extended} day(s) for lawful exceptions" if extended else None
+    return due, False, note, used
+
+
+def _with_exceptions(provenance: Provenance, used: tuple[ClockException, ...]) -> Provenance:
+    if not used:
+        return provenance
+    extra = tuple(c for e in used for c in e.provenance.citations if c not in provenance.citations)
+    return Provenance(
+        provenance.citations + extra,
+        valid_from=provenance.valid_from,
+        valid_to=provenance.valid_to,
+    )
+
+
+def deadline(
+    clock_id: str,
+    trigger_date: dt.date,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    exceptions: Sequence[ExceptionPeriod] = (),
+    trigger: str | None = None,
+    via: str | None = None,
+    conditions: tuple[Condition, ...] = (),
+) -> Deadline:
+    """The cited deadline of clock ``clock_id`` started by an event on ``trigger_date``.
+
+    Raises :class:`~sen_disagreement.errors.InvalidInputError` (naming the trigger event and the
+    clock) when the clock was not in force on ``trigger_date``, or for a clock with no single
+    length (``agreement_appealable_matters``: use :func:`deadlines_for`).
+    """
+    clock = _clock(clock_id)
+    event = trigger or clock.trigger
+    if not clock.provenance.applies_on(trigger_date):
+        raise InvalidInputError(
+            f"this clock is not in force on that date (from {clock.provenance.valid_from})",
+            field=event,
+            rule_id=clock.id,
+            citation=clock.cite(),
+        )
+    try:
+        raw = due_date(clock_id, trigger_date, settings)
+    except InvalidInputError as err:
+        if err.rule_id == clock.id:
+            raise
+        raise InvalidInputError(err.message, field=event, rule_id=err.rule_id) from None
+    unrolled = (
+        period_end(
+            trigger_date,
+            clock.length or 0,
+            effective_unit(clock, settings),
+            backwards=clock.counts_backwards,
+            counts_start_day=clock.counts_trigger_day,
+            settings=settings,
+        )
+        if clock.roll is Roll.TRIBUNAL
+        else raw
+    )
+    due, disapplied, note, used = _apply_exceptions(clock, trigger_date, raw, exceptions, settings)
+    if clock.roll is Roll.TRIBUNAL and raw != unrolled:
+        note = f"moved from {unrolled.isoformat()} (Tribunal non-working day)"
+    return Deadline(
+        clock_id=clock.id,
+        description=clock.description,
+        due=due,
+        who_must_act=clock.who_must_act,
+        trigger=event,
+        trigger_date=trigger_date,
+        provenance=_with_exceptions(clock.provenance, used),
+        kind=clock.kind,
+        unadjusted=unrolled,
+        via=via,
+        conditions=conditions,
+        disapplied=disapplied,
+        note=note,
+    )
+
+
+def _condition_holds(
+    condition: Condition, c: Circumstances, settings: Settings
+) -> bool | None:
+    """True / False, or None when the fact is not known."""
+    issues = c.mediation_issues
+    transfer = c.transfer_kind
+    order = c.order_kind
+    match condition:
+        case Condition.CERTIFICATE_REQUIRED:
+            return c.certificate_required
+        case Condition.HEALTH_ISSUES:
+            return None if issues is None else issues is not MediationIssues.EDUCATION_SOCIAL_CARE
+        case Condition.EDUCATION_SOCIAL_CARE_ONLY:
+            return None if issues is None else issues is MediationIssues.EDUCATION_SOCIAL_CARE
+        case Condition.HEALTH_ONLY:
+            return None if issues is None else issues is MediationIssues.HEALTH_ONLY
+        case Condition.MIXED_ISSUES:
+            return None if issues is None else issues is MediationIssues.MIXED
+        case Condition.LA_NOT_PARTY:
+            party = c.la_party_to_agreement
+            return None if party is None else not party
+        case Condition.ORDER_ASSESS:
+            return None if order is None else order is OrderKind.ASSESS
+        case Condition.ORDER_MAKE_PLAN:
+            return None if order is None else order is OrderKind.MAKE_PLAN
+        case Condition.ORDER_CEASE_UPHELD:
+            return None if order is None else order is OrderKind.CEASE_UPHELD
+        case Condition.TRANSFER_GENERAL:
+            return None if transfer is None else transfer is TransferKind.GENERAL
+        case Condition.TRANSFER_SECONDARY_TO_POST16:
+            return None if transfer is None else transfer is TransferKind.SECONDARY_TO_POST16
+        case Condition.TRANSFER_POST16_OTHER_TIME:
+            return None if transfer is None else transfer is TransferKind.POST16_OTHER_TIME
+        case Condition.MEDIATION_DATE_NOTICE:
+            return settings.mediation_date_notice
+
+
+def _unknown_conditions(
+    conditions: Iterable[Condition], c: Circumstances, settings: Settings
+) -> tuple[Condition, ...] | None:
+    """None if some condition is known to be false; else the conditions not known."""
+    unknown: list[Condition] = []
+    for cond in conditions:
+        holds = _condition_holds(cond, c, settings)
+        if holds is False:
+            return None
+        if holds is None:
+            unknown.append(cond)
+    return tuple(unknown)
+
+
+def _check_events(events: Mapping[str, dt.date]) -> None:
+    for name, value in events.items():
+        if name not in EVENTS:
+            raise InvalidInputError(
+                "unknown event name (see sen_disagreement.clocks.EVENTS)",
+                field=name,
+                rule_id="clocks.known_event",
+            )
+        # Callers parse JSON and flags: a datetime or string here is a caller bug worth naming.
+        if type(value) is not dt.date:
+            raise InvalidInputError(
+                "an event needs a date", field=name, rule_id="clocks.event_date"
+            )
+
+
+def _trigger(
+    clock_triggers: Iterable[str], events: Mapping[str, dt.date]
+) -> tuple[str, dt.date] | None:
+    """The latest of the clock's trigger events that is present (a later one restarts it)."""
+    found = [(events[t], t) for t in clock_triggers if t in events]
+    if not found:
+        return None
+    when, name = max(found)
+    return name, when
+
+
+def deadlines_for(
+    clock_id: str,
+    trigger_date: dt.date,
+    *,
+    circumstances: Circumstances | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    trigger: str | None = None,
+) -> list[Deadline]:
+    """The deadline(s) a clock produces: one for most clocks; for ``agreement_appealable_matters``
+    one per reg 44 clock that applies (the agreement counts as the date of an order), or a single
+    disapplied entry when the parties agreed another timescale in writing (reg 42(5))."""
+    c = circumstances or Circumstances()
+    clock = _clock(clock_id)
+    conditions = _unknown_conditions(clock.conditions, c, settings)
+    if conditions is None:
+        return []
+    if not clock.delegates_to:
+        return [
+            deadline(
+                clock_id,
+                trigger_date,
+                settings=settings,
+                exceptions=c.exceptions,
+                trigger=trigger,
+                conditions=conditions,
+            )
+        ]
+    event = trigger or clock.trigger
+    relevant = _relevant_exceptions(clock, c.exceptions)
+    if relevant:
+        return [
+            Deadline(
+                clock_id=clock.id,
+                description=clock.description,
+                due=None,
+                who_must_act=clock.who_must_act,
+                trigger=event,
+                trigger_date=trigger_date,
+                provenance=_with_exceptions(clock.provenance, tuple(e for _, e in relevant)),
+                disapplied=True,
+                note="parties agreed a different timescale in writing (reg 42(5))",
+            )
+        ]
+    out: list[Deadline] = []
+    for target in clock.delegates_to:
+        sub = _unknown_conditions(CLOCKS[target].conditions, c, settings)
+        if sub is None:
+            continue
+        d = deadline(
+            target,
+            trigger_date,
+            settings=settings,
+            trigger=event,
+            via=clock.id,
+            conditions=conditions + sub,
+        )
+        merged = Provenance(
+            clock.provenance.citations + d.provenance.citations,
+            valid_from=clock.provenance.valid_from,
+        )
+        out.append(_replace_provenance(d, merged))
+    return out
+
+
+def _replace_provenance(d: Deadline, provenance: Provenance) -> Deadline:
+    return attrs.evolve(d, provenance=provenance)
+
+
+def appeal_deadline(
+    decision_notice_sent: dt.date,
+    certificate_issued: dt.date | None = None,
+    *,
+    certificate_required: bool = True,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> AppealDeadline:
+    """The SEN appeal deadline: the later of decision notice + 2 months and certificate + 1 month
+    (HESC Rules r.20(1)(c)), moved forward off Tribunal non-working days.
+
+    ``certificate_required=False`` for an appeal only about section I (the school or institution
+    named, or that none is named): no certificate is needed, so the deadline is final without
+    one. With ``certificate_required=True`` and no certificate yet, the result is provisional.
+    """
+    if certificate_issued is not None and certificate_issued < decision_notice_sent:
+        raise InvalidInputError(
+            "the mediation certificate cannot be issued before the decision notice was sent",
+            field="certificate_issued",
+            rule_id="tribunal_appeal_from_certificate",
+            citation=CLOCKS["tribunal_appeal_from_certificate"].cite(),
+        )
+    from_decision_clock = CLOCKS["tribunal_appeal_from_decision"]
+    from_cert_clock = CLOCKS["tribunal_appeal_from_certificate"]
+    try:
+        raw_decision = add_months(decision_notice_sent, 2)
+        raw_cert = None if certificate_issued is None else add_months(certificate_issued, 1)
+        cal = tribunal_calendar(settings)
+        from_decision = cal.roll_forward(raw_decision)
+        from_cert = None if raw_cert is None else cal.roll_forward(raw_cert)
+    except InvalidInputError as err:
+        raise InvalidInputError(
+            err.message, field="decision_notice_sent", rule_id=err.rule_id
+        ) from None
+    cert_governs = from_cert is not None and raw_cert is not None and raw_cert > raw_decision
+    governing = from_cert_clock if cert_governs else from_decision_clock
+    rolled_from = raw_cert if cert_governs and raw_cert is not None else raw_decision
+    due = from_cert if cert_governs and from_cert is not None else from_decision
+    citations = from_decision_clock.provenance.citations + tuple(
+        x for x in from_cert_clock.provenance.citations
+        if x not in from_decision_clock.provenance.citations
+    )
+    return AppealDeadline(
+        due=due,
+        from_decision=from_decision,
+        from_certificate=from_cert,
+        governing_clock_id=governing.id,
+        certificate_required=certificate_required,
+        provisional=certificate_required and certificate_issued is None,
+        rolled_from=rolled_from,
+        provenance=Provenance(citations, valid_from=from_cert_clock.provenance.valid_from),
+    )
+
+
+def _appeal_as_deadline(
+    events: Mapping[str, dt.date], c: Circumstances, settings: Settings
+) -> Deadline:
+    sent = events["decision_notice_sent"]
+    cert = events.get("certificate_issued")
+    a = appeal_deadline(
+        sent, cert, certificate_required=c.certificate_required, settings=settings
+    )
+    notes = []
+    if a.rolled_from != a.due:
+        notes.append(f"moved from {a.rolled_from.isoformat()} (Tribunal non-working day)")
+    if a.provisional:
+        notes.append("provisional: a certificate issued later may move this date")
+    if not c.certificate_required:
+        notes.append("no mediation certificate needed (section I only)")
+    governing_trigger = "certificate_issued" if a.governing_clock_id.endswith("certificate") else (
+        "decision_notice_sent"
+    )
+    return Deadline(
+        clock_id=APPEAL_CLOCK_ID,
+        description="SEN appeal received by the Tribunal: the later of the two r.20(1)(c) dates",
+        due=a.due,
+        who_must_act=CLOCKS["tribunal_appeal_from_decision"].who_must_act,
+        trigger=governing_trigger,
+        trigger_date=events[governing_trigger],
+        provenance=a.provenance,
+        unadjusted=a.rolled_from,
+        provisional=a.provisional,
+        note="; ".join(notes) or None,
+    )
+
+
+def compute_deadlines(
+    events: Mapping[str, dt.date],
+    circumstances: Circumstances | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[Deadline]:
+    """Every deadline the ``events`` (event name -> date) start, in the reference's order, then
+    the combined appeal deadline (``tribunal_appeal``) and the fixed-date deadlines.
+
+    Clocks not in force on their trigger date, and clocks whose condition is known to be false,
+    are left out; clocks whose condition is unknown are kept with ``conditions`` listing it.
+    """
+    _check_events(events)
+    c = circumstances or Circumstances()
+    out: list[Deadline] = []
+    for clock in CLOCKS.values():
+        found = _trigger(clock.triggers, events)
+        if found is None:
+            continue
+        name, when = found
+        if not clock.provenance.applies_on(when):
+            continue
+        out.extend(
+            deadlines_for(clock.id, when, circumstances=c, settings=settings, trigger=name)
+        )
+    if "decision_notice_sent" in events:
+        out.append(_appeal_as_deadline(events, c, settings))
+    if "transfer_date" in events:
+        when = events["transfer_date"]
+        for f in FIXED_DATE_DEADLINES.values():
+            conditions = _unknown_conditions(f.conditions, c, settings)
+            if conditions is None or not f.provenance.applies_on(when):
+                continue
+            out.append(
+                Deadline(
+                    clock_id=f.id,
+                    description=f.description,
+                    due=f.due_in(when.year),
+                    who_must_act=f.who_must_act,
+                    trigger=f.trigger,
+                    trigger_date=when,
+                    provenance=f.provenance,
+                    conditions=conditions,
+                    note="last day in time is the day before the named date" if f.before else None,
+                )
+            )
+    return out
+
+
+def _completed_on(
+    d: Deadline,
+    events: Mapping[str, dt.date],
+    completed: Mapping[str, dt.date],
+    settings: Settings,
+) -> dt.date | None:
+    if d.clock_id in completed:
+        return completed[d.clock_id]
+    if d.clock_id == APPEAL_CLOCK_ID:
+        names: tuple[str, ...] = ("appeal_received",)
+    elif d.clock_id in CLOCKS:
+        names = completion_events(CLOCKS[d.clock_id], settings)
+    else:
+        names = ()
+    backwards = d.clock_id in CLOCKS and CLOCKS[d.clock_id].counts_backwards
+    dates = [
+        events[n] for n in names if n in events and (backwards or events[n] >= d.trigger_date)
+    ]
+    return min(dates) if dates else None
+
+
+def state_of(
+    d: Deadline,
+    *,
+    as_of: dt.date,
+    events: Mapping[str, dt.date] | None = None,
+    completed: Mapping[str, dt.date] | None = None,
+    circumstances: Circumstances | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    due_within: int = 5,
+) -> ClockState:
+    """The status on ``as_of`` of a computed deadline.
+
+    Order of tests: disapplied; met/missed once completed (on or before ``as_of``); paused while
+    a lawful exception covers ``as_of`` (or has no end); not started while the trigger is in the
+    future (forward clocks only); missed once ``as_of`` is past ``due``; due soon when at most
+    ``due_within`` working days remain; otherwise running. A minimum period that has run out is
+    ``met``: the period the law requires has been allowed.
+    """
+    ev = events or {}
+    c = circumstances or Circumstances()
+    done = _completed_on(d, ev, completed or {}, settings)
+    if d.disapplied:
+        return ClockState(d.clock_id, Status.DISAPPLIED, as_of, d, done)
+    if done is not None and done <= as_of:
+        on_time = d.due is None or done <= d.due
+        return ClockState(d.clock_id, Status.MET if on_time else Status.MISSED, as_of, d, done)
+    clock = CLOCKS.get(d.via or d.clock_id)
+    if d.due is None or (
+        clock is not None
+        and any(p.covers(as_of) for p, _ in _relevant_exceptions(clock, c.exceptions))
+    ):
+        return ClockState(d.clock_id, Status.PAUSED, as_of, d, done)
+    backwards = clock is not None and clock.counts_backwards and d.via is None
+    if not backwards and d.trigger_date > as_of:
+        return ClockState(d.clock_id, Status.NOT_STARTED, as_of, d, done)
+    if as_of > d.due:
+        status = Status.MET if d.kind is ClockKind.MINIMUM_PERIOD else Status.MISSED
+        return ClockState(d.clock_id, status, as_of, d, done)
+    left = working_day_calendar(settings).working_days_between(as_of, d.due)
+    status = Status.DUE_SOON if left <= due_within else Status.RUNNING
+    return ClockState(d.clock_id, status, as_of, d, done, left)
+
+
+def clock_statuses(
+    events: Mapping[str, dt.date],
+    *,
+    as_of: dt.date,
+    completed: Mapping[str, dt.date] | None = None,
+    circumstances: Circumstances | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    due_within: int = 5,
+) -> list[ClockState]:
+    """The status on ``as_of`` of every deadline the events start (see :func:`state_of`).
+    ``completed`` maps a clock id to the day it was met, for clocks without a completion event.
+    """
+    c = circumstances or Circumstances()
+    return [
+        state_of(
+            d,
+            as_of=as_of,
+            events=events,
+            completed=completed,
+            circumstances=c,
+            settings=settings,
+            due_within=due_within,
+        )
+        for d in compute_deadlines(events, c, settings)
+    ]
+
+
+def clock_status(
+    clock_id: str,
+    events: Mapping[str, dt.date],
+    *,
+    as_of: dt.date,
+    completed: Mapping[str, dt.date] | None = None,
+    circumstances: Circumstances | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    due_within: int = 5,
+) -> ClockState:
+    """The status of one clock on ``as_of``; ``not_started`` if none of its triggers happened."""
+    for state in clock_statuses(
+        events,
+        as_of=as_of,
+        completed=completed,
+        circumstances=circumstances,
+        settings=settings,
+        due_within=due_within,
+    ):
+        if state.clock_id == clock_id:
+            return state
+    known = clock_id in CLOCKS or clock_id in FIXED_DATE_DEADLINES or clock_id == APPEAL_CLOCK_ID
+    if not known:
+        _clock(clock_id)
+    return ClockState(clock_id, Status.NOT_STARTED, as_of)

@@ -1,0 +1,350 @@
+"""The types of the statutory clocks: what a clock is, what starts it, who must act, and what a
+computed deadline and a clock's status look like."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+from attrs import field, frozen
+
+from sen_disagreement.provenance import Grade, Provenance
+from sen_disagreement.settings import Settings
+
+
+class Unit(enum.Enum):
+    """Unit of a clock's length. Weeks and months are calendar weeks and months."""
+
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class Actor(enum.Enum):
+    """Who must act before a clock runs out (the ``who_must_act`` values of the reference)."""
+
+    PARENT_OR_YOUNG_PERSON = "parent_or_young_person"
+    MEDIATION_ADVISER = "mediation_adviser"
+    LOCAL_AUTHORITY = "local_authority"
+    RESPONSIBLE_COMMISSIONING_BODY = "responsible_commissioning_body"
+    ARRANGING_BODY = "arranging_body"
+    LOCAL_AUTHORITY_OR_RESPONSIBLE_COMMISSIONING_BODY = (
+        "local_authority_or_responsible_commissioning_body"
+    )
+    LOCAL_AUTHORITY_OR_ICB = "local_authority_or_icb"
+    ADVICE_GIVERS = "advice_givers"
+    PERSON_ARRANGING_REVIEW = "person_arranging_review"
+    COMPLAINANT = "complainant"
+    CLAIMANT = "claimant"
+
+    @property
+    def label(self) -> str:
+        """Readable form for tables: ``local authority or ICB``."""
+        return self.value.replace("_", " ").replace("icb", "ICB")
+
+
+class ClockKind(enum.Enum):
+    """Whether the end of the period is a deadline to act, or the end of a minimum period the
+    other side must allow before it proceeds (reg 13(1)(a), reg 22(2)(c))."""
+
+    DEADLINE = "deadline"
+    MINIMUM_PERIOD = "minimum_period"
+
+
+class Roll(enum.Enum):
+    """What happens when the end of the period is not a working day."""
+
+    NONE = "none"
+    """Nothing: the date stands (EHC and mediation clocks; no rule moves them)."""
+    TRIBUNAL = "tribunal"
+    """Moves to the next SEN Tribunal working day (rule ``calendar.tribunal_roll_forward``)."""
+
+
+class Condition(enum.Enum):
+    """A fact of the case that decides whether a clock applies at all.
+
+    An unknown fact (``None`` in :class:`Circumstances`) never hides a clock: the deadline is
+    reported with the condition spelt out so the reader can judge."""
+
+    CERTIFICATE_REQUIRED = "a mediation certificate is needed to appeal (not section I only)"
+    HEALTH_ISSUES = "the mediation issues include health care provision"
+    EDUCATION_SOCIAL_CARE_ONLY = "the mediation issues are education and/or social care only"
+    HEALTH_ONLY = "the mediation issues are health care only"
+    MIXED_ISSUES = "the mediation issues are health care plus education and/or social care"
+    LA_NOT_PARTY = "the LA was not a party to the mediation agreement"
+    ORDER_ASSESS = "the order (or agreement) is to assess or re-assess"
+    ORDER_MAKE_PLAN = "the order (or agreement) is to make and maintain a plan"
+    ORDER_CEASE_UPHELD = "an appeal against ceasing to maintain the plan was dismissed"
+    TRANSFER_GENERAL = "a phase transfer other than secondary school to post-16"
+    TRANSFER_SECONDARY_TO_POST16 = "a transfer from secondary school to a post-16 institution"
+    TRANSFER_POST16_OTHER_TIME = "a post-16 to post-16 transfer at another time of year"
+    MEDIATION_DATE_NOTICE = "setting mediation_date_notice is on"
+
+
+class MediationIssues(enum.Enum):
+    """What the mediation is about (decides who arranges it and which 30-day clock runs)."""
+
+    EDUCATION_SOCIAL_CARE = "education_social_care"
+    HEALTH_ONLY = "health_only"
+    MIXED = "mixed"
+
+
+class OrderKind(enum.Enum):
+    """The kind of Tribunal order, or of appealable matter agreed at mediation (reg 44(2))."""
+
+    ASSESS = "assess"
+    MAKE_PLAN = "make_plan"
+    CEASE_UPHELD = "cease_upheld"
+
+
+class TransferKind(enum.Enum):
+    """The kind of transfer between phases of education (reg 18)."""
+
+    GENERAL = "general"
+    SECONDARY_TO_POST16 = "secondary_to_post16"
+    POST16_OTHER_TIME = "post16_other_time"
+
+
+class ExceptionKind(enum.Enum):
+    """A lawful exception that relieves a clock."""
+
+    INSTITUTION_CLOSURE = "institution_closure"
+    """Advice asked of a school or post-16 head/principal in the window from one week before a
+    closure of at least 4 weeks to one week before it reopens."""
+    EARLY_YEARS_CLOSURE = "early_years_closure"
+    """The same window for a provider of relevant early years education."""
+    EXCEPTIONAL_PERSONAL_CIRCUMSTANCES = "exceptional_personal_circumstances"
+    """Exceptional personal circumstances of the child, parent or young person."""
+    ABSENCE_FROM_AREA = "absence_from_area"
+    """The child, parent or young person is away from the LA's area for at least 4 weeks."""
+    MISSED_APPOINTMENT = "missed_appointment"
+    """An examination or test appointment for the advice was missed."""
+    WRITTEN_ALTERNATIVE_TIMESCALE = "written_alternative_timescale"
+    """The parties to a mediation agreement agreed a different timescale in writing."""
+
+
+class ExceptionEffect(enum.Enum):
+    """How an exception acts on a clock."""
+
+    BY_SETTING = "by_setting"
+    """As setting ``lawful_exception_effect`` says (extend by its duration, or disapply)."""
+    DISAPPLY = "disapply"
+    """The period does not apply (reg 42(5))."""
+
+
+@frozen
+class ClockException:
+    """A lawful exception recognised for one clock, with the provision that creates it."""
+
+    kind: ExceptionKind
+    provenance: Provenance
+    effect: ExceptionEffect = ExceptionEffect.BY_SETTING
+
+
+def _has_setting(name: str) -> None:
+    if name not in attrs.fields_dict(Settings):
+        msg = f"unknown setting {name!r}"
+        raise ValueError(msg)
+
+
+def _check_settings(_inst: object, _attr: object, value: tuple[str, ...]) -> None:
+    for name in value:
+        _has_setting(name)
+
+
+@frozen
+class ClockDefinition:
+    """One statutory clock: a period of ``length`` ``unit`` that starts on a trigger event.
+
+    ``triggers`` are event names; if several are given the latest one present starts the clock
+    (e.g. "receipt of the request, or the LA becoming responsible"). ``settings`` names the
+    :class:`~sen_disagreement.settings.Settings` fields whose (UNCONFIRMED) readings this clock
+    uses; their provenance is part of the clock's story (see ``docs/explanation``).
+    """
+
+    id: str
+    description: str
+    length: int | None
+    unit: Unit
+    triggers: tuple[str, ...]
+    starts_from: str
+    who_must_act: Actor
+    provenance: Provenance
+    counts_backwards: bool = False
+    counts_trigger_day: bool = False
+    kind: ClockKind = ClockKind.DEADLINE
+    roll: Roll = Roll.NONE
+    conditions: tuple[Condition, ...] = ()
+    exceptions: tuple[ClockException, ...] = ()
+    completed_by: tuple[str, ...] = ()
+    delegates_to: tuple[str, ...] = ()
+    settings: tuple[str, ...] = field(default=(), validator=_check_settings)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.triggers:
+            msg = f"{self.id}: a clock needs a trigger event"
+            raise ValueError(msg)
+        if (self.length is None) != bool(self.delegates_to):
+            msg = f"{self.id}: only a clock that delegates to others has no length"
+            raise ValueError(msg)
+
+    @property
+    def grade(self) -> Grade:
+        return self.provenance.grade
+
+    def cite(self) -> str:
+        return self.provenance.cite()
+
+    @property
+    def trigger(self) -> str:
+        """The main trigger event name."""
+        return self.triggers[0]
+
+
+@frozen
+class FixedDateDeadline:
+    """A deadline on a fixed day of the year (reg 18(1)): it depends only on the year of the
+    trigger event, not on how long ago it happened."""
+
+    id: str
+    description: str
+    month: int
+    day: int
+    before: bool
+    """True when the act must be done *before* the named day, so the last day in time is the day
+    before it."""
+    trigger: str
+    who_must_act: Actor
+    provenance: Provenance
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def grade(self) -> Grade:
+        return self.provenance.grade
+
+    def cite(self) -> str:
+        return self.provenance.cite()
+
+    def due_in(self, year: int) -> dt.date:
+        named = dt.date(year, self.month, self.day)
+        return named - dt.timedelta(days=1) if self.before else named
+
+
+@frozen
+class ExceptionPeriod:
+    """An explicit input: a lawful exception in force from ``start`` to ``end`` inclusive
+    (``end=None``: still in force). ``clock_ids`` limits it to some clocks (default: every clock
+    that recognises this kind of exception)."""
+
+    kind: ExceptionKind
+    start: dt.date
+    end: dt.date | None = None
+    clock_ids: tuple[str, ...] = field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end is not None and self.end < self.start:
+            from sen_disagreement.errors import InvalidInputError
+
+            raise InvalidInputError(
+                "an exception period cannot end before it starts",
+                field="exceptions.end",
+                rule_id="clocks.exception_period",
+            )
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@frozen(kw_only=True)
+class Circumstances:
+    """Facts of the case that decide which clocks apply, and lawful exceptions in force.
+
+    ``None`` means "not known": the clocks that depend on it are still reported, each with its
+    condition spelt out."""
+
+    certificate_required: bool = True
+    """False for an appeal only about the school or institution named in section I (or that
+    none is named): no mediation certificate is needed (CFA s.55 per IPSEA [S])."""
+    mediation_issues: MediationIssues | None = None
+    la_party_to_agreement: bool | None = None
+    order_kind: OrderKind | None = None
+    transfer_kind: TransferKind | None = None
+    exceptions: tuple[ExceptionPeriod, ...] = field(default=(), converter=tuple)
+
+
+class Status(enum.Enum):
+    """Where a clock stands on a given day."""
+
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    DUE_SOON = "due_soon"
+    MET = "met"
+    MISSED = "missed"
+    PAUSED = "paused"
+    DISAPPLIED = "disapplied"
+
+
+@frozen
+class Deadline:
+    """A computed deadline.
+
+    ``due`` is the last day on which the act is in time (for a minimum period: the last day of
+    the period). It is ``None`` when the clock is paused by an open-ended exception or disapplied
+    (see ``note``). ``unadjusted`` is the date before any roll-forward or exception extension.
+    ``via`` names the clock this one was reached through (``agreement_appealable_matters``).
+    """
+
+    clock_id: str
+    description: str
+    due: dt.date | None
+    who_must_act: Actor
+    trigger: str
+    trigger_date: dt.date
+    provenance: Provenance
+    kind: ClockKind = ClockKind.DEADLINE
+    unadjusted: dt.date | None = None
+    via: str | None = None
+    conditions: tuple[Condition, ...] = ()
+    provisional: bool = False
+    disapplied: bool = False
+    note: str | None = None
+
+    @property
+    def grade(self) -> Grade:
+        return self.provenance.grade
+
+    def cite(self) -> str:
+        return self.provenance.cite()
+
+
+@frozen
+class ClockState:
+    """A clock's status on ``as_of``, with its deadline when it has one."""
+
+    clock_id: str
+    status: Status
+    as_of: dt.date
+    deadline: Deadline | None = None
+    completed_on: dt.date | None = None
+    working_days_left: int | None = None
+
+
+@frozen
+class AppealDeadline:
+    """The SEN appeal deadline under HESC Rules r.20(1)(c).
+
+    ``due`` is the later of ``from_decision`` (notice + 2 months) and ``from_certificate``
+    (certificate + 1 month), moved forward off Tribunal non-working days. ``provisional`` is True
+    when a certificate is required but not yet issued: a later certificate can move ``due``.
+    """
+
+    due: dt.date
+    from_decision: dt.date
+    from_certificate: dt.date | None
+    governing_clock_id: str
+    certificate_required: bool
+    provisional: bool
+    rolled_from: dt.date
+    provenance: Provenance

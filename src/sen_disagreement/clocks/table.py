@@ -1,0 +1,834 @@
+"""Every statutory clock of the project's statutory reference, keyed by the reference's ids.
+
+Forty clocks and two fixed-date deadlines. Each keeps the id the reference uses, so councils,
+docs and other modules can name them. Grades follow the reference: ``P`` where the primary text
+was read, ``S`` where only a secondary source states it. Points the reference flags UNCONFIRMED are
+not hidden in these tables: they are :class:`~sen_disagreement.settings.Settings` fields, named
+in each clock's ``settings``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sen_disagreement.clocks.model import (
+    Actor,
+    ClockDefinition,
+    ClockException,
+    ClockKind,
+    Condition,
+    ExceptionEffect,
+    ExceptionKind,
+    FixedDateDeadline,
+    Roll,
+    Unit,
+)
+from sen_disagreement.provenance import (
+    SEND_REGS_START,
+    Citation,
+    P,
+    Provenance,
+    S,
+    cite,
+)
+
+_REGS = "https://www.legislation.gov.uk/uksi/2014/1530"
+_MEDIATION_REGS = f"{_REGS}/part/2/crossheading/mediation/made"
+_REG_5 = f"{_REGS}/regulation/5/data.htm"
+_IPSEA_PROCESS = "https://www.ipsea.org.uk/the-mediation-process"
+_SEFTON_ARRANGING = (
+    "http://www.seftondirectory.com/kb5/sefton/directory/site.page?id=05SE0eCpP_s&localofferchannel=1"
+)
+_HESC_R20 = "https://www.legislation.gov.uk/uksi/2008/2699/article/20/data.html"
+_REG_42 = "https://legislation.gov.uk/uksi/2014/1530/regulation/42/2014-09-01/data.htm?view=plain"
+_REG_44 = "https://sendfamilymagic.mykajabi.com/blog/appeal-guidance"
+_REG_27 = "http://www.legislation.gov.uk/uksi/2014/1530/regulation/27/made?view=plain"
+_IPSEA_LETTER_10 = (
+    "https://www.ipsea.org.uk/complaining-when-a-local-authority-does-not-send-a-draft-or-final-"
+    "education-health-and-care-plan-on-time-model-letter-10"
+)
+_REG_18 = "https://legislation.gov.uk/uksi/2014/1530/part/2/crossheading/reviews-and-reassessments"
+
+TRIBUNAL_RECOMMENDATIONS_START = dt.date(2018, 4, 3)
+"""The Tribunal's health and social care recommendation power began (national trial under
+SI 2017/1306, confirmed as continuing in July 2021) [S]."""
+
+
+def _prov(
+    citations: Iterable[Citation], valid_from: dt.date | None = SEND_REGS_START
+) -> Provenance:
+    return Provenance(tuple(citations), valid_from=valid_from)
+
+
+# Lawful exceptions ------------------------------------------------------------------------------
+
+
+def _reg_10_4_exceptions(provision: str) -> tuple[ClockException, ...]:
+    """The four exceptions of SEND Regs reg 10(4)(a)-(d), as applied by ``provision``."""
+    return (
+        ClockException(
+            ExceptionKind.INSTITUTION_CLOSURE,
+            _prov([cite(f"{provision}: reg 10(4)(a) school/post-16 closure window", P, _REG_27)]),
+        ),
+        ClockException(
+            ExceptionKind.EARLY_YEARS_CLOSURE,
+            _prov([cite(f"{provision}: reg 10(4)(b) early years provider closure", P, _REG_27)]),
+        ),
+        ClockException(
+            ExceptionKind.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES,
+            _prov([cite(f"{provision}: reg 10(4)(c) exceptional personal circumstances", P)]),
+        ),
+        ClockException(
+            ExceptionKind.ABSENCE_FROM_AREA,
+            _prov(
+                [
+                    cite(
+                        f"{provision}: reg 10(4)(d) absence from the LA's area for 4+ weeks",
+                        S,
+                        _IPSEA_LETTER_10,
+                    )
+                ]
+            ),
+        ),
+    )
+
+
+_REG_5_4 = (
+    ClockException(
+        ExceptionKind.INSTITUTION_CLOSURE,
+        _prov([cite("SEND Regs reg 5(4)(a) school/post-16 closure window", P, _REG_5)]),
+    ),
+    *(
+        ClockException(
+            kind,
+            _prov(
+                [
+                    cite(
+                        f"SEND Regs reg 5(4) (per IPSEA): {kind.value.replace('_', ' ')}",
+                        S,
+                        "https://www.ipsea.org.uk/letter-when-the-la-does-not-respond-to-a-request-"
+                        "for-assessment-within-the-time-limit",
+                    )
+                ]
+            ),
+        )
+        for kind in (
+            ExceptionKind.EARLY_YEARS_CLOSURE,
+            ExceptionKind.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES,
+            ExceptionKind.ABSENCE_FROM_AREA,
+        )
+    ),
+)
+
+_REG_42_5 = ClockException(
+    ExceptionKind.WRITTEN_ALTERNATIVE_TIMESCALE,
+    _prov([cite("SEND Regs reg 42(5): parties agree another timescale in writing", P, _REG_42)]),
+    ExceptionEffect.DISAPPLY,
+)
+
+_REG_8 = tuple(
+    ClockException(
+        kind,
+        _prov([cite("SEND Regs reg 8 exceptions (detail unconfirmed)", S, "https://edyourself.org/send-regulations/")]),
+    )
+    for kind in (ExceptionKind.MISSED_APPOINTMENT, ExceptionKind.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES)
+)
+
+_EXCEPTION_SETTING = ("lawful_exception_effect",)
+
+# The clocks ------------------------------------------------------------------------------------
+
+_ORDER_CLOCK_IDS = (
+    "order_assess_notify",
+    "order_assess_no_plan",
+    "order_assess_final_plan",
+    "order_make_plan_draft",
+    "order_make_plan_final",
+    "order_cease_upheld",
+)
+
+_ARRANGE_SETTINGS = ("arrange_mediation_unit", "arrange_mediation_deadline")
+
+_DEFINITIONS: tuple[ClockDefinition, ...] = (
+    # Mediation advice and certificates (law.md 2.5-2.6) ---------------------------------------
+    ClockDefinition(
+        id="mediation_adviser_contact",
+        description="Parent/young person who needs a certificate contacts the mediation adviser, "
+        "says they intend to appeal and whether they want mediation",
+        length=2,
+        unit=Unit.MONTHS,
+        triggers=("decision_notice_sent",),
+        starts_from="written notice of the LA decision was sent",
+        who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
+        provenance=_prov([cite("SEND Regs 2014 reg 33", P, _MEDIATION_REGS)]),
+        conditions=(Condition.CERTIFICATE_REQUIRED,),
+        completed_by=("adviser_contacted",),
+    ),
+    ClockDefinition(
+        id="certificate_after_declining",
+        description="Mediation adviser issues the certificate once told the parent/young person "
+        "does not want mediation",
+        length=3,
+        unit=Unit.WORKING_DAYS,
+        triggers=("adviser_told_no_mediation",),
+        starts_from="the adviser is told mediation is not wanted",
+        who_must_act=Actor.MEDIATION_ADVISER,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 34(1)",
+                    S,
+                    "https://sendadvicesurrey.org.uk/information-advice-and-support/mediation/",
+                )
+            ]
+        ),
+        completed_by=("certificate_issued",),
+        settings=("working_days",),
+    ),
+    ClockDefinition(
+        id="icb_notification_of_health_issues",
+        description="LA tells each relevant ICB (a CCG before 1 July 2022) the mediation issues "
+        "and any health care provision sought, where the issues include health care",
+        length=3,
+        unit=Unit.WORKING_DAYS,
+        triggers=("la_told_mediation_issues",),
+        starts_from="the LA is told the mediation issues",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov(
+            [cite("SEND Regs (regulation number not confirmed; believed 35/36)", S, _IPSEA_PROCESS)]
+        ),
+        conditions=(Condition.HEALTH_ISSUES,),
+        settings=("working_days",),
+    ),
+    # Arranging mediation (law.md 2.7) ----------------------------------------------------------
+    ClockDefinition(
+        id="arrange_mediation_education_social_care",
+        description="LA arranges mediation about education and/or social care issues only",
+        length=30,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("la_told_wish_to_mediate",),
+        starts_from="the parent/young person tells the LA they want mediation",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs (regulation number not confirmed)", S, _IPSEA_PROCESS)]),
+        conditions=(Condition.EDUCATION_SOCIAL_CARE_ONLY,),
+        settings=_ARRANGE_SETTINGS,
+    ),
+    ClockDefinition(
+        id="arrange_mediation_health_only",
+        description="The responsible commissioning body(ies) arrange mediation about health care "
+        "issues only",
+        length=30,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("commissioning_body_notified",),
+        starts_from="the LA notifies the commissioning body of the issues",
+        who_must_act=Actor.RESPONSIBLE_COMMISSIONING_BODY,
+        provenance=_prov([cite("SEND Regs (regulation number not confirmed)", S, _IPSEA_PROCESS)]),
+        conditions=(Condition.HEALTH_ONLY,),
+        settings=_ARRANGE_SETTINGS,
+    ),
+    ClockDefinition(
+        id="arrange_mediation_mixed",
+        description="LA arranges one mediation, with each commissioning body, about health care "
+        "plus education and/or social care issues",
+        length=30,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("la_told_wish_to_mediate",),
+        starts_from="the parent/young person tells the LA they want mediation",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs (regulation number not confirmed)", S, _IPSEA_PROCESS)]),
+        conditions=(Condition.MIXED_ISSUES,),
+        settings=_ARRANGE_SETTINGS,
+    ),
+    ClockDefinition(
+        id="deemed_certificate",
+        description="Mediation adviser issues the certificate when the arranging body says it "
+        "cannot arrange mediation within 30 days",
+        length=3,
+        unit=Unit.WORKING_DAYS,
+        triggers=("adviser_told_mediation_not_arranged",),
+        starts_from="the arranging body tells the adviser mediation cannot be arranged in time",
+        who_must_act=Actor.MEDIATION_ADVISER,
+        provenance=_prov(
+            [cite("SEND Regs (regulation number not confirmed; believed 37)", S, _IPSEA_PROCESS)]
+        ),
+        completed_by=("certificate_issued",),
+        settings=("working_days", "deemed_certificate_unit"),
+    ),
+    ClockDefinition(
+        id="certificate_after_mediation",
+        description="Mediation adviser issues the certificate after the mediation has concluded",
+        length=3,
+        unit=Unit.WORKING_DAYS,
+        triggers=("mediation_concluded",),
+        starts_from="the mediation concluded",
+        who_must_act=Actor.MEDIATION_ADVISER,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 39 (number not confirmed); Sefton 'Arranging Mediation'",
+                    S,
+                    _SEFTON_ARRANGING,
+                )
+            ]
+        ),
+        completed_by=("certificate_issued",),
+        settings=("working_days",),
+    ),
+    ClockDefinition(
+        id="mediation_date_notice",
+        description="Arranging body tells the parent/young person the date and place of the "
+        "mediation beforehand (less notice only if they agree)",
+        length=5,
+        unit=Unit.WORKING_DAYS,
+        triggers=("mediation_date",),
+        starts_from="the mediation date (counted backwards)",
+        who_must_act=Actor.ARRANGING_BODY,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Code of Practice ch.11, quoted in R (Kumar) v LB Hillingdon "
+                    "[2020] EWHC 3326 (Admin)",
+                    P,
+                    "https://beta.bailii.org/ew/cases/EWHC/Admin/2020/3326.html",
+                )
+            ]
+        ),
+        counts_backwards=True,
+        conditions=(Condition.MEDIATION_DATE_NOTICE,),
+        settings=("working_days", "mediation_date_notice"),
+    ),
+    # After a mediation agreement (law.md 2.10) -------------------------------------------------
+    ClockDefinition(
+        id="agreement_appealable_matters",
+        description="LA carries out agreed appealable matters within the reg 44 time limits, as if "
+        "the agreement were a Tribunal order (no single length: see the order_* clocks)",
+        length=None,
+        unit=Unit.WEEKS,
+        triggers=("mediation_agreement",),
+        starts_from="date of the mediation agreement (treated as the date of an order)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 42(2)", P, _REG_42)]),
+        exceptions=(_REG_42_5,),
+        delegates_to=_ORDER_CLOCK_IDS,
+    ),
+    ClockDefinition(
+        id="agreement_non_appealable_action",
+        description="LA or commissioning body does the agreed thing that is not appealable",
+        length=2,
+        unit=Unit.WEEKS,
+        triggers=("mediation_agreement",),
+        starts_from="date of the mediation agreement",
+        who_must_act=Actor.LOCAL_AUTHORITY_OR_RESPONSIBLE_COMMISSIONING_BODY,
+        provenance=_prov([cite("SEND Regs reg 42(3)", P, _REG_42)]),
+        exceptions=(_REG_42_5,),
+    ),
+    ClockDefinition(
+        id="agreement_notify_la",
+        description="Commissioning body tells the LA of a mediation agreement the LA was not "
+        "party to",
+        length=1,
+        unit=Unit.WEEKS,
+        triggers=("mediation_agreement",),
+        starts_from="date of the mediation agreement",
+        who_must_act=Actor.RESPONSIBLE_COMMISSIONING_BODY,
+        provenance=_prov([cite("SEND Regs reg 42(4)", P, _REG_42)]),
+        conditions=(Condition.LA_NOT_PARTY,),
+    ),
+    # Tribunal (law.md 3) ----------------------------------------------------------------------
+    ClockDefinition(
+        id="tribunal_appeal_from_decision",
+        description="Tribunal receives the appeal (SEN case): 2 months after the decision notice",
+        length=2,
+        unit=Unit.MONTHS,
+        triggers=("decision_notice_sent",),
+        starts_from="written notice of the decision was sent",
+        who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
+        provenance=_prov([cite("HESC Rules 2008 r.20(1)(c)(i)", P, _HESC_R20)]),
+        roll=Roll.TRIBUNAL,
+        completed_by=("appeal_received",),
+        settings=("tribunal_non_working_days",),
+    ),
+    ClockDefinition(
+        id="tribunal_appeal_from_certificate",
+        description="Alternative appeal deadline, 1 month after the mediation certificate, where "
+        "that is later than the 2-month date",
+        length=1,
+        unit=Unit.MONTHS,
+        triggers=("certificate_issued",),
+        starts_from="the mediation certificate was issued",
+        who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
+        provenance=_prov(
+            [
+                cite("HESC Rules r.20(1)(c)(ii)", P, _HESC_R20),
+                cite(
+                    "IPSEA: Christmas/August roll-forward",
+                    S,
+                    "https://www.ipsea.org.uk/how-to-submit-an-appeal-general-advice",
+                ),
+            ]
+        ),
+        roll=Roll.TRIBUNAL,
+        completed_by=("appeal_received",),
+        settings=("tribunal_non_working_days",),
+    ),
+    ClockDefinition(
+        id="tribunal_recommendation_response",
+        description="LA (social care) or ICB (health) responds to a Tribunal health/social care "
+        "recommendation",
+        length=5,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_recommendation_issued",),
+        starts_from="the Tribunal decision containing the recommendation was issued",
+        who_must_act=Actor.LOCAL_AUTHORITY_OR_ICB,
+        provenance=_prov(
+            [
+                cite(
+                    "SI 2017/1306 (regulation number not confirmed)",
+                    S,
+                    "https://medway.gov.uk/info/200307/local_offer/1305/single_route_of_redress/2",
+                )
+            ],
+            valid_from=TRIBUNAL_RECOMMENDATIONS_START,
+        ),
+    ),
+    # EHC needs assessment and plan (law.md 5) ---------------------------------------------------
+    ClockDefinition(
+        id="decide_whether_to_assess",
+        description="LA notifies its decision whether to secure an EHC needs assessment",
+        length=6,
+        unit=Unit.WEEKS,
+        triggers=("assessment_request_received", "la_became_responsible"),
+        starts_from="receipt of the request (or the LA becoming responsible under s.24)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 5(1); exceptions reg 5(4)", P, _REG_5)]),
+        exceptions=_REG_5_4,
+        settings=_EXCEPTION_SETTING,
+    ),
+    ClockDefinition(
+        id="determination_no_provision_needed",
+        description="LA notifies its determination that provision through an EHC plan is not "
+        "necessary (s.36(5))",
+        length=6,
+        unit=Unit.WEEKS,
+        triggers=("assessment_request_received", "la_became_responsible"),
+        starts_from="receipt of the request (or the LA becoming responsible)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 4(1)", P, f"{_REGS}/regulation/4/data.html")]),
+    ),
+    ClockDefinition(
+        id="advice_for_assessment",
+        description="People asked for advice or information for an assessment respond",
+        length=6,
+        unit=Unit.WEEKS,
+        triggers=("advice_requested",),
+        starts_from="the LA's request for advice",
+        who_must_act=Actor.ADVICE_GIVERS,
+        provenance=_prov([cite("SEND Regs reg 8 (detail not confirmed)", S, "https://edyourself.org/send-regulations/")]),
+        exceptions=_REG_8,
+        settings=_EXCEPTION_SETTING,
+    ),
+    ClockDefinition(
+        id="decide_not_to_issue_plan",
+        description="LA notifies a decision, after assessment, not to issue an EHC plan",
+        length=16,
+        unit=Unit.WEEKS,
+        triggers=("assessment_request_received", "la_became_responsible"),
+        starts_from="receipt of the assessment request (or the LA becoming responsible)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 10(1); exceptions reg 10(4)(a)-(d)", P, _REG_27)]),
+        exceptions=_reg_10_4_exceptions("reg 10(4)"),
+        settings=_EXCEPTION_SETTING,
+    ),
+    ClockDefinition(
+        id="draft_plan_representations",
+        description="Minimum period for the parent/young person to make representations on the "
+        "draft plan, ask for a school or institution and ask for a meeting",
+        length=15,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("draft_plan_served",),
+        starts_from="the day the draft plan is served (that day counts as day 1)",
+        who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 13(1)(a)",
+                    P,
+                    "http://www.legislation.gov.uk/uksi/2014/1530/regulation/13/made/data.xht?view=snippet&wrap=true",
+                )
+            ]
+        ),
+        counts_trigger_day=True,
+        kind=ClockKind.MINIMUM_PERIOD,
+    ),
+    ClockDefinition(
+        id="final_plan",
+        description="Final EHC plan sent to the parent/young person, the named institution and the "
+        "responsible commissioning body",
+        length=20,
+        unit=Unit.WEEKS,
+        triggers=("assessment_request_received", "la_became_responsible"),
+        starts_from="receipt of the assessment request (or the LA becoming responsible)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 13(2); exceptions reg 13(3)", P)]),
+        exceptions=_reg_10_4_exceptions("reg 13(3)"),
+        settings=_EXCEPTION_SETTING,
+    ),
+    ClockDefinition(
+        id="annual_review",
+        description="LA reviews the EHC plan",
+        length=12,
+        unit=Unit.MONTHS,
+        triggers=("plan_made", "review_meeting"),
+        starts_from="the plan was first made, then the last review",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov(
+            [cite("CFA 2014 s.44(1)", P, "http://www.legislation.gov.uk/ukpga/2014/6/notes/division/4/3/11/8")]
+        ),
+    ),
+    ClockDefinition(
+        id="review_meeting_notice",
+        description="Notice of the review meeting given, and advice circulated, beforehand",
+        length=2,
+        unit=Unit.WEEKS,
+        triggers=("review_meeting",),
+        starts_from="the review meeting (counted backwards)",
+        who_must_act=Actor.PERSON_ARRANGING_REVIEW,
+        provenance=_prov([cite("SEND Regs reg 20(3), (4)", P)]),
+        counts_backwards=True,
+    ),
+    ClockDefinition(
+        id="review_report",
+        description="Review report circulated",
+        length=2,
+        unit=Unit.WEEKS,
+        triggers=("review_meeting",),
+        starts_from="the review meeting",
+        who_must_act=Actor.PERSON_ARRANGING_REVIEW,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 20 (paragraph not confirmed)",
+                    S,
+                    "https://localofferbirmingham.co.uk/education-health-and-care-plan/annual-ehcp-reviews",
+                )
+            ]
+        ),
+    ),
+    ClockDefinition(
+        id="review_decision",
+        description="LA notifies whether it will keep, amend or cease the plan (with proposed "
+        "amendments if amending)",
+        length=4,
+        unit=Unit.WEEKS,
+        triggers=("review_meeting",),
+        starts_from="the review meeting",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 20 (paragraph not confirmed); R (L) v Devon CC [2022] EWHC 493 "
+                    "(Admin)",
+                    S,
+                    "https://www.ipsea.org.uk/r-l-m-and-p-v-devon-county-council-2022-ewhc-493-admin",
+                )
+            ]
+        ),
+    ),
+    ClockDefinition(
+        id="amendment_representations",
+        description="Minimum period for representations on proposed amendments",
+        length=15,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("proposed_amendments_served",),
+        starts_from="the day the proposed amendments are served",
+        who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
+        provenance=_prov([cite("SEND Regs reg 22(2)(c)", P)]),
+        kind=ClockKind.MINIMUM_PERIOD,
+    ),
+    ClockDefinition(
+        id="final_amended_plan",
+        description="Final amended plan after a review (at most 12 weeks after the review meeting, "
+        "per Devon)",
+        length=8,
+        unit=Unit.WEEKS,
+        triggers=("proposed_amendments_sent",),
+        starts_from="the LA sent the proposed amendments",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 22(3)",
+                    P,
+                    "https://legislation.gov.uk/cy/uksi/2014/1530/regulation/22/2020-05-01?view=plain+extent",
+                )
+            ]
+        ),
+    ),
+    ClockDefinition(
+        id="post16_transfer_review",
+        description="Plan reviewed and amended before a post-16 to post-16 transfer at another "
+        "time of year",
+        length=5,
+        unit=Unit.MONTHS,
+        triggers=("transfer_date",),
+        starts_from="the transfer date (counted backwards)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 18(2)", P, _REG_18)]),
+        counts_backwards=True,
+        conditions=(Condition.TRANSFER_POST16_OTHER_TIME,),
+    ),
+    ClockDefinition(
+        id="reassessment_decision",
+        description="LA notifies its decision on a request to re-assess",
+        length=15,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("reassessment_request_received",),
+        starts_from="receipt of the re-assessment request",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 25(1) (not confirmed from the primary text)",
+                    S,
+                    "https://www.sen-help.org.uk/types-of-appeal/appeal-against-refusal-to-re-assess/",
+                )
+            ]
+        ),
+    ),
+    ClockDefinition(
+        id="plan_after_reassessment",
+        description="Final amended or replacement plan after a re-assessment",
+        length=14,
+        unit=Unit.WEEKS,
+        triggers=("reassessment_notice_sent", "decision_to_reassess"),
+        starts_from="the reg 25(1) notice, or the decision to re-assess under s.44(3)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 27(2); exceptions reg 27(3)", P, _REG_27)]),
+        exceptions=_reg_10_4_exceptions("reg 27(3)"),
+        settings=_EXCEPTION_SETTING,
+    ),
+    # Complying with Tribunal orders (law.md 3.5) ------------------------------------------------
+    ClockDefinition(
+        id="order_assess_notify",
+        description="After an order (or agreement) to assess or re-assess, LA notifies that it "
+        "will",
+        length=2,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44(2)(b)", S, _REG_44)]),
+        conditions=(Condition.ORDER_ASSESS,),
+    ),
+    ClockDefinition(
+        id="order_assess_no_plan",
+        description="After an assessment is ordered, LA notifies a decision not to issue a plan",
+        length=10,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44(2)(b)(i)", S, _REG_44)]),
+        conditions=(Condition.ORDER_ASSESS,),
+    ),
+    ClockDefinition(
+        id="order_assess_final_plan",
+        description="After an assessment is ordered, LA issues the final plan",
+        length=14,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44(2)(b)(ii)", S, _REG_44)]),
+        conditions=(Condition.ORDER_ASSESS,),
+    ),
+    ClockDefinition(
+        id="order_make_plan_draft",
+        description="After an order to make and maintain a plan, LA issues the draft",
+        length=5,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44(2)(c)(i)", S, _REG_44)]),
+        conditions=(Condition.ORDER_MAKE_PLAN,),
+    ),
+    ClockDefinition(
+        id="order_make_plan_final",
+        description="After an order to make and maintain a plan, LA issues the final plan",
+        length=11,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44(2)(c)(ii)", S, _REG_44)]),
+        conditions=(Condition.ORDER_MAKE_PLAN,),
+    ),
+    ClockDefinition(
+        id="order_cease_upheld",
+        description="Appeal against ceasing to maintain dismissed: LA ceases to maintain at once",
+        length=0,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order (immediately)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44(2)(a)", S, _REG_44)]),
+        conditions=(Condition.ORDER_CEASE_UPHELD,),
+    ),
+    # Other routes of redress (law.md 6) ---------------------------------------------------------
+    ClockDefinition(
+        id="lgsco_complaint",
+        description="Complaint to the Local Government and Social Care Ombudsman (later only with "
+        "good reason)",
+        length=12,
+        unit=Unit.MONTHS,
+        triggers=("complainant_aware_of_problem",),
+        starts_from="the complainant became aware of the problem",
+        who_must_act=Actor.COMPLAINANT,
+        provenance=_prov(
+            [
+                cite(
+                    "Local Government Act 1974 ss.26B, 34D",
+                    S,
+                    "https://lgo.org.uk/decisions/education/special-educational-needs/24-001-429",
+                )
+            ],
+            valid_from=None,
+        ),
+    ),
+    ClockDefinition(
+        id="nhs_social_care_complaint",
+        description="NHS or adult social care complaint (time can be extended)",
+        length=12,
+        unit=Unit.MONTHS,
+        triggers=("matter_occurred", "matter_came_to_notice"),
+        starts_from="the matter occurred, or (if later) came to the complainant's notice",
+        who_must_act=Actor.COMPLAINANT,
+        provenance=_prov(
+            [
+                cite(
+                    "SI 2009/309 (regulation number not confirmed)",
+                    S,
+                    "https://www.gateshead.gov.uk/article/34781/11-Time-limits-for-making-a-complaint",
+                )
+            ],
+            valid_from=None,
+        ),
+    ),
+    ClockDefinition(
+        id="judicial_review",
+        description="Claim for judicial review",
+        length=3,
+        unit=Unit.MONTHS,
+        triggers=("grounds_arose",),
+        starts_from="the grounds first arose",
+        who_must_act=Actor.CLAIMANT,
+        provenance=_prov(
+            [
+                cite(
+                    "Leeds SENDIASS (CPR 54.5 not read)",
+                    S,
+                    "https://sendiass.leeds.gov.uk/parents-and-carers/support-for-my-child-at-school/making-a-complaint",
+                )
+            ],
+            valid_from=None,
+        ),
+    ),
+    ClockDefinition(
+        id="dd_claim_school",
+        description="Disability discrimination claim against a school to the SEND Tribunal (no "
+        "Christmas/August roll-forward)",
+        length=6,
+        unit=Unit.MONTHS,
+        triggers=("act_complained_of",),
+        starts_from="the act complained of (or the last act of a continuing series)",
+        who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
+        provenance=_prov(
+            [
+                cite(
+                    "Equality Act 2010 Sch 17 para 4",
+                    S,
+                    "https://www.ipsea.org.uk/procedure-for-disability-discrimination-claims",
+                )
+            ],
+            valid_from=None,
+        ),
+    ),
+)
+
+CLOCKS: dict[str, ClockDefinition] = {c.id: c for c in _DEFINITIONS}
+"""Every clock by id, in the reference's order."""
+
+FIXED_DATE_DEADLINES: dict[str, FixedDateDeadline] = {
+    f.id: f
+    for f in (
+        FixedDateDeadline(
+            id="phase_transfer_general",
+            description="Plan reviewed and amended, naming the next placement, for every phase "
+            "transfer except secondary school to post-16 (finalised before 15 February of the "
+            "calendar year of transfer)",
+            month=2,
+            day=15,
+            before=True,
+            trigger="transfer_date",
+            who_must_act=Actor.LOCAL_AUTHORITY,
+            provenance=_prov([cite("SEND Regs reg 18(1)(b)", P, _REG_18)]),
+            conditions=(Condition.TRANSFER_GENERAL,),
+        ),
+        FixedDateDeadline(
+            id="phase_transfer_post16",
+            description="Plan reviewed and amended for a transfer from secondary school to a "
+            "post-16 institution (31 March of the calendar year of transfer)",
+            month=3,
+            day=31,
+            before=False,
+            trigger="transfer_date",
+            who_must_act=Actor.LOCAL_AUTHORITY,
+            provenance=_prov([cite("SEND Regs reg 18(1)(a)", P, _REG_18)]),
+            conditions=(Condition.TRANSFER_SECONDARY_TO_POST16,),
+        ),
+    )
+}
+"""The two fixed-date deadlines (reg 18(1)), due in the calendar year of the transfer."""
+
+EVENTS: dict[str, str] = {
+    # Triggers
+    "decision_notice_sent": "written notice of the LA's (appealable) decision was sent",
+    "adviser_told_no_mediation": "the mediation adviser was told mediation is not wanted",
+    "la_told_mediation_issues": "the LA was told the mediation issues",
+    "la_told_wish_to_mediate": "the parent/young person told the LA they want mediation",
+    "commissioning_body_notified": "the LA notified the commissioning body of health-only issues",
+    "adviser_told_mediation_not_arranged": "the arranging body told the adviser mediation cannot "
+    "be arranged within 30 days",
+    "mediation_concluded": "the mediation concluded",
+    "mediation_date": "the date fixed for the mediation meeting",
+    "mediation_agreement": "date of the written mediation agreement",
+    "certificate_issued": "the mediation certificate was issued",
+    "tribunal_recommendation_issued": "the Tribunal decision with a health/social care "
+    "recommendation was issued",
+    "assessment_request_received": "the LA received the request for an EHC needs assessment",
+    "la_became_responsible": "the LA became responsible for the child or young person (s.24)",
+    "advice_requested": "the LA asked for advice or information for an assessment",
+    "draft_plan_served": "the draft EHC plan was served",
+    "plan_made": "the EHC plan was first made",
+    "review_meeting": "the review meeting (past or planned)",
+    "proposed_amendments_served": "the proposed amendments were served",
+    "proposed_amendments_sent": "the LA sent the proposed amendments",
+    "transfer_date": "the date of the transfer between phases or institutions",
+    "reassessment_request_received": "the LA received a request to re-assess",
+    "reassessment_notice_sent": "the LA sent its reg 25(1) notice of a decision to re-assess",
+    "decision_to_reassess": "the LA decided to re-assess under s.44(3)",
+    "tribunal_order": "date of the Tribunal order",
+    "complainant_aware_of_problem": "the complainant became aware of the problem",
+    "matter_occurred": "the matter complained of occurred",
+    "matter_came_to_notice": "the matter came to the complainant's notice",
+    "grounds_arose": "the grounds for judicial review first arose",
+    "act_complained_of": "the act complained of (or the last of a series)",
+    # Completions
+    "adviser_contacted": "the parent/young person contacted the mediation adviser",
+    "mediation_arranged": "a date for the mediation was fixed",
+    "mediation_held": "the mediation meeting took place",
+    "appeal_received": "the Tribunal received the appeal",
+}
+"""Every event name the clocks understand, with what it means."""
