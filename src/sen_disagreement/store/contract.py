@@ -376,10 +376,16 @@ class Store(Protocol):
         ...
 
     def retention_candidates(
-        self, *, kind: str, trigger: RetentionTrigger, on_or_before: dt.date, limit: int = 10_000
+        self,
+        *,
+        council: str,
+        kind: str,
+        trigger: RetentionTrigger,
+        on_or_before: dt.date,
+        limit: int = 10_000,
     ) -> list[str]:
-        """Ids of cases of ``kind``, not under legal hold, whose trigger date is on or before
-        ``on_or_before``."""
+        """Ids of a council's cases of ``kind``, not under legal hold, whose trigger date is on
+        or before ``on_or_before``."""
         ...
 
     def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:

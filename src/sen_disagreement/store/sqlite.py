@@ -80,8 +80,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 document    TEXT NOT NULL
             )""",
             "CREATE INDEX cases_council ON cases(council, kind, state, case_id)",
-            "CREATE INDEX cases_dob ON cases(kind, subject_dob) WHERE legal_hold = 0",
-            "CREATE INDEX cases_closed ON cases(kind, closed_on)"
+            "CREATE INDEX cases_dob ON cases(council, kind, subject_dob) WHERE legal_hold = 0",
+            "CREATE INDEX cases_closed ON cases(council, kind, closed_on)"
             " WHERE closed_on IS NOT NULL AND legal_hold = 0",
             """CREATE TABLE case_history (
                 id          INTEGER PRIMARY KEY,
@@ -845,25 +845,32 @@ class SQLiteStore:
 
     # -- retention ------------------------------------------------------------------------------
     def retention_candidates(
-        self, *, kind: str, trigger: RetentionTrigger, on_or_before: dt.date, limit: int = 10_000
+        self,
+        *,
+        council: str,
+        kind: str,
+        trigger: RetentionTrigger,
+        on_or_before: dt.date,
+        limit: int = 10_000,
     ) -> list[str]:
+        check_council(council)
         check_kind(kind)
         check_date(on_or_before, "on_or_before")
         check_limit(limit)
         if trigger is RetentionTrigger.DATE_OF_BIRTH:
             sql = (
-                "SELECT case_id FROM cases INDEXED BY cases_dob WHERE kind = ? AND legal_hold = 0"
-                " AND subject_dob <= ? ORDER BY subject_dob, case_id LIMIT ?"
+                "SELECT case_id FROM cases INDEXED BY cases_dob WHERE council = ? AND kind = ?"
+                " AND legal_hold = 0 AND subject_dob <= ? ORDER BY subject_dob, case_id LIMIT ?"
             )
         elif trigger is RetentionTrigger.CASE_CLOSED:
             sql = (
-                "SELECT case_id FROM cases INDEXED BY cases_closed WHERE kind = ?"
+                "SELECT case_id FROM cases INDEXED BY cases_closed WHERE council = ? AND kind = ?"
                 " AND legal_hold = 0 AND closed_on IS NOT NULL AND closed_on <= ?"
                 " ORDER BY closed_on, case_id LIMIT ?"
             )
         else:
             raise bad_input("trigger", "must be a RetentionTrigger", "retention_trigger")
-        rows = self._conn().execute(sql, (kind, on_or_before.isoformat(), limit))
+        rows = self._conn().execute(sql, (council, kind, on_or_before.isoformat(), limit))
         return [r[0] for r in rows]
 
     def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:

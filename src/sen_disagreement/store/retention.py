@@ -1,0 +1,226 @@
+"""Retention: how long each kind of case record is kept, as council policy data, not code.
+
+No statute fixes a retention period for SEN disagreement-resolution or mediation records. The
+figure councils and schools usually quote, *date of birth + 31 years* for SEN files and EHC plans
+(an EHC plan can run to age 25; six further years cover limitation periods), is attributed to the
+IRMS toolkit but was confirmed here only through secondary sources, and no schedule entry for
+mediation files was found at all. So the library ships it as a **named, graded default** that a
+council must confirm (or replace) before anything is purged::
+
+    policy = RetentionPolicy(council="E08000014", rules=common_practice_rules(), confirmed=True)
+    run = purge_expired(store, policy, today=date.today(), actor="dpo:1", dry_run=False)
+
+Cases under legal hold are never candidates, and :meth:`Store.purge` refuses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.provenance import Provenance, S, U, cite
+from sen_disagreement.store.contract import (
+    CASE_KINDS,
+    PurgeReport,
+    RetentionTrigger,
+    Store,
+    check_actor,
+    check_date,
+)
+
+__all__ = [
+    "MEDIATION_DOB_PLUS_31",
+    "SEN_FILE_DOB_PLUS_31",
+    "RetentionPolicy",
+    "RetentionRule",
+    "RetentionRun",
+    "add_years",
+    "common_practice_rules",
+    "expires_on",
+    "purge_expired",
+    "retention_cutoff",
+]
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _bad(name: str, message: str, rule: str) -> InvalidInputError:
+    return InvalidInputError(message, field=name, rule_id=f"store.retention.{rule}")
+
+
+def _rule_name(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or _NAME.fullmatch(value) is None:
+        raise _bad(attribute.name, "must be a lower-case snake_case name", "name")
+
+
+def _rule_kind(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in CASE_KINDS:
+        raise _bad(attribute.name, f"must be one of {', '.join(CASE_KINDS)}", "kind")
+
+
+def _years(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 150:
+        raise _bad(attribute.name, "must be a whole number of years in 1..150", "years")
+
+
+def _trigger(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, RetentionTrigger):
+        raise _bad(attribute.name, "must be a RetentionTrigger", "trigger")
+
+
+@frozen(kw_only=True)
+class RetentionRule:
+    """Keep records of ``kind`` for ``years`` after the ``trigger`` date."""
+
+    name: str = field(validator=_rule_name)
+    kind: str = field(validator=_rule_kind)
+    trigger: RetentionTrigger = field(validator=_trigger)
+    years: int = field(validator=_years)
+    summary: str
+    provenance: Provenance
+
+
+_IRMS_SECONDARY = cite(
+    "IRMS Information Management Toolkit for Schools: SEN files / EHC plans kept to date of "
+    "birth + 31 years, as reported by SENCO-forum replies and a SEND data-retention consultancy",
+    S,
+    "https://www.sencosolutions.co.uk/data-retention/",
+)
+_IRMS_PRIMARY_UNREAD = cite("the IRMS toolkit table itself was not read", U)
+
+SEN_FILE_DOB_PLUS_31 = RetentionRule(
+    name="sen_file_dob_plus_31",
+    kind="disagreement_resolution",
+    trigger=RetentionTrigger.DATE_OF_BIRTH,
+    years=31,
+    summary="Disagreement-resolution records kept as SEN files: date of birth + 31 years "
+    "(common practice, not law; some councils keep longer, e.g. to age 45).",
+    provenance=Provenance([_IRMS_SECONDARY, _IRMS_PRIMARY_UNREAD]),
+)
+MEDIATION_DOB_PLUS_31 = RetentionRule(
+    name="mediation_dob_plus_31",
+    kind="mediation",
+    trigger=RetentionTrigger.DATE_OF_BIRTH,
+    years=31,
+    summary="Mediation records: the SEN-file period applied by analogy (no retention schedule "
+    "entry for SEND mediation files was found).",
+    provenance=Provenance(
+        [
+            _IRMS_SECONDARY,
+            _IRMS_PRIMARY_UNREAD,
+            cite("no IRMS or council schedule entry for SEND mediation records found", U),
+        ]
+    ),
+)
+
+
+def common_practice_rules() -> tuple[RetentionRule, ...]:
+    """The unconfirmed common-practice defaults, one per record kind. A council reviews them and
+    either confirms them (``RetentionPolicy(confirmed=True)``) or supplies its own rules."""
+    return (SEN_FILE_DOB_PLUS_31, MEDIATION_DOB_PLUS_31)
+
+
+def _rules(inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    kinds: set[str] = set()
+    for i, rule in enumerate(value):
+        if not isinstance(rule, RetentionRule):
+            raise _bad(f"{attribute.name}[{i}]", "must be a RetentionRule", "rule")
+        if rule.kind in kinds:
+            raise _bad(f"{attribute.name}[{i}].kind", "has a second rule for this kind", "unique")
+        kinds.add(rule.kind)
+
+
+def _council(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", value) is None:
+        raise _bad(attribute.name, "must be a GSS code or slug", "council")
+
+
+@frozen(kw_only=True)
+class RetentionPolicy:
+    """A council's retention rules. ``confirmed`` records that the council reviewed them: until
+    then :func:`purge_expired` only reports (dry run)."""
+
+    council: str = field(validator=_council)
+    rules: tuple[RetentionRule, ...] = field(converter=tuple, validator=_rules)
+    confirmed: bool = False
+
+    def rule_for(self, kind: str) -> RetentionRule | None:
+        return next((r for r in self.rules if r.kind == kind), None)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """``day`` moved ``years`` years on; 29 February becomes 1 March in a common year (so a
+    record is kept a day longer, never shorter)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
+def retention_cutoff(today: dt.date, years: int) -> dt.date:
+    """The latest trigger date whose retention (``years``) has run out by ``today``: a record
+    with trigger date ``t`` may be purged on ``today`` exactly when ``t <= retention_cutoff``
+    (equivalently ``add_years(t, years) <= today``)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # today is 29 February and the earlier year is common
+        return dt.date(today.year - years, 2, 28)
+
+
+def expires_on(rule: RetentionRule, trigger_date: dt.date | None) -> dt.date | None:
+    """The first day a record may be purged, or ``None`` if its trigger date is unknown."""
+    return None if trigger_date is None else add_years(trigger_date, rule.years)
+
+
+@frozen(kw_only=True)
+class RetentionRun:
+    """The outcome of :func:`purge_expired`: the cases due under each rule, and what was purged
+    (``None`` for a dry run)."""
+
+    due: dict[str, tuple[str, ...]]
+    purge: PurgeReport | None
+
+
+def purge_expired(
+    store: Store,
+    policy: RetentionPolicy,
+    *,
+    today: dt.date,
+    actor: str,
+    dry_run: bool = True,
+    limit: int = 10_000,
+) -> RetentionRun:
+    """List (and unless ``dry_run``, purge) the cases whose retention period has run out.
+
+    Cases under legal hold and cases whose trigger date is unknown are never listed. Purging
+    needs a policy the council has confirmed."""
+    check_date(today, "today")
+    check_actor(actor)
+    if not isinstance(policy, RetentionPolicy):
+        raise _bad("policy", "must be a RetentionPolicy", "policy")
+    if not dry_run and not policy.confirmed:
+        raise _bad(
+            "policy.confirmed",
+            "the council has not confirmed this retention policy; only a dry run is allowed",
+            "unconfirmed",
+        )
+    due: dict[str, tuple[str, ...]] = {}
+    for rule in policy.rules:
+        due[rule.name] = tuple(
+            store.retention_candidates(
+                council=policy.council,
+                kind=rule.kind,
+                trigger=rule.trigger,
+                on_or_before=retention_cutoff(today, rule.years),
+                limit=limit,
+            )
+        )
+    if dry_run:
+        return RetentionRun(due=due, purge=None)
+    ids = [case_id for ids in due.values() for case_id in ids]
+    return RetentionRun(due=due, purge=store.purge(ids, actor=actor))
