@@ -8,7 +8,8 @@ from typing import BinaryIO
 
 import click
 
-from sen_disagreement.classifier import Disagreement, classify as classify_disagreement
+from sen_disagreement.classifier import Disagreement
+from sen_disagreement.classifier import classify as classify_disagreement
 from sen_disagreement.errors import DocumentError, InvalidInputError
 from sen_disagreement.render import classification_json, classification_text
 from sen_disagreement.serialization import MAX_DOCUMENT_BYTES, loads
