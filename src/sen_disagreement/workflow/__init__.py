@@ -1,0 +1,10 @@
+"""Case workflows: disagreement resolution and mediation, from referral to outcome.
+
+* :mod:`.machine` - the checked state-machine definition both workflows use;
+* :mod:`.disagreement_resolution` and :mod:`.mediation` - the two case types;
+* :mod:`.issues`, :mod:`.certificates` - issues and outcomes, mediation certificates;
+* :mod:`.audit`, :mod:`.access`, :mod:`.exports` - the audit trail, who may read what, and the
+  Tribunal bundle and subject-access exports.
+"""
+
+from __future__ import annotations

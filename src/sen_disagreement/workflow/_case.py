@@ -1,0 +1,188 @@
+"""Pieces both workflows share: the parties of a case, tracked deadlines, recorded items."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Mapping
+
+import attrs
+from attrs import frozen
+
+from sen_disagreement.disclosure import RecordedItem
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.parties import FAMILY, Party, PartyKind
+from sen_disagreement.settings import Settings
+from sen_disagreement.store.contract import DeadlineEntry
+from sen_disagreement.workflow import _clocks
+from sen_disagreement.workflow.audit import DeadlineView
+from sen_disagreement.workflow.issues import check_id
+
+__all__ = ["CaseParty", "DeadlineStatus", "TrackedDeadline"]
+
+_ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+_COUNCIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def check_actor(actor: object) -> str:
+    if not isinstance(actor, str) or _ACTOR.fullmatch(actor) is None:
+        raise InvalidInputError(
+            "must be an actor id (letters, digits, . _ : @ -; no spaces)",
+            field="actor",
+            rule_id="input.actor",
+        )
+    return actor
+
+
+def check_case_ref(case_id: object, council: object) -> None:
+    if not isinstance(case_id, str) or _CASE_ID.fullmatch(case_id) is None:
+        raise InvalidInputError(
+            "must be 1-128 of A-Z a-z 0-9 . _ : / -", field="case_id", rule_id="input.case_id"
+        )
+    if not isinstance(council, str) or _COUNCIL.fullmatch(council) is None:
+        raise InvalidInputError("must be a GSS code or slug", field="council",
+                                rule_id="input.council")
+
+
+@frozen
+class CaseParty:
+    """A party of a case under its case-local id."""
+
+    party_id: str = attrs.field(validator=lambda _i, _a, v: _party_id(v))
+    party: Party
+
+
+def _party_id(value: object) -> None:
+    check_id(value, "party_id")
+
+
+def parties_map(parties: Iterable[CaseParty]) -> dict[str, Party]:
+    return {p.party_id: p.party for p in parties}
+
+
+def check_parties(parties: tuple[CaseParty, ...], on: dt.date) -> None:
+    ids = [p.party_id for p in parties]
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError("party ids must be unique", field="parties",
+                                rule_id="input.party_unique")
+    if len(parties) < 2:
+        raise InvalidInputError("a case has at least two parties", field="parties",
+                                rule_id="input.parties.count")
+    for i, p in enumerate(parties):
+        try:
+            p.party.check_on(on)
+        except InvalidInputError as exc:
+            raise exc.at(f"$.parties[{i}]") from None
+
+
+def family_ids(parties: Iterable[CaseParty]) -> tuple[str, ...]:
+    """The parent(s), young person and any representative of the case."""
+    return tuple(p.party_id for p in parties if p.party.kind in FAMILY)
+
+
+def kinds(parties: Iterable[CaseParty]) -> frozenset[PartyKind]:
+    return frozenset(p.party.kind for p in parties)
+
+
+class DeadlineStatus(enum.Enum):
+    RUNNING = "running"
+    MET = "met"
+    MISSED = "missed"
+    STOPPED = "stopped"
+    """The process stopped (e.g. the family withdrew), so the duty no longer runs."""
+
+
+@frozen(kw_only=True)
+class TrackedDeadline:
+    """One running or settled statutory deadline of a case.
+
+    ``due`` comes from the statutory clocks (``clock_id`` started on ``started``), except where
+    the parties agreed another period in writing (SEND Regs reg 42(5)): then ``agreed_in_writing``
+    is set and ``due`` is the agreed date."""
+
+    key: str
+    """Unique within the case (the store's clock id): the clock id, or ``clock.action``."""
+    clock_id: str
+    started: dt.date
+    due: dt.date
+    status: DeadlineStatus = DeadlineStatus.RUNNING
+    settled_on: dt.date | None = None
+    agreed_in_writing: bool = False
+
+    def settle(self, on: dt.date) -> TrackedDeadline:
+        """Met if done by the due date, otherwise missed (done late)."""
+        status = DeadlineStatus.MET if on <= self.due else DeadlineStatus.MISSED
+        return attrs.evolve(self, status=status, settled_on=on)
+
+    def entry(self) -> DeadlineEntry:
+        return DeadlineEntry(clock_id=self.key, due=self.due, status=self.status.value)
+
+    def view(self) -> DeadlineView:
+        return DeadlineView(self.key, self.due, self.status.value)
+
+
+def start_deadline(
+    clock_id: str, started: dt.date, settings: Settings, *, key: str | None = None
+) -> TrackedDeadline:
+    return TrackedDeadline(
+        key=key or clock_id,
+        clock_id=clock_id,
+        started=started,
+        due=_clocks.due(clock_id, started, settings),
+    )
+
+
+def replace_deadline(
+    deadlines: tuple[TrackedDeadline, ...], new: TrackedDeadline
+) -> tuple[TrackedDeadline, ...]:
+    """``deadlines`` with the one keyed ``new.key`` replaced, or ``new`` appended."""
+    if any(d.key == new.key for d in deadlines):
+        return tuple(new if d.key == new.key else d for d in deadlines)
+    return (*deadlines, new)
+
+
+def find_deadline(deadlines: Iterable[TrackedDeadline], key: str) -> TrackedDeadline | None:
+    return next((d for d in deadlines if d.key == key), None)
+
+
+def stop_running(
+    deadlines: tuple[TrackedDeadline, ...], on: dt.date
+) -> tuple[TrackedDeadline, ...]:
+    return tuple(
+        attrs.evolve(d, status=DeadlineStatus.STOPPED, settled_on=on)
+        if d.status is DeadlineStatus.RUNNING
+        else d
+        for d in deadlines
+    )
+
+
+def add_item(
+    items: tuple[RecordedItem, ...], item: RecordedItem
+) -> tuple[RecordedItem, ...]:
+    if not isinstance(item, RecordedItem):
+        raise InvalidInputError("must be a RecordedItem", field="item", rule_id="input.item")
+    check_id(item.item_id, "item.item_id")
+    if any(i.item_id == item.item_id for i in items):
+        raise InvalidInputError("is already recorded in this case", field="item.item_id",
+                                rule_id="item.unique")
+    if item.recorded_at.utcoffset() != dt.timedelta(0):
+        raise InvalidInputError("must be a timezone-aware UTC datetime",
+                                field="item.recorded_at", rule_id="input.utc_time")
+    return (*items, item)
+
+
+def check_date_order(day: dt.date, after: dt.date | None, name: str, rule_id: str) -> None:
+    if after is not None and day < after:
+        raise InvalidInputError(
+            f"cannot be before {after.isoformat()}", field=name, rule_id=rule_id
+        )
+
+
+def party_lookup(parties: Mapping[str, Party], party_id: str, name: str = "party_id") -> Party:
+    party = parties.get(party_id)
+    if party is None:
+        raise InvalidInputError("is not a party to this case", field=name,
+                                rule_id="consent.party")
+    return party

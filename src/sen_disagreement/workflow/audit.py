@@ -1,0 +1,175 @@
+"""The append-only audit trail of a case, and where reads of confidential material are audited.
+
+Every change to a case appends exactly one :class:`~sen_disagreement.store.contract.AuditEntry`
+(the store's own record type: actor, action, UTC time, case id, outcome and the *names* of the
+fields touched, never their values) to the case's :class:`AuditTrail`. Reads do not change a case,
+so reads of confidential or without-prejudice material, and every refused read, go to an
+:class:`AuditSink`: anything with an ``append_audit`` method, such as a
+:class:`~sen_disagreement.store.contract.Store` or the in-memory :class:`AuditLog`.
+
+:class:`CaseEvent` is the minimised view of a change that may leave the case (to a plugin that
+observes case events, or a log line): ids, state, action, time and deadlines, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from attrs import field, frozen
+
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.provenance import Provenance, Rule, S, U, cite
+from sen_disagreement.store.contract import AuditEntry
+
+__all__ = [
+    "AUDIT_RULE",
+    "SYSTEM_ACTOR",
+    "AuditEntry",
+    "AuditLog",
+    "AuditSink",
+    "AuditTrail",
+    "CaseEvent",
+    "DeadlineView",
+    "check_utc",
+    "make_entry",
+]
+
+LOG = logging.getLogger("sen_disagreement.workflow")
+
+SYSTEM_ACTOR = "system"
+"""The actor of automatic changes (a clock running out detected by ``tick``)."""
+
+AUDIT_RULE = Rule(
+    "audit.every_change_and_sensitive_read",
+    "Every change to a case and every read of confidential material records who, what, when "
+    "(UTC), which case and the outcome; no sensitive value is written into the trail.",
+    Provenance(
+        [
+            cite("OWASP ASVS 5.0 V16.2 (security logging: what each event records)", S),
+            cite("UK GDPR Art. 5(2), 32 (accountability; security of processing)", S),
+            cite("exact ASVS requirement numbering", U),
+        ]
+    ),
+)
+
+
+def check_utc(at: dt.datetime, *, name: str = "at") -> dt.datetime:
+    """Refuse a naive or non-UTC time, naming the field."""
+    if at.utcoffset() != dt.timedelta(0):
+        raise InvalidInputError(
+            "must be a timezone-aware UTC datetime", field=name, rule_id="input.utc_time"
+        )
+    return at
+
+
+def make_entry(
+    *,
+    actor: str,
+    action: str,
+    at: dt.datetime,
+    case_id: str,
+    outcome: str = "ok",
+    fields: Iterable[str] = (),
+) -> AuditEntry:
+    """An audit entry (validated by the store's record type: slugs and field *names* only)."""
+    return AuditEntry(
+        actor=actor,
+        action=action,
+        at=check_utc(at),
+        case_id=case_id,
+        outcome=outcome,
+        fields=tuple(fields),
+    )
+
+
+def _entries(value: Iterable[AuditEntry]) -> tuple[AuditEntry, ...]:
+    return tuple(value)
+
+
+@frozen
+class AuditTrail:
+    """The audit entries of one case, oldest first. Append-only: :meth:`append` returns a new
+    trail that extends this one, and refuses an entry for another case or earlier than the last."""
+
+    case_id: str
+    entries: tuple[AuditEntry, ...] = field(default=(), converter=_entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def append(self, entry: AuditEntry) -> AuditTrail:
+        if entry.case_id != self.case_id:
+            raise InvalidInputError(
+                "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id
+            )
+        if self.entries and entry.at < self.entries[-1].at:
+            raise InvalidInputError(
+                "is earlier than the last audit entry; the trail is append-only",
+                field="at",
+                rule_id=AUDIT_RULE.rule_id,
+            )
+        LOG.info(
+            "case %s: %s by %s -> %s", entry.case_id, entry.action, entry.actor, entry.outcome
+        )
+        return AuditTrail(self.case_id, (*self.entries, entry))
+
+    def extends(self, older: AuditTrail) -> bool:
+        """Whether this trail is ``older`` with entries appended (nothing changed or removed)."""
+        n = len(older.entries)
+        return self.case_id == older.case_id and self.entries[:n] == older.entries
+
+
+@runtime_checkable
+class AuditSink(Protocol):
+    """Where audit entries that are not part of a change go (sensitive and refused reads).
+    :class:`~sen_disagreement.store.contract.Store` satisfies it."""
+
+    def append_audit(self, entry: AuditEntry) -> AuditEntry: ...
+
+
+class AuditLog:
+    """An in-memory, append-only :class:`AuditSink` (tests, examples, single-process use)."""
+
+    def __init__(self) -> None:
+        self._entries: list[AuditEntry] = []
+
+    def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        LOG.info(
+            "case %s: %s by %s -> %s", entry.case_id, entry.action, entry.actor, entry.outcome
+        )
+        self._entries.append(entry)
+        return entry
+
+    @property
+    def entries(self) -> tuple[AuditEntry, ...]:
+        return tuple(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@frozen
+class DeadlineView:
+    """A deadline as it may leave the case: clock id, due date, status."""
+
+    clock_id: str
+    due: dt.date | None
+    status: str
+
+
+@frozen(kw_only=True)
+class CaseEvent:
+    """A minimised description of one change, for plugins that observe case events and for
+    notifications: no party details, no recorded text, no issue descriptions."""
+
+    case_id: str
+    council: str
+    kind: str
+    action: str
+    state: str
+    at: dt.datetime
+    actor: str
+    deadlines: tuple[DeadlineView, ...] = ()

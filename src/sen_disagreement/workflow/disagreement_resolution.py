@@ -1,0 +1,509 @@
+"""The disagreement-resolution workflow (CFA 2014 s.57), from referral to outcome.
+
+Referral; agreement sought from every party; all agreed (or one declines or withdraws: the case
+closes, with no effect on any right of appeal); an independent provider assigned; meeting
+arranged; meeting held; outcome recorded issue by issue (full, partial or no agreement); closed.
+
+A :class:`DisagreementResolutionCase` is immutable: every action returns a new case with exactly
+one audit entry appended, or raises a typed error and changes nothing. An action not allowed in
+the current state raises :class:`~sen_disagreement.errors.InvalidTransitionError` naming the state
+and the action. Disagreement resolution has no statutory deadlines (law.md 1.6), so this case runs
+no clocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from sen_disagreement.disclosure import RecordedItem
+from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
+from sen_disagreement.independence import check_independence
+from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
+from sen_disagreement.provenance import P, Provenance, Rule, S, cite
+from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
+from sen_disagreement.voluntary import (
+    DECLINING_NO_EFFECT,
+    VOLUNTARY,
+    WITHDRAW_ANY_TIME,
+    YOUNG_PERSON_DECIDES,
+    ConsentDecision,
+    ConsentEntry,
+    ConsentLedger,
+    Process,
+)
+from sen_disagreement.workflow._case import (
+    CaseParty,
+    TrackedDeadline,
+    add_item,
+    check_actor,
+    check_case_ref,
+    check_date_order,
+    check_parties,
+    family_ids,
+    parties_map,
+)
+from sen_disagreement.workflow.audit import AuditTrail, CaseEvent, check_utc, make_entry
+from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
+from sen_disagreement.workflow.machine import StateMachine, Transition
+
+__all__ = [
+    "DR_MACHINE",
+    "DR_PROCESS",
+    "Closure",
+    "DisagreementResolutionCase",
+    "DrEvent",
+    "DrState",
+]
+
+DR_PROCESS = Rule(
+    "s57.disagreement_resolution",
+    "The local authority makes independent disagreement-resolution arrangements available; use is "
+    "voluntary and needs the agreement of all parties; outcomes are not stated to be binding.",
+    Provenance(
+        [
+            cite("CFA 2014 s.57; Explanatory Notes paras 273-275", P,
+                 "https://www.legislation.gov.uk/ukpga/2014/6/notes/division/4/3/12/7"),
+            cite("SEND Code of Practice 11.6-11.8", S),
+        ]
+    ),
+)
+
+
+class DrState(enum.Enum):
+    REFERRED = "referred"
+    SEEKING_AGREEMENT = "seeking_agreement"
+    ALL_AGREED = "all_agreed"
+    PROVIDER_ASSIGNED = "provider_assigned"
+    MEETING_ARRANGED = "meeting_arranged"
+    MEETING_HELD = "meeting_held"
+    OUTCOME_RECORDED = "outcome_recorded"
+    CLOSED = "closed"
+
+
+class DrEvent(enum.Enum):
+    SEEK_AGREEMENT = "seek_agreement"
+    RECORD_ISSUE = "record_issue"
+    RECORD_AGREEMENT = "record_agreement"
+    ALL_AGREED = "all_agreed"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+    ASSIGN_PROVIDER = "assign_provider"
+    ARRANGE_MEETING = "arrange_meeting"
+    HOLD_MEETING = "hold_meeting"
+    RECORD_ITEM = "record_item"
+    RECORD_OUTCOME = "record_outcome"
+    CLOSE = "close"
+
+
+class Closure(enum.Enum):
+    """Why a case closed."""
+
+    OUTCOME = "outcome"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+_S, _E = DrState, DrEvent
+
+
+def _rows() -> list[Transition[DrState, DrEvent]]:
+    rows = [
+        Transition(_S.REFERRED, _E.SEEK_AGREEMENT, _S.SEEKING_AGREEMENT),
+        Transition(_S.SEEKING_AGREEMENT, _E.RECORD_AGREEMENT, _S.SEEKING_AGREEMENT),
+        Transition(_S.SEEKING_AGREEMENT, _E.ALL_AGREED, _S.ALL_AGREED),
+        Transition(_S.SEEKING_AGREEMENT, _E.DECLINE, _S.CLOSED),
+        Transition(_S.ALL_AGREED, _E.ASSIGN_PROVIDER, _S.PROVIDER_ASSIGNED),
+        Transition(_S.PROVIDER_ASSIGNED, _E.ARRANGE_MEETING, _S.MEETING_ARRANGED),
+        Transition(_S.MEETING_ARRANGED, _E.HOLD_MEETING, _S.MEETING_HELD),
+        Transition(_S.MEETING_HELD, _E.RECORD_OUTCOME, _S.OUTCOME_RECORDED),
+        Transition(_S.OUTCOME_RECORDED, _E.CLOSE, _S.CLOSED),
+    ]
+    before_meeting = (
+        _S.REFERRED,
+        _S.SEEKING_AGREEMENT,
+        _S.ALL_AGREED,
+        _S.PROVIDER_ASSIGNED,
+        _S.MEETING_ARRANGED,
+    )
+    rows += [Transition(s, _E.RECORD_ISSUE, s) for s in before_meeting]
+    live = (
+        _S.SEEKING_AGREEMENT,
+        _S.ALL_AGREED,
+        _S.PROVIDER_ASSIGNED,
+        _S.MEETING_ARRANGED,
+        _S.MEETING_HELD,
+    )
+    rows += [Transition(s, _E.WITHDRAW, _S.CLOSED) for s in live]
+    rows += [Transition(s, _E.RECORD_ITEM, s) for s in (*live, _S.OUTCOME_RECORDED)]
+    return rows
+
+
+DR_MACHINE: StateMachine[DrState, DrEvent] = StateMachine(
+    name="disagreement_resolution",
+    states=DrState,
+    events=DrEvent,
+    initial=DrState.REFERRED,
+    final=frozenset({DrState.CLOSED}),
+    transitions=_rows(),
+    rule_id="workflow.disagreement_resolution",
+    citation=DR_PROCESS.cite(),
+)
+
+OUTCOME_AFTER_MEETING = Rule(
+    "workflow.dr.outcome_after_meeting",
+    "An outcome is recorded only after the meeting has been held.",
+    DR_PROCESS.provenance,
+)
+
+
+def _parties(value: Iterable[CaseParty]) -> tuple[CaseParty, ...]:
+    return tuple(value)
+
+
+def _items(value: Iterable[RecordedItem]) -> tuple[RecordedItem, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class DisagreementResolutionCase:
+    """One disagreement-resolution case. Build with :meth:`refer`."""
+
+    KIND = "disagreement_resolution"
+
+    case_id: str
+    council: str
+    created_at: dt.datetime
+    state: DrState
+    parties: tuple[CaseParty, ...] = field(converter=_parties)
+    ledger: ConsentLedger
+    issues: IssueList
+    items: tuple[RecordedItem, ...] = field(default=(), converter=_items)
+    provider: CaseParty | None = None
+    independence_rules: tuple[str, ...] = ()
+    meeting_date: dt.date | None = None
+    arranged_on: dt.date | None = None
+    held_on: dt.date | None = None
+    closure: Closure | None = None
+    closed_on: dt.date | None = None
+    audit: AuditTrail
+    settings: Settings = field(default=DEFAULT_SETTINGS, eq=False, repr=False)
+
+    # --- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def refer(
+        cls,
+        *,
+        case_id: str,
+        council: str,
+        parties: Iterable[CaseParty],
+        at: dt.datetime,
+        actor: str,
+        issues: Iterable[Issue] = (),
+        settings: Settings = DEFAULT_SETTINGS,
+    ) -> DisagreementResolutionCase:
+        """A referral: the first state, with one audit entry."""
+        check_case_ref(case_id, council)
+        check_utc(at)
+        check_actor(actor)
+        chosen = tuple(parties)
+        check_parties(chosen, at.date())
+        issue_list = IssueList()
+        for issue in issues:
+            issue_list = issue_list.add(issue)
+        entry = make_entry(
+            actor=actor, action="dr.referred", at=at, case_id=case_id,
+            fields=("parties", "issues"),
+        )
+        return cls(
+            case_id=case_id,
+            council=council,
+            created_at=at,
+            state=DR_MACHINE.initial,
+            parties=chosen,
+            ledger=ConsentLedger(Process.DISAGREEMENT_RESOLUTION),
+            issues=issue_list,
+            audit=AuditTrail(case_id).append(entry),
+            settings=settings,
+        )
+
+    # --- shared view ----------------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def party_map(self) -> dict[str, Party]:
+        return parties_map(self.parties)
+
+    @property
+    def family_ids(self) -> tuple[str, ...]:
+        return family_ids(self.parties)
+
+    @property
+    def facilitator_ids(self) -> tuple[str, ...]:
+        return (self.provider.party_id,) if self.provider else ()
+
+    @property
+    def deadlines(self) -> tuple[TrackedDeadline, ...]:
+        return ()
+
+    @property
+    def is_final(self) -> bool:
+        return DR_MACHINE.is_final(self.state)
+
+    def last_event(self) -> CaseEvent:
+        """The latest change, minimised for plugins and notifications."""
+        entry = self.audit.entries[-1]
+        return CaseEvent(
+            case_id=self.case_id, council=self.council, kind=self.KIND, action=entry.action,
+            state=self.state.value, at=entry.at, actor=entry.actor,
+        )
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _step(
+        self,
+        event: DrEvent,
+        *,
+        at: dt.datetime,
+        actor: str,
+        fields: tuple[str, ...] = (),
+        **changes: Any,
+    ) -> DisagreementResolutionCase:
+        target = DR_MACHINE.target(self.state, event)
+        entry = make_entry(
+            actor=actor, action=f"dr.{event.value}", at=at, case_id=self.case_id, fields=fields
+        )
+        return attrs.evolve(self, state=target, audit=self.audit.append(entry), **changes)
+
+    def _begin(self, event: DrEvent, at: dt.datetime, actor: str) -> None:
+        """Checks every action makes first, in this order: allowed here, then well-formed."""
+        DR_MACHINE.target(self.state, event)
+        check_utc(at)
+        check_actor(actor)
+        if at < self.audit.entries[-1].at:
+            raise InvalidInputError(
+                "is earlier than the last change to the case", field="at",
+                rule_id="audit.every_change_and_sensitive_read",
+            )
+
+    def _consent(
+        self,
+        party_id: str,
+        decision: ConsentDecision,
+        at: dt.datetime,
+        recorded_by: str | None,
+        on_behalf: bool,
+    ) -> ConsentLedger:
+        parties = self.party_map
+        if party_id in parties and party_id not in self.ledger.required_parties(parties):
+            raise ConsentRequiredError(
+                "a young person decides for themselves; a parent's decision is not recorded "
+                "for them unless acting for a young person who lacks capacity",
+                rule_id=YOUNG_PERSON_DECIDES.rule_id,
+                citation=YOUNG_PERSON_DECIDES.cite(),
+            )
+        entry = ConsentEntry(
+            party_id=party_id,
+            decision=decision,
+            at=at,
+            recorded_by=recorded_by or party_id,
+            on_behalf_lacking_capacity=on_behalf,
+        )
+        return self.ledger.record(entry, parties)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def seek_agreement(self, *, at: dt.datetime, actor: str) -> DisagreementResolutionCase:
+        """Ask every party whether it agrees to take part (rule ``s57.voluntary``)."""
+        self._begin(DrEvent.SEEK_AGREEMENT, at, actor)
+        return self._step(DrEvent.SEEK_AGREEMENT, at=at, actor=actor)
+
+    def record_issue(
+        self, issue: Issue, *, at: dt.datetime, actor: str
+    ) -> DisagreementResolutionCase:
+        self._begin(DrEvent.RECORD_ISSUE, at, actor)
+        issues = self.issues.add(issue)
+        return self._step(DrEvent.RECORD_ISSUE, at=at, actor=actor, fields=("issues",),
+                          issues=issues)
+
+    def agree(
+        self,
+        party_id: str,
+        *,
+        at: dt.datetime,
+        actor: str,
+        recorded_by: str | None = None,
+        on_behalf_lacking_capacity: bool = False,
+    ) -> DisagreementResolutionCase:
+        """Record a party's agreement; once every party has agreed the case moves on."""
+        self._begin(DrEvent.RECORD_AGREEMENT, at, actor)
+        ledger = self._consent(
+            party_id, ConsentDecision.AGREED, at, recorded_by, on_behalf_lacking_capacity
+        )
+        event = DrEvent.ALL_AGREED if not ledger.missing(self.party_map) else (
+            DrEvent.RECORD_AGREEMENT
+        )
+        return self._step(event, at=at, actor=actor, fields=("ledger",), ledger=ledger)
+
+    def decline(
+        self,
+        party_id: str,
+        *,
+        at: dt.datetime,
+        actor: str,
+        recorded_by: str | None = None,
+        on_behalf_lacking_capacity: bool = False,
+    ) -> DisagreementResolutionCase:
+        """A party declines: the case closes, with no effect on any right of appeal (rule
+        ``s57.declining_no_effect_on_appeal``)."""
+        self._begin(DrEvent.DECLINE, at, actor)
+        ledger = self._consent(
+            party_id, ConsentDecision.DECLINED, at, recorded_by, on_behalf_lacking_capacity
+        )
+        return self._step(
+            DrEvent.DECLINE, at=at, actor=actor, fields=("ledger", "closure"), ledger=ledger,
+            closure=Closure.DECLINED, closed_on=at.date(),
+        )
+
+    def withdraw(
+        self,
+        party_id: str,
+        *,
+        at: dt.datetime,
+        actor: str,
+        recorded_by: str | None = None,
+        on_behalf_lacking_capacity: bool = False,
+    ) -> DisagreementResolutionCase:
+        """A party withdraws at any time: the process stops and the case closes (rule
+        ``s57.withdraw_any_time``), with no effect on appeal rights."""
+        self._begin(DrEvent.WITHDRAW, at, actor)
+        ledger = self._consent(
+            party_id, ConsentDecision.WITHDRAWN, at, recorded_by, on_behalf_lacking_capacity
+        )
+        return self._step(
+            DrEvent.WITHDRAW, at=at, actor=actor, fields=("ledger", "closure"), ledger=ledger,
+            closure=Closure.WITHDRAWN, closed_on=at.date(),
+        )
+
+    def assign_provider(
+        self, provider_id: str, provider: Party, *, at: dt.datetime, actor: str
+    ) -> DisagreementResolutionCase:
+        """Assign the independent provider; the independence rules are checked first."""
+        self._begin(DrEvent.ASSIGN_PROVIDER, at, actor)
+        if provider.kind is not PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER:
+            raise InvalidInputError(
+                "must be a disagreement-resolution provider", field="provider.kind",
+                rule_id=DR_PROCESS.rule_id, citation=DR_PROCESS.cite(),
+            )
+        if provider_id in self.party_map:
+            raise InvalidInputError(
+                "the provider cannot be one of the sides", field="provider_id",
+                rule_id=DR_PROCESS.rule_id,
+            )
+        check = check_independence(
+            provider,
+            case_parties=self.party_map.values(),
+            health_in_issue=self.health_in_issue,
+            settings=self.settings,
+        )
+        self._require_all_agreed()
+        return self._step(
+            DrEvent.ASSIGN_PROVIDER, at=at, actor=actor, fields=("provider",),
+            provider=CaseParty(provider_id, provider),
+            independence_rules=tuple(r.rule_id for r in check.rules_applied),
+        )
+
+    def arrange_meeting(
+        self, meeting_date: dt.date, *, at: dt.datetime, actor: str
+    ) -> DisagreementResolutionCase:
+        self._begin(DrEvent.ARRANGE_MEETING, at, actor)
+        check_date_order(meeting_date, at.date(), "meeting_date", "workflow.dr.meeting_date")
+        self._require_all_agreed()
+        return self._step(
+            DrEvent.ARRANGE_MEETING, at=at, actor=actor, fields=("meeting_date",),
+            meeting_date=meeting_date, arranged_on=at.date(),
+        )
+
+    def hold_meeting(
+        self, held_on: dt.date, *, at: dt.datetime, actor: str
+    ) -> DisagreementResolutionCase:
+        """The meeting takes place: only with every party's live agreement."""
+        self._begin(DrEvent.HOLD_MEETING, at, actor)
+        check_date_order(held_on, self.arranged_on, "held_on", "workflow.dr.meeting_date")
+        if held_on > at.date():
+            raise InvalidInputError("is in the future", field="held_on",
+                                    rule_id="workflow.dr.meeting_date")
+        self._require_all_agreed()
+        return self._step(DrEvent.HOLD_MEETING, at=at, actor=actor, fields=("held_on",),
+                          held_on=held_on)
+
+    def record_item(
+        self, item: RecordedItem, *, at: dt.datetime, actor: str
+    ) -> DisagreementResolutionCase:
+        """Record a note, document, offer or comment. Offers and comments made in the meeting
+        are without prejudice (enforced by :class:`RecordedItem`) and only exist once the meeting
+        has been held."""
+        self._begin(DrEvent.RECORD_ITEM, at, actor)
+        if item.in_meeting and self.held_on is None:
+            raise InvalidInputError(
+                "a meeting record needs a meeting that has been held", field="item.in_meeting",
+                rule_id="workflow.dr.meeting_record",
+            )
+        items = add_item(self.items, item)
+        return self._step(DrEvent.RECORD_ITEM, at=at, actor=actor, fields=("items",),
+                          items=items)
+
+    def record_outcome(
+        self,
+        outcomes: Mapping[str, IssueOutcome],
+        *,
+        at: dt.datetime,
+        actor: str,
+    ) -> DisagreementResolutionCase:
+        """The outcome on every issue (agreed / partly / not agreed), after the meeting."""
+        self._begin(DrEvent.RECORD_OUTCOME, at, actor)
+        issues = self.issues.with_outcomes(outcomes)
+        return self._step(DrEvent.RECORD_OUTCOME, at=at, actor=actor, fields=("outcomes",),
+                          issues=issues)
+
+    def close(self, *, at: dt.datetime, actor: str) -> DisagreementResolutionCase:
+        self._begin(DrEvent.CLOSE, at, actor)
+        return self._step(DrEvent.CLOSE, at=at, actor=actor, fields=("closure",),
+                          closure=Closure.OUTCOME, closed_on=at.date())
+
+    # --- checks ---------------------------------------------------------------------------------
+
+    @property
+    def health_in_issue(self) -> bool:
+        from sen_disagreement.ehc import Provision
+
+        return Provision.HEALTH_CARE in self.issues.provisions() or any(
+            p.party.kind in HEALTH_COMMISSIONING_BODIES for p in self.parties
+        )
+
+    def _require_all_agreed(self) -> None:
+        parties = self.party_map
+        if self.ledger.stopped(parties):
+            raise ConsentRequiredError(
+                "a party has declined or withdrawn; the process has stopped",
+                rule_id=WITHDRAW_ANY_TIME.rule_id, citation=WITHDRAW_ANY_TIME.cite(),
+            )
+        self.ledger.require_all_agreed(parties)
+
+    @property
+    def appeal_rights_affected(self) -> bool:
+        """Always False: declining, withdrawing or not reaching agreement has no effect on any
+        right of appeal (rule ``s57.declining_no_effect_on_appeal``)."""
+        return False
+
+
+RULES = (DR_PROCESS, VOLUNTARY, WITHDRAW_ANY_TIME, DECLINING_NO_EFFECT, OUTCOME_AFTER_MEETING)
