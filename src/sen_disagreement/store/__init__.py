@@ -66,9 +66,7 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
-def open_store(
-    url: str | None = None, *, now: Callable[[], dt.datetime] | None = None
-) -> Store:
+def open_store(url: str | None = None, *, now: Callable[[], dt.datetime] | None = None) -> Store:
     """Open (creating and migrating as needed) the store a URL names.
 
     * ``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3``;

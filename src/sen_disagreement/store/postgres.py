@@ -259,9 +259,7 @@ class PostgresStore:
         import psycopg
 
         try:
-            c = psycopg.connect(
-                self._url, autocommit=True, connect_timeout=self._connect_timeout
-            )
+            c = psycopg.connect(self._url, autocommit=True, connect_timeout=self._connect_timeout)
         except psycopg.Error as e:
             # The driver's message can echo the URL; never pass it on (it may hold a password).
             msg = f"cannot connect to PostgreSQL ({e.__class__.__name__})"
@@ -497,8 +495,7 @@ class PostgresStore:
         deadlines = tuple(
             DeadlineEntry(clock_id=k, due=d, status=s)
             for k, d, s in c.execute(
-                "SELECT clock_id, due, status FROM deadlines WHERE case_ref = %s"
-                " ORDER BY clock_id",
+                "SELECT clock_id, due, status FROM deadlines WHERE case_ref = %s ORDER BY clock_id",
                 (rowid,),
             ).fetchall()
         )
@@ -753,8 +750,7 @@ class PostgresStore:
         if channel is not None:
             check_name(channel, "channel")
         inner = (
-            "SELECT id FROM outbox WHERE status IN ('pending', 'claimed')"
-            " AND next_attempt_at <= %s"
+            "SELECT id FROM outbox WHERE status IN ('pending', 'claimed') AND next_attempt_at <= %s"
         )
         args: list[object] = [now + lease, now]
         if channel is not None:

@@ -1,0 +1,238 @@
+"""Fixtures for the store tests: a throwaway PostgreSQL cluster and a store per backend.
+
+The PostgreSQL fixture runs ``initdb`` and ``pg_ctl`` from the local binaries on a free loopback
+port (127.0.0.1 only, trust authentication inside a private temporary directory). PostgreSQL
+refuses to run as root, so under root (CI) the binaries run as the ``postgres`` user. If the
+binaries are missing the fixture fails: CI installs them, and a skipped backend would hide a
+broken contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sen_disagreement.store import CaseRecord, DeadlineEntry, Store, open_store
+
+WORKERS = Path(__file__).with_name("store_workers.py")
+T0 = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
+
+
+def pg_bin_dir() -> Path:
+    dirs = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name or 0)
+    )
+    for d in reversed(dirs):
+        if Path(d, "initdb").exists():
+            return Path(d)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PgCluster:
+    """A throwaway PostgreSQL cluster in a temporary directory."""
+
+    def __init__(self) -> None:
+        self.bin = pg_bin_dir()
+        self.root = Path(tempfile.mkdtemp(prefix="sen-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = _free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.root, pw.pw_uid, pw.pw_gid)
+        os.chmod(self.root, 0o700)
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bin / args[0]), *args[1:]]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+        if check and proc.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else ""
+            pytest.fail(f"{args[0]} failed: {proc.stdout}\n{proc.stderr}\n{log[-2000:]}")
+        return proc
+
+    def init(self) -> None:
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--no-locale", "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.root}"
+            " -c max_connections=60 -c shared_buffers=32MB"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                  "-o", opts, "start")  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def url(self, schema: str | None = None) -> str:
+        base = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return base if schema is None else f"{base}?options=-csearch_path%3D{schema}"
+
+    def new_schema(self) -> str:
+        name = "t_" + secrets.token_hex(6)
+        with psycopg.connect(self.url(), autocommit=True) as c:
+            c.execute(f"CREATE SCHEMA {name}")
+        return name
+
+    def drop_schema(self, name: str) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as c:
+            c.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = PgCluster()
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    schema = pg_cluster.new_schema()
+    yield pg_cluster.url(schema)
+    pg_cluster.drop_schema(schema)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+class Clock:
+    """A settable UTC clock for the store's audit and outbox timestamps."""
+
+    def __init__(self, start: dt.datetime = T0) -> None:
+        self.value = start
+
+    def now(self) -> dt.datetime:
+        return self.value
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.value += delta
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(store_url: str, clock: Clock) -> Iterator[Store]:
+    s = open_store(store_url, now=clock.now)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def raw_sql(store_url: str) -> Iterator[Callable[[str], list[tuple[object, ...]]]]:
+    """Run one SQL statement directly on the backend (to prove what the store cannot stop)."""
+    import sqlite3
+
+    conns: list[sqlite3.Connection | psycopg.Connection[tuple[object, ...]]] = []
+
+    def run(sql: str) -> list[tuple[object, ...]]:
+        if store_url.startswith("sqlite"):
+            c = sqlite3.connect(store_url.removeprefix("sqlite:///"), isolation_level=None)
+            conns.append(c)
+            return list(c.execute(sql).fetchall())
+        pc = psycopg.connect(store_url, autocommit=True)
+        conns.append(pc)
+        cur = pc.execute(sql)
+        return list(cur.fetchall()) if cur.description else []
+
+    yield run
+    for c in conns:
+        c.close()
+
+
+def make_case(
+    case_id: str = "ENG-E08000014-2025-000001",
+    *,
+    council: str = "E08000014",
+    kind: str = "mediation",
+    state: str = "received",
+    version: int = 0,
+    document: str | None = None,
+    deadlines: tuple[DeadlineEntry, ...] | None = None,
+    dob: dt.date | None = dt.date(2012, 5, 17),
+    closed_on: dt.date | None = None,
+    legal_hold: bool = False,
+    at: dt.datetime = T0,
+) -> CaseRecord:
+    if deadlines is None:
+        deadlines = (
+            DeadlineEntry(clock_id="arrange_mediation", due=dt.date(2025, 2, 5), status="running"),
+        )
+    return CaseRecord(
+        case_id=case_id,
+        council=council,
+        kind=kind,
+        state=state,
+        version=version,
+        document=document if document is not None else f'{{"case_id":"{case_id}","n":0}}',
+        created_at=at,
+        updated_at=at,
+        deadlines=deadlines,
+        subject_date_of_birth=dob,
+        closed_on=closed_on,
+        legal_hold=legal_hold,
+    )
+
+
+@pytest.fixture
+def case_factory() -> Callable[..., CaseRecord]:
+    return make_case
+
+
+@pytest.fixture
+def run_worker() -> Callable[..., subprocess.Popen[str]]:
+    """Start ``store_workers.py <mode> <args>`` in a fresh interpreter."""
+
+    def start(*args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, str(WORKERS), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    return start
