@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 
 import attrs
 from attrs import field, frozen
@@ -232,6 +233,10 @@ class FixedDateDeadline:
         return named - dt.timedelta(days=1) if self.before else named
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @frozen
 class ExceptionPeriod:
     """An explicit input: a lawful exception in force from ``start`` to ``end`` inclusive
@@ -241,7 +246,7 @@ class ExceptionPeriod:
     kind: ExceptionKind
     start: dt.date
     end: dt.date | None = None
-    clock_ids: tuple[str, ...] = field(default=(), converter=tuple)
+    clock_ids: tuple[str, ...] = field(default=(), converter=_strings)
 
     def __attrs_post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
@@ -255,6 +260,10 @@ class ExceptionPeriod:
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+
+def _periods(value: Iterable[ExceptionPeriod]) -> tuple[ExceptionPeriod, ...]:
+    return tuple(value)
 
 
 @frozen(kw_only=True)
@@ -271,7 +280,7 @@ class Circumstances:
     la_party_to_agreement: bool | None = None
     order_kind: OrderKind | None = None
     transfer_kind: TransferKind | None = None
-    exceptions: tuple[ExceptionPeriod, ...] = field(default=(), converter=tuple)
+    exceptions: tuple[ExceptionPeriod, ...] = field(default=(), converter=_periods)
 
 
 class Status(enum.Enum):
