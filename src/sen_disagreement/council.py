@@ -1,0 +1,723 @@
+"""What a council declares through its plugin, and the two things the host does with it: route a
+case to an independent provider, and isolate a misbehaving plugin from the case.
+
+Records (all ``@frozen``, validated when built):
+
+* :class:`CouncilProfile`: name, GSS code, DfE local-authority number, slug.
+* :class:`Provider`: a disagreement-resolution provider, mediator or mediation adviser, with what
+  the independence rules need (its kind and, where relevant, its employer).
+* :class:`Contact`: a published contact, by :class:`ContactRole`.
+* :class:`CaseContext` and :class:`CaseEvent`: the minimised, read-only view of a case that
+  plugins see. They hold ids, the process and the *bodies* involved; never a family's details.
+* :class:`Notification` and the :class:`NotificationChannel` protocol, with
+  :class:`LoggingChannel`, the development channel that writes ids and template names to the log.
+
+Routing (:func:`route_provider`) checks every candidate against the independence rules *before*
+a plugin chooses, and checks the choice again before it is returned.
+
+Fault isolation: a plugin that raises, returns malformed data or hangs is reported as a
+:class:`PluginFault`; if the call concerned a case, the case is parked in an
+:class:`AttentionQueue` with an audit entry (:class:`StoreAttentionQueue` writes both through the
+case store). The case itself is never changed by the fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from attrs import field, frozen
+
+from sen_disagreement.errors import (
+    IndependenceError,
+    InvalidInputError,
+    NoProviderError,
+)
+from sen_disagreement.independence import IndependenceCheck, check_independence
+from sen_disagreement.parties import (
+    IDENTIFIER_SHAPES,
+    INDEPENDENT_ROLES,
+    PEOPLE,
+    Employer,
+    Identifiers,
+    Party,
+    PartyKind,
+)
+from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
+from sen_disagreement.voluntary import Process
+
+if TYPE_CHECKING:
+    from sen_disagreement.plugins import Hooks
+    from sen_disagreement.store import Store
+
+__all__ = [
+    "PROVIDER_KIND_FOR",
+    "AttentionItem",
+    "AttentionQueue",
+    "CaseContext",
+    "CaseEvent",
+    "Contact",
+    "ContactRole",
+    "CouncilProfile",
+    "FaultKind",
+    "LoggingChannel",
+    "MemoryAttentionQueue",
+    "Notification",
+    "NotificationChannel",
+    "PluginFault",
+    "Provider",
+    "Routing",
+    "StoreAttentionQueue",
+    "no_provider_error",
+    "route_provider",
+    "send_notification",
+]
+
+log = logging.getLogger("sen_disagreement.council")
+
+_SLUG = re.compile(r"[a-z][a-z0-9-]{0,63}")
+_NAME_SLUG = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+# The case-id alphabet of the case store (sen_disagreement.store.contract).
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+# UK numbers as published: digits and single spaces, 10-11 digits starting 0, or +44.
+_PHONE = re.compile(r"(?:0|\+44 ?)\d(?: ?\d){8,9}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_URL = re.compile(r"https://[^\s]{1,500}")
+_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}")
+MAX_TEXT = 200
+
+_Check = Callable[[Any, Any, Any], None]
+
+
+def _bad(field_name: str, message: str, rule: str) -> InvalidInputError:
+    return InvalidInputError(message, field=field_name, rule_id=f"council.{rule}")
+
+
+def _text(name: str) -> _Check:
+    def check(_inst: object, _attr: object, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+            raise _bad(name, f"must be 1-{MAX_TEXT} characters of text", "text")
+
+    return check
+
+
+def _optional_text(name: str, limit: int = MAX_TEXT) -> _Check:
+    def check(_inst: object, _attr: object, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise _bad(name, f"must be 1-{limit} characters of text, or absent", "text")
+
+    return check
+
+
+def _pattern(
+    name: str, pattern: re.Pattern[str], shape: str, optional: bool = False
+) -> _Check:
+    def check(_inst: object, _attr: object, value: Any) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or pattern.fullmatch(value) is None:
+            raise _bad(name, f"must be {shape}", name)
+
+    return check
+
+
+# --- The council -------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class CouncilProfile:
+    """One local authority, as its plugin declares it.
+
+    ``name`` is the short name residents use ("Sefton"); ``legal_name`` the full one. ``slug`` is
+    the stable key used on the command line, in case records and in Open Referral UK ids.
+    """
+
+    name: str = field(validator=_text("name"))
+    gss_code: str = field(
+        validator=_pattern(
+            "gss_code", IDENTIFIER_SHAPES["gss_code"][0], IDENTIFIER_SHAPES["gss_code"][1]
+        )
+    )
+    la_number: str = field(
+        validator=_pattern(
+            "la_number", IDENTIFIER_SHAPES["la_number"][0], IDENTIFIER_SHAPES["la_number"][1]
+        )
+    )
+    slug: str = field(
+        validator=_pattern("slug", _SLUG, "a lower-case slug such as 'sefton'")
+    )
+    legal_name: str | None = field(default=None, validator=_optional_text("legal_name"))
+    website: str | None = field(
+        default=None,
+        validator=_pattern("website", _URL, "an https:// URL", optional=True),
+    )
+
+    def as_party(self) -> Party:
+        """The council as a party (a local authority with its identifiers)."""
+        return Party(
+            kind=PartyKind.LOCAL_AUTHORITY,
+            name=self.legal_name or self.name,
+            identifiers=Identifiers(gss_code=self.gss_code, la_number=self.la_number),
+        )
+
+    def matches(self, key: str) -> bool:
+        """Whether ``key`` names this council: its slug, GSS code, LA number or name."""
+        folded = key.strip().casefold()
+        return folded in {
+            self.slug,
+            self.gss_code.casefold(),
+            self.la_number,
+            self.name.casefold(),
+            (self.legal_name or self.name).casefold(),
+        }
+
+
+# --- Providers ---------------------------------------------------------------------------------
+
+PROVIDER_KIND_FOR: dict[Process, PartyKind] = {
+    Process.DISAGREEMENT_RESOLUTION: PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER,
+    Process.MEDIATION: PartyKind.MEDIATOR,
+}
+"""The kind of provider each process is routed to (mediation advisers are contacts of a
+decision notice, not routed to a case)."""
+
+
+def _independent_role(_inst: object, _attr: object, value: Any) -> None:
+    if value not in INDEPENDENT_ROLES:
+        raise _bad(
+            "kind",
+            "must be disagreement_resolution_provider, mediator or mediation_adviser",
+            "provider_kind",
+        )
+
+
+def _employer(_inst: object, _attr: object, value: Any) -> None:
+    if value is not None and not isinstance(value, Employer):
+        raise _bad("employer", "must be an Employer or absent", "employer")
+
+
+@frozen(kw_only=True)
+class Provider:
+    """An independent provider commissioned by a council.
+
+    ``employer`` is the body employing the provider's people where that matters to the
+    independence rules (``None``: an independent organisation). ``provider_id`` is a slug, unique
+    within a council.
+    """
+
+    provider_id: str = field(
+        validator=_pattern("provider_id", _SLUG, "a lower-case slug")
+    )
+    name: str = field(validator=_text("name"))
+    kind: PartyKind = field(validator=_independent_role)
+    employer: Employer | None = field(default=None, validator=_employer)
+    telephone: str | None = field(
+        default=None,
+        validator=_pattern("telephone", _PHONE, "a UK telephone number", optional=True),
+    )
+    email: str | None = field(
+        default=None,
+        validator=_pattern("email", _EMAIL, "an email address", optional=True),
+    )
+    url: str | None = field(
+        default=None,
+        validator=_pattern("url", _URL, "an https:// URL", optional=True),
+    )
+    description: str | None = field(
+        default=None, validator=_optional_text("description", 1000)
+    )
+
+    def as_party(self) -> Party:
+        """The provider as the appointee :func:`check_independence` examines."""
+        return Party(kind=self.kind, name=self.name, employer=self.employer)
+
+
+# --- Contacts ----------------------------------------------------------------------------------
+
+
+class ContactRole(enum.Enum):
+    """Why someone would contact this office."""
+
+    SEN_CASEWORK_TEAM = "sen_casework_team"
+    """The council's SEN casework team (arranges disagreement resolution in many councils)."""
+    MEDIATION_ADVISER = "mediation_adviser"
+    """The independent mediation adviser a decision notice must name (SEND Regs reg 32(c))."""
+    SENDIASS = "sendiass"
+    """The local SEND Information, Advice and Support Service."""
+    PERSON_ACTING_FOR_LA_REG32F = "person_acting_for_la_reg32f"
+    """The person acting for the local authority whom a parent or young person contacts to pursue
+    mediation; decision notices must give their contact details (SEND Regs reg 32(f))."""
+    DISAGREEMENT_RESOLUTION_SERVICE = "disagreement_resolution_service"
+    """Whoever takes requests for disagreement resolution, where not the casework team."""
+    MEDIATION_SERVICE = "mediation_service"
+    """Whoever arranges mediation sessions, where not the casework team."""
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    ContactRole.SEN_CASEWORK_TEAM: "SEN casework team",
+    ContactRole.MEDIATION_ADVISER: "mediation adviser",
+    ContactRole.SENDIASS: "SEND information, advice and support service (SENDIASS)",
+    ContactRole.PERSON_ACTING_FOR_LA_REG32F: "person acting for the local authority (reg 32(f))",
+    ContactRole.DISAGREEMENT_RESOLUTION_SERVICE: "disagreement resolution requests",
+    ContactRole.MEDIATION_SERVICE: "mediation arrangements",
+}
+
+
+def _lines(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _address_lines(_inst: object, _attr: object, value: tuple[object, ...]) -> None:
+    if len(value) > 6:
+        raise _bad("address_lines", "must have at most 6 lines", "address")
+    for i, line in enumerate(value):
+        if not isinstance(line, str) or not line.strip() or len(line) > 100:
+            raise _bad(f"address_lines[{i}]", "must be 1-100 characters", "address")
+
+
+def _role(_inst: object, _attr: object, value: Any) -> None:
+    if not isinstance(value, ContactRole):
+        raise _bad("role", "must be a ContactRole", "contact_role")
+
+
+@frozen(kw_only=True)
+class Contact:
+    """A published, office-level contact. At least one way to reach it is required."""
+
+    role: ContactRole = field(validator=_role)
+    name: str = field(validator=_text("name"))
+    address_lines: tuple[str, ...] = field(default=(), converter=_lines, validator=_address_lines)
+    town: str | None = field(default=None, validator=_optional_text("town", 100))
+    postcode: str | None = field(
+        default=None,
+        validator=_pattern("postcode", _POSTCODE, "a UK postcode such as L20 7AP", optional=True),
+    )
+    telephone: str | None = field(
+        default=None,
+        validator=_pattern("telephone", _PHONE, "a UK telephone number", optional=True),
+    )
+    email: str | None = field(
+        default=None,
+        validator=_pattern("email", _EMAIL, "an email address", optional=True),
+    )
+    url: str | None = field(
+        default=None,
+        validator=_pattern("url", _URL, "an https:// URL", optional=True),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.address_lines or self.telephone or self.email or self.url):
+            raise _bad("contact", "needs an address, telephone, email or URL", "reachable")
+
+
+# --- The minimised case view plugins see -------------------------------------------------------
+
+
+def _bodies(value: Iterable[Party]) -> tuple[Party, ...]:
+    return tuple(value)
+
+
+def _only_bodies(_inst: object, _attr: object, value: tuple[object, ...]) -> None:
+    for i, party in enumerate(value):
+        if not isinstance(party, Party):
+            raise _bad(f"bodies[{i}]", "must be a Party", "case_context")
+        if party.kind in PEOPLE:
+            raise _bad(
+                f"bodies[{i}]",
+                "a case context carries bodies only; the family's details stay in the case",
+                "case_context_minimised",
+            )
+
+
+def _process(_inst: object, _attr: object, value: Any) -> None:
+    if not isinstance(value, Process):
+        raise _bad("process", "must be a Process", "process")
+
+
+@frozen(kw_only=True)
+class CaseContext:
+    """What a plugin may know about a case in order to route it.
+
+    ``bodies`` are the organisations involved (the local authority, the school or college in
+    dispute, a health commissioning body); people are refused, so a plugin never receives a
+    child's or parent's details.
+    """
+
+    case_id: str = field(
+        validator=_pattern("case_id", _CASE_ID, "a case id (A-Z a-z 0-9 . _ : / -)")
+    )
+    process: Process = field(validator=_process)
+    health_in_issue: bool = False
+    bodies: tuple[Party, ...] = field(default=(), converter=_bodies, validator=_only_bodies)
+
+
+def _utc(_inst: object, _attr: object, value: Any) -> None:
+    if not isinstance(value, dt.datetime) or value.utcoffset() != dt.timedelta(0):
+        raise _bad("at", "must be a timezone-aware UTC datetime", "utc")
+
+
+@frozen(kw_only=True)
+class CaseEvent:
+    """Something that happened to a case, as observers see it: ids and names only."""
+
+    case_id: str = field(
+        validator=_pattern("case_id", _CASE_ID, "a case id")
+    )
+    name: str = field(
+        validator=_pattern("name", _NAME_SLUG, "a lower-case dotted event name")
+    )
+    at: dt.datetime = field(validator=_utc)
+    provider_id: str | None = field(
+        default=None,
+        validator=_pattern("provider_id", _SLUG, "a provider id", optional=True),
+    )
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class Notification:
+    """A notification to send: which case, which template, to whom (a role, not an address).
+
+    A channel looks up the personalisation from ``case_id`` itself under its own access rules;
+    nothing confidential travels in the notification.
+    """
+
+    case_id: str = field(
+        validator=_pattern("case_id", _CASE_ID, "a case id")
+    )
+    council: str = field(
+        validator=_pattern("council", _SLUG, "a council slug")
+    )
+    template: str = field(
+        validator=_pattern("template", _NAME_SLUG, "a template name")
+    )
+    recipient_role: str = field(
+        validator=_pattern("recipient_role", _NAME_SLUG, "a role name")
+    )
+
+
+@runtime_checkable
+class NotificationChannel(Protocol):
+    """Something that delivers notifications (email, SMS, letter, the development log)."""
+
+    @property
+    def name(self) -> str:
+        """A lower-case slug, unique among a council's channels (``"log"``, ``"notify-email"``)."""
+        ...
+
+    def send(self, notification: Notification) -> None:
+        """Deliver one notification or raise. Must be idempotent per (case, template)."""
+        ...
+
+
+class LoggingChannel:
+    """The development channel: writes the case id, council, template and recipient role to the
+    ``sen_disagreement.notifications`` logger at INFO. Nothing else is logged."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self._log = logger or logging.getLogger("sen_disagreement.notifications")
+
+    @property
+    def name(self) -> str:
+        return "log"
+
+    def send(self, notification: Notification) -> None:
+        self._log.info(
+            "notification case=%s council=%s template=%s to=%s",
+            notification.case_id,
+            notification.council,
+            notification.template,
+            notification.recipient_role,
+        )
+
+
+# --- Faults and the manual-attention queue -----------------------------------------------------
+
+
+class FaultKind(enum.Enum):
+    """How a plugin misbehaved."""
+
+    RAISED = "raised"
+    MALFORMED = "malformed"
+    TIMEOUT = "timeout"
+    CONFLICT = "conflict"
+    """Its answer clashes with another plugin's (the same council or provider declared twice)."""
+
+
+@frozen(kw_only=True)
+class PluginFault:
+    """One fault of one plugin in one hook call. ``detail`` is written by the host and never
+    contains the plugin's exception text or data (which could hold case content)."""
+
+    plugin: str
+    hook: str
+    kind: FaultKind
+    detail: str
+    council: str | None = None
+    case_id: str | None = None
+
+    def as_error(self) -> Exception:
+        from sen_disagreement.errors import PluginError
+
+        return PluginError(self.detail, plugin=self.plugin, hook=self.hook)
+
+
+@frozen(kw_only=True)
+class AttentionItem:
+    """A case waiting for a person because a plugin failed while handling it."""
+
+    case_id: str
+    council: str | None
+    plugin: str
+    hook: str
+    kind: FaultKind
+    at: dt.datetime
+
+
+class AttentionQueue(Protocol):
+    """Where a case goes when a plugin fails while handling it: parked for a person, with an audit
+    entry. ``park`` must be durable when it returns (or raise)."""
+
+    def park(self, fault: PluginFault, *, at: dt.datetime) -> None:
+        """Park ``fault.case_id`` for manual attention and write the audit entry."""
+        ...
+
+    def parked(self) -> list[AttentionItem]:
+        """Cases waiting, oldest first."""
+        ...
+
+
+class MemoryAttentionQueue:
+    """An in-process queue for development and tests (not durable: use
+    :class:`StoreAttentionQueue` in production). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[AttentionItem] = []
+        self.audit: list[tuple[str, str, str, str]] = []
+        """(case id, action, plugin, hook) per audit entry, in order."""
+
+    def park(self, fault: PluginFault, *, at: dt.datetime) -> None:
+        if fault.case_id is None:
+            return
+        item = AttentionItem(
+            case_id=fault.case_id,
+            council=fault.council,
+            plugin=fault.plugin,
+            hook=fault.hook,
+            kind=fault.kind,
+            at=at,
+        )
+        with self._lock:
+            self._items.append(item)
+            self.audit.append((fault.case_id, PARKED_ACTION, fault.plugin, fault.hook))
+
+    def parked(self) -> list[AttentionItem]:
+        with self._lock:
+            return list(self._items)
+
+
+PARKED_ACTION = "case.parked_for_attention"
+"""The audit action written when a case is parked because of a plugin fault."""
+
+_ACTOR_CHARS = re.compile(r"[^A-Za-z0-9._:@-]")
+
+
+class StoreAttentionQueue:
+    """The manual-attention queue kept in the case store's append-only audit trail.
+
+    Parking appends one audit entry: actor ``plugin:<name>``, action ``case.parked_for_attention``,
+    the case id, outcome = the fault kind, and the hook name as the only field name. No case
+    content and no plugin output is written. :meth:`parked` reads the entries back.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def park(self, fault: PluginFault, *, at: dt.datetime) -> None:
+        if fault.case_id is None:
+            return
+        from sen_disagreement.store import AuditEntry
+
+        actor = "plugin:" + _ACTOR_CHARS.sub("_", fault.plugin)[:100]
+        self._store.append_audit(
+            AuditEntry(
+                actor=actor,
+                action=PARKED_ACTION,
+                at=at,
+                case_id=fault.case_id,
+                outcome=fault.kind.value,
+                fields=(fault.hook,),
+            )
+        )
+
+    def parked(self) -> list[AttentionItem]:
+        items: list[AttentionItem] = []
+        after = 0
+        while True:
+            page = self._store.audit_trail(None, after_seq=after, limit=10_000)
+            for entry in page:
+                if entry.action == PARKED_ACTION and entry.case_id is not None:
+                    items.append(
+                        AttentionItem(
+                            case_id=entry.case_id,
+                            council=None,
+                            plugin=entry.actor.removeprefix("plugin:"),
+                            hook=entry.fields[0] if entry.fields else "",
+                            kind=FaultKind(entry.outcome),
+                            at=entry.at,
+                        )
+                    )
+            if len(page) < 10_000:
+                return items
+            after = page[-1].seq
+
+
+# --- Routing -----------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class Routing:
+    """The provider chosen for a case, the independence rules it passed, and any plugin faults
+    met on the way. ``parked`` means a person must confirm the routing before it is acted on."""
+
+    case_id: str
+    council: CouncilProfile
+    provider: Provider
+    independence: IndependenceCheck
+    faults: tuple[PluginFault, ...] = ()
+
+    @property
+    def parked(self) -> bool:
+        return bool(self.faults)
+
+
+def _label(council: CouncilProfile | str) -> str:
+    if isinstance(council, CouncilProfile):
+        return council.name
+    key = council.strip()
+    if _SLUG.fullmatch(key):
+        return key.replace("-", " ").title()
+    return key
+
+
+def no_provider_error(council: CouncilProfile | str, why: str) -> NoProviderError:
+    """The error for a council without a usable provider; always starts
+    ``no provider configured for <council>``."""
+    return NoProviderError(f"no provider configured for {_label(council)}: {why}")
+
+
+def route_provider(
+    hooks: Hooks,
+    council: CouncilProfile | str,
+    case: CaseContext,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Routing:
+    """Choose the provider for ``case`` of ``council`` and check its independence.
+
+    1. The council's providers of the kind the process needs are collected from every plugin.
+    2. Each is checked against the independence rules for this case (the bodies in dispute,
+       whether health is in issue); those that fail are never offered.
+    3. ``sen_choose_provider`` picks among the rest (first valid answer wins; the built-in
+       default takes the first); the choice is checked again before it is returned.
+
+    Plugin faults on the way are isolated: the case is parked for manual attention (through the
+    facade's :class:`AttentionQueue`), the other plugins' answers are used, and the faults are on
+    :attr:`Routing.faults`.
+
+    Raises :class:`NoProviderError` ("no provider configured for Sefton: ...") when the council
+    is not installed or declares no provider of the kind needed, and :class:`IndependenceError`
+    when every declared provider fails the independence rules for this case.
+    """
+    profile = council if isinstance(council, CouncilProfile) else hooks.find_council(council)
+    if profile is None:
+        raise no_provider_error(
+            council, "no installed council plugin declares this council"
+        )
+    faults: list[PluginFault] = []
+    kind = PROVIDER_KIND_FOR[case.process]
+    declared = [
+        p for p in hooks.providers(profile, case_id=case.case_id, faults=faults) if p.kind is kind
+    ]
+    if not declared:
+        raise no_provider_error(profile, f"no {kind.label} is declared by any installed plugin")
+    eligible: list[Provider] = []
+    refusals: list[IndependenceError] = []
+    for provider in declared:
+        try:
+            check_independence(
+                provider.as_party(),
+                case_parties=case.bodies,
+                health_in_issue=case.health_in_issue,
+                settings=settings,
+            )
+        except IndependenceError as refused:
+            refusals.append(refused)
+        else:
+            eligible.append(provider)
+    if not eligible:
+        first = refusals[0]
+        raise IndependenceError(
+            f"none of {profile.name}'s {len(declared)} {kind.label}(s) is independent for this "
+            f"case; first refusal: {first.args[0]}",
+            rule_id=first.rule_id,
+            citation=first.citation,
+        )
+    chosen = hooks.choose_provider(profile, case, tuple(eligible), faults=faults)
+    if chosen is None:  # only when the built-in default is blocked and no plugin answered
+        chosen = eligible[0]
+    check = check_independence(
+        chosen.as_party(),
+        case_parties=case.bodies,
+        health_in_issue=case.health_in_issue,
+        settings=settings,
+    )
+    return Routing(
+        case_id=case.case_id,
+        council=profile,
+        provider=chosen,
+        independence=check,
+        faults=tuple(faults),
+    )
+
+
+def send_notification(
+    hooks: Hooks, council: CouncilProfile, notification: Notification
+) -> list[str]:
+    """Send ``notification`` through every channel of ``council``; return the names of the
+    channels that accepted it. A channel that raises or hangs is isolated like a hook: the case
+    is parked and the other channels still send."""
+    sent: list[str] = []
+    channels = hooks.channels(council, case_id=notification.case_id)
+    for channel in channels:
+        if hooks.run_isolated(
+            plugin=f"channel:{channel.name}",
+            hook="NotificationChannel.send",
+            call=functools.partial(channel.send, notification),
+            council=council,
+            case_id=notification.case_id,
+        ):
+            sent.append(channel.name)
+    return sent
+
+
+def profiles_by_slug(profiles: Sequence[CouncilProfile]) -> dict[str, CouncilProfile]:
+    """Index profiles by slug (helper for callers that hold many councils)."""
+    return {p.slug: p for p in profiles}

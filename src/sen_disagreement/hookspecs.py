@@ -1,0 +1,197 @@
+"""The hooks a council plugin implements.
+
+A council plugin is a module (or an object) with functions marked ``@hookimpl`` whose names are
+among the specifications below. It is found through the ``sen_disagreement`` entry-point group::
+
+    [project.entry-points.sen_disagreement]
+    sefton = "sen_disagreement_sefton.plugin"
+
+Every hook that concerns one council receives that council's :class:`CouncilProfile`, so a single
+installation serves many councils and a mediation provider working for several local authorities
+runs one process for all of them. An implementation answers only for the councils it knows and
+returns an empty sequence (or ``None``) for the others.
+
+Implementations may accept any subset of a hook's arguments, and must not give them default
+values (pluggy does not pass arguments that have defaults). Hooks are called only through
+:class:`sen_disagreement.plugins.Hooks`, which calls each implementation on its own, bounds it by a
+timeout, checks what it returns and isolates its faults: a plugin that raises, hangs or returns
+something malformed is reported with its name and the hook's, and the other plugins still run.
+
+Hook names follow one pattern: ``sen_register_<things>`` declare what a council has;
+``sen_choose_<thing>`` decides (the first answer wins); ``sen_after_<event>`` observes.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from sen_disagreement.council import (
+        CaseContext,
+        CaseEvent,
+        Contact,
+        CouncilProfile,
+        NotificationChannel,
+        Provider,
+    )
+
+__all__ = [
+    "PROJECT",
+    "hookimpl",
+    "hookspec",
+    "sen_after_case_event",
+    "sen_choose_provider",
+    "sen_register_channels",
+    "sen_register_contacts",
+    "sen_register_councils",
+    "sen_register_providers",
+]
+
+PROJECT = "sen_disagreement"
+"""The pluggy project name; also the entry-point group plugins are published under."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+"""Marks a hook specification (used by this module only)."""
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a hook implementation in a plugin: ``@hookimpl`` above a function named after a hook."""
+
+
+@hookspec
+def sen_register_councils() -> Sequence[CouncilProfile]:
+    """Declare the councils (local authorities) this plugin speaks for.
+
+    **When it fires:** when the host lists the installed councils: at start-up, for
+    ``sen-disagreement plugins`` / ``council NAME``, and before any other hook for a council.
+
+    **Arguments:** none.
+
+    **Returns:** a sequence of :class:`~sen_disagreement.council.CouncilProfile` (name, GSS code,
+    DfE local-authority number, slug); an empty sequence if the plugin speaks for no council
+    (for example a plugin that only adds a provider or a channel).
+
+    **First result wins:** no. The answers of every plugin are combined; two plugins declaring the
+    same slug, GSS code or LA number is a fault reported against the later plugin.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def sen_register_providers(council: CouncilProfile) -> Sequence[Provider]:
+    """Declare the independent providers a council has commissioned.
+
+    **When it fires:** whenever a case of ``council`` needs a provider (before
+    :func:`sen_choose_provider`), and for ``council NAME`` and the Open Referral UK export.
+
+    **Arguments:**
+
+    * ``council``: the council asked about. Return nothing for a council you do not serve.
+
+    **Returns:** a sequence of :class:`~sen_disagreement.council.Provider`: disagreement-resolution
+    providers, mediators and mediation advisers, each with what the independence rules need (its
+    kind and, where the person is employed by a body, that employer). Several plugins may add
+    providers for the same council: a regional provider's plugin can serve many councils.
+
+    **First result wins:** no. Answers are concatenated in call order; a provider id repeated for
+    the same council is a fault.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def sen_register_contacts(council: CouncilProfile) -> Sequence[Contact]:
+    """Declare a council's published contacts, by role.
+
+    **When it fires:** when a notice or letter needs a contact (for example the person acting for
+    the local authority that a decision notice must name), for ``council NAME`` and for the Open
+    Referral UK export.
+
+    **Arguments:**
+
+    * ``council``: the council asked about. Return nothing for a council you do not serve.
+
+    **Returns:** a sequence of :class:`~sen_disagreement.council.Contact`, each with a
+    :class:`~sen_disagreement.council.ContactRole` (SEN casework team, mediation adviser, SENDIASS,
+    the person acting for the local authority, ...), a name and at least one way to reach it.
+    Contacts are public, office-level details: never a case or a family.
+
+    **First result wins:** no. Answers are concatenated in call order.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def sen_register_channels(council: CouncilProfile) -> Sequence[NotificationChannel]:
+    """Declare the channels a council sends notifications through.
+
+    **When it fires:** when a notification for a case of ``council`` is dispatched.
+
+    **Arguments:**
+
+    * ``council``: the council whose notification is being sent.
+
+    **Returns:** a sequence of objects implementing
+    :class:`~sen_disagreement.council.NotificationChannel` (a ``name`` slug and a ``send``
+    method). The built-in development channel ``log`` is always registered last; real email, SMS
+    and letter channels come from plugins. A channel receives ids and a template name only, never
+    case content.
+
+    **First result wins:** no. Answers are concatenated; a channel name repeated for the same
+    council is a fault.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def sen_choose_provider(
+    council: CouncilProfile, case: CaseContext, candidates: Sequence[Provider]
+) -> Provider | None:
+    """Choose the provider for one case.
+
+    **When it fires:** when a case of ``council`` is routed to a provider
+    (:func:`sen_disagreement.council.route_provider`), after the candidates have been checked
+    against the independence rules.
+
+    **Arguments:**
+
+    * ``council``: the case's council.
+    * ``case``: a minimised, read-only view of the case: its id, the process (disagreement
+      resolution or mediation), whether health is in issue, and the *bodies* involved (never the
+      family's personal details).
+    * ``candidates``: the council's providers of the right kind that passed the independence
+      check for this case, in declaration order. Never empty.
+
+    **Returns:** one of ``candidates``, or ``None`` to leave the choice to the next plugin. A
+    provider that is not among the candidates is refused as a fault naming the plugin and the hook.
+    The built-in default (called last) picks the first candidate.
+
+    **First result wins:** yes: the first valid non-``None`` answer is used and later plugins are
+    not asked.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def sen_after_case_event(council: CouncilProfile, event: CaseEvent) -> None:
+    """Observe something that happened to a case.
+
+    **When it fires:** after the host has recorded a case event (opened, routed, provider
+    assigned, parked for manual attention, closed ...) for a case of ``council``.
+
+    **Arguments:**
+
+    * ``council``: the case's council.
+    * ``event``: a :class:`~sen_disagreement.council.CaseEvent`: case id, event name, time and the
+      ids involved. It holds no case content.
+
+    **Returns:** nothing; return values are ignored. An observer cannot change the case: the event
+    is frozen and the case has already been saved.
+
+    **First result wins:** no. Every observer is called, even when another one fails.
+    """
+    raise NotImplementedError

@@ -1,0 +1,609 @@
+"""The plugin manager factory, the typed hook facade and plugin introspection.
+
+* :func:`make_plugin_manager` builds a manager: specs, blocked names (argument and
+  ``SEN_DISAGREEMENT_BLOCK_PLUGINS``), the ``sen_disagreement`` entry-point group, the built-in
+  defaults, then ``check_pending()``. Nothing happens at import time; each application or test
+  owns its manager.
+* :class:`Hooks` is the only code that touches ``pm.hook``. It has one typed method per hook,
+  calls every implementation on its own (optionally in a worker thread with a deadline), checks
+  each answer and turns every misbehaviour into a :class:`~sen_disagreement.council.PluginFault`
+  instead of an exception that would stop the other plugins. Faults met while handling a case park
+  that case in the facade's :class:`~sen_disagreement.council.AttentionQueue`.
+* :func:`list_plugins` reports name, distribution, version and hooks of every plugin.
+
+Quick start::
+
+    pm = make_plugin_manager()
+    hooks = Hooks(pm)
+    sefton = hooks.council("sefton")
+    hooks.providers(sefton)
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import functools
+import importlib.metadata
+import logging
+import os
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Final, TypeVar
+
+import pluggy
+from attrs import frozen
+
+from sen_disagreement import hookspecs
+from sen_disagreement.council import (
+    AttentionQueue,
+    CaseContext,
+    CaseEvent,
+    Contact,
+    CouncilProfile,
+    FaultKind,
+    LoggingChannel,
+    MemoryAttentionQueue,
+    NotificationChannel,
+    PluginFault,
+    Provider,
+)
+from sen_disagreement.errors import NotFoundError, PluginError
+from sen_disagreement.hookspecs import PROJECT, hookimpl
+
+__all__ = [
+    "BLOCK_ENV_VAR",
+    "DEFAULTS_NAME",
+    "DEFAULT_TIMEOUT",
+    "ENTRY_POINT_GROUP",
+    "HOOK_NAMES",
+    "DefaultPlugin",
+    "Hooks",
+    "PluginInfo",
+    "blocked_from_env",
+    "list_plugins",
+    "make_plugin_manager",
+]
+
+log = logging.getLogger("sen_disagreement.plugins")
+
+ENTRY_POINT_GROUP: Final = PROJECT
+"""Entry-point group council plugins are published under."""
+
+BLOCK_ENV_VAR: Final = "SEN_DISAGREEMENT_BLOCK_PLUGINS"
+"""Comma-separated plugin names never to load (entry-point names, or the defaults' name)."""
+
+DEFAULTS_NAME: Final = "sen_disagreement.defaults"
+"""Name under which :class:`DefaultPlugin` is registered."""
+
+DEFAULT_TIMEOUT: Final = 5.0
+"""Seconds one hook implementation may take before it is abandoned as hung."""
+
+HOOK_NAMES: Final = (
+    "sen_register_councils",
+    "sen_register_providers",
+    "sen_register_contacts",
+    "sen_register_channels",
+    "sen_choose_provider",
+    "sen_after_case_event",
+)
+"""Every hook, in the order the reference documents them."""
+
+
+class DefaultPlugin:
+    """Built-in implementations, registered after the entry points and called last."""
+
+    @hookimpl(trylast=True)
+    def sen_register_channels(self) -> Sequence[NotificationChannel]:
+        return (LoggingChannel(),)
+
+    @hookimpl(trylast=True)
+    def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider | None:
+        return candidates[0] if candidates else None
+
+
+def blocked_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Plugin names listed in ``SEN_DISAGREEMENT_BLOCK_PLUGINS`` (comma-separated)."""
+    raw = (os.environ if environ is None else environ).get(BLOCK_ENV_VAR, "")
+    return tuple(name.strip() for name in raw.split(",") if name.strip())
+
+
+def _entry_point_names(group: str) -> list[str]:
+    names: list[str] = []
+    for dist in list(importlib.metadata.distributions()):
+        for ep in dist.entry_points:
+            if ep.group == group and ep.name not in names:
+                names.append(ep.name)
+    return names
+
+
+def make_plugin_manager(
+    *,
+    load_entry_points: bool = True,
+    blocked: Collection[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> pluggy.PluginManager:
+    """Build a plugin manager: specs, blocks, entry points, built-in defaults, checks.
+
+    ``blocked`` and the names in ``SEN_DISAGREEMENT_BLOCK_PLUGINS`` (read from ``environ``, by
+    default ``os.environ``) are never loaded or registered. ``load_entry_points=False`` gives a
+    manager with the built-ins only (tests register their own plugins).
+
+    Raises :class:`PluginError` naming the plugin when an entry point cannot be imported or
+    implements a hook that does not exist or takes an argument the hook does not have.
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in (*blocked, *blocked_from_env(environ)):
+        pm.set_blocked(name)
+    if load_entry_points:
+        for name in _entry_point_names(ENTRY_POINT_GROUP):
+            if pm.is_blocked(name):
+                log.info("plugin %s is blocked; not loaded", name)
+                continue
+            try:
+                pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name=name)
+            except Exception as exc:
+                # Load-time messages hold code details only: no case exists yet.
+                raise PluginError(
+                    f"could not be loaded ({type(exc).__name__}: {exc}); to start without it, "
+                    f"set {BLOCK_ENV_VAR}={name}",
+                    plugin=name,
+                    hook="(entry point)",
+                ) from exc
+    if not pm.is_blocked(DEFAULTS_NAME):
+        pm.register(DefaultPlugin(), name=DEFAULTS_NAME)
+    check_plugins(pm)
+    return pm
+
+
+def check_plugins(pm: pluggy.PluginManager) -> None:
+    """``check_pending()`` with the error turned into a :class:`PluginError` naming the plugin."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        raise PluginError(str(exc), plugin=name, hook="(unknown hook)") from exc
+
+
+@frozen(kw_only=True)
+class PluginInfo:
+    """One registered plugin: its name, the distribution that provides it, and its hooks."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    hooks: tuple[str, ...]
+    builtin: bool
+
+
+def list_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Every registered plugin with the distribution and version it came from (``None`` for
+    plugins registered in code) and the hooks it implements, sorted by name."""
+    dists: dict[int, tuple[str, str]] = {}
+    for plugin, dist in pm.list_plugin_distinfo():
+        dists[id(plugin)] = (str(dist.project_name), str(dist.version))
+    out: list[PluginInfo] = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:  # blocked
+            continue
+        callers = pm.get_hookcallers(plugin) or []
+        dist_name, version = dists.get(id(plugin), (None, None))
+        out.append(
+            PluginInfo(
+                name=name,
+                distribution=dist_name,
+                version=version,
+                hooks=tuple(sorted(c.name for c in callers)),
+                builtin=name == DEFAULTS_NAME,
+            )
+        )
+    return sorted(out, key=lambda info: info.name)
+
+
+# --- The facade --------------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Timeout(Exception):
+    pass
+
+
+class Hooks:
+    """The typed facade: the only code that calls ``pm.hook``.
+
+    ``timeout``: seconds each implementation may run; ``None`` runs implementations in the
+    calling thread (faster; a hung plugin then hangs the caller). ``attention``: where cases are
+    parked when a plugin fails while handling them (default: an in-process
+    :class:`~sen_disagreement.council.MemoryAttentionQueue`; production passes a
+    :class:`~sen_disagreement.council.StoreAttentionQueue`). ``strict``: raise
+    :class:`PluginError` at the first fault instead of isolating it (for plugin authors' tests).
+    """
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        attention: AttentionQueue | None = None,
+        strict: bool = False,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        if timeout is not None and timeout <= 0:
+            msg = "timeout must be positive seconds or None"
+            raise ValueError(msg)
+        self._pm = pm
+        self._timeout = timeout
+        self._strict = strict
+        self._clock = clock
+        self.attention: AttentionQueue = attention if attention is not None else (
+            MemoryAttentionQueue()
+        )
+        self.recent_faults: collections.deque[PluginFault] = collections.deque(maxlen=200)
+        """The last faults seen (any hook), for diagnostics; details never include case content."""
+        relay = pm.hook
+        self._callers: dict[str, pluggy.HookCaller] = {
+            name: getattr(relay, name) for name in HOOK_NAMES
+        }
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        return self._pm
+
+    # -- the per-implementation call loop --
+
+    def _fault(
+        self,
+        sink: list[PluginFault] | None,
+        *,
+        plugin: str,
+        hook: str,
+        kind: FaultKind,
+        detail: str,
+        council: CouncilProfile | None,
+        case_id: str | None,
+        cause: BaseException | None = None,
+    ) -> None:
+        fault = PluginFault(
+            plugin=plugin,
+            hook=hook,
+            kind=kind,
+            detail=detail,
+            council=council.slug if council is not None else None,
+            case_id=case_id,
+        )
+        if self._strict:
+            raise PluginError(detail, plugin=plugin, hook=hook) from cause
+        self.recent_faults.append(fault)
+        if sink is not None:
+            sink.append(fault)
+        log.warning(
+            "plugin fault: plugin=%s hook=%s kind=%s council=%s case=%s",
+            plugin,
+            hook,
+            kind.value,
+            fault.council,
+            case_id,
+        )
+        if case_id is not None:
+            self.attention.park(fault, at=self._clock())
+
+    def _invoke(self, call: Callable[[], object]) -> object:
+        """Run ``call`` under the deadline. Raises :class:`_Timeout` or what ``call`` raised."""
+        timeout = self._timeout
+        if timeout is None:
+            return call()
+        box: list[tuple[bool, object]] = []
+
+        def target() -> None:
+            try:
+                box.append((True, call()))
+            except BaseException as exc:  # reported to the caller, never to the thread hook
+                box.append((False, exc))
+
+        worker = threading.Thread(target=target, name="sen-disagreement-plugin", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if not box:
+            # Still running (hung), or ended without reporting: abandon it. A late answer is
+            # dropped with the thread, so it can never reach the case.
+            raise _Timeout
+        ok, value = box[0]
+        if ok:
+            return value
+        assert isinstance(value, BaseException)
+        raise value
+
+    def _call(
+        self,
+        hook: str,
+        kwargs: dict[str, object],
+        check: Callable[[object], _T | None],
+        sink: list[PluginFault] | None,
+        council: CouncilProfile | None,
+        case_id: str | None,
+        *,
+        first: bool = False,
+    ) -> list[tuple[str, _T]]:
+        """Call each implementation of ``hook`` in pluggy's order; return (plugin, answer) for
+        every answer ``check`` accepts. ``check`` returns ``None`` for "no answer" and raises
+        :class:`TypeError` / :class:`ValueError` for a malformed one."""
+        answers: list[tuple[str, _T]] = []
+        for impl in reversed(self._callers[hook].get_hookimpls()):
+            name = impl.plugin_name
+            if impl.wrapper or impl.hookwrapper:
+                self._fault(
+                    sink, plugin=name, hook=hook, kind=FaultKind.MALFORMED,
+                    detail="hook wrappers are not supported; implementation skipped",
+                    council=council, case_id=case_id,
+                )
+                continue
+            args = [kwargs[a] for a in impl.argnames]
+            function = impl.function
+            try:
+                raw = (
+                    function(*args)
+                    if self._timeout is None
+                    else self._invoke(functools.partial(function, *args))
+                )
+            except _Timeout:
+                self._fault(
+                    sink, plugin=name, hook=hook, kind=FaultKind.TIMEOUT,
+                    detail=f"did not answer within {self._timeout} s; answer discarded",
+                    council=council, case_id=case_id,
+                )
+                continue
+            except Exception as exc:
+                self._fault(
+                    sink, plugin=name, hook=hook, kind=FaultKind.RAISED,
+                    detail=f"raised {type(exc).__name__}",
+                    council=council, case_id=case_id, cause=exc,
+                )
+                continue
+            try:
+                answer = check(raw)
+            except (TypeError, ValueError) as exc:
+                self._fault(
+                    sink, plugin=name, hook=hook, kind=FaultKind.MALFORMED,
+                    detail=f"returned invalid data: {exc}",
+                    council=council, case_id=case_id, cause=exc,
+                )
+                continue
+            if answer is None:
+                continue
+            answers.append((name, answer))
+            if first:
+                break
+        return answers
+
+    # -- one typed method per hook --
+
+    def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
+        """Every council declared by the installed plugins (``sen_register_councils``).
+        A council whose slug, GSS code or LA number repeats an earlier one is a conflict fault."""
+        hook = "sen_register_councils"
+        seen: dict[str, str] = {}
+        out: list[CouncilProfile] = []
+        for plugin, batch in self._call(
+            hook, {}, _records(CouncilProfile), faults, None, None
+        ):
+            for profile in batch:
+                keys = (profile.slug, profile.gss_code, profile.la_number)
+                clash = next((k for k in keys if k in seen), None)
+                if clash is not None:
+                    self._fault(
+                        faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
+                        detail=f"council {clash} is already declared by plugin {seen[clash]!r}",
+                        council=profile, case_id=None,
+                    )
+                    continue
+                for k in keys:
+                    seen[k] = plugin
+                out.append(profile)
+        return out
+
+    def find_council(self, key: str) -> CouncilProfile | None:
+        """The council whose slug, GSS code, LA number or name is ``key``, or ``None``."""
+        return next((c for c in self.councils() if c.matches(key)), None)
+
+    def council(self, key: str) -> CouncilProfile:
+        """Like :meth:`find_council` but raises :class:`NotFoundError` listing what is installed."""
+        found = self.find_council(key)
+        if found is None:
+            known = ", ".join(sorted(c.slug for c in self.councils())) or "none"
+            msg = f"no council {key!r} is installed (installed councils: {known})"
+            raise NotFoundError(msg)
+        return found
+
+    def providers(
+        self,
+        council: CouncilProfile,
+        *,
+        case_id: str | None = None,
+        faults: list[PluginFault] | None = None,
+    ) -> list[Provider]:
+        """The council's providers from every plugin (``sen_register_providers``). A provider id
+        repeated for the council is a conflict fault; the first declaration is kept."""
+        hook = "sen_register_providers"
+        out: list[Provider] = []
+        seen: dict[str, str] = {}
+        for plugin, batch in self._call(
+            hook, {"council": council}, _records(Provider), faults, council, case_id
+        ):
+            for provider in batch:
+                if provider.provider_id in seen:
+                    self._fault(
+                        faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
+                        detail=f"provider {provider.provider_id!r} is already declared by "
+                        f"plugin {seen[provider.provider_id]!r}",
+                        council=council, case_id=case_id,
+                    )
+                    continue
+                seen[provider.provider_id] = plugin
+                out.append(provider)
+        return out
+
+    def contacts(
+        self,
+        council: CouncilProfile,
+        *,
+        case_id: str | None = None,
+        faults: list[PluginFault] | None = None,
+    ) -> list[Contact]:
+        """The council's contacts from every plugin (``sen_register_contacts``)."""
+        return [
+            contact
+            for _, batch in self._call(
+                "sen_register_contacts", {"council": council}, _records(Contact),
+                faults, council, case_id,
+            )
+            for contact in batch
+        ]
+
+    def channels(
+        self,
+        council: CouncilProfile,
+        *,
+        case_id: str | None = None,
+        faults: list[PluginFault] | None = None,
+    ) -> list[NotificationChannel]:
+        """The council's notification channels (``sen_register_channels``); the built-in ``log``
+        channel comes last. A repeated channel name is a conflict fault."""
+        hook = "sen_register_channels"
+        out: list[NotificationChannel] = []
+        seen: dict[str, str] = {}
+        for plugin, batch in self._call(
+            hook, {"council": council}, _channels, faults, council, case_id
+        ):
+            for channel in batch:
+                if channel.name in seen:
+                    self._fault(
+                        faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
+                        detail=f"channel {channel.name!r} is already declared by plugin "
+                        f"{seen[channel.name]!r}",
+                        council=council, case_id=case_id,
+                    )
+                    continue
+                seen[channel.name] = plugin
+                out.append(channel)
+        return out
+
+    def choose_provider(
+        self,
+        council: CouncilProfile,
+        case: CaseContext,
+        candidates: Sequence[Provider],
+        *,
+        faults: list[PluginFault] | None = None,
+    ) -> Provider | None:
+        """The provider for ``case`` (``sen_choose_provider``, first valid answer wins). An answer
+        that is not one of ``candidates`` is a malformed fault and the next plugin is asked."""
+        pool = tuple(candidates)
+
+        def check(raw: object) -> Provider | None:
+            if raw is None:
+                return None
+            if not isinstance(raw, Provider):
+                msg = f"expected a Provider or None, got {type(raw).__name__}"
+                raise TypeError(msg)
+            if raw not in pool:
+                msg = f"provider {raw.provider_id!r} is not one of the candidates offered"
+                raise ValueError(msg)
+            return raw
+
+        answers = self._call(
+            "sen_choose_provider",
+            {"council": council, "case": case, "candidates": pool},
+            check, faults, council, case.case_id, first=True,
+        )
+        return answers[0][1] if answers else None
+
+    def after_case_event(
+        self,
+        council: CouncilProfile,
+        event: CaseEvent,
+        *,
+        faults: list[PluginFault] | None = None,
+    ) -> None:
+        """Tell every observer about ``event`` (``sen_after_case_event``). Every observer is
+        called even if others fail; return values are ignored."""
+        self._call(
+            "sen_after_case_event", {"council": council, "event": event},
+            _ignore, faults, council, event.case_id,
+        )
+
+    def run_isolated(
+        self,
+        *,
+        plugin: str,
+        hook: str,
+        call: Callable[[], object],
+        council: CouncilProfile | None = None,
+        case_id: str | None = None,
+        faults: list[PluginFault] | None = None,
+    ) -> bool:
+        """Run plugin-supplied code that is not a hook (a channel's ``send``) under the same
+        isolation; ``True`` if it completed."""
+        try:
+            self._invoke(call)
+        except _Timeout:
+            self._fault(
+                faults, plugin=plugin, hook=hook, kind=FaultKind.TIMEOUT,
+                detail=f"did not finish within {self._timeout} s",
+                council=council, case_id=case_id,
+            )
+            return False
+        except Exception as exc:
+            self._fault(
+                faults, plugin=plugin, hook=hook, kind=FaultKind.RAISED,
+                detail=f"raised {type(exc).__name__}",
+                council=council, case_id=case_id, cause=exc,
+            )
+            return False
+        return True
+
+
+def _records(kind: type[_T]) -> Callable[[object], tuple[_T, ...] | None]:
+    """A checker for hooks returning a sequence of ``kind`` records."""
+
+    def check(raw: object) -> tuple[_T, ...] | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, list | tuple):
+            msg = f"expected a list or tuple of {kind.__name__}, got {type(raw).__name__}"
+            raise TypeError(msg)
+        for i, item in enumerate(raw):
+            if not isinstance(item, kind):
+                msg = f"item {i}: expected {kind.__name__}, got {type(item).__name__}"
+                raise TypeError(msg)
+        return tuple(raw)
+
+    return check
+
+
+def _channels(raw: object) -> tuple[NotificationChannel, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple):
+        msg = f"expected a list or tuple of channels, got {type(raw).__name__}"
+        raise TypeError(msg)
+    out: list[NotificationChannel] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, NotificationChannel):
+            msg = f"item {i}: {type(item).__name__} has no name and send()"
+            raise TypeError(msg)
+        name: object = item.name
+        if not isinstance(name, str) or not name or len(name) > 64:
+            msg = f"item {i}: a channel name must be a short non-empty string"
+            raise ValueError(msg)
+        out.append(item)
+    return tuple(out)
+
+
+def _ignore(raw: object) -> None:
+    return None
