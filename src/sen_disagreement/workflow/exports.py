@@ -1,0 +1,431 @@
+"""Exports of a case: the Tribunal bundle and the subject-access export, on separate code paths.
+
+**Tribunal bundle** (:func:`tribunal_bundle`): built from an allow-list. Only items whose class is
+public or parties (:data:`~sen_disagreement.disclosure.TRIBUNAL_ALLOWED`) and that were not said
+in a meeting can become a :class:`BundleItem`, and a :class:`BundleItem` re-checks this when it is
+built (:func:`~sen_disagreement.disclosure.check_tribunal_bound`), so a without-prejudice or
+confidential item can never be placed in a bundle, whatever the caller does. Besides items the
+bundle carries facts, never text: the decision under appeal, the certificates and their appeal
+deadline, and the issues with their outcomes (the unresolved ones are what the appeal can focus
+on).
+
+**Subject-access export** (:func:`subject_access_export`): what the case holds about a parent or
+young person, for a UK GDPR Art. 15 request. Confidential and without-prejudice items are
+listed; their text is released only where a recorded redaction decision says so.
+
+Both come as JSON (:meth:`to_json`) and as a readable Markdown document (:meth:`to_text`), and
+each export is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from attrs import field, frozen
+
+from sen_disagreement.disclosure import (
+    TRIBUNAL_ALLOWED,
+    WITHOUT_PREJUDICE,
+    Disclosure,
+    ItemKind,
+    RecordedItem,
+    check_tribunal_bound,
+)
+from sen_disagreement.errors import AccessDeniedError, InvalidInputError, WithoutPrejudiceError
+from sen_disagreement.provenance import Provenance, Rule, S, U, cite
+from sen_disagreement.workflow._case import check_actor
+from sen_disagreement.workflow.access import (
+    ACCESS_RULE,
+    SENSITIVE,
+    CaseLike,
+    Principal,
+    Role,
+    attached_reason,
+)
+from sen_disagreement.workflow.audit import AuditSink, make_entry
+from sen_disagreement.workflow.certificates import Certificate
+from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.issues import IssueList
+from sen_disagreement.workflow.mediation import MediationCase
+
+__all__ = [
+    "SAR_RULE",
+    "BundleItem",
+    "Redaction",
+    "SarItem",
+    "SubjectAccessExport",
+    "TribunalBundle",
+    "subject_access_export",
+    "tribunal_bundle",
+]
+
+SAR_RULE = Rule(
+    "ukgdpr.art15.subject_access",
+    "A data subject may obtain a copy of their personal data; material may be withheld where an "
+    "exemption applies, decided item by item and recorded.",
+    Provenance(
+        [
+            cite("UK GDPR Art. 15; DPA 2018 Sch 2 (exemptions)", S),
+            cite("whether the 'negotiations' exemption covers positions taken in mediation", U),
+        ]
+    ),
+)
+
+Case = DisagreementResolutionCase | MediationCase
+
+
+@frozen(kw_only=True)
+class BundleItem:
+    """An item allowed into a Tribunal bundle. Building one from anything but a public or
+    parties item said outside a meeting raises :class:`WithoutPrejudiceError`."""
+
+    item_id: str
+    kind: ItemKind
+    disclosure: Disclosure
+    recorded_at: dt.datetime
+    text: str = field(repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.disclosure not in TRIBUNAL_ALLOWED:
+            raise WithoutPrejudiceError(
+                f"item {self.item_id} is {self.disclosure.value}; bundles take public and "
+                "parties items only",
+                rule_id=WITHOUT_PREJUDICE.rule_id, citation=WITHOUT_PREJUDICE.cite(),
+            )
+
+    @classmethod
+    def of(cls, item: RecordedItem) -> BundleItem:
+        check_tribunal_bound(item)
+        if item.in_meeting:
+            raise WithoutPrejudiceError(
+                f"item {item.item_id} was said in a meeting",
+                rule_id=WITHOUT_PREJUDICE.rule_id, citation=WITHOUT_PREJUDICE.cite(),
+            )
+        return cls(item_id=item.item_id, kind=item.kind, disclosure=item.disclosure,
+                   recorded_at=item.recorded_at, text=item.text)
+
+
+def _issues_json(issues: IssueList) -> list[dict[str, Any]]:
+    out = []
+    unresolved = {i.issue_id for i in issues.unresolved()}
+    for issue in issues.issues:
+        outcome = issues.outcome(issue.issue_id)
+        out.append({
+            "issue_id": issue.issue_id,
+            "concerns": issue.concerns,
+            "outcome": outcome.value if outcome else None,
+            "unresolved": issue.issue_id in unresolved,
+            "appeal_limbs": [d.value for d in issue.appealable_limbs],
+        })
+    return out
+
+
+def _certificate_json(c: Certificate) -> dict[str, Any]:
+    return {
+        "kind": c.kind.value,
+        "issued_on": c.issued_on.isoformat(),
+        "issued_by": c.issued_by,
+        "adviser_name": c.adviser_name,
+        "decisions": [d.value for d in c.decisions],
+        "decision_notice_sent": c.decision_notice_sent.isoformat(),
+        "appeal_deadline": c.appeal_deadline.isoformat(),
+        "certificate_required": c.certificate_required,
+        "rule": f"{c.rule.rule_id} ({c.rule.cite()})",
+    }
+
+
+def _item_json(item: BundleItem | SarItem) -> dict[str, Any]:
+    return {
+        "item_id": item.item_id,
+        "kind": item.kind.value,
+        "disclosure": item.disclosure.value,
+        "recorded_at": item.recorded_at.isoformat(),
+        "text": item.text,
+        **({"withheld": item.withheld} if isinstance(item, SarItem) else {}),
+    }
+
+
+def _items(value: Iterable[BundleItem]) -> tuple[BundleItem, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class TribunalBundle:
+    case_id: str
+    council: str
+    kind: str
+    generated_at: dt.datetime
+    generated_by: str
+    decision_notice_sent: dt.date | None
+    decisions: tuple[str, ...]
+    certificates: tuple[dict[str, Any], ...]
+    appeal_deadline: dt.date | None
+    issues: tuple[dict[str, Any], ...]
+    items: tuple[BundleItem, ...] = field(converter=_items)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "export": "tribunal_bundle",
+            "case_id": self.case_id,
+            "council": self.council,
+            "kind": self.kind,
+            "generated_at": self.generated_at.isoformat(),
+            "generated_by": self.generated_by,
+            "decision_notice_sent": (
+                self.decision_notice_sent.isoformat() if self.decision_notice_sent else None
+            ),
+            "decisions": list(self.decisions),
+            "certificates": list(self.certificates),
+            "appeal_deadline": self.appeal_deadline.isoformat() if self.appeal_deadline else None,
+            "issues": list(self.issues),
+            "items": [_item_json(i) for i in self.items],
+            "firewall": "without-prejudice and confidential material is never included "
+            f"(rule {WITHOUT_PREJUDICE.rule_id})",
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        lines = [
+            f"# Tribunal bundle: case {self.case_id}",
+            "",
+            f"Council: {self.council}  ",
+            f"Process: {self.kind.replace('_', ' ')}  ",
+            f"Generated: {self.generated_at.isoformat()} by {self.generated_by}",
+            "",
+        ]
+        if self.decision_notice_sent:
+            lines += [
+                "## Decision under appeal",
+                "",
+                f"Notice sent {self.decision_notice_sent.isoformat()}; "
+                f"decision(s): {', '.join(self.decisions)}",
+                "",
+            ]
+        if self.certificates:
+            lines += ["## Mediation certificates", ""]
+            for c in self.certificates:
+                lines.append(
+                    f"- {c['kind'].replace('_', ' ')} certificate issued {c['issued_on']} by "
+                    f"{c['adviser_name'] or c['issued_by']}; appeal deadline "
+                    f"{c['appeal_deadline']}"
+                )
+            lines.append("")
+        if self.appeal_deadline:
+            lines += [f"**Appeal deadline: {self.appeal_deadline.isoformat()}**", ""]
+        if self.issues:
+            lines += ["## Issues", "", "| issue | concerns | outcome | still in dispute |",
+                      "|---|---|---|---|"]
+            for i in self.issues:
+                lines.append(
+                    f"| {i['issue_id']} | {i['concerns']} | {i['outcome'] or 'none recorded'} "
+                    f"| {'yes' if i['unresolved'] else 'no'} |"
+                )
+            lines.append("")
+        lines += ["## Documents", ""]
+        if not self.items:
+            lines.append("(none)")
+        for item in self.items:
+            lines += [
+                f"### {item.kind.value} {item.item_id} ({item.disclosure.value}, "
+                f"{item.recorded_at.isoformat()})",
+                "",
+                item.text,
+                "",
+            ]
+        lines += [
+            "",
+            "Without-prejudice and confidential material from disagreement resolution or "
+            "mediation is never part of this bundle.",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _refuse(
+    sink: AuditSink, case: CaseLike, actor: str, action: str, at: dt.datetime, reason: str
+) -> AccessDeniedError:
+    sink.append_audit(make_entry(actor=actor, action=action, at=at, case_id=case.case_id,
+                                 outcome="refused"))
+    return AccessDeniedError(f"{actor} may not export case {case.case_id}: {reason}",
+                             rule_id=ACCESS_RULE.rule_id, citation=ACCESS_RULE.cite())
+
+
+def tribunal_bundle(
+    case: Case, *, exporter: Principal, at: dt.datetime, sink: AuditSink
+) -> TribunalBundle:
+    """The Tribunal bundle of ``case``: allow-listed items and facts only; audited."""
+    if exporter.role is not Role.TRIBUNAL_EXPORTER:
+        raise _refuse(sink, case, exporter.actor, "export.tribunal_bundle", at,
+                      "only a Tribunal-bundle exporter builds a bundle")
+    reason = attached_reason(case, exporter)
+    if reason:
+        raise _refuse(sink, case, exporter.actor, "export.tribunal_bundle", at, reason)
+    allowed = [
+        BundleItem.of(i) for i in case.items
+        if i.disclosure in TRIBUNAL_ALLOWED and not i.in_meeting
+    ]
+    notice_sent: dt.date | None = None
+    decisions: tuple[str, ...] = ()
+    certificates: tuple[dict[str, Any], ...] = ()
+    deadline: dt.date | None = None
+    if isinstance(case, MediationCase):
+        notice_sent = case.notice.sent_on
+        decisions = tuple(d.value for d in case.notice.decisions)
+        certificates = tuple(_certificate_json(c) for c in case.certificates)
+        deadline = case.appeal_deadline
+    bundle = TribunalBundle(
+        case_id=case.case_id, council=case.council, kind=case.kind, generated_at=at,
+        generated_by=exporter.actor, decision_notice_sent=notice_sent, decisions=decisions,
+        certificates=certificates, appeal_deadline=deadline,
+        issues=tuple(_issues_json(case.issues)), items=allowed,
+    )
+    sink.append_audit(make_entry(actor=exporter.actor, action="export.tribunal_bundle", at=at,
+                                 case_id=case.case_id, fields=("items", "issues")))
+    return bundle
+
+
+# --- subject access -----------------------------------------------------------------------------
+
+
+class Redaction(enum.Enum):
+    RELEASE = "release"
+    WITHHOLD = "withhold"
+
+
+@frozen(kw_only=True)
+class SarItem:
+    item_id: str
+    kind: ItemKind
+    disclosure: Disclosure
+    recorded_at: dt.datetime
+    text: str | None = field(repr=False)
+    withheld: bool
+
+
+@frozen(kw_only=True)
+class SubjectAccessExport:
+    case_id: str
+    council: str
+    kind: str
+    subject_id: str
+    generated_at: dt.datetime
+    generated_by: str
+    subject: dict[str, Any]
+    consent: tuple[dict[str, Any], ...]
+    issues: tuple[dict[str, Any], ...]
+    certificates: tuple[dict[str, Any], ...]
+    items: tuple[SarItem, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "export": "subject_access",
+            "case_id": self.case_id,
+            "council": self.council,
+            "kind": self.kind,
+            "subject_id": self.subject_id,
+            "generated_at": self.generated_at.isoformat(),
+            "generated_by": self.generated_by,
+            "subject": self.subject,
+            "consent": list(self.consent),
+            "issues": list(self.issues),
+            "certificates": list(self.certificates),
+            "items": [_item_json(i) for i in self.items],
+            "rule": f"{SAR_RULE.rule_id} ({SAR_RULE.cite()})",
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        lines = [
+            f"# Subject-access export: case {self.case_id}",
+            "",
+            f"Data subject: {self.subject_id} ({self.subject.get('kind')})  ",
+            f"Generated: {self.generated_at.isoformat()} by {self.generated_by}",
+            "",
+            "## Your decisions about taking part",
+            "",
+        ]
+        lines += [f"- {c['at']}: {c['decision']}" + (" (recorded by a representative)"
+                                                      if c["on_behalf"] else "")
+                  for c in self.consent] or ["(none)"]
+        lines += ["", "## Issues", ""]
+        lines += [f"- {i['issue_id']}: {i['concerns']}, outcome {i['outcome'] or 'none yet'}"
+                  for i in self.issues] or ["(none)"]
+        if self.certificates:
+            lines += ["", "## Certificates", ""]
+            lines += [f"- {c['kind']} issued {c['issued_on']}, appeal deadline "
+                      f"{c['appeal_deadline']}" for c in self.certificates]
+        lines += ["", "## Records", ""]
+        for item in self.items:
+            head = f"### {item.kind.value} {item.item_id} ({item.disclosure.value})"
+            body = item.text if not item.withheld else (
+                "Withheld: no decision to release this confidential or without-prejudice "
+                "record has been made.")
+            lines += [head, "", body or "", ""]
+        return "\n".join(lines) + "\n"
+
+
+def subject_access_export(
+    case: Case,
+    *,
+    subject_id: str,
+    actor: str,
+    at: dt.datetime,
+    sink: AuditSink,
+    redactions: Mapping[str, Redaction] | None = None,
+) -> SubjectAccessExport:
+    """What ``case`` holds about the parent or young person ``subject_id``. Public and parties
+    items are released; confidential and without-prejudice items only where ``redactions``
+    says :attr:`Redaction.RELEASE` (each such release is audited)."""
+    check_actor(actor)
+    if subject_id not in case.family_ids:
+        raise InvalidInputError("is not the parent or young person of this case",
+                                field="subject_id", rule_id=SAR_RULE.rule_id,
+                                citation=SAR_RULE.cite())
+    decisions = dict(redactions or {})
+    unknown = [k for k in decisions if k not in {i.item_id for i in case.items}]
+    if unknown:
+        raise InvalidInputError("names no item of this case", field=f"redactions.{unknown[0]}",
+                                rule_id=SAR_RULE.rule_id)
+    items: list[SarItem] = []
+    for item in case.items:
+        release = item.disclosure not in SENSITIVE or (
+            decisions.get(item.item_id) is Redaction.RELEASE
+        )
+        if release and item.disclosure in SENSITIVE:
+            sink.append_audit(make_entry(actor=actor, action="item.read", at=at,
+                                         case_id=case.case_id, outcome="released",
+                                         fields=(f"items.{item.item_id}",)))
+        items.append(SarItem(item_id=item.item_id, kind=item.kind, disclosure=item.disclosure,
+                             recorded_at=item.recorded_at, text=item.text if release else None,
+                             withheld=not release))
+    party = case.party_map[subject_id]
+    consent = tuple(
+        {"at": e.at.isoformat(), "decision": e.decision.value,
+         "on_behalf": e.on_behalf_lacking_capacity}
+        for e in case.ledger.entries if e.party_id == subject_id or e.recorded_by == subject_id
+    )
+    certificates = (
+        tuple(_certificate_json(c) for c in case.certificates)
+        if isinstance(case, MediationCase) else ()
+    )
+    export = SubjectAccessExport(
+        case_id=case.case_id, council=case.council, kind=case.kind, subject_id=subject_id,
+        generated_at=at, generated_by=actor,
+        subject={
+            "kind": party.kind.value,
+            "name": party.name,
+            "date_of_birth": party.date_of_birth.isoformat() if party.date_of_birth else None,
+        },
+        consent=consent, issues=tuple(_issues_json(case.issues)), certificates=certificates,
+        items=tuple(items),
+    )
+    sink.append_audit(make_entry(actor=actor, action="export.subject_access", at=at,
+                                 case_id=case.case_id, fields=("items", "consent")))
+    return export
