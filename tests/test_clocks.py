@@ -372,6 +372,22 @@ def test_reg_10_4_overlapping_exceptions_are_not_counted_twice() -> None:
     assert d.due == D(2025, 4, 28) + dt.timedelta(days=20)
 
 
+def test_reg_5_4_exception_past_the_original_due_date_stops_the_clock_throughout() -> None:
+    # 42-day clock from Mon 6 Jan: 25 days run (7-31 Jan), paused 1-28 Feb, the other 17 days
+    # run 1-17 Mar.
+    exc = ExceptionPeriod(ExceptionKind.ABSENCE_FROM_AREA, D(2025, 2, 1), D(2025, 2, 28))
+    d = deadline("decide_whether_to_assess", D(2025, 1, 6), exceptions=[exc])
+    assert d.due == D(2025, 3, 17)
+    assert d.grade is Grade.SECONDARY  # reg 5(4) beyond limb (a) is known only via IPSEA
+
+
+def test_exception_starting_after_the_deadline_changes_nothing() -> None:
+    exc = ExceptionPeriod(ExceptionKind.ABSENCE_FROM_AREA, D(2025, 2, 18), D(2025, 2, 28))
+    assert deadline("decide_whether_to_assess", D(2025, 1, 6), exceptions=[exc]).due == D(
+        2025, 2, 17
+    )
+
+
 def test_reg_10_4_exception_setting_disapply() -> None:
     exc = ExceptionPeriod(ExceptionKind.INSTITUTION_CLOSURE, D(2025, 2, 1), D(2025, 2, 14))
     settings = Settings(lawful_exception_effect=ExceptionEffect.DISAPPLY)

@@ -188,7 +188,9 @@ def _apply_exceptions(
         if end is None:
             paused = f"paused since {max(start, first_running).isoformat()} by a lawful exception"
             return None, False, paused, used
-        overlap = (min(end, due) - max(start, first_running)).days + 1
+        # The clock was still running when the exception began, so it stands still for the
+        # whole exception, even the part after the unextended due date.
+        overlap = (end - max(start, first_running)).days + 1
         if overlap > 0:
             due += dt.timedelta(days=overlap)
             extended += overlap
