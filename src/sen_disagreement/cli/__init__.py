@@ -13,6 +13,7 @@ import click
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "classify": "sen_disagreement.cli.classify:classify",
+    "deadlines": "sen_disagreement.cli.deadlines:deadlines",
     "demo": "sen_disagreement.cli.demo:demo",
     "schema": "sen_disagreement.cli.classify:schema",
     "settings": "sen_disagreement.cli.classify:settings_command",
