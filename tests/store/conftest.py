@@ -123,6 +123,12 @@ def pg_cluster() -> Iterator[PgCluster]:
 
 
 @pytest.fixture
+def new_pg_cluster() -> type[PgCluster]:
+    """Build a separate cluster (for tests that crash their server)."""
+    return PgCluster
+
+
+@pytest.fixture
 def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
     schema = pg_cluster.new_schema()
     yield pg_cluster.url(schema)
