@@ -1,0 +1,126 @@
+"""A case to and from the store's :class:`~sen_disagreement.store.contract.CaseRecord`.
+
+The whole case (parties, consent ledger, issues, items, deadlines, certificates, audit trail) is
+the record's JSON ``document``, written with the library's strict cattrs converter
+(:func:`sen_disagreement.serialization.make_converter`). The columns the store queries travel
+beside it: council, kind, state, the deadlines (clock id, due date, status), the subject's date
+of birth and the closure date. Settings are not stored: they are the council's configuration and
+are supplied again by :func:`from_record`.
+
+:func:`save` writes a case through a :class:`~sen_disagreement.store.contract.Store` with the
+audit entries it has not yet written, so the store's audit trail matches the case's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import typing
+from typing import Any
+
+import attrs
+import cattrs
+
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.serialization import make_converter
+from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
+from sen_disagreement.store.contract import CaseRecord, Store
+from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.mediation import MediationCase
+
+__all__ = ["DOCUMENT_VERSION", "from_record", "save", "to_record"]
+
+DOCUMENT_VERSION = 1
+
+Case = DisagreementResolutionCase | MediationCase
+_KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
+    DisagreementResolutionCase.KIND: DisagreementResolutionCase,
+    MediationCase.KIND: MediationCase,
+}
+
+
+def _datetime(value: object, _: type) -> dt.datetime:
+    if not isinstance(value, str):
+        raise InvalidInputError("must be an ISO 8601 time", field="$", rule_id="input.datetime")
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.utcoffset() != dt.timedelta(0):
+        raise InvalidInputError("must be UTC", field="$", rule_id="input.utc_time")
+    return parsed
+
+
+def _is_frozenset(t: Any) -> bool:
+    return t is frozenset or typing.get_origin(t) is frozenset
+
+
+def _converter() -> cattrs.Converter:
+    conv = make_converter()
+    conv.register_structure_hook(dt.datetime, _datetime)
+    conv.register_unstructure_hook_func(
+        _is_frozenset,
+        lambda v: sorted(conv.unstructure(x) for x in v),
+    )
+    return conv
+
+
+_CONVERTER = _converter()
+
+
+def _subject_dob(case: Case) -> dt.date | None:
+    dobs = [p.party.date_of_birth for p in case.parties if p.party.date_of_birth is not None]
+    return min(dobs) if dobs else None
+
+
+def to_record(case: Case, *, version: int = 0) -> CaseRecord:
+    """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
+    data: dict[str, Any] = _CONVERTER.unstructure(case)
+    data.pop("settings", None)
+    document = json.dumps(
+        {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data},
+        ensure_ascii=False, sort_keys=True,
+    )
+    return CaseRecord(
+        case_id=case.case_id,
+        council=case.council,
+        kind=case.kind,
+        state=case.state.value,
+        version=version,
+        document=document,
+        created_at=case.created_at,
+        updated_at=case.audit.entries[-1].at,
+        deadlines=tuple(d.entry() for d in case.deadlines),
+        subject_date_of_birth=_subject_dob(case),
+        closed_on=case.closed_on,
+    )
+
+
+def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
+    """The case a record holds, with the council's ``settings``."""
+    payload = json.loads(record.document)
+    if payload.get("document_version") != DOCUMENT_VERSION:
+        raise InvalidInputError(
+            f"this library reads case documents of version {DOCUMENT_VERSION}",
+            field="document.document_version", rule_id="input.schema_version",
+        )
+    cls = _KINDS.get(payload.get("kind"))
+    if cls is None or payload["kind"] != record.kind:
+        raise InvalidInputError("does not match the record", field="document.kind",
+                                rule_id="store.case_kind")
+    case: Case = _CONVERTER.structure(payload["case"], cls)
+    return attrs.evolve(case, settings=settings)
+
+
+def save(store: Store, case: Case, *, expected_version: int, written: int = 0) -> CaseRecord:
+    """Save ``case`` as version ``expected_version + 1``. The store appends one audit entry for
+    the save itself (the latest change); the ``written`` entries already in the store are
+    skipped and the others before the latest are appended first, so nothing is lost."""
+    entries = case.audit.entries
+    for entry in entries[written:-1]:
+        store.append_audit(entry)
+    last = entries[-1]
+    return store.save(
+        to_record(case, version=expected_version),
+        expected_version,
+        actor=last.actor,
+        action=last.action,
+        fields=last.fields,
+    )
