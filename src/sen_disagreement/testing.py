@@ -20,7 +20,7 @@ your own ``test_*.py`` and set the class attributes::
     class TestMyCouncil(CouncilPluginContract):
         plugin = my_council.plugin
         council_slug = "my-council"
-        expected_routes = {Process.DISAGREEMENT_RESOLUTION: "my-provider"}
+        expected_routes = ((Process.DISAGREEMENT_RESOLUTION, "my-provider"),)
 
 :func:`registered_plugin` is the same register/unregister as a context manager, for code outside
 pytest fixtures.
@@ -31,8 +31,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
-from collections.abc import Callable, Iterator, Mapping
-from typing import ClassVar
+from collections.abc import Callable, Iterator
 
 import pluggy
 import pytest
@@ -117,25 +116,21 @@ def register_sen_plugin(
         yield register
 
 
-def _routable(processes: Mapping[Process, str]) -> list[Process]:
-    return sorted(processes, key=lambda p: p.value)
-
-
 class CouncilPluginContract:
     """The contract every council plugin passes. Subclass as ``Test<Council>Contract`` and set:
 
     * ``plugin``: the plugin module or object (what the entry point names);
     * ``council_slug``: the slug of the council it declares (one subclass per council);
-    * ``expected_routes``: for each process the plugin serves, the ``provider_id`` a case with no
-      special circumstances is routed to;
+    * ``expected_routes``: ``(process, provider_id)`` pairs: for each process the plugin serves,
+      the provider a case with no special circumstances is routed to;
     * ``required_roles``: the contact roles the council must publish (default: the SEN casework
       team).
     """
 
-    plugin: ClassVar[object]
-    council_slug: ClassVar[str]
-    expected_routes: ClassVar[Mapping[Process, str]] = {}
-    required_roles: ClassVar[frozenset[ContactRole]] = frozenset({ContactRole.SEN_CASEWORK_TEAM})
+    plugin: object
+    council_slug: str
+    expected_routes: tuple[tuple[Process, str], ...] = ()
+    required_roles: frozenset[ContactRole] = frozenset({ContactRole.SEN_CASEWORK_TEAM})
 
     @pytest.fixture
     def contract_hooks(self) -> Iterator[Hooks]:
@@ -186,14 +181,14 @@ class CouncilPluginContract:
     def test_routes_each_process_to_the_expected_provider(
         self, contract_hooks: Hooks, contract_council: CouncilProfile
     ) -> None:
-        for process in _routable(self.expected_routes):
+        for process, provider_id in self.expected_routes:
             case = CaseContext(
                 case_id=f"contract-{process.value}",
                 process=process,
                 bodies=(contract_council.as_party(),),
             )
             routing = route_provider(contract_hooks, contract_council, case)
-            assert routing.provider.provider_id == self.expected_routes[process]
+            assert routing.provider.provider_id == provider_id
             assert not routing.parked
 
     def test_answers_nothing_for_another_council(self, contract_hooks: Hooks) -> None:

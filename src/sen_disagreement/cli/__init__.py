@@ -13,8 +13,10 @@ import click
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "classify": "sen_disagreement.cli.classify:classify",
+    "council": "sen_disagreement.cli.plugins:council",
     "deadlines": "sen_disagreement.cli.deadlines:deadlines",
     "demo": "sen_disagreement.cli.demo:demo",
+    "plugins": "sen_disagreement.cli.plugins:plugins",
     "schema": "sen_disagreement.cli.classify:schema",
     "settings": "sen_disagreement.cli.classify:settings_command",
 }

@@ -1,0 +1,67 @@
+"""Sefton Council: profile, disagreement-resolution provider and contacts.
+
+References:
+
+* Sefton Local Offer, "Disagreement Resolution": the service is provided by Global Mediation;
+  requests go to the SEN Casework Team, Ainsdale Hope Centre, Sandringham Road, 0151 934 2347.
+* ONS GSS code E08000014 (Sefton, metropolitan district); DfE local-authority number 343.
+
+Not declared, because the council pages read do not name them: a mediation provider, the
+mediation adviser, SENDIASS, and the person acting for the local authority that decision notices
+must name (SEND Regs reg 32(f)). Add them here when the council confirms them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sen_disagreement.council import Contact, ContactRole, CouncilProfile, Provider
+from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.parties import PartyKind
+
+SEFTON = CouncilProfile(
+    name="Sefton",
+    legal_name="Sefton Metropolitan Borough Council",
+    gss_code="E08000014",
+    la_number="343",
+    slug="sefton",
+)
+
+GLOBAL_MEDIATION_DR = Provider(
+    provider_id="global-mediation",
+    name="Global Mediation",
+    kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER,
+    # An independent organisation: nobody is employed by the council or a health body.
+    employer=None,
+    description=(
+        "Independent disagreement-resolution service commissioned by Sefton Council for "
+        "disagreements about special educational provision, and about health and social care "
+        "during EHC needs assessments and plans."
+    ),
+)
+
+SEN_CASEWORK_TEAM = Contact(
+    role=ContactRole.SEN_CASEWORK_TEAM,
+    name="SEN Casework Team",
+    address_lines=("Ainsdale Hope Centre", "Sandringham Road"),
+    telephone="0151 934 2347",
+)
+
+
+def _ours(council: CouncilProfile) -> bool:
+    return council.slug == SEFTON.slug
+
+
+@hookimpl
+def sen_register_councils() -> Sequence[CouncilProfile]:
+    return (SEFTON,)
+
+
+@hookimpl
+def sen_register_providers(council: CouncilProfile) -> Sequence[Provider]:
+    return (GLOBAL_MEDIATION_DR,) if _ours(council) else ()
+
+
+@hookimpl
+def sen_register_contacts(council: CouncilProfile) -> Sequence[Contact]:
+    return (SEN_CASEWORK_TEAM,) if _ours(council) else ()
