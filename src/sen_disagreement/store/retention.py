@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -135,6 +136,10 @@ def _rules(inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]
         kinds.add(rule.kind)
 
 
+def _rule_tuple(value: Iterable[RetentionRule]) -> tuple[RetentionRule, ...]:
+    return tuple(value)
+
+
 def _council(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", value) is None:
         raise _bad(attribute.name, "must be a GSS code or slug", "council")
@@ -146,7 +151,7 @@ class RetentionPolicy:
     then :func:`purge_expired` only reports (dry run)."""
 
     council: str = field(validator=_council)
-    rules: tuple[RetentionRule, ...] = field(converter=tuple, validator=_rules)
+    rules: tuple[RetentionRule, ...] = field(converter=_rule_tuple, validator=_rules)
     confirmed: bool = False
 
     def rule_for(self, kind: str) -> RetentionRule | None:
