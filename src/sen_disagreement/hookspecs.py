@@ -189,8 +189,9 @@ def sen_after_case_event(council: CouncilProfile, event: CaseEvent) -> None:
     * ``event``: a :class:`~sen_disagreement.council.CaseEvent`: case id, event name, time and the
       ids involved. It holds no case content.
 
-    **Returns:** nothing; return values are ignored. An observer cannot change the case: the event
-    is frozen and the case has already been saved.
+    **Returns:** ``None``. Any other value is reported as a malformed answer (and otherwise
+    ignored). An observer cannot change the case: the event is frozen and the case has already
+    been saved.
 
     **First result wins:** no. Every observer is called, even when another one fails.
     """

@@ -531,10 +531,11 @@ class Hooks:
         faults: list[PluginFault] | None = None,
     ) -> None:
         """Tell every observer about ``event`` (``sen_after_case_event``). Every observer is
-        called even if others fail; return values are ignored."""
+        called even if others fail; an observer returning anything but ``None`` is reported as
+        malformed."""
         self._call(
             "sen_after_case_event", {"council": council, "event": event},
-            _ignore, faults, council, event.case_id,
+            _nothing, faults, council, event.case_id,
         )
 
     def run_isolated(
@@ -605,5 +606,8 @@ def _channels(raw: object) -> tuple[NotificationChannel, ...] | None:
     return tuple(out)
 
 
-def _ignore(raw: object) -> None:
+def _nothing(raw: object) -> None:
+    if raw is not None:
+        msg = f"an observer returns None, not {type(raw).__name__}"
+        raise TypeError(msg)
     return None
