@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import itertools
 from collections.abc import Iterable, Mapping
 
 from sen_disagreement.errors import InvalidInputError
@@ -223,19 +224,15 @@ class WorkingDayCalendar:
         base = first.toordinal()
         end = last.toordinal()
         shut = {d.toordinal() for d in closed}
+        days = range(base, end + 1)
+        # toordinal() % 7: 0 is Sunday, 6 is Saturday.
+        working = [o % 7 not in (0, 6) and o not in shut for o in days]
         # wd: the working days' ordinals. ge[i]: position in wd of the first working day on or
         # after ordinal base + i, i.e. how many working days precede it; one extra entry (for
-        # last + 1) so "strictly after the last date" needs no special case.
-        wd: list[int] = []
-        ge: list[int] = []
-        count = 0
-        for o in range(base, end + 1):
-            ge.append(count)
-            # toordinal() % 7: 0 is Sunday, 6 is Saturday.
-            if o % 7 not in (0, 6) and o not in shut:
-                wd.append(o)
-                count += 1
-        ge.append(count)
+        # last + 1) so "strictly after the last date" needs no special case. Built with C-level
+        # helpers because the first deadline in a process pays for this.
+        wd = list(itertools.compress(days, working))
+        ge = list(itertools.accumulate(working, initial=0))
         self._base = base
         self._span = end - base + 1
         self._wd = wd
