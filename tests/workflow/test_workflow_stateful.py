@@ -14,6 +14,7 @@ Figures: 200 examples x 50 steps (10,000 steps), each step acting on one of the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from hypothesis import HealthCheck, event, settings
@@ -423,8 +424,7 @@ class Workflows(RuleBasedStateMachine):
                 self.dr_seek()
             elif state is DrState.SEEKING_AGREEMENT:
                 who = self.dr.ledger.missing(self.dr.party_map)[0]
-                case = self.dr
-                self._dr(lambda: case.agree(who, at=self.now, actor="officer"))
+                self._dr(functools.partial(self.dr.agree, who, at=self.now, actor="officer"))
             elif state is DrState.ALL_AGREED:
                 self.dr_provider(None)
             elif state is DrState.PROVIDER_ASSIGNED:
