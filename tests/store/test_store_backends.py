@@ -156,12 +156,12 @@ def _v1_sqlite_file(path: Path) -> None:
     c.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
     for statement in dict(sqlite_module.MIGRATIONS)[1]:
         c.execute(statement)
-    c.execute("INSERT INTO schema_version VALUES (1, '2024-06-01T00:00:00.000000+00:00')")
+    c.execute("INSERT INTO schema_version VALUES (1, 1717200000000000)")
     c.execute(
         "INSERT INTO cases(id, case_id, council, kind, state, version, created_at, updated_at,"
         " subject_dob, closed_on, legal_hold, document) VALUES (1, 'OLD-1', 'E08000014',"
-        " 'mediation', 'received', 1, '2024-06-01T00:00:00.000000+00:00',"
-        " '2024-06-01T00:00:00.000000+00:00', '2012-05-17', NULL, 0, '{\"old\":true}')"
+        " 'mediation', 'received', 1, 1717200000000000, 1717200000000000, '2012-05-17', NULL,"
+        " 0, '{\"old\":true}')"
     )
     c.execute("INSERT INTO deadlines VALUES (1, 'arrange_mediation', '2024-07-01', 'running')")
     c.execute("COMMIT")
@@ -204,7 +204,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "future.sqlite3"
     open_store(f"sqlite:///{db}").close()
     c = sqlite3.connect(db)
-    c.execute("INSERT INTO schema_version VALUES (99, '2030-01-01T00:00:00+00:00')")
+    c.execute("INSERT INTO schema_version VALUES (99, 1893456000000000)")
     c.commit()
     c.close()
     with pytest.raises(StoreError, match="newer"):

@@ -17,7 +17,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import attrs
 from attrs import field, frozen
@@ -227,9 +227,9 @@ class OutboxItem:
     created_at: dt.datetime
 
 
-@frozen(kw_only=True)
-class DeadlineHit:
-    """A row of a deadline query: the clock and the case it belongs to (no document)."""
+class DeadlineHit(NamedTuple):
+    """A row of a deadline query: the clock and the case it belongs to (no document). A named
+    tuple, because deadline queries return hundreds of rows on request paths."""
 
     case_id: str
     council: str
@@ -285,9 +285,10 @@ class Store(Protocol):
 
     def save_many(
         self, records: Sequence[CaseRecord], *, actor: str, action: str = "case.imported"
-    ) -> list[CaseRecord]:
-        """Create many new cases (version 1) in one transaction, for imports. All or nothing: if
-        any case already exists, :class:`StaleWriteError` names it and nothing is written."""
+    ) -> int:
+        """Create many new cases (each stored as version 1, with one audit entry) in one
+        transaction, for imports; returns how many. All or nothing: if any case already exists,
+        :class:`StaleWriteError` names it and nothing is written."""
         ...
 
     def load(self, case_id: str) -> CaseRecord:

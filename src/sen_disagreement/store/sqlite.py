@@ -72,8 +72,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 kind        TEXT NOT NULL,
                 state       TEXT NOT NULL,
                 version     INTEGER NOT NULL CHECK (version >= 1),
-                created_at  TEXT NOT NULL,
-                updated_at  TEXT NOT NULL,
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL,
                 subject_dob TEXT,
                 closed_on   TEXT,
                 legal_hold  INTEGER NOT NULL DEFAULT 0 CHECK (legal_hold IN (0, 1)),
@@ -90,8 +90,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 council     TEXT NOT NULL,
                 kind        TEXT NOT NULL,
                 state       TEXT NOT NULL,
-                created_at  TEXT NOT NULL,
-                updated_at  TEXT NOT NULL,
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL,
                 subject_dob TEXT,
                 closed_on   TEXT,
                 legal_hold  INTEGER NOT NULL,
@@ -109,7 +109,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX deadlines_due ON deadlines(status, due, clock_id)",
             """CREATE TABLE audit (
                 seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-                at      TEXT NOT NULL,
+                at      INTEGER NOT NULL,
                 actor   TEXT NOT NULL,
                 action  TEXT NOT NULL,
                 case_id TEXT,
@@ -144,9 +144,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 status          TEXT NOT NULL
                                 CHECK (status IN ('pending', 'claimed', 'sent', 'dead')),
                 attempts        INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at TEXT NOT NULL,
-                created_at      TEXT NOT NULL,
-                sent_at         TEXT
+                next_attempt_at INTEGER NOT NULL,
+                created_at      INTEGER NOT NULL,
+                sent_at         INTEGER
             )""",
             "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
             "CREATE INDEX outbox_case ON outbox(case_id)",
@@ -173,13 +173,21 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def ts(value: dt.datetime) -> str:
-    """A UTC timestamp as fixed-width ISO text (sorts chronologically)."""
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def parse_ts(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+def ts(value: dt.datetime) -> int:
+    """A UTC timestamp as stored: integer microseconds since 1970-01-01T00:00Z (compact, sorts
+    chronologically, about six times cheaper to produce than ISO text)."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def parse_ts(value: object) -> dt.datetime:
+    if not isinstance(value, int):
+        msg = "a stored timestamp is not an integer"
+        raise StoreError(msg)
+    return _EPOCH + dt.timedelta(microseconds=value)
 
 
 def _opt_date(text: str | None) -> dt.date | None:
@@ -305,7 +313,7 @@ class SQLiteStore:
         with self._write():
             c.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version"
-                " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+                " (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
             )
             current = c.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[
                 0
@@ -427,7 +435,7 @@ class SQLiteStore:
 
     def save_many(
         self, records: Sequence[CaseRecord], *, actor: str, action: str = "case.imported"
-    ) -> list[CaseRecord]:
+    ) -> int:
         check_actor(actor)
         check_name(action, "action")
         seen: set[str] = set()
@@ -440,13 +448,32 @@ class SQLiteStore:
                 raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
             seen.add(r.case_id)
         if not records:
-            return []
+            return 0
         at = ts(self._now())
         try:
             with self._write() as c:
                 base = int(c.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()[0]) + 1
                 c.executemany(
-                    _INSERT_CASE, [_case_row(base + i, r, 1) for i, r in enumerate(records)]
+                    _INSERT_CASE,
+                    [
+                        (
+                            base + i,
+                            r.case_id,
+                            r.council,
+                            r.kind,
+                            r.state,
+                            1,
+                            (r.created_at - _EPOCH) // _MICROSECOND,
+                            (r.updated_at - _EPOCH) // _MICROSECOND,
+                            None
+                            if r.subject_date_of_birth is None
+                            else r.subject_date_of_birth.isoformat(),
+                            None if r.closed_on is None else r.closed_on.isoformat(),
+                            int(r.legal_hold),
+                            r.document,
+                        )
+                        for i, r in enumerate(records)
+                    ],
                 )
                 c.executemany(
                     _INSERT_DEADLINE,
@@ -462,7 +489,7 @@ class SQLiteStore:
         except sqlite3.IntegrityError:
             self._raise_existing([r.case_id for r in records])
             raise
-        return [r if r.version == 1 else attrs.evolve(r, version=1) for r in records]
+        return len(records)
 
     def _raise_existing(self, case_ids: list[str]) -> None:
         c = self._conn()
@@ -484,8 +511,8 @@ class SQLiteStore:
             kind=str(kind),
             state=str(state),
             version=int(str(version)),
-            created_at=parse_ts(str(created)),
-            updated_at=parse_ts(str(updated)),
+            created_at=parse_ts(created),
+            updated_at=parse_ts(updated),
             subject_date_of_birth=_opt_date(None if dob is None else str(dob)),
             closed_on=_opt_date(None if closed is None else str(closed)),
             legal_hold=bool(hold),
@@ -624,9 +651,7 @@ class SQLiteStore:
         args.append(limit)
         fromiso = dt.date.fromisoformat
         return [
-            DeadlineHit(
-                case_id=a, council=b, kind=k, state=s, clock_id=cl, due=fromiso(d), status=st
-            )
+            DeadlineHit(a, b, k, s, cl, fromiso(d), st)
             for a, b, k, s, cl, d, st in self._conn().execute(sql, args)
         ]
 
