@@ -171,13 +171,17 @@ def _decisions(value: Iterable[AppealableDecision]) -> tuple[AppealableDecision,
     return tuple(value)
 
 
+def _reg32(value: Iterable[Reg32Item]) -> frozenset[Reg32Item]:
+    return frozenset(value)
+
+
 @frozen(kw_only=True)
 class DecisionNotice:
     """The local authority's notice of an appealable decision."""
 
     sent_on: dt.date
     decisions: tuple[AppealableDecision, ...] = field(converter=_decisions)
-    contents: frozenset[Reg32Item] = field(converter=frozenset)
+    contents: frozenset[Reg32Item] = field(converter=_reg32)
 
     def __attrs_post_init__(self) -> None:
         if not self.decisions:
