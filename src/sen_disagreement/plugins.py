@@ -610,4 +610,3 @@ def _nothing(raw: object) -> None:
     if raw is not None:
         msg = f"an observer returns None, not {type(raw).__name__}"
         raise TypeError(msg)
-    return None

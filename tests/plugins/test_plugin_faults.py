@@ -19,7 +19,6 @@ from sen_disagreement.council import (
     PARKED_ACTION,
     CaseContext,
     CaseEvent,
-    Contact,
     CouncilProfile,
     FaultKind,
     MemoryAttentionQueue,
@@ -38,8 +37,12 @@ from sen_disagreement.store import open_store
 from sen_disagreement.testing import RegisterPlugin, registered_plugin
 from sen_disagreement.voluntary import Process
 
-COUNCIL = CouncilProfile(name="Faultshire", gss_code="E06000903", la_number="903", slug="faultshire")
-GOOD = Provider(provider_id="good", name="Good Mediation", kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+COUNCIL = CouncilProfile(
+    name="Faultshire", gss_code="E06000903", la_number="903", slug="faultshire"
+)
+GOOD = Provider(
+    provider_id="good", name="Good Mediation", kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER
+)
 SECRET = "Child: Alex Example, DOB 2015-01-01"
 SHORT = 0.1
 
@@ -92,7 +95,11 @@ def test_raising_plugin_is_isolated_and_its_message_is_not_recorded(
     assert routing.provider == GOOD
     assert routing.parked
     (fault,) = routing.faults
-    assert (fault.plugin, fault.hook, fault.kind) == ("raises", "sen_choose_provider", FaultKind.RAISED)
+    assert (fault.plugin, fault.hook, fault.kind) == (
+        "raises",
+        "sen_choose_provider",
+        FaultKind.RAISED,
+    )
     assert SECRET not in repr(fault)
     assert [i.case_id for i in sen_hooks.attention.parked()] == ["F-1"]
 
@@ -141,7 +148,9 @@ def test_malformed_registration_is_refused(
 def test_hanging_plugin_is_abandoned_and_its_late_answer_discarded(
     sen_plugin_manager: pluggy.PluginManager, release: threading.Event
 ) -> None:
-    late = Provider(provider_id="late", name="Late", kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+    late = Provider(
+        provider_id="late", name="Late", kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER
+    )
     hooks = Hooks(sen_plugin_manager, timeout=SHORT)
     observer = Observer()
 
@@ -201,9 +210,8 @@ def test_strict_facade_raises_plugin_error_naming_plugin_and_hook(
             return "SEN team"
 
     hooks = Hooks(sen_plugin_manager, timeout=None, strict=True)
-    with registered_plugin(sen_plugin_manager, Bad(), "bad"):
-        with pytest.raises(PluginError) as caught:
-            hooks.contacts(COUNCIL)
+    with registered_plugin(sen_plugin_manager, Bad(), "bad"), pytest.raises(PluginError) as caught:
+        hooks.contacts(COUNCIL)
     assert caught.value.plugin == "bad"
     assert caught.value.hook == "sen_register_contacts"
     assert str(caught.value).startswith("plugin 'bad', hook sen_register_contacts:")

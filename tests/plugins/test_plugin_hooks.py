@@ -252,6 +252,9 @@ def test_hook_sen_after_case_event(sen_hooks: Hooks, register_sen_plugin: Regist
     event = CaseEvent(case_id="E-1", name="case.opened", at=dt.datetime(2025, 1, 6, tzinfo=dt.UTC))
     faults: list[PluginFault] = []
     sen_hooks.after_case_event(NORTH, event, faults=faults)
-    assert sorted(seen) == [("one", "northshire", "case.opened"), ("two", "northshire", "case.opened")]
+    assert sorted(seen) == [
+        ("one", "northshire", "case.opened"),
+        ("two", "northshire", "case.opened"),
+    ]
     assert [(f.plugin, f.kind) for f in faults] == [("failing", FaultKind.RAISED)]
     assert [i.case_id for i in sen_hooks.attention.parked()] == ["E-1"]
