@@ -152,11 +152,15 @@ def fmt_us(s: float) -> str:
 
 def spread(xs: list[float], scale: float = 1e6, unit: str = "µs") -> str:
     q = statistics.quantiles(xs, n=4)
-    return f"{statistics.median(xs) * scale:.3f} {unit} [{q[0] * scale:.3f} – {q[2] * scale:.3f}]"
+    return (
+        f"{statistics.median(xs) * scale:.3f} {unit} [{q[0] * scale:.3f} – {q[2] * scale:.3f}] "
+        f"(min {min(xs) * scale:.3f})"
+    )
 
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    load_before = os.getloadavg()[0]
     cal = working_day_calendar()
     floor = make_floor()
     rng = random.Random(7)
@@ -215,8 +219,11 @@ def main() -> None:
         "",
         f"Run {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} on "
         f"{platform.machine()} / Python {platform.python_version()} "
-        f"({platform.python_implementation()}), {rounds} interleaved rounds. "
-        "Medians [p25 – p75] over rounds; ratios are medians of per-round ratios.",
+        f"({platform.python_implementation()}), {rounds} interleaved rounds, load average "
+        f"{load_before:.2f} before / {os.getloadavg()[0]:.2f} after (other sessions share the "
+        "host). "
+        "Medians [p25 – p75] (min) over rounds; ratios are medians of per-round ratios. On a "
+        "shared, loaded host the minimum is the better estimate of the uncontended cost.",
         "",
         f"## {TOTAL:,} working-day deadlines (+3 working days, random start dates 2015-2039)",
         "",
