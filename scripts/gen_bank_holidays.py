@@ -12,6 +12,7 @@ Usage: ``python scripts/gen_bank_holidays.py [--check]``
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import holidays
@@ -32,7 +33,7 @@ def render() -> str:
         "Dates falling on a weekend are listed too (the package lists them); the working-day\n"
         'calendar excludes weekends anyway."""\n\n'
         "from __future__ import annotations\n\n"
-        f"GENERATED_FROM = \"holidays {holidays.__version__}: country_holidays('GB', "
+        f"GENERATED_FROM = \"holidays {version('holidays')}: country_holidays('GB', "
         f"subdiv='ENG', years={FIRST_YEAR}..{LAST_YEAR})\"\n"
         f"FIRST_YEAR = {FIRST_YEAR}\n"
         f"LAST_YEAR = {LAST_YEAR}\n\n"
