@@ -29,7 +29,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
 import pluggy
 from attrs import frozen
@@ -334,33 +334,36 @@ class Hooks:
         every answer ``check`` accepts. ``check`` returns ``None`` for "no answer" and raises
         :class:`TypeError` / :class:`ValueError` for a malformed one."""
         answers: list[tuple[str, _T]] = []
+        inline = self._timeout is None
         for impl in reversed(self._callers[hook].get_hookimpls()):
-            name = impl.plugin_name
             if impl.wrapper or impl.hookwrapper:
                 self._fault(
-                    sink, plugin=name, hook=hook, kind=FaultKind.MALFORMED,
+                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.MALFORMED,
                     detail="hook wrappers are not supported; implementation skipped",
                     council=council, case_id=case_id,
                 )
                 continue
-            args = [kwargs[a] for a in impl.argnames]
+            names = impl.argnames
             function = impl.function
             try:
-                raw = (
-                    function(*args)
-                    if self._timeout is None
-                    else self._invoke(functools.partial(function, *args))
-                )
+                if not inline:
+                    raw = self._invoke(functools.partial(function, *[kwargs[a] for a in names]))
+                elif not names:
+                    raw = function()
+                elif len(names) == 1:
+                    raw = function(kwargs[names[0]])
+                else:
+                    raw = function(*[kwargs[a] for a in names])
             except _Timeout:
                 self._fault(
-                    sink, plugin=name, hook=hook, kind=FaultKind.TIMEOUT,
+                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.TIMEOUT,
                     detail=f"did not answer within {self._timeout} s; answer discarded",
                     council=council, case_id=case_id,
                 )
                 continue
             except Exception as exc:
                 self._fault(
-                    sink, plugin=name, hook=hook, kind=FaultKind.RAISED,
+                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.RAISED,
                     detail=f"raised {type(exc).__name__}",
                     council=council, case_id=case_id, cause=exc,
                 )
@@ -369,16 +372,15 @@ class Hooks:
                 answer = check(raw)
             except (TypeError, ValueError) as exc:
                 self._fault(
-                    sink, plugin=name, hook=hook, kind=FaultKind.MALFORMED,
+                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.MALFORMED,
                     detail=f"returned invalid data: {exc}",
                     council=council, case_id=case_id, cause=exc,
                 )
                 continue
-            if answer is None:
-                continue
-            answers.append((name, answer))
-            if first:
-                break
+            if answer is not None:
+                answers.append((impl.plugin_name, answer))
+                if first:
+                    break
         return answers
 
     # -- one typed method per hook --
@@ -569,20 +571,21 @@ class Hooks:
         return True
 
 
-def _records(kind: type[_T]) -> Callable[[object], tuple[_T, ...] | None]:
+def _records(kind: type[_T]) -> Callable[[object], Sequence[_T] | None]:
     """A checker for hooks returning a sequence of ``kind`` records."""
 
-    def check(raw: object) -> tuple[_T, ...] | None:
+    def check(raw: object) -> Sequence[_T] | None:
         if raw is None:
             return None
-        if not isinstance(raw, list | tuple):
+        if type(raw) is not tuple and not isinstance(raw, list | tuple):
             msg = f"expected a list or tuple of {kind.__name__}, got {type(raw).__name__}"
             raise TypeError(msg)
-        for i, item in enumerate(raw):
+        for item in raw:
             if not isinstance(item, kind):
+                i = next(n for n, x in enumerate(raw) if not isinstance(x, kind))
                 msg = f"item {i}: expected {kind.__name__}, got {type(item).__name__}"
                 raise TypeError(msg)
-        return tuple(raw)
+        return cast("Sequence[_T]", raw)
 
     return check
 
