@@ -21,6 +21,7 @@ Run: ``.venv/bin/python bench/bench_plugins.py [rounds]``. It writes
 
 from __future__ import annotations
 
+import functools
 import platform
 import statistics
 import sys
@@ -104,20 +105,23 @@ def main() -> int:
         pm = build(n_declares, n_choosers)
         inline = Hooks(pm, timeout=None)
         threaded = Hooks(pm, timeout=5.0)
-        raw_caller = pm.hook.sen_register_providers if kind == "providers" else (
-            pm.hook.sen_choose_provider
-        )
         if kind == "providers":
+            raw_caller = pm.hook.sen_register_providers
             candidates: dict[str, Callable[[], object]] = {
-                "raw": lambda c=raw_caller: c(council=COUNCIL),
-                "facade": lambda h=inline: h.providers(COUNCIL),
-                "facade+deadline": lambda h=threaded: h.providers(COUNCIL),
+                "raw": functools.partial(raw_caller, council=COUNCIL),
+                "facade": functools.partial(inline.providers, COUNCIL),
+                "facade+deadline": functools.partial(threaded.providers, COUNCIL),
             }
         else:
+            raw_caller = pm.hook.sen_choose_provider
             candidates = {
-                "raw": lambda c=raw_caller: c(council=COUNCIL, case=CASE, candidates=PROVIDERS),
-                "facade": lambda h=inline: h.choose_provider(COUNCIL, CASE, PROVIDERS),
-                "facade+deadline": lambda h=threaded: h.choose_provider(COUNCIL, CASE, PROVIDERS),
+                "raw": functools.partial(
+                    raw_caller, council=COUNCIL, case=CASE, candidates=PROVIDERS
+                ),
+                "facade": functools.partial(inline.choose_provider, COUNCIL, CASE, PROVIDERS),
+                "facade+deadline": functools.partial(
+                    threaded.choose_provider, COUNCIL, CASE, PROVIDERS
+                ),
             }
         fast = {k: v for k, v in candidates.items() if k != "facade+deadline"}
         times = compare(fast, rounds, n)
