@@ -27,14 +27,33 @@ def run_classification_demo() -> None:
         click.echo(classification_text(classify(disagreement)))
 
 
+def _fresh_db(db: Path | None) -> Path:
+    if db is not None:
+        if db.exists():
+            raise click.UsageError(f"{db} already exists; the demo writes a fresh SQLite file")
+        return db
+    n = 1
+    while (path := Path(f"sen-disagreement-demo-{n}.sqlite3")).exists():
+        n += 1
+    return path
+
+
 @click.command()
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file for the walkthrough (default: a fresh file in the current directory).",
+    help="New SQLite file for the walkthrough (default: sen-disagreement-demo-N.sqlite3 here).",
 )
 def demo(db: Path | None) -> None:
     """Run the worked examples end to end and print every answer with its citations."""
+    from sen_disagreement.walkthrough import run
+
+    path = _fresh_db(db)
     run_classification_demo()
-    del db
+    click.echo("")
+    click.echo("== Part 2: a Sefton case from disagreement resolution to the appeal deadline")
+    for line in run(path):
+        click.echo(f"  {line}")
+    click.echo("")
+    click.echo(f"Everything above is stored in {path} (SQLite: cases, history, audit trail).")

@@ -8,3 +8,7 @@
 """
 
 from __future__ import annotations
+
+from sen_disagreement.workflow._case import CaseParty
+
+__all__ = ["CaseParty"]
