@@ -57,9 +57,20 @@ def test_classify_ccg_after_july_2022_exit_code_2_names_icb() -> None:
     assert "integrated care boards" in problem["message"]
 
 
-def test_demo_classifies_the_seed_page_four_types() -> None:
+def test_demo_classifies_the_seed_page_four_types_and_persists_the_walkthrough(
+    tmp_path: Path,
+) -> None:
     script = Path(sys.executable).with_name("sen-disagreement")
-    run = subprocess.run([str(script), "demo"], capture_output=True, text=True, check=True)
+    db = tmp_path / "demo.sqlite3"
+    run = subprocess.run(
+        [str(script), "demo", "--db", str(db)], capture_output=True, text=True, check=True
+    )
     for n in (1, 2, 3, 4):
         assert f"Disagreement resolution applies: type {n}" in run.stdout
     assert "Not eligible" in run.stdout
+    # Decision notice 3 March 2025, certificate 14 April 2025: the certificate month is later.
+    assert "Appeal deadline: 2025-05-14" in run.stdout
+    assert db.stat().st_size > 0
+    again = subprocess.run([str(script), "demo", "--db", str(db)], capture_output=True, text=True)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
