@@ -23,7 +23,7 @@ from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.parties import Identifiers, Party, PartyKind
-from sen_disagreement.store.sqlite import SQLiteStore
+from sen_disagreement.service import CaseService
 from sen_disagreement.workflow import CaseParty
 from sen_disagreement.workflow.access import Principal, Role
 from sen_disagreement.workflow.audit import AuditLog
@@ -31,7 +31,7 @@ from sen_disagreement.workflow.disagreement_resolution import DisagreementResolu
 from sen_disagreement.workflow.exports import tribunal_bundle
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase, Reg32Item
-from sen_disagreement.workflow.records import from_record, save
+from sen_disagreement.workflow.records import from_record
 
 UTC = dt.UTC
 COUNCIL = "E08000014"  # Sefton's GSS code
@@ -49,10 +49,10 @@ def run(db_path: Path) -> list[str]:
     sefton = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council",
                                        identifiers=Identifiers(gss_code=COUNCIL,
                                                                la_number="343")))
-    provider = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="Global Mediation")
     officer = "sen-casework-1"
 
-    with SQLiteStore(db_path) as store:
+    service = CaseService.open(f"sqlite:///{db_path.resolve()}", timeout=None)
+    with service.store as store:
         # --- 1. disagreement resolution --------------------------------------------------------
         day = dt.date(2025, 1, 13)
         dr = DisagreementResolutionCase.refer(
@@ -61,13 +61,15 @@ def run(db_path: Path) -> list[str]:
             issues=[Issue(issue_id="review", duty=Duty.KEEP_PROVISION_UNDER_REVIEW),
                     Issue(issue_id="speech", section=PlanSection.F)],
         )
-        record = save(store, dr, expected_version=0)
+        record = service.save(dr, expected_version=0)
         written = len(dr.audit)
         dr = dr.seek_agreement(at=at(day, 11), actor=officer)
         dr = dr.agree("parent", at=at(day + dt.timedelta(2)), actor="parent")
         dr = dr.agree("sefton", at=at(day + dt.timedelta(3)), actor=officer)
-        dr = dr.assign_provider("global-mediation", provider, at=at(day + dt.timedelta(3), 12),
-                                actor=officer)
+        # Sefton's provider comes from its council plugin (plugins/sen-disagreement-sefton).
+        dr, routing = service.assign_routed_provider(dr, at=at(day + dt.timedelta(3), 12),
+                                                     actor=officer)
+        say(f"Routed by the {routing.council.name} plugin to {routing.provider.name}.")
         say(f"Disagreement resolution {dr.case_id}: everyone agreed; provider checked for "
             f"independence ({', '.join(dr.independence_rules)}).")
         meeting = day + dt.timedelta(17)
@@ -83,7 +85,7 @@ def run(db_path: Path) -> list[str]:
                                 "speech": IssueOutcome.NOT_AGREED},
                                at=at(meeting, 16), actor="global-mediation")
         dr = dr.close(at=at(meeting + dt.timedelta(1)), actor=officer)
-        record = save(store, dr, expected_version=record.version, written=written)
+        record = service.save(dr, expected_version=record.version, written=written)
         level = dr.issues.level
         assert level is not None
         say(f"Meeting held {meeting}: {level.value.replace('_', ' ')}. Still in dispute: "
@@ -99,7 +101,7 @@ def run(db_path: Path) -> list[str]:
             case_id="sefton-med-0001", council=COUNCIL, parties=[parent, sefton], notice=notice,
             at=at(sent), actor=officer,
         )
-        mrec = save(store, med, expected_version=0)
+        mrec = service.save(med, expected_version=0)
         written = len(med.audit)
         contact = med.deadline("mediation_adviser_contact")
         assert contact is not None
@@ -138,7 +140,7 @@ def run(db_path: Path) -> list[str]:
             f"issue a certificate by {deemed.due}.")
         issued = day + dt.timedelta(2)  # the Monday after
         med = med.issue_certificate(on=issued, at=at(issued), actor="adviser")
-        mrec = save(store, med, expected_version=mrec.version, written=written)
+        mrec = service.save(med, expected_version=mrec.version, written=written)
         cert = med.certificates[-1]
         say(f"Certificate ({cert.kind.value.replace('_', ' ')}) issued {cert.issued_on} by "
             f"{cert.adviser_name}.")

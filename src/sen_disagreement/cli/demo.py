@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sen_disagreement.classifier import Disagreement, classify
+from sen_disagreement.errors import NoProviderError
 from sen_disagreement.render import classification_text
 from sen_disagreement.serialization import structure
 
@@ -53,7 +54,14 @@ def demo(db: Path | None) -> None:
     run_classification_demo()
     click.echo("")
     click.echo("== Part 2: a Sefton case from disagreement resolution to the appeal deadline")
-    for line in run(path):
+    try:
+        lines = run(path)
+    except NoProviderError as exc:
+        raise click.ClickException(
+            f"{exc}. Install Sefton's council plugin first: "
+            "pip install -e plugins/sen-disagreement-sefton"
+        ) from None
+    for line in lines:
         click.echo(f"  {line}")
     click.echo("")
     click.echo(f"Everything above is stored in {path} (SQLite: cases, history, audit trail).")

@@ -7,7 +7,7 @@ so reads of confidential or without-prejudice material, and every refused read, 
 :class:`AuditSink`: anything with an ``append_audit`` method, such as a
 :class:`~sen_disagreement.store.contract.Store` or the in-memory :class:`AuditLog`.
 
-:class:`CaseEvent` is the minimised view of a change that may leave the case (to a plugin that
+:class:`CaseChange` is the minimised view of a change that may leave the case (to a plugin that
 observes case events, or a log line): ids, state, action, time and deadlines, nothing else.
 """
 
@@ -31,7 +31,7 @@ __all__ = [
     "AuditLog",
     "AuditSink",
     "AuditTrail",
-    "CaseEvent",
+    "CaseChange",
     "DeadlineView",
     "check_utc",
     "make_entry",
@@ -161,7 +161,7 @@ class DeadlineView:
 
 
 @frozen(kw_only=True)
-class CaseEvent:
+class CaseChange:
     """A minimised description of one change, for plugins that observe case events and for
     notifications: no party details, no recorded text, no issue descriptions."""
 

@@ -48,7 +48,7 @@ from sen_disagreement.workflow._case import (
     family_ids,
     parties_map,
 )
-from sen_disagreement.workflow.audit import AuditTrail, CaseEvent, check_utc, make_entry
+from sen_disagreement.workflow.audit import AuditTrail, CaseChange, check_utc, make_entry
 from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
 from sen_disagreement.workflow.machine import StateMachine, Transition
 
@@ -259,10 +259,10 @@ class DisagreementResolutionCase:
     def is_final(self) -> bool:
         return DR_MACHINE.is_final(self.state)
 
-    def last_event(self) -> CaseEvent:
+    def last_event(self) -> CaseChange:
         """The latest change, minimised for plugins and notifications."""
         entry = self.audit.entries[-1]
-        return CaseEvent(
+        return CaseChange(
             case_id=self.case_id, council=self.council, kind=self.KIND, action=entry.action,
             state=self.state.value, at=entry.at, actor=entry.actor,
         )

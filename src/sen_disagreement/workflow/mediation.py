@@ -68,7 +68,7 @@ from sen_disagreement.workflow._case import (
 from sen_disagreement.workflow.audit import (
     SYSTEM_ACTOR,
     AuditTrail,
-    CaseEvent,
+    CaseChange,
     check_utc,
     make_entry,
 )
@@ -527,9 +527,9 @@ class MediationCase:
             settings=self.settings,
         )
 
-    def last_event(self) -> CaseEvent:
+    def last_event(self) -> CaseChange:
         entry = self.audit.entries[-1]
-        return CaseEvent(
+        return CaseChange(
             case_id=self.case_id, council=self.council, kind=self.KIND, action=entry.action,
             state=self.state.value, at=entry.at, actor=entry.actor,
             deadlines=tuple(d.view() for d in self.deadlines),
