@@ -86,10 +86,10 @@ _NAME_SLUG = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 # The case-id alphabet of the case store (sen_disagreement.store.contract).
 _CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 # UK numbers as published: digits and single spaces, 10-11 digits starting 0, or +44.
-_PHONE = re.compile(r"(?:0|\+44 ?)\d(?: ?\d){8,9}")
+_PHONE = re.compile(r"(?:0|\+44 ?)[0-9](?: ?[0-9]){8,9}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _URL = re.compile(r"https://[^\s]{1,500}")
-_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}")
+_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}")
 MAX_TEXT = 200
 
 _Check = Callable[[Any, Any, Any], None]

@@ -196,25 +196,25 @@ def is_child(date_of_birth: dt.date, day: dt.date) -> bool:
 IDENTIFIER_SHAPES: dict[str, tuple[re.Pattern[str], str, frozenset[PartyKind]]] = {
     # ONS GSS codes for English unitary, district, metropolitan, London borough and county areas.
     "gss_code": (
-        re.compile(r"E(06|07|08|09|10)\d{6}"),
+        re.compile(r"E(06|07|08|09|10)[0-9]{6}"),
         "a GSS code such as E08000014 (E06-E10 followed by six digits)",
         frozenset({PartyKind.LOCAL_AUTHORITY}),
     ),
     # DfE three-digit local-authority number (Sefton is 343).
     "la_number": (
-        re.compile(r"\d{3}"),
+        re.compile(r"[0-9]{3}"),
         "a three-digit DfE local-authority number such as 343",
         frozenset({PartyKind.LOCAL_AUTHORITY}),
     ),
     # DfE Unique Reference Number of a school or setting: six digits.
     "urn": (
-        re.compile(r"\d{6}"),
+        re.compile(r"[0-9]{6}"),
         "a six-digit URN",
         EDUCATION_PROVIDERS,
     ),
     # UK Provider Reference Number: eight digits beginning with 1.
     "ukprn": (
-        re.compile(r"1\d{7}"),
+        re.compile(r"1[0-9]{7}"),
         "an eight-digit UKPRN beginning with 1",
         EDUCATION_PROVIDERS,
     ),

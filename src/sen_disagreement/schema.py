@@ -37,7 +37,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is int:
         return {"type": "integer"}
     if tp is dt.date:
-        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+        return {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         defs.setdefault(tp.__name__, {"enum": [m.value for m in tp]})
         return {"$ref": f"#/$defs/{tp.__name__}"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 import typing
 from typing import Any, TypeVar
 
@@ -63,11 +64,15 @@ def _bool(value: object, _: type) -> bool:
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: object, _: type) -> dt.date:
     if not isinstance(value, str):
         raise _TypeFault(f"must be a date string YYYY-MM-DD, not {_json_type(value)}")
     try:
-        if len(value) != 10:
+        # fromisoformat alone also reads week dates (2025-W10-1) and non-ASCII digits.
+        if not _ISO_DATE.fullmatch(value):
             raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -185,6 +190,40 @@ def _walk(exc: BaseException, path: str, out: list[InvalidInputError]) -> None:
     raise exc
 
 
+class _Object(dict[str, Any]):
+    """A parsed JSON object that remembers keys given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        keys = [k for k, _ in pairs]
+        obj.duplicates = tuple(sorted({k for k in keys if keys.count(k) > 1}))
+    return obj
+
+
+def _duplicate_keys(data: Any, path: str, out: list[InvalidInputError]) -> None:
+    # JSON allows repeated keys and json.loads keeps the last; a document that says two things
+    # about one field is refused instead.
+    if isinstance(data, dict):
+        for key in getattr(data, "duplicates", ()):
+            shown = key if len(key) <= 40 else key[:40] + "..."
+            out.append(
+                InvalidInputError(
+                    f"key {shown!r} is given more than once",
+                    field=f"{path}.{shown}",
+                    rule_id="input.duplicate_key",
+                )
+            )
+        for key, value in data.items():
+            _duplicate_keys(value, f"{path}.{key}", out)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _duplicate_keys(value, f"{path}[{i}]", out)
+
+
 def structure(data: Any, cls: type[T]) -> T:
     """Build ``cls`` from JSON-shaped ``data``; raise :class:`DocumentError` listing every fault."""
     if not isinstance(data, dict):
@@ -207,7 +246,10 @@ def unstructure(obj: object) -> Any:
 
 def loads(text: str | bytes, cls: type[T]) -> T:
     """Parse a JSON document into ``cls``."""
-    if len(text) > MAX_DOCUMENT_BYTES:
+    # Characters first (cheap, and bounds the encode), then bytes.
+    if len(text) > MAX_DOCUMENT_BYTES or (
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES
+    ):
         raise DocumentError(
             [
                 InvalidInputError(
@@ -218,7 +260,7 @@ def loads(text: str | bytes, cls: type[T]) -> T:
             ]
         )
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object_pairs)
     except (ValueError, RecursionError) as exc:
         where = f" at line {exc.lineno} column {exc.colno}" if isinstance(
             exc, json.JSONDecodeError
@@ -226,6 +268,10 @@ def loads(text: str | bytes, cls: type[T]) -> T:
         raise DocumentError(
             [InvalidInputError(f"is not valid JSON{where}", field="$", rule_id="input.json")]
         ) from None
+    duplicates: list[InvalidInputError] = []
+    _duplicate_keys(data, "$", duplicates)
+    if duplicates:
+        raise DocumentError(duplicates)
     return structure(data, cls)
 
 

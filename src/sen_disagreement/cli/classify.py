@@ -53,6 +53,17 @@ def classify(source: BinaryIO, fmt: str) -> None:
     The input shape is published by `sen-disagreement schema`.
     """
     raw = source.read(MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        _fail(
+            [
+                InvalidInputError(
+                    f"document is larger than {MAX_DOCUMENT_BYTES} bytes",
+                    field="$",
+                    rule_id="input.document_size",
+                )
+            ],
+            fmt,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
