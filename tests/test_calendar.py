@@ -102,7 +102,7 @@ def test_working_days_between() -> None:
 
 
 @given(
-    st.dates(min_value=D(2014, 1, 10), max_value=D(2044, 12, 31)),
+    st.dates(min_value=D(2014, 1, 10), max_value=D(2044, 3, 31)),
     st.integers(min_value=1, max_value=400),
 )
 def test_add_then_count_back_is_consistent(day: dt.date, n: int) -> None:
