@@ -49,7 +49,7 @@ from sen_disagreement.schema import classify_input_schema
 from sen_disagreement.serialization import dumps, loads, unstructure
 
 ICB_START = dt.date(2022, 7, 1)
-FIRST_DAY = dt.date(2014, 1, 1)
+FIRST_DAY = dt.date(2014, 9, 1)  # CFA 2014 Part 3 in force
 LAST_DAY = dt.date(2035, 12, 31)
 EHC_PROCESS_STAGES = frozenset(
     {

@@ -154,3 +154,16 @@ def test_s57_every_type_cites_primary_and_secondary_sources() -> None:
         assert grades == {Grade.PRIMARY, Grade.SECONDARY}
         assert t.provenance.grade is Grade.SECONDARY
         assert t.rule_id == f"s57.type{t.number}"
+
+
+def test_s57_in_force_from_1_september_2014() -> None:
+    import datetime as dt
+
+    before = described(
+        K.PARENT, K.LOCAL_AUTHORITY, duty=Duty.ASSESS, on=dt.date(2014, 8, 31)
+    )
+    answer = classify(before)
+    assert isinstance(answer, NotEligible)
+    assert all("not in force on 2014-08-31" in r for r in answer.reasons)
+    on_day = described(K.PARENT, K.LOCAL_AUTHORITY, duty=Duty.ASSESS, on=dt.date(2014, 9, 1))
+    assert types_of(on_day) == (1,)

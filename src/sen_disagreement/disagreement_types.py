@@ -12,7 +12,7 @@ from attrs import frozen
 
 from sen_disagreement.ehc import Duty, EhcStage, Provision
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
-from sen_disagreement.provenance import P, Provenance, S, cite
+from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, S, cite
 
 _K = PartyKind
 
@@ -103,7 +103,7 @@ TYPE_1 = DisagreementType(
             "endeavours to meet the child's or young person's SEN",
         ),
     ),
-    provenance=Provenance(_SOURCES),
+    provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
 
 TYPE_2 = DisagreementType(
@@ -130,7 +130,7 @@ TYPE_2 = DisagreementType(
             description="the special educational provision the setting makes",
         ),
     ),
-    provenance=Provenance(_SOURCES),
+    provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
 
 TYPE_3 = DisagreementType(
@@ -158,7 +158,7 @@ TYPE_3 = DisagreementType(
             "waiting for a Tribunal appeal, at review or at re-assessment",
         ),
     ),
-    provenance=Provenance(_SOURCES),
+    provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
 
 TYPE_4 = DisagreementType(
@@ -176,7 +176,7 @@ TYPE_4 = DisagreementType(
             "provision in the plan",
         ),
     ),
-    provenance=Provenance(_SOURCES),
+    provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
 
 ALL_TYPES: tuple[DisagreementType, ...] = (TYPE_1, TYPE_2, TYPE_3, TYPE_4)
