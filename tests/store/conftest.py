@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import importlib.util
 import os
 import pwd
 import secrets
@@ -41,7 +42,17 @@ def pg_bin_dir() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
-    pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package")
+    # A machine with only Python: the tests dependency group installs the pgserver wheel, which
+    # carries PostgreSQL's binaries. Located without importing it (its import has side effects).
+    spec = importlib.util.find_spec("pgserver")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(location, "pginstall", "bin")
+        if (bundled / "initdb").exists():
+            return bundled
+    pytest.fail(
+        "PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package, "
+        "or the tests dependency group (it brings the pgserver wheel)"
+    )
 
 
 def _free_port() -> int:
