@@ -364,6 +364,45 @@ def test_mediation_not_arranged_in_time_detected_and_deemed_certificate_due() ->
     assert case.certificates[0].kind is CertificateKind.NOT_ARRANGED_IN_TIME
 
 
+def test_mediation_later_after_not_arranged_booked_meeting_still_held() -> None:
+    # Setting 'held': a meeting booked for day 40 misses the 30 days, the adviser is told and
+    # a certificate issued; the parent may still take part in the booked mediation.
+    case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
+    case = case.arrange("mediator", MEDIATOR, meeting_date=d(40), at=at(d(8)), actor="o")
+    case = case.tick(d(38), at=at(d(38)))
+    assert case.state is MediationState.NOT_ARRANGED
+    case = case.issue_certificate(on=d(39), at=at(d(39)), actor="adv")
+    assert case.certificates[-1].kind is CertificateKind.NOT_ARRANGED_IN_TIME
+    case = case.hold(on=d(40), at=at(d(40), 16), actor="mediator")
+    assert case.state is MediationState.HELD
+    # The missed 30-day clock stays missed: later events never rewrite it.
+    assert case.arrange_clock is not None
+    assert case.arrange_clock.status is DeadlineStatus.MISSED
+    case = case.issue_certificate(on=d(41), at=at(d(41)), actor="adv")
+    kinds = [c.kind for c in case.certificates]
+    assert kinds == [CertificateKind.NOT_ARRANGED_IN_TIME, CertificateKind.AFTER_MEDIATION]
+    assert case.audit.entries[-1].action == "mediation.issue_certificate"
+
+
+def test_mediation_later_after_not_arranged_a_new_date_can_be_fixed() -> None:
+    case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
+    case = case.tick(d(38), at=at(d(38)))
+    with pytest.raises(InvalidInputError) as err:
+        case.hold(on=d(39), at=at(d(39)), actor="mediator")  # nothing was ever arranged
+    assert err.value.field == "arranged_on"
+    case = case.arrange("mediator", MEDIATOR, meeting_date=d(50), at=at(d(39)), actor="o")
+    assert case.state is MediationState.ARRANGED
+    assert case.tick(d(45), at=at(d(45))).state is MediationState.ARRANGED  # no second trigger
+
+
+def test_mediation_later_not_after_a_declined_or_after_mediation_certificate() -> None:
+    held = med_held(med_case())
+    with pytest.raises(InvalidTransitionError) as err:
+        held.arrange("mediator", MEDIATOR, meeting_date=d(30), at=at(d(22)), actor="o")
+    assert err.value.rule_id == "mediation.later_after_not_arranged"
+    assert "certificate_issued" in str(err.value)
+
+
 def test_arrange_mediation_deadline_setting_held_vs_arranged() -> None:
     for rule, expect in ((MeetingDeadline.HELD, MediationState.NOT_ARRANGED),
                          (MeetingDeadline.ARRANGED, MediationState.ARRANGED)):

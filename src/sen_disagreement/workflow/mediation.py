@@ -35,7 +35,12 @@ from sen_disagreement.appeals import (
 )
 from sen_disagreement.disclosure import Disclosure, RecordedItem
 from sen_disagreement.ehc import Provision
-from sen_disagreement.errors import ConsentRequiredError, InvalidInputError, RuleViolationError
+from sen_disagreement.errors import (
+    ConsentRequiredError,
+    InvalidInputError,
+    InvalidTransitionError,
+    RuleViolationError,
+)
 from sen_disagreement.independence import check_independence
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
@@ -134,6 +139,20 @@ REG_42_5 = Rule(
     "writing.",
     Provenance([cite("SEND Regs 2014 reg 42(5)", P, _REG_42_URL)]),
 )
+MEDIATE_LATER = Rule(
+    "mediation.later_after_not_arranged",
+    "When mediation was not arranged in time, the parent or young person may appeal at once on "
+    "the certificate or still take part in the mediation later; a mediation held later ends "
+    "with a certificate after mediation.",
+    Provenance(
+        [
+            cite("Sefton 'Arranging Mediation'", S),
+            cite("IAS Manchester case study 17 (2024)", S,
+                 "https://www.iasmanchester.org/case-study-17-what-happens-when-mediation-does-not-take-place-within-30-days"),
+        ]
+    ),
+)
+
 NOT_ARRANGED_DETECTION = Rule(
     "mediation.not_arranged_in_time",
     "When the 30 days pass without mediation (held, or with the setting 'arranged': a date "
@@ -338,6 +357,12 @@ def _rows() -> list[Transition[MediationState, MediationEvent]]:
         Transition(_S.ROUTE_CHOSEN, _E.NOT_ARRANGED_IN_TIME, _S.NOT_ARRANGED),
         Transition(_S.ARRANGED, _E.NOT_ARRANGED_IN_TIME, _S.NOT_ARRANGED),
         Transition(_S.ARRANGED, _E.HOLD, _S.HELD),
+        # Rule mediation.later_after_not_arranged: the parent may still mediate after the 30
+        # days pass, before or after the certificate is issued.
+        Transition(_S.NOT_ARRANGED, _E.ARRANGE, _S.ARRANGED),
+        Transition(_S.NOT_ARRANGED, _E.HOLD, _S.HELD),
+        Transition(_S.CERTIFICATE_ISSUED, _E.ARRANGE, _S.ARRANGED),
+        Transition(_S.CERTIFICATE_ISSUED, _E.HOLD, _S.HELD),
         Transition(_S.DECLINED, _E.ISSUE_CERTIFICATE, _S.CERTIFICATE_ISSUED),
         Transition(_S.NOT_ARRANGED, _E.ISSUE_CERTIFICATE, _S.CERTIFICATE_ISSUED),
         Transition(_S.HELD, _E.ISSUE_CERTIFICATE, _S.CERTIFICATE_ISSUED),
@@ -590,6 +615,19 @@ class MediationCase:
             )
         self.ledger.require_all_agreed(parties)
 
+    def _check_reopening(self, event: MediationEvent) -> None:
+        """After a certificate, only a 'not arranged in time' one leaves mediation open."""
+        if self.state is not MediationState.CERTIFICATE_ISSUED:
+            return
+        last = self.certificates[-1] if self.certificates else None
+        if last is None or last.kind is not CertificateKind.NOT_ARRANGED_IN_TIME:
+            raise InvalidTransitionError(
+                f"'{event.value}' is not allowed in state '{self.state.value}' after a "
+                f"{last.kind.value if last else 'missing'} certificate",
+                rule_id=MEDIATE_LATER.rule_id,
+                citation=MEDIATE_LATER.cite(),
+            )
+
     def _settle(self, key: str, on: dt.date) -> tuple[TrackedDeadline, ...]:
         d = self.deadline(key)
         if d is None or d.status is not DeadlineStatus.RUNNING:
@@ -746,6 +784,7 @@ class MediationCase:
         person's live agreement). With setting ``arrange_mediation_deadline=arranged`` this meets
         the 30-day clock; with ``held`` (the default) the meeting must also be held in time."""
         self._begin(MediationEvent.ARRANGE, at, actor)
+        self._check_reopening(MediationEvent.ARRANGE)
         check_id(mediator_id, "mediator_id")
         if mediator.kind is not PartyKind.MEDIATOR:
             raise InvalidInputError("must be a mediator", field="mediator.kind",
@@ -776,6 +815,10 @@ class MediationCase:
         """The mediation takes place (only with the parent's or young person's live agreement);
         the certificate is due within 3 working days of it concluding."""
         self._begin(MediationEvent.HOLD, at, actor)
+        self._check_reopening(MediationEvent.HOLD)
+        if self.arranged_on is None:
+            raise InvalidInputError("no mediation has been arranged", field="arranged_on",
+                                    rule_id="workflow.mediation.dates")
         check_date_order(on, self.arranged_on, "on", "workflow.mediation.dates")
         self._not_future(on, at)
         self._require_live_agreement()
@@ -999,4 +1042,7 @@ class MediationCase:
                                     rule_id="input.date_not_future")
 
 
-RULES = (MEDIATION_PROCESS, REG_32, REG_33, REG_42, REG_42_5, NOT_ARRANGED_DETECTION)
+RULES = (
+    MEDIATION_PROCESS, REG_32, REG_33, REG_42, REG_42_5, NOT_ARRANGED_DETECTION,
+    MEDIATE_LATER,
+)
