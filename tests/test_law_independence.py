@@ -43,7 +43,6 @@ def test_independence_local_authority_employee_rejected(role: K, rule: str) -> N
 @pytest.mark.parametrize(
     ("role", "rule"),
     [
-        (K.DISAGREEMENT_RESOLUTION_PROVIDER, "s57.independence.health_body"),
         (K.MEDIATOR, "s53.mediator_independence.health_body"),
         (K.MEDIATION_ADVISER, "s56.adviser_independence"),
     ],
@@ -56,12 +55,34 @@ def test_independence_health_body_employee_rejected_where_health_in_issue(
     assert err.value.rule_id == rule
 
 
-@pytest.mark.parametrize("role", [K.DISAGREEMENT_RESOLUTION_PROVIDER, K.MEDIATOR])
-def test_independence_health_body_employee_allowed_where_health_not_in_issue(role: K) -> None:
+def test_s53_mediator_from_icb_allowed_where_health_not_in_issue() -> None:
     check = check_independence(
-        appointee(role, K.INTEGRATED_CARE_BOARD), case_parties=CASE, health_in_issue=False
+        appointee(K.MEDIATOR, K.INTEGRATED_CARE_BOARD), case_parties=CASE, health_in_issue=False
     )
-    assert check.role is role
+    assert check.role is K.MEDIATOR
+
+
+@pytest.mark.parametrize("health_in_issue", [False, True])
+@pytest.mark.parametrize(
+    ("employer", "rule"),
+    [
+        (K.CLINICAL_COMMISSIONING_GROUP, "s57.independence.health_body"),
+        (K.NHS_ENGLAND, "s57.independence.health_body"),
+        (K.INTEGRATED_CARE_BOARD, "s57.independence.integrated_care_board"),
+    ],
+)
+def test_s57_en_275_health_body_employee_never_independent_for_disagreement_resolution(
+    employer: K, rule: str, health_in_issue: bool
+) -> None:
+    # EN para 275 is unconditional: CCG and NHS Commissioning Board (now NHS England) employees
+    # are not independent, whatever the disagreement is about.
+    with pytest.raises(IndependenceError) as err:
+        check_independence(
+            appointee(K.DISAGREEMENT_RESOLUTION_PROVIDER, employer),
+            case_parties=CASE,
+            health_in_issue=health_in_issue,
+        )
+    assert err.value.rule_id == rule
 
 
 def test_s56_3_adviser_never_from_icb_even_without_health_issues() -> None:
@@ -73,8 +94,9 @@ def test_s56_3_adviser_never_from_icb_even_without_health_issues() -> None:
         )
 
 
-def test_s57_health_body_substitution_is_a_setting() -> None:
-    # UNCONFIRMED whether s.57 was amended to name ICBs: a council may switch the rule off.
+def test_s57_icb_substitution_is_a_setting() -> None:
+    # UNCONFIRMED whether s.57 reaches ICBs: a council may switch that part off, never the [P]
+    # bar on CCG and NHS England employees.
     lax = Settings(s57_health_body_independence=False)
     check_independence(
         appointee(K.DISAGREEMENT_RESOLUTION_PROVIDER, K.INTEGRATED_CARE_BOARD),
@@ -82,6 +104,13 @@ def test_s57_health_body_substitution_is_a_setting() -> None:
         health_in_issue=True,
         settings=lax,
     )
+    with pytest.raises(IndependenceError):
+        check_independence(
+            appointee(K.DISAGREEMENT_RESOLUTION_PROVIDER, K.NHS_ENGLAND),
+            case_parties=CASE,
+            health_in_issue=True,
+            settings=lax,
+        )
 
 
 @pytest.mark.parametrize(
@@ -112,6 +141,7 @@ def test_independence_independent_organisation_accepted_with_rules_listed() -> N
     assert {r.rule_id for r in check.rules_applied} == {
         "s57.independence.local_authority",
         "s57.independence.health_body",
+        "s57.independence.integrated_care_board",
         "independence.education_provider",
     }
 

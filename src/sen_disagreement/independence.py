@@ -1,10 +1,10 @@
 """The independence principle: who may not act as disagreement-resolution provider, mediator or
 mediation adviser.
 
-* Disagreement-resolution provider: not employed by a local authority; not by an ICB or NHS
-  England where health is in issue (CFA s.57 names CCGs and the NHS Commissioning Board; their
-  successors are assumed, see setting ``s57_health_body_independence``); not by the education
-  provider in dispute.
+* Disagreement-resolution provider: not employed by a local authority, a clinical commissioning
+  group or NHS England (the NHS Commissioning Board, renamed), whatever the issues; not by an ICB
+  either, taken as the CCGs' successor (setting ``s57_health_body_independence``); not by the
+  education provider in dispute.
 * Mediator: not employed by a local authority; not by an ICB or NHS England where health is in
   issue; not by the education provider in dispute.
 * Mediation adviser: not employed by an English local authority, an ICB or NHS England, whatever
@@ -26,7 +26,7 @@ from sen_disagreement.parties import (
     Party,
     PartyKind,
 )
-from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
+from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 
 DR_NOT_LA = Rule(
@@ -42,13 +42,25 @@ DR_NOT_LA = Rule(
 )
 DR_NOT_HEALTH = Rule(
     "s57.independence.health_body",
-    "Employees of a health commissioning body are not independent for disagreement resolution "
-    "where health is in issue.",
+    "Employees of a clinical commissioning group or of the NHS Commissioning Board (renamed NHS "
+    "England) are not independent for disagreement resolution, whatever the issues.",
     Provenance(
         [
             cite("CFA 2014 Explanatory Notes para 275 (CCGs, NHS Commissioning Board)", P),
-            cite("ICB / NHS England substitution in s.57", U),
+            cite("Health and Care Act 2022: NHS Commissioning Board renamed NHS England", P),
         ]
+    ),
+)
+DR_NOT_ICB = Rule(
+    "s57.independence.integrated_care_board",
+    "Employees of an integrated care board are not independent for disagreement resolution, "
+    "taking ICBs as the successors of the CCGs that s.57 names.",
+    Provenance(
+        [
+            cite("CFA 2014 Explanatory Notes para 275 (CCGs)", P),
+            cite("ICB substitution in s.57", U),
+        ],
+        valid_from=ICB_START,
     ),
 )
 NOT_EDUCATION_PROVIDER = Rule(
@@ -99,9 +111,12 @@ def _excluded(
         if health_in_issue:
             rules.append((HEALTH_COMMISSIONING_BODIES, MEDIATOR_NOT_HEALTH))
         return rules
-    rules = [(la, DR_NOT_LA)]
-    if health_in_issue and settings.s57_health_body_independence:
-        rules.append((HEALTH_COMMISSIONING_BODIES, DR_NOT_HEALTH))
+    rules = [
+        (la, DR_NOT_LA),
+        (frozenset({PartyKind.CLINICAL_COMMISSIONING_GROUP, PartyKind.NHS_ENGLAND}), DR_NOT_HEALTH),
+    ]
+    if settings.s57_health_body_independence:
+        rules.append((frozenset({PartyKind.INTEGRATED_CARE_BOARD}), DR_NOT_ICB))
     return rules
 
 
