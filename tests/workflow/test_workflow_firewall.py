@@ -121,12 +121,50 @@ def test_subject_access_export_withholds_wp_unless_a_redaction_decision_releases
     case = held_mediation("sar-1", {"without_prejudice": "WP-SAR-MARK",
                                     "confidential": "CONF-SAR-MARK"})
     sink = AuditLog()
-    export = subject_access_export(case, subject_id="mum", actor="dpo", at=t(12), sink=sink)
+    subject = Principal(actor="mum", role=Role.FAMILY, cases={"sar-1"})
+    export = subject_access_export(case, subject_id="mum", requester=subject, at=t(12),
+                                   sink=sink)
     assert "WP-SAR-MARK" not in export.to_json() and "CONF-SAR-MARK" not in export.to_text()
-    released = subject_access_export(case, subject_id="mum", actor="dpo", at=t(12), sink=sink,
-                                     redactions={"i0": Redaction.RELEASE})
+    released = subject_access_export(case, subject_id="mum", requester=subject, at=t(12),
+                                     sink=sink, redactions={"i0": Redaction.RELEASE})
     assert "WP-SAR-MARK" in released.to_json() and "CONF-SAR-MARK" not in released.to_json()
     assert [e.outcome for e in sink.entries if e.action == "item.read"] == ["released"]
+
+
+def test_subject_access_export_an_officer_can_never_release_without_prejudice_text() -> None:
+    case = held_mediation("sar-2", {"without_prejudice": "WP-SAR-MARK"})
+    sink = AuditLog()
+    officer = Principal(actor="la-casework", role=Role.LA_OFFICER, cases={"sar-2"},
+                        council=case.council)
+    export = subject_access_export(case, subject_id="mum", requester=officer, at=t(12),
+                                   sink=sink)
+    assert "WP-SAR-MARK" not in export.to_json()
+    with pytest.raises(AccessDeniedError) as err:
+        subject_access_export(case, subject_id="mum", requester=officer, at=t(12), sink=sink,
+                              redactions={"i0": Redaction.RELEASE})
+    assert "WP-SAR-MARK" not in str(err.value)
+    assert [e.outcome for e in sink.entries if e.action == "item.read"] == ["refused"]
+
+
+@pytest.mark.parametrize(
+    "requester",
+    [
+        Principal(actor="stranger", role=Role.LA_OFFICER, cases={"other"}, council="sefton"),
+        Principal(actor="la-x", role=Role.LA_OFFICER, cases={"sar-3"}, council="wirral"),
+        Principal(actor="dad", role=Role.FAMILY, cases={"sar-3"}),
+        Principal(actor="clerk", role=Role.TRIBUNAL_EXPORTER, cases={"sar-3"}),
+    ],
+    ids=["other-case", "other-council", "not-the-subject", "tribunal-exporter"],
+)
+def test_subject_access_export_refused_and_audited_for_anyone_else(requester: Principal) -> None:
+    case = held_mediation("sar-3", {"without_prejudice": "WP-SAR-MARK"})
+    sink = AuditLog()
+    with pytest.raises(AccessDeniedError):
+        subject_access_export(case, subject_id="mum", requester=requester, at=t(12), sink=sink,
+                              redactions={"i0": Redaction.RELEASE})
+    assert [(e.action, e.outcome) for e in sink.entries] == [
+        ("export.subject_access", "refused")
+    ]
 
 
 # --- access matrix -----------------------------------------------------------------------------

@@ -37,9 +37,9 @@ from sen_disagreement.disclosure import (
 )
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
-from sen_disagreement.workflow._case import check_actor
 from sen_disagreement.workflow.access import (
     ACCESS_RULE,
+    POLICY,
     SENSITIVE,
     CaseLike,
     Principal,
@@ -375,15 +375,31 @@ def subject_access_export(
     case: Case,
     *,
     subject_id: str,
-    actor: str,
+    requester: Principal,
     at: dt.datetime,
     sink: AuditSink,
     redactions: Mapping[str, Redaction] | None = None,
 ) -> SubjectAccessExport:
-    """What ``case`` holds about the parent or young person ``subject_id``. Public and parties
-    items are released; confidential and without-prejudice items only where ``redactions``
-    says :attr:`Redaction.RELEASE` (each such release is audited)."""
-    check_actor(actor)
+    """What ``case`` holds about the parent or young person ``subject_id``, for ``requester``:
+    the data subject themselves, or an officer of the case's council answering their request.
+
+    Public and parties items are released; confidential and without-prejudice items only where
+    ``redactions`` says :attr:`Redaction.RELEASE` *and* the requester's role may read that class
+    (a council officer can never release without-prejudice material). Every release, and every
+    refusal, is audited under the requester's name."""
+    actor = requester.actor
+    refusal = attached_reason(case, requester)
+    if refusal is None and requester.role is Role.FAMILY and requester.actor != subject_id:
+        refusal = "a parent or young person may only ask for their own data"
+    if refusal is None and requester.role not in (Role.FAMILY, Role.LA_OFFICER):
+        refusal = f"a {requester.role.value} does not answer subject-access requests"
+    if refusal is not None:
+        sink.append_audit(make_entry(actor=actor, action="export.subject_access", at=at,
+                                     case_id=case.case_id, outcome="refused", fields=("items",)))
+        raise AccessDeniedError(
+            f"{requester.role.value} {actor} may not export case {case.case_id}: {refusal}",
+            rule_id=ACCESS_RULE.rule_id, citation=SAR_RULE.cite(),
+        )
     if subject_id not in case.family_ids:
         raise InvalidInputError("is not the parent or young person of this case",
                                 field="subject_id", rule_id=SAR_RULE.rule_id,
@@ -393,6 +409,19 @@ def subject_access_export(
     if unknown:
         raise InvalidInputError("names no item of this case", field=f"redactions.{unknown[0]}",
                                 rule_id=SAR_RULE.rule_id)
+    for item in case.items:
+        if (
+            decisions.get(item.item_id) is Redaction.RELEASE
+            and item.disclosure not in POLICY[requester.role]
+        ):
+            sink.append_audit(make_entry(actor=actor, action="item.read", at=at,
+                                         case_id=case.case_id, outcome="refused",
+                                         fields=(f"items.{item.item_id}",)))
+            raise AccessDeniedError(
+                f"{requester.role.value} {actor} may not release item {item.item_id} "
+                f"[{item.disclosure.value}]",
+                rule_id=ACCESS_RULE.rule_id, citation=SAR_RULE.cite(),
+            )
     items: list[SarItem] = []
     for item in case.items:
         release = item.disclosure not in SENSITIVE or (
