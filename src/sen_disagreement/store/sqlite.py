@@ -229,6 +229,19 @@ def _case_row(rowid: int | None, r: CaseRecord, version: int) -> tuple[object, .
     )
 
 
+FILE_MODE = 0o600
+"""A new database file is readable by its owner only: it holds children's data and
+without-prejudice text. SQLite gives the -wal and -shm files the database file's mode."""
+
+
+def _create_private(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    except FileExistsError:
+        return  # an existing file keeps the mode its owner chose
+    os.close(fd)
+
+
 class SQLiteStore:
     """A :class:`~sen_disagreement.store.contract.Store` on one SQLite file."""
 
@@ -247,8 +260,9 @@ class SQLiteStore:
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
         if not self.path.parent.is_dir():
-            msg = "the directory of the SQLite file does not exist"
+            msg = f"the directory of the SQLite file does not exist: {self.path.parent}"
             raise StoreError(msg)
+        _create_private(self.path)
         self._migrate(self._conn())
 
     # -- connections and transactions -------------------------------------------------------
