@@ -31,5 +31,5 @@ def test_new_sqlite_file_and_its_wal_are_owner_only(tmp_path: Path) -> None:
 
 
 def test_missing_directory_is_named(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="does not exist: .*nowhere"):
+    with pytest.raises(StoreError, match=r"does not exist: .*nowhere"):
         open_store(str(tmp_path / "nowhere" / "cases.sqlite3"))
