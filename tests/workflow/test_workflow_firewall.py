@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import logging
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import PlanSection
-from sen_disagreement.errors import AccessDeniedError, SenDisagreementError
+from sen_disagreement.errors import AccessDeniedError, InvalidInputError, SenDisagreementError
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.workflow._case import CaseParty
 from sen_disagreement.workflow.access import POLICY, Principal, Role, read_item, readable_items
@@ -70,7 +71,7 @@ def held_mediation(case_id: str, texts: dict[str, str]) -> MediationCase:
                                                recorded_at=t(9, 16), recorded_by="la", text=text)
         else:
             item = RecordedItem(item_id=f"i{n}", kind=ItemKind.NOTE, disclosure=disclosure,
-                                recorded_at=t(9, 16), recorded_by="med", in_meeting=False,
+                                recorded_at=t(9, 16), recorded_by="la", in_meeting=False,
                                 text=text)
         case = case.record_item(item, at=t(9, 16), actor="med")
     return case.issue_certificate(on=t(10).date(), at=t(10), actor="adv")
@@ -186,10 +187,34 @@ def dr_with_items() -> DisagreementResolutionCase:
                                                recorded_at=t(5, 16), recorded_by="la", text="x")
         else:
             item = RecordedItem(item_id=f"i{n}", kind=ItemKind.NOTE, disclosure=disclosure,
-                                recorded_at=t(5, 16), recorded_by="prov", in_meeting=False,
+                                recorded_at=t(5, 16), recorded_by="la", in_meeting=False,
                                 text="x")
         case = case.record_item(item, at=t(5, 16), actor="prov")
     return case
+
+
+@pytest.mark.parametrize("disclosure", [Disclosure.PUBLIC, Disclosure.PARTIES])
+def test_s57_confidential_facilitator_notes_cannot_be_marked_open(
+    disclosure: Disclosure,
+) -> None:
+    # (Comments and offers are without prejudice from construction; notes are checked here.)
+    kind = ItemKind.NOTE
+    case = DisagreementResolutionCase.refer(case_id="dr-note", council="sefton",
+                                            parties=[FAMILY, LA], at=t(0), actor="o")
+    case = case.seek_agreement(at=t(1), actor="o")
+    for p in ("mum", "la"):
+        case = case.agree(p, at=t(1), actor="o")
+    case = case.assign_provider("prov", Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER),
+                                at=t(2), actor="o")
+    summary = RecordedItem(item_id="n1", kind=kind, disclosure=disclosure, recorded_at=t(3),
+                           recorded_by="prov", in_meeting=False,
+                           text="CANARY provider summary of the offer")
+    with pytest.raises(InvalidInputError) as err:
+        case.record_item(summary, at=t(3), actor="prov")
+    assert err.value.rule_id == "s57.confidential"
+    assert "CANARY" not in str(err.value)
+    confidential = attrs.evolve(summary, disclosure=Disclosure.CONFIDENTIAL)
+    assert case.record_item(confidential, at=t(3), actor="prov").items == (confidential,)
 
 
 DR = dr_with_items()

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 from attrs import frozen
 
-from sen_disagreement.disclosure import RecordedItem
+from sen_disagreement.disclosure import CONFIDENTIAL, TRIBUNAL_ALLOWED, ItemKind, RecordedItem
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import FAMILY, Party, PartyKind
 from sen_disagreement.settings import Settings
@@ -158,11 +158,28 @@ def stop_running(
     )
 
 
+FACILITATOR_NOTE_KINDS = frozenset({ItemKind.NOTE, ItemKind.COMMENT, ItemKind.OFFER})
+
+
 def add_item(
-    items: tuple[RecordedItem, ...], item: RecordedItem
+    items: tuple[RecordedItem, ...], item: RecordedItem, *, facilitators: tuple[str, ...]
 ) -> tuple[RecordedItem, ...]:
     if not isinstance(item, RecordedItem):
         raise InvalidInputError("must be a RecordedItem", field="item", rule_id="input.item")
+    if (
+        item.recorded_by in facilitators
+        and item.kind in FACILITATOR_NOTE_KINDS
+        and item.disclosure in TRIBUNAL_ALLOWED
+    ):
+        # A provider's or mediator's own account of the process (say, a summary of what was
+        # offered) is confidential: it must not reach a Tribunal bundle by being marked open.
+        raise InvalidInputError(
+            "a note or comment recorded by the provider, mediator or adviser is confidential or "
+            "without prejudice",
+            field="item.disclosure",
+            rule_id=CONFIDENTIAL.rule_id,
+            citation=CONFIDENTIAL.cite(),
+        )
     check_id(item.item_id, "item.item_id")
     if any(i.item_id == item.item_id for i in items):
         raise InvalidInputError("is already recorded in this case", field="item.item_id",

@@ -458,7 +458,7 @@ class DisagreementResolutionCase:
                 "a meeting record needs a meeting that has been held", field="item.in_meeting",
                 rule_id="workflow.dr.meeting_record",
             )
-        items = add_item(self.items, item)
+        items = add_item(self.items, item, facilitators=self.facilitator_ids)
         return self._step(DrEvent.RECORD_ITEM, at=at, actor=actor, fields=("items",),
                           items=items)
 

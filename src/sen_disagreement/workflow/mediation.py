@@ -858,7 +858,7 @@ class MediationCase:
                 rule_id="workflow.mediation.meeting_record",
             )
         return self._step(MediationEvent.RECORD_ITEM, at=at, actor=actor, fields=("items",),
-                          items=add_item(self.items, item))
+                          items=add_item(self.items, item, facilitators=self.facilitator_ids))
 
     def issue_certificate(self, *, on: dt.date, at: dt.datetime, actor: str) -> MediationCase:
         """The adviser issues the certificate this state calls for; its appeal deadline comes
@@ -930,7 +930,7 @@ class MediationCase:
             check_date_order(day, agreed_on, f"other_periods_in_writing.{action_id}",
                              REG_42_5.rule_id)
         issues = self.issues.with_outcomes(outcomes) if outcomes is not None else self.issues
-        items = add_item(self.items, document)
+        items = add_item(self.items, document, facilitators=self.facilitator_ids)
         la_party = self.route is not MediationRoute.COMMISSIONING_BODY
         deadlines = self.deadlines
         for action in chosen:
