@@ -274,3 +274,19 @@ def test_tribunal_bundle_refused_to_other_roles_and_other_cases_and_audited() ->
         with pytest.raises(AccessDeniedError):
             tribunal_bundle(MED, exporter=who, at=t(20), sink=sink)
     assert [e.outcome for e in sink.entries] == ["refused", "refused"]
+
+
+def test_from_record_refuses_a_tampered_document_without_echoing_it() -> None:
+    from sen_disagreement.workflow.records import from_record, to_record
+
+    record = to_record(held_mediation("rec-1", {"without_prejudice": "WP-REC-MARK"}))
+    broken = attrs.evolve(
+        record, document=record.document.replace('"recorded_at": "', '"recorded_at": "WP-REC-MARK')
+    )
+    renamed = attrs.evolve(record, document=record.document.replace('"i0"', '"WP-REC-MARK x"'))
+    for bad in (broken, renamed, attrs.evolve(record, document="[1, 2")):
+        with pytest.raises(InvalidInputError) as err:
+            from_record(bad)
+        assert err.value.rule_id == "store.case_document"
+        assert "WP-REC-MARK" not in str(err.value)
+        assert err.value.__cause__ is None

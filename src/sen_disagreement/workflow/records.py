@@ -26,6 +26,7 @@ from sen_disagreement.serialization import make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import CaseRecord, Store
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.issues import check_id
 from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = ["DOCUMENT_VERSION", "from_record", "save", "to_record"]
@@ -95,18 +96,38 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 
 def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
     """The case a record holds, with the council's ``settings``."""
-    payload = json.loads(record.document)
+    try:
+        payload = json.loads(record.document)
+    except ValueError:
+        raise _unreadable() from None
+    if not isinstance(payload, dict):
+        raise _unreadable()
     if payload.get("document_version") != DOCUMENT_VERSION:
         raise InvalidInputError(
             f"this library reads case documents of version {DOCUMENT_VERSION}",
             field="document.document_version", rule_id="input.schema_version",
         )
-    cls = _KINDS.get(payload.get("kind"))
+    cls = _KINDS.get(str(payload.get("kind")))
     if cls is None or payload["kind"] != record.kind:
         raise InvalidInputError("does not match the record", field="document.kind",
                                 rule_id="store.case_kind")
-    case: Case = _CONVERTER.structure(payload["case"], cls)
+    try:
+        case: Case = _CONVERTER.structure(payload["case"], cls)
+        # The same id rules as when the items were recorded: an id is echoed in audit entries
+        # and messages, so it must never be free text.
+        for item in case.items:
+            check_id(item.item_id, "item.item_id")
+    except Exception:
+        # cattrs' messages quote stored values, which may be without-prejudice text.
+        raise _unreadable() from None
     return attrs.evolve(case, settings=settings)
+
+
+def _unreadable() -> InvalidInputError:
+    return InvalidInputError(
+        "the stored case document is not a valid case", field="document",
+        rule_id="store.case_document",
+    )
 
 
 def save(store: Store, case: Case, *, expected_version: int, written: int = 0) -> CaseRecord:
