@@ -290,3 +290,18 @@ def test_from_record_refuses_a_tampered_document_without_echoing_it() -> None:
         assert err.value.rule_id == "store.case_document"
         assert "WP-REC-MARK" not in str(err.value)
         assert err.value.__cause__ is None
+
+
+def test_subject_access_export_says_where_the_case_stands() -> None:
+    case = held_mediation("sar-4", {"parties": "an open letter"})
+    subject = Principal(actor="mum", role=Role.FAMILY, cases={"sar-4"})
+    export = subject_access_export(case, subject_id="mum", requester=subject, at=t(12),
+                                   sink=AuditLog())
+    process = export.as_dict()["process"]
+    assert process["state"] == "certificate_issued"
+    assert process["decision_notice"]["decisions"] == ["s51(2)(c)(i)"]
+    assert {f["role"] for f in process["facilitators"]} == {"mediation_adviser", "mediator"}
+    assert {d["clock_id"] for d in process["deadlines"]} >= {
+        "mediation_adviser_contact", "certificate_after_mediation"
+    }
+    assert "## Where the case stands" in export.to_text()

@@ -320,10 +320,14 @@ class SubjectAccessExport:
     issues: tuple[dict[str, Any], ...]
     certificates: tuple[dict[str, Any], ...]
     items: tuple[SarItem, ...]
+    process: dict[str, Any] = field(factory=dict)
+    """Where the case stands: state, dates, who facilitates, the decision notice, the route, the
+    statutory deadlines and the reg 42 duties owed."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "export": "subject_access",
+            "process": self.process,
             "case_id": self.case_id,
             "council": self.council,
             "kind": self.kind,
@@ -354,6 +358,9 @@ class SubjectAccessExport:
         lines += [f"- {c['at']}: {c['decision']}" + (" (recorded by a representative)"
                                                       if c["on_behalf"] else "")
                   for c in self.consent] or ["(none)"]
+        lines += ["", "## Where the case stands", ""]
+        lines += [f"- {key.replace('_', ' ')}: {_plain(value)}"
+                  for key, value in self.process.items()]
         lines += ["", "## Issues", ""]
         lines += [f"- {i['issue_id']}: {i['concerns']}, outcome {i['outcome'] or 'none yet'}"
                   for i in self.issues] or ["(none)"]
@@ -369,6 +376,52 @@ class SubjectAccessExport:
                 "record has been made.")
             lines += [head, "", body or "", ""]
         return "\n".join(lines) + "\n"
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(_plain(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_plain(v)}" for k, v in value.items())
+    return "none" if value is None else str(value)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _process_json(case: Case) -> dict[str, Any]:
+    facilitators = [
+        {"role": role, "name": cp.party.name}
+        for role, cp in (
+            (("provider", case.provider),) if isinstance(case, DisagreementResolutionCase)
+            else (("mediation_adviser", case.adviser), ("mediator", case.mediator))
+        )
+        if cp is not None
+    ]
+    out: dict[str, Any] = {
+        "state": case.state.value,
+        "facilitators": facilitators,
+        "meeting_date": _iso(case.meeting_date),
+        "held_on": _iso(case.held_on),
+        "closed_on": _iso(case.closed_on),
+    }
+    if isinstance(case, MediationCase):
+        out["decision_notice"] = {
+            "sent_on": case.notice.sent_on.isoformat(),
+            "decisions": [d.value for d in case.notice.decisions],
+        }
+        out["route"] = case.route.value if case.route else None
+        out["deadlines"] = [
+            {"clock_id": d.clock_id, "due": d.due.isoformat(), "status": d.status.value}
+            for d in case.deadlines
+        ]
+        if case.agreement is not None:
+            out["agreement"] = {
+                "agreed_on": case.agreement.agreed_on.isoformat(),
+                "actions": [a.action_id for a in case.agreement.actions],
+            }
+    return out
 
 
 def subject_access_export(
@@ -453,7 +506,7 @@ def subject_access_export(
             "date_of_birth": party.date_of_birth.isoformat() if party.date_of_birth else None,
         },
         consent=consent, issues=tuple(_issues_json(case.issues)), certificates=certificates,
-        items=tuple(items),
+        items=tuple(items), process=_process_json(case),
     )
     sink.append_audit(make_entry(actor=actor, action="export.subject_access", at=at,
                                  case_id=case.case_id, fields=("items", "consent")))
