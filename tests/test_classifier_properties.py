@@ -56,6 +56,7 @@ EHC_PROCESS_STAGES = frozenset(
         EhcStage.NEEDS_ASSESSMENT,
         EhcStage.DRAWING_UP,
         EhcStage.ANNUAL_REVIEW,
+        EhcStage.AMENDMENT,  # amendments follow a review (SEND Regs reg 22)
         EhcStage.REASSESSMENT,
     }
 )

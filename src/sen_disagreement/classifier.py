@@ -152,7 +152,11 @@ def validate(disagreement: Disagreement) -> None:
 
 def _limb_failure(limb: Limb, d: Disagreement, kinds: set[PartyKind]) -> str | None:
     if not kinds & limb.other_side:
-        return "none of the other parties is " + _either(limb.other_side)
+        names = sorted(k.label for k in limb.other_side)
+        if len(names) == 1:
+            article = "an" if names[0][0] in "aeiou" else "a"
+            return f"needs {article} {names[0]} on the other side"
+        return "needs one of these on the other side: " + ", ".join(names)
     if limb.provision and not set(d.provision) & limb.provision:
         return "it is not about " + _either_p(limb.provision)
     if limb.duties and d.duty not in limb.duties:
@@ -182,15 +186,19 @@ def _match(t: DisagreementType, d: Disagreement) -> tuple[TypeMatch | None, str]
     for limb in t.limbs:
         failure = _limb_failure(limb, d, kinds)
         if failure is None:
-            who = "parent or young person" if t.family_party else "local authority"
+            if t.family_party:
+                who, against = "parent or young person", kinds & limb.other_side
+            else:
+                who = "local authority"
+                against = kinds & limb.other_side - {PartyKind.LOCAL_AUTHORITY}
             reasons = (
-                f"a {who} disagrees with " + _either(kinds & limb.other_side),
+                f"a {who} disagrees with " + _either(against),
                 f"about {limb.description}",
                 f"at stage '{d.stage.label}'",
             )
             return TypeMatch(t.number, t.title, reasons, t.provenance), ""
-        failures.append(failure)
-    return None, f"{head}: " + "; or ".join(failures)
+        failures.append(f"for {limb.label}, {failure}" if len(t.limbs) > 1 else failure)
+    return None, f"{head}: " + "; ".join(failures)
 
 
 def _either(kinds: frozenset[PartyKind] | set[PartyKind]) -> str:

@@ -29,10 +29,14 @@ EHC_PROCESS_STAGES: frozenset[EhcStage] = frozenset(
         EhcStage.NEEDS_ASSESSMENT,
         EhcStage.DRAWING_UP,
         EhcStage.ANNUAL_REVIEW,
+        # Amending a plan follows a review (SEND Regs reg 22, "following a review"): still "at
+        # review" for types 3 and 4.
+        EhcStage.AMENDMENT,
         EhcStage.REASSESSMENT,
     }
 )
-"""During an EHC needs assessment, while a plan is drawn up, at review and at re-assessment."""
+"""During an EHC needs assessment, while a plan is drawn up, at review (including the amendments
+that follow it) and at re-assessment."""
 
 TYPE3_SEP_STAGES: frozenset[EhcStage] = EHC_PROCESS_STAGES | {EhcStage.AWAITING_TRIBUNAL_APPEAL}
 """Type 3 also covers special educational provision while waiting for a Tribunal appeal."""
@@ -52,6 +56,8 @@ class Limb:
     """The duty in question must be one of these (empty: the duty is not the test)."""
     stages: frozenset[EhcStage]
     description: str
+    label: str
+    """A short name used when a type has several limbs and the reasons must say which failed."""
 
 
 @frozen
@@ -83,6 +89,7 @@ TYPE_1 = DisagreementType(
             provision=frozenset(),
             duties=LA_DUTIES,
             stages=ANY_STAGE,
+            label="the local authority's duties",
             description="the local authority's duties to keep education and care provision "
             "under review, to assess and to draw up EHC plans",
         ),
@@ -99,6 +106,7 @@ TYPE_1 = DisagreementType(
             provision=frozenset(),
             duties=BODY_DUTIES,
             stages=ANY_STAGE,
+            label="the best-endeavours duty",
             description="the duty on governing bodies and proprietors to use their best "
             "endeavours to meet the child's or young person's SEN",
         ),
@@ -127,6 +135,7 @@ TYPE_2 = DisagreementType(
             provision=frozenset({Provision.SPECIAL_EDUCATIONAL}),
             duties=frozenset(),
             stages=ANY_STAGE,
+            label="special educational provision",
             description="the special educational provision the setting makes",
         ),
     ),
@@ -146,6 +155,7 @@ TYPE_3 = DisagreementType(
             provision=frozenset({Provision.HEALTH_CARE, Provision.SOCIAL_CARE}),
             duties=frozenset(),
             stages=EHC_PROCESS_STAGES,
+            label="health or social care provision",
             description="health or social care provision during an EHC needs assessment, while "
             "a plan is drawn up, at review or at re-assessment",
         ),
@@ -154,6 +164,7 @@ TYPE_3 = DisagreementType(
             provision=frozenset({Provision.SPECIAL_EDUCATIONAL}),
             duties=frozenset(),
             stages=TYPE3_SEP_STAGES,
+            label="special educational provision",
             description="special educational provision during assessment, drawing up, while "
             "waiting for a Tribunal appeal, at review or at re-assessment",
         ),
@@ -172,6 +183,7 @@ TYPE_4 = DisagreementType(
             provision=frozenset(),
             duties=frozenset(),
             stages=EHC_PROCESS_STAGES,
+            label="needs and provision",
             description="the description of needs and any education, health and care "
             "provision in the plan",
         ),
