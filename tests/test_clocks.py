@@ -58,7 +58,9 @@ REFERENCE_CLOCKS = {
     "agreement_appealable_matters": "P",
     "agreement_non_appealable_action": "P",
     "agreement_notify_la": "P",
-    "tribunal_appeal_from_decision": "P",
+    # [P] for the 2 months (r.20(1)(c)(i)); the deadline also rolls past Christmas and August,
+    # which only IPSEA states, so the clock as computed is [S].
+    "tribunal_appeal_from_decision": "S",
     "tribunal_appeal_from_certificate": "S",
     "tribunal_recommendation_response": "S",
     "decide_whether_to_assess": "P",
@@ -337,7 +339,8 @@ def test_reg_13_1_a_draft_plan_fifteen_days_counted_inclusively() -> None:
     d = deadline("draft_plan_representations", D(2025, 3, 3))
     assert d.due == D(2025, 3, 17)
     assert d.kind is ClockKind.MINIMUM_PERIOD
-    assert deadline("amendment_representations", D(2025, 3, 3)).due == D(2025, 3, 18)
+    # reg 22(2)(c) uses the same words as reg 13(1)(a): "beginning with the day" served.
+    assert deadline("amendment_representations", D(2025, 3, 3)).due == D(2025, 3, 17)
 
 
 def test_reg_5_reg_10_reg_13_ehc_weeks_are_calendar_weeks() -> None:
@@ -476,7 +479,7 @@ def test_reg_18_fixed_date_deadlines_and_post16_counting_backwards() -> None:
     assert got == {
         "post16_transfer_review": D(2026, 4, 1),
         "phase_transfer_general": D(2026, 2, 14),
-        "phase_transfer_post16": D(2026, 3, 31),
+        "phase_transfer_post16": D(2026, 3, 30),  # reg 18(1): "before" 31 March
     }
     only = compute_deadlines(events, Circumstances(transfer_kind=TransferKind.SECONDARY_TO_POST16))
     assert [d.clock_id for d in only] == ["phase_transfer_post16"]

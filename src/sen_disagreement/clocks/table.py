@@ -49,6 +49,7 @@ _IPSEA_LETTER_10 = (
     "education-health-and-care-plan-on-time-model-letter-10"
 )
 _REG_18 = "https://legislation.gov.uk/uksi/2014/1530/part/2/crossheading/reviews-and-reassessments"
+_REG_22 = "https://legislation.gov.uk/cy/uksi/2014/1530/regulation/22/2020-05-01?view=plain+extent"
 
 TRIBUNAL_RECOMMENDATIONS_START = dt.date(2018, 4, 3)
 """The Tribunal's health and social care recommendation power began (national trial under
@@ -344,7 +345,18 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         triggers=("decision_notice_sent",),
         starts_from="written notice of the decision was sent",
         who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
-        provenance=_prov([cite("HESC Rules 2008 r.20(1)(c)(i)", P, _HESC_R20)]),
+        provenance=_prov(
+            [
+                cite("HESC Rules 2008 r.20(1)(c)(i)", P, _HESC_R20),
+                # The roll-forward (weekends, bank holidays, 25 Dec-1 Jan, August) is only as
+                # sure as its source, so the clock carries that grade too.
+                cite(
+                    "IPSEA: Christmas/August roll-forward",
+                    S,
+                    "https://www.ipsea.org.uk/how-to-submit-an-appeal-general-advice",
+                ),
+            ]
+        ),
         roll=Roll.TRIBUNAL,
         completed_by=("appeal_received",),
         settings=("tribunal_non_working_days",),
@@ -436,7 +448,15 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         triggers=("assessment_request_received", "la_became_responsible"),
         starts_from="receipt of the assessment request (or the LA becoming responsible)",
         who_must_act=Actor.LOCAL_AUTHORITY,
-        provenance=_prov([cite("SEND Regs reg 10(1); exceptions reg 10(4)(a)-(d)", P, _REG_27)]),
+        provenance=_prov(
+            [
+                cite(
+                    "SEND Regs reg 10(1); exceptions reg 10(4)(a)-(d)",
+                    P,
+                    "http://www.legislation.gov.uk/uksi/2014/1530/regulation/10/made/data.xht?view=snippet&wrap=true",
+                )
+            ]
+        ),
         exceptions=_reg_10_4_exceptions("reg 10(4)"),
         settings=_EXCEPTION_SETTING,
     ),
@@ -541,9 +561,11 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         length=15,
         unit=Unit.CALENDAR_DAYS,
         triggers=("proposed_amendments_served",),
-        starts_from="the day the proposed amendments are served",
+        # reg 22(2)(c): "at least 15 days, beginning with the day on which [it] was served".
+        starts_from="the day the proposed amendments are served (that day counts as day 1)",
         who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
-        provenance=_prov([cite("SEND Regs reg 22(2)(c)", P)]),
+        provenance=_prov([cite("SEND Regs reg 22(2)(c)", P, _REG_22)]),
+        counts_trigger_day=True,
         kind=ClockKind.MINIMUM_PERIOD,
     ),
     ClockDefinition(
@@ -560,7 +582,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
                 cite(
                     "SEND Regs reg 22(3)",
                     P,
-                    "https://legislation.gov.uk/cy/uksi/2014/1530/regulation/22/2020-05-01?view=plain+extent",
+                    _REG_22,
                 )
             ]
         ),
@@ -779,10 +801,10 @@ FIXED_DATE_DEADLINES: dict[str, FixedDateDeadline] = {
         FixedDateDeadline(
             id="phase_transfer_post16",
             description="Plan reviewed and amended for a transfer from secondary school to a "
-            "post-16 institution (31 March of the calendar year of transfer)",
+            "post-16 institution (before 31 March of the calendar year of transfer)",
             month=3,
             day=31,
-            before=False,
+            before=True,
             trigger="transfer_date",
             who_must_act=Actor.LOCAL_AUTHORITY,
             provenance=_prov([cite("SEND Regs reg 18(1)(a)", P, _REG_18)]),
