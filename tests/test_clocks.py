@@ -114,9 +114,37 @@ REFERENCE_LENGTHS = [
 # Definitions ----------------------------------------------------------------------------------
 
 
+UNCONFIRMED_REG_44_LIMBS = {
+    "order_reconsider": (2, Unit.WEEKS),
+    "order_amend_plan": (5, Unit.WEEKS),
+    "order_amend_placement": (2, Unit.WEEKS),
+    "order_continue_to_maintain": (0, Unit.CALENDAR_DAYS),
+}
+
+
 def test_every_reference_clock_id_is_defined_in_order() -> None:
-    assert list(CLOCKS) == list(REFERENCE_CLOCKS)
+    assert [c for c in CLOCKS if c in REFERENCE_CLOCKS] == list(REFERENCE_CLOCKS)
+    assert set(CLOCKS) - set(REFERENCE_CLOCKS) == set(UNCONFIRMED_REG_44_LIMBS)
     assert list(FIXED_DATE_DEADLINES) == list(REFERENCE_FIXED_DATES)
+
+
+@pytest.mark.parametrize(("clock_id", "length"), UNCONFIRMED_REG_44_LIMBS.items())
+def test_reg_44_other_limbs_are_unconfirmed_clocks(
+    clock_id: str, length: tuple[int, Unit]
+) -> None:
+    clock = CLOCKS[clock_id]
+    assert (clock.length, clock.unit) == length
+    assert clock.grade is Grade.UNCONFIRMED
+    assert clock_id in CLOCKS["agreement_appealable_matters"].delegates_to
+
+
+def test_reg_44_amend_plan_five_weeks_from_the_order() -> None:
+    events = {"tribunal_order": D(2025, 3, 3)}
+    got = {
+        d.clock_id: d.due
+        for d in compute_deadlines(events, Circumstances(order_kind=OrderKind.AMEND_PLAN))
+    }
+    assert got == {"order_amend_plan": D(2025, 4, 7)}
 
 
 @pytest.mark.parametrize(("clock_id", "grade"), REFERENCE_CLOCKS.items())

@@ -299,6 +299,14 @@ def _condition_holds(
             return None if order is None else order is OrderKind.MAKE_PLAN
         case Condition.ORDER_CEASE_UPHELD:
             return None if order is None else order is OrderKind.CEASE_UPHELD
+        case Condition.ORDER_RECONSIDER:
+            return None if order is None else order is OrderKind.RECONSIDER
+        case Condition.ORDER_AMEND_PLAN:
+            return None if order is None else order is OrderKind.AMEND_PLAN
+        case Condition.ORDER_AMEND_PLACEMENT:
+            return None if order is None else order is OrderKind.AMEND_PLACEMENT
+        case Condition.ORDER_CONTINUE:
+            return None if order is None else order is OrderKind.CONTINUE_TO_MAINTAIN
         case Condition.TRANSFER_GENERAL:
             return None if transfer is None else transfer is TransferKind.GENERAL
         case Condition.TRANSFER_SECONDARY_TO_POST16:

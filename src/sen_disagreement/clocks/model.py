@@ -78,6 +78,10 @@ class Condition(enum.Enum):
     ORDER_ASSESS = "the order (or agreement) is to assess or re-assess"
     ORDER_MAKE_PLAN = "the order (or agreement) is to make and maintain a plan"
     ORDER_CEASE_UPHELD = "an appeal against ceasing to maintain the plan was dismissed"
+    ORDER_RECONSIDER = "the order (or agreement) is to reconsider a decision"
+    ORDER_AMEND_PLAN = "the order (or agreement) is to amend the needs or provision in the plan"
+    ORDER_AMEND_PLACEMENT = "the order (or agreement) is to amend the school or institution named"
+    ORDER_CONTINUE = "the order (or agreement) is to continue to maintain the plan"
     TRANSFER_GENERAL = "a phase transfer other than secondary school to post-16"
     TRANSFER_SECONDARY_TO_POST16 = "a transfer from secondary school to a post-16 institution"
     TRANSFER_POST16_OTHER_TIME = "a post-16 to post-16 transfer at another time of year"
@@ -98,6 +102,11 @@ class OrderKind(enum.Enum):
     ASSESS = "assess"
     MAKE_PLAN = "make_plan"
     CEASE_UPHELD = "cease_upheld"
+    # The limbs below have no confirmed reg 44 text: their clocks are graded UNCONFIRMED.
+    RECONSIDER = "reconsider"
+    AMEND_PLAN = "amend_plan"
+    AMEND_PLACEMENT = "amend_placement"
+    CONTINUE_TO_MAINTAIN = "continue_to_maintain"
 
 
 class TransferKind(enum.Enum):

@@ -30,6 +30,7 @@ from sen_disagreement.provenance import (
     P,
     Provenance,
     S,
+    U,
     cite,
 )
 
@@ -147,6 +148,10 @@ _ORDER_CLOCK_IDS = (
     "order_make_plan_draft",
     "order_make_plan_final",
     "order_cease_upheld",
+    "order_reconsider",
+    "order_amend_plan",
+    "order_amend_placement",
+    "order_continue_to_maintain",
 )
 
 _ARRANGE_SETTINGS = ("arrange_mediation_unit", "arrange_mediation_deadline")
@@ -697,6 +702,67 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(a)", S, _REG_44)]),
         conditions=(Condition.ORDER_CEASE_UPHELD,),
+    ),
+    # The other reg 44 limbs: the statutory reference could not confirm them ("commonly cited as
+    # 2 weeks / 5 weeks / 2 weeks / immediately; verify"), so each is its own clock graded
+    # UNCONFIRMED, beyond the reference's list. They let an agreed appealable matter (reg 42(2))
+    # such as amending section F run on a clock instead of being mislabelled.
+    ClockDefinition(
+        id="order_reconsider",
+        description="After an order (or agreement) to reconsider, LA reconsiders and notifies",
+        length=2,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
+        conditions=(Condition.ORDER_RECONSIDER,),
+    ),
+    ClockDefinition(
+        id="order_amend_plan",
+        description="After an order (or agreement) to amend the needs or provision in the plan, "
+        "LA issues the amended plan",
+        length=5,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov(
+            [
+                cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44),
+                cite(
+                    "SEND Regs reg 45(4) as substituted by SI 2015/359: 5 weeks for unopposed "
+                    "s.51(2)(c)(i)/(ii) and (e) appeals",
+                    P,
+                    "https://legislation.gov.uk/id/uksi/2015/359/regulation/8/b?timeline=false",
+                ),
+            ]
+        ),
+        conditions=(Condition.ORDER_AMEND_PLAN,),
+    ),
+    ClockDefinition(
+        id="order_amend_placement",
+        description="After an order (or agreement) to amend the school or institution named, LA "
+        "issues the amended plan",
+        length=2,
+        unit=Unit.WEEKS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
+        conditions=(Condition.ORDER_AMEND_PLACEMENT,),
+    ),
+    ClockDefinition(
+        id="order_continue_to_maintain",
+        description="After an order (or agreement) to continue to maintain the plan, LA continues "
+        "at once",
+        length=0,
+        unit=Unit.CALENDAR_DAYS,
+        triggers=("tribunal_order",),
+        starts_from="date of the order (immediately)",
+        who_must_act=Actor.LOCAL_AUTHORITY,
+        provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
+        conditions=(Condition.ORDER_CONTINUE,),
     ),
     # Other routes of redress (law.md 6) ---------------------------------------------------------
     ClockDefinition(

@@ -33,6 +33,7 @@ from sen_disagreement.appeals import (
     certificate_requirement,
     mediation_route,
 )
+from sen_disagreement.clocks import CLOCKS
 from sen_disagreement.disclosure import Disclosure, RecordedItem
 from sen_disagreement.ehc import Provision
 from sen_disagreement.errors import (
@@ -166,15 +167,9 @@ NOT_ARRANGED_DETECTION = Rule(
     ),
 )
 
-ORDER_CLOCK_IDS = (
-    "order_assess_notify",
-    "order_assess_no_plan",
-    "order_assess_final_plan",
-    "order_make_plan_draft",
-    "order_make_plan_final",
-    "order_cease_upheld",
-)
-"""The reg 44 clocks an agreed appealable matter runs on (reg 42(2))."""
+ORDER_CLOCK_IDS: tuple[str, ...] = CLOCKS["agreement_appealable_matters"].delegates_to
+"""The reg 44 clocks an agreed appealable matter runs on (reg 42(2)); defined once, with the
+clocks."""
 
 
 class Reg32Item(enum.Enum):
