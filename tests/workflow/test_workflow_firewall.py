@@ -62,7 +62,7 @@ def held_mediation(case_id: str, texts: dict[str, str]) -> MediationCase:
     case = case.record_issue(Issue(issue_id="b", section=PlanSection.B), at=t(2), actor="o")
     case = case.confirm_issues(at=t(2), actor="officer").choose_route(at=t(2), actor="officer")
     case = case.arrange("med", Party(kind=PartyKind.MEDIATOR), meeting_date=t(9).date(),
-                        at=t(3), actor="officer")
+                        at=t(2), actor="officer")  # 5 working days' notice
     case = case.hold(on=t(9).date(), at=t(9, 15), actor="med")
     for n, (cls, text) in enumerate(texts.items()):
         disclosure = Disclosure(cls)

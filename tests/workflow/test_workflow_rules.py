@@ -403,6 +403,26 @@ def test_mediation_later_not_after_a_declined_or_after_mediation_certificate() -
     assert "certificate_issued" in str(err.value)
 
 
+def test_mediation_date_notice_five_working_days_unless_agreed() -> None:
+    case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
+    # Fixing on Tuesday 11 March a meeting for Friday 14 March: 3 working days' notice.
+    with pytest.raises(InvalidInputError) as err:
+        case.arrange("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)), actor="o")
+    assert err.value.rule_id == "mediation.date_notice"
+    assert err.value.field == "meeting_date"
+    agreed = case.arrange("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)), actor="o",
+                          shorter_notice_agreed=True)
+    assert agreed.audit.entries[-1].outcome == "shorter_notice_agreed"
+    off = med_wanted(med_case(settings=Settings(mediation_date_notice=False)))
+    off = off.choose_route(at=at(d(7)), actor="o")
+    assert off.arrange("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)),
+                       actor="o").state is MediationState.ARRANGED
+    # Exactly 5 working days before the meeting is in time.
+    last = clocks.due_date("mediation_date_notice", d(18))
+    on_time = case.arrange("mediator", MEDIATOR, meeting_date=d(18), at=at(last), actor="o")
+    assert on_time.state is MediationState.ARRANGED
+
+
 def test_arrange_mediation_deadline_setting_held_vs_arranged() -> None:
     for rule, expect in ((MeetingDeadline.HELD, MediationState.NOT_ARRANGED),
                          (MeetingDeadline.ARRANGED, MediationState.ARRANGED)):

@@ -154,6 +154,19 @@ MEDIATE_LATER = Rule(
     ),
 )
 
+MEDIATION_DATE_NOTICE = Rule(
+    "mediation.date_notice",
+    "The body arranging mediation tells the parent or young person its date and place at least 5 "
+    "working days beforehand, unless they agree to less (setting mediation_date_notice).",
+    Provenance(
+        [
+            cite("SEND Code of Practice ch.11, quoted in R (Kumar) v LB Hillingdon [2020] EWHC "
+                 "3326 (Admin)", P, "https://beta.bailii.org/ew/cases/EWHC/Admin/2020/3326.html"),
+            cite("whether a regulation imposes it", U),
+        ]
+    ),
+)
+
 NOT_ARRANGED_DETECTION = Rule(
     "mediation.not_arranged_in_time",
     "When the 30 days pass without mediation (held, or with the setting 'arranged': a date "
@@ -773,7 +786,7 @@ class MediationCase:
 
     def arrange(
         self, mediator_id: str, mediator: Party, *, meeting_date: dt.date, at: dt.datetime,
-        actor: str,
+        actor: str, shorter_notice_agreed: bool = False,
     ) -> MediationCase:
         """A mediation date is fixed with an independent mediator (needs the parent's or young
         person's live agreement). With setting ``arrange_mediation_deadline=arranged`` this meets
@@ -795,6 +808,18 @@ class MediationCase:
             settings=self.settings,
         )
         self._require_live_agreement()
+        if self.settings.mediation_date_notice and not shorter_notice_agreed:
+            # The notice is given when the date is fixed (``at``): it must be on or before the
+            # clock's last day, counted back from the meeting.
+            latest = _clocks.due("mediation_date_notice", meeting_date, self.settings)
+            if at.date() > latest:
+                raise InvalidInputError(
+                    f"gives less than 5 working days' notice (the notice was due by "
+                    f"{latest.isoformat()}); record shorter_notice_agreed if the parent or young "
+                    "person agreed to less",
+                    field="meeting_date", rule_id=MEDIATION_DATE_NOTICE.rule_id,
+                    citation=MEDIATION_DATE_NOTICE.cite(),
+                )
         deadlines = self.deadlines
         clock = self.arrange_clock
         if clock is not None and self.settings.arrange_mediation_deadline is (
@@ -803,6 +828,7 @@ class MediationCase:
             deadlines = self._settle(clock.key, at.date())
         return self._step(MediationEvent.ARRANGE, at=at, actor=actor,
                           fields=("mediator", "meeting_date"),
+                          outcome="shorter_notice_agreed" if shorter_notice_agreed else "ok",
                           mediator=CaseParty(mediator_id, mediator), meeting_date=meeting_date,
                           arranged_on=at.date(), deadlines=deadlines)
 
@@ -1039,5 +1065,5 @@ class MediationCase:
 
 RULES = (
     MEDIATION_PROCESS, REG_32, REG_33, REG_42, REG_42_5, NOT_ARRANGED_DETECTION,
-    MEDIATE_LATER,
+    MEDIATE_LATER, MEDIATION_DATE_NOTICE,
 )
