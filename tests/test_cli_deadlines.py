@@ -144,6 +144,33 @@ def test_ics_parses_back_with_one_event_per_deadline(tmp_path: Path) -> None:
     assert "[P]" in str(first["description"])
 
 
+def _uids(out: str) -> set[str]:
+    return {str(e["uid"]) for e in icalendar.Calendar.from_ical(out).walk("VEVENT")}
+
+
+def test_ics_uids_differ_between_cases_with_the_same_decision_date() -> None:
+    # Two cases with the same decision date but different certificates: a calendar app must not
+    # overwrite one case's events with the other's.
+    base = ("--event", "decision_notice_sent=2025-03-03", "--format", "ics")
+    _, one, _ = run(*base, "--event", "certificate_issued=2025-04-14")
+    _, two, _ = run(*base, "--event", "certificate_issued=2025-04-15")
+    assert not _uids(one) & _uids(two)
+    _, again, _ = run(*base, "--event", "certificate_issued=2025-04-14")
+    assert _uids(again) == _uids(one)  # re-importing the same case updates, not duplicates
+
+
+def test_ics_case_reference_goes_on_every_event() -> None:
+    code, out, _ = run("--event", "mediation_concluded=2025-04-17", "--format", "ics",
+                       "--case", "SEF-2025-0042")
+    assert code == 0
+    (event,) = icalendar.Calendar.from_ical(out).walk("VEVENT")
+    assert str(event["summary"]).startswith("[SEF-2025-0042] ")
+    assert str(event["uid"]).startswith("SEF-2025-0042-")
+    code, _, err = run("--event", "mediation_concluded=2025-04-17", "--case", "Sam Smith")
+    assert code == 2
+    assert "--case" in err
+
+
 def test_ics_to_stdout_parses() -> None:
     code, out, _ = run("--event", "mediation_concluded=2025-04-17", "--format", "ics")
     assert code == 0

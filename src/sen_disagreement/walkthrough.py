@@ -11,7 +11,9 @@
 
 Run it with ``sen-disagreement demo`` or ``python examples/sefton_walkthrough.py``.
 
-Names are invented; the provider and contacts are those on Sefton's published pages.
+Names are invented. The disagreement-resolution provider comes from the Sefton plugin (Global
+Mediation, as Sefton's page says); Sefton's pages read for this project name no mediation adviser,
+so the adviser here is an invented example.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def run(db_path: Path) -> list[str]:
         assert contact is not None
         say(f"Decision notice sent {sent}; contact the mediation adviser by {contact.due} "
             "(SEND Regs reg 33).")
-        adviser = Party(kind=PartyKind.MEDIATION_ADVISER, name="Global Mediation (adviser)")
+        adviser = Party(kind=PartyKind.MEDIATION_ADVISER, name="Example mediation adviser")
         med = med.contact_adviser("adviser", adviser, on=dt.date(2025, 3, 10),
                                   at=at(dt.date(2025, 3, 10)), actor="parent")
         med = med.give_information(on=dt.date(2025, 3, 10), at=at(dt.date(2025, 3, 10), 11),

@@ -21,7 +21,9 @@ all-day event per deadline. Invalid input: a message naming the field, exit code
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn, TextIO
@@ -290,8 +292,17 @@ def _table(rows: list[tuple[Deadline, ClockState | None]], out: TextIO) -> None:
         out.write("(no deadlines: no event given starts a clock)\n")
 
 
-def to_ics(deadlines: list[Deadline], stamp: dt.datetime) -> bytes:
-    """An iCalendar file with one all-day VEVENT per deadline that has a due date."""
+def to_ics(
+    deadlines: list[Deadline],
+    stamp: dt.datetime,
+    *,
+    scope: str,
+    case_ref: str | None = None,
+) -> bytes:
+    """An iCalendar file with one all-day VEVENT per deadline that has a due date.
+
+    ``scope`` keeps UIDs of different cases apart (a calendar overwrites an event whose UID it
+    already has): the council's case reference, or a digest of the trigger events."""
     from icalendar import Calendar, Event  # deferred: only the ics format needs it
 
     cal = Calendar()
@@ -302,11 +313,12 @@ def to_ics(deadlines: list[Deadline], stamp: dt.datetime) -> bytes:
             continue
         ev = Event()
         via = f"-via-{d.via}" if d.via else ""
-        ev.add("uid", f"{d.clock_id}{via}-{d.trigger_date.isoformat()}@sen-disagreement")
+        ev.add("uid", f"{scope}-{d.clock_id}{via}-{d.trigger_date.isoformat()}@sen-disagreement")
         ev.add("dtstamp", stamp)
         ev.add("dtstart", d.due)
         ev.add("dtend", d.due + dt.timedelta(days=1))
-        ev.add("summary", f"{d.clock_id}: {d.who_must_act.label} must act")
+        prefix = f"[{case_ref}] " if case_ref else ""
+        ev.add("summary", f"{prefix}{d.clock_id}: {d.who_must_act.label} must act")
         lines = [
             d.description,
             f"Started by {d.trigger} on {d.trigger_date.isoformat()}.",
@@ -319,6 +331,9 @@ def to_ics(deadlines: list[Deadline], stamp: dt.datetime) -> bytes:
         cal.add_component(ev)
     result: bytes = cal.to_ical()
     return result
+
+
+_CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,63}")
 
 
 def _fail(err: SenDisagreementError) -> NoReturn:
@@ -379,6 +394,12 @@ def _fail(err: SenDisagreementError) -> NoReturn:
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
 @click.option("--list-events", is_flag=True, help="List the event names and exit.")
+@click.option(
+    "--case",
+    "case_ref",
+    metavar="REF",
+    help="The council's case reference, put on iCalendar events (no names: it leaves the system).",
+)
 def deadlines(
     events: tuple[str, ...],
     source: Any,
@@ -393,12 +414,21 @@ def deadlines(
     settings: tuple[str, ...],
     output: str | None,
     list_events: bool,
+    case_ref: str | None,
 ) -> None:
     """Print every statutory deadline the given events start, who must act, and the source.
 
     Each deadline names its provision and grade: [P] primary text, [S] secondary source,
     [UNCONFIRMED]. Exit code 0: done; 2: invalid input (the message names the field).
     """
+    if case_ref is not None and not _CASE_REF.fullmatch(case_ref):
+        _fail(
+            InvalidInputError(
+                "must be 1-64 letters, digits, '-', '_', '/' or '.'",
+                field="--case",
+                rule_id="input.case_reference",
+            )
+        )
     if list_events:
         for name, meaning in EVENTS.items():
             click.echo(f"{name:<38} {meaning}")
@@ -440,7 +470,15 @@ def deadlines(
         _fail(err)
     rows = list(zip(found, states, strict=True))
     if fmt == "ics":
-        data = to_ics(found, dt.datetime.now(dt.UTC).replace(microsecond=0))
+        digest = hashlib.sha256(
+            json.dumps(sorted((k, v.isoformat()) for k, v in request.events.items())).encode()
+        ).hexdigest()[:12]
+        data = to_ics(
+            found,
+            dt.datetime.now(dt.UTC).replace(microsecond=0),
+            scope=case_ref or digest,
+            case_ref=case_ref,
+        )
         if output:
             with open(output, "wb") as fh:
                 fh.write(data)
