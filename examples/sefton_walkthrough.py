@@ -29,7 +29,9 @@ def main(argv: list[str]) -> int:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             lines = run(Path(tmp) / "sefton.sqlite3")
-        lines.append("(The database was a temporary file, deleted on exit: give a path to keep it.)")
+        lines.append(
+            "(The database was a temporary file, deleted on exit: give a path to keep it.)"
+        )
     print("\n".join(lines))
     return 0
 
