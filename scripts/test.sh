@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -U "pip>=25.1"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[postgres,notify]' --group dev
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[postgres]' --group dev
 for p in plugins/*/; do
   [ -f "$p/pyproject.toml" ] && .venv/bin/python -m pip install -q --disable-pip-version-check -e "$p"
 done
