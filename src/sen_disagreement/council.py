@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import CASE_ID, COUNCIL
 from sen_disagreement.errors import (
     IndependenceError,
     InvalidInputError,
@@ -84,7 +85,7 @@ log = logging.getLogger("sen_disagreement.council")
 _SLUG = re.compile(r"[a-z][a-z0-9-]{0,63}")
 _NAME_SLUG = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 # The case-id alphabet of the case store (sen_disagreement.store.contract).
-_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+_CASE_ID = CASE_ID
 # UK numbers as published: digits and single spaces, 10-11 digits starting 0, or +44.
 _PHONE = re.compile(r"(?:0|\+44 ?)[0-9](?: ?[0-9]){8,9}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -402,7 +403,7 @@ class Notification:
         validator=_pattern("case_id", _CASE_ID, "a case id")
     )
     council: str = field(
-        validator=_pattern("council", _SLUG, "a council slug")
+        validator=_pattern("council", COUNCIL, "a council slug or GSS code")
     )
     template: str = field(
         validator=_pattern("template", _NAME_SLUG, "a template name")

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import check_utc
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.parties import FAMILY, Party, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, S, cite
@@ -95,10 +96,7 @@ class ConsentEntry:
     on_behalf_lacking_capacity: bool = False
 
     def __attrs_post_init__(self) -> None:
-        if self.at.tzinfo is None:
-            raise InvalidInputError(
-                "must be a timezone-aware UTC time", field="at", rule_id="input.utc_time"
-            )
+        check_utc(self.at, field="at")
 
 
 def _entries(value: Iterable[ConsentEntry]) -> tuple[ConsentEntry, ...]:

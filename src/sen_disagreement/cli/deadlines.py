@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn, TextIO
@@ -31,6 +30,7 @@ from typing import Any, NoReturn, TextIO
 import attrs
 import click
 
+from sen_disagreement._checks import CASE_ID, CASE_ID_SHAPE, check_shape
 from sen_disagreement.clocks import (
     EVENTS,
     Circumstances,
@@ -333,9 +333,6 @@ def to_ics(
     return result
 
 
-_CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,63}")
-
-
 def _fail(err: SenDisagreementError) -> NoReturn:
     click.echo(f"Invalid input: {err}", err=True)
     sys.exit(EXIT_BAD_INPUT)
@@ -421,14 +418,12 @@ def deadlines(
     Each deadline names its provision and grade: [P] primary text, [S] secondary source,
     [UNCONFIRMED]. Exit code 0: done; 2: invalid input (the message names the field).
     """
-    if case_ref is not None and not _CASE_REF.fullmatch(case_ref):
-        _fail(
-            InvalidInputError(
-                "must be 1-64 letters, digits, '-', '_', '/' or '.'",
-                field="--case",
-                rule_id="input.case_reference",
-            )
-        )
+    if case_ref is not None:
+        try:
+            check_shape(case_ref, CASE_ID, field="--case", rule_id="input.case_id",
+                        shape=CASE_ID_SHAPE)
+        except InvalidInputError as err:
+            _fail(err)
     if list_events:
         for name, meaning in EVENTS.items():
             click.echo(f"{name:<38} {meaning}")

@@ -22,6 +22,8 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement import _checks
+from sen_disagreement._checks import ACTOR, CASE_ID, COUNCIL
 from sen_disagreement.errors import InvalidInputError
 
 __all__ = [
@@ -43,10 +45,10 @@ CASE_KINDS = ("disagreement_resolution", "mediation")
 
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
 
-_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
-_COUNCIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_CASE_ID = CASE_ID
+_COUNCIL = COUNCIL
 _SLUG = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
-_ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+_ACTOR = ACTOR
 _FIELD_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_.$\[\]-]{0,127}")
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _REF = re.compile(r"[\x21-\x7e]{1,500}")
@@ -461,8 +463,7 @@ def check_date(value: object, field_name: str) -> None:
 
 
 def check_utc(value: object, field_name: str) -> None:
-    if not isinstance(value, dt.datetime) or value.utcoffset() != dt.timedelta(0):
-        raise _bad(field_name, "must be a timezone-aware UTC datetime", "datetime_utc")
+    _checks.check_utc(value, field=field_name, rule_id="store.datetime_utc")
 
 
 def check_fields(values: Sequence[str]) -> tuple[str, ...]:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from collections.abc import Iterable, Mapping
 
 import attrs
 from attrs import frozen
 
+from sen_disagreement._checks import (
+    ACTOR,
+    ACTOR_SHAPE,
+    CASE_ID,
+    CASE_ID_SHAPE,
+    COUNCIL,
+    COUNCIL_SHAPE,
+    check_shape,
+)
 from sen_disagreement.disclosure import CONFIDENTIAL, TRIBUNAL_ALLOWED, ItemKind, RecordedItem
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import FAMILY, Party, PartyKind
@@ -21,29 +29,13 @@ from sen_disagreement.workflow.issues import check_id
 
 __all__ = ["CaseParty", "DeadlineStatus", "TrackedDeadline"]
 
-_ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
-_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
-_COUNCIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-
-
 def check_actor(actor: object) -> str:
-    if not isinstance(actor, str) or _ACTOR.fullmatch(actor) is None:
-        raise InvalidInputError(
-            "must be an actor id (letters, digits, . _ : @ -; no spaces)",
-            field="actor",
-            rule_id="input.actor",
-        )
-    return actor
+    return check_shape(actor, ACTOR, field="actor", rule_id="input.actor", shape=ACTOR_SHAPE)
 
 
 def check_case_ref(case_id: object, council: object) -> None:
-    if not isinstance(case_id, str) or _CASE_ID.fullmatch(case_id) is None:
-        raise InvalidInputError(
-            "must be 1-128 of A-Z a-z 0-9 . _ : / -", field="case_id", rule_id="input.case_id"
-        )
-    if not isinstance(council, str) or _COUNCIL.fullmatch(council) is None:
-        raise InvalidInputError("must be a GSS code or slug", field="council",
-                                rule_id="input.council")
+    check_shape(case_id, CASE_ID, field="case_id", rule_id="input.case_id", shape=CASE_ID_SHAPE)
+    check_shape(council, COUNCIL, field="council", rule_id="input.council", shape=COUNCIL_SHAPE)
 
 
 @frozen

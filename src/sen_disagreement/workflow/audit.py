@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
 
+from sen_disagreement import _checks
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
 from sen_disagreement.store.contract import AuditEntry
@@ -56,13 +57,9 @@ AUDIT_RULE = Rule(
 )
 
 
-def check_utc(at: dt.datetime, *, name: str = "at") -> dt.datetime:
-    """Refuse a naive or non-UTC time, naming the field."""
-    if at.utcoffset() != dt.timedelta(0):
-        raise InvalidInputError(
-            "must be a timezone-aware UTC datetime", field=name, rule_id="input.utc_time"
-        )
-    return at
+def check_utc(at: object, *, name: str = "at") -> dt.datetime:
+    """Refuse anything but a timezone-aware UTC time, naming the field."""
+    return _checks.check_utc(at, field=name)
 
 
 def make_entry(

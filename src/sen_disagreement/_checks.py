@@ -1,0 +1,37 @@
+"""Shape checks shared by every layer: case ids, council keys, actor ids and UTC times.
+
+One definition each, so the store, the workflows, the plugins and the command line accept the
+same values. Each layer passes its own ``rule_id`` so errors still say which rule was broken.
+Messages name the field and the expected shape, never the value (it may be personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sen_disagreement.errors import InvalidInputError
+
+CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+CASE_ID_SHAPE = "1-128 of A-Z a-z 0-9 . _ : / - (a case reference, never a name)"
+COUNCIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+COUNCIL_SHAPE = "a GSS code or slug (1-64 of A-Z a-z 0-9 _ -)"
+ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+ACTOR_SHAPE = "an actor id (letters, digits, . _ : @ -; no spaces)"
+
+
+def check_shape(
+    value: object, pattern: re.Pattern[str], *, field: str, rule_id: str, shape: str
+) -> str:
+    """``value`` if it is a string matching ``pattern``, else an error naming ``field``."""
+    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+        raise InvalidInputError(f"must be {shape}", field=field, rule_id=rule_id)
+    return value
+
+
+def check_utc(value: object, *, field: str, rule_id: str = "input.utc_time") -> dt.datetime:
+    """``value`` if it is a timezone-aware UTC datetime (any other offset is refused)."""
+    if not isinstance(value, dt.datetime) or value.utcoffset() != dt.timedelta(0):
+        raise InvalidInputError("must be a timezone-aware UTC datetime", field=field,
+                                rule_id=rule_id)
+    return value
