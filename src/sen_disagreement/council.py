@@ -29,7 +29,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from attrs import field, frozen
@@ -717,8 +717,3 @@ def send_notification(
         ):
             sent.append(channel.name)
     return sent
-
-
-def profiles_by_slug(profiles: Sequence[CouncilProfile]) -> dict[str, CouncilProfile]:
-    """Index profiles by slug (helper for callers that hold many councils)."""
-    return {p.slug: p for p in profiles}

@@ -340,7 +340,7 @@ class Hooks:
             case_id=case_id,
         )
         if self._strict:
-            raise PluginError(detail, plugin=plugin, hook=hook) from cause
+            raise fault.as_error() from cause
         self.recent_faults.append(fault)
         if sink is not None:
             sink.append(fault)

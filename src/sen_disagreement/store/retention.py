@@ -154,9 +154,6 @@ class RetentionPolicy:
     rules: tuple[RetentionRule, ...] = field(converter=_rule_tuple, validator=_rules)
     confirmed: bool = False
 
-    def rule_for(self, kind: str) -> RetentionRule | None:
-        return next((r for r in self.rules if r.kind == kind), None)
-
 
 def add_years(day: dt.date, years: int) -> dt.date:
     """``day`` moved ``years`` years on; 29 February becomes 1 March in a common year (so a

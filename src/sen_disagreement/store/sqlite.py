@@ -198,13 +198,6 @@ def _iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def encode_deadlines(deadlines: Sequence[DeadlineEntry]) -> str:
-    """Deadlines of a superseded version, kept as compact JSON in the history row."""
-    return json.dumps(
-        [[d.clock_id, d.due.isoformat(), d.status] for d in deadlines], separators=(",", ":")
-    )
-
-
 def decode_deadlines(text: str) -> tuple[DeadlineEntry, ...]:
     return tuple(
         DeadlineEntry(clock_id=c, due=dt.date.fromisoformat(d), status=s)

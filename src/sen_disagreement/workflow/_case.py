@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import attrs
 from attrs import frozen
@@ -188,10 +188,3 @@ def check_date_order(day: dt.date, after: dt.date | None, name: str, rule_id: st
             f"cannot be before {after.isoformat()}", field=name, rule_id=rule_id
         )
 
-
-def party_lookup(parties: Mapping[str, Party], party_id: str, name: str = "party_id") -> Party:
-    party = parties.get(party_id)
-    if party is None:
-        raise InvalidInputError("is not a party to this case", field=name,
-                                rule_id="consent.party")
-    return party

@@ -20,7 +20,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from sen_disagreement.appeals import HEALTH_SOCIAL_CARE_NOT_APPEALABLE, AppealableDecision
+from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.ehc import Duty, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
@@ -227,5 +227,3 @@ class IssueList:
         return frozenset(i.provision for i in self.issues)
 
 
-NOT_APPEALABLE_ALONE = HEALTH_SOCIAL_CARE_NOT_APPEALABLE
-"""Re-exported: issues on sections G, H1 and H2 have no appeal limb of their own."""

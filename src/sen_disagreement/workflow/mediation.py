@@ -405,8 +405,6 @@ ARRANGE_CLOCKS = (
     "arrange_mediation_health_only",
     "arrange_mediation_mixed",
 )
-CERTIFICATE_CLOCK_IDS = ("certificate_after_declining", "deemed_certificate",
-                         "certificate_after_mediation")
 
 
 def _parties(value: Iterable[CaseParty]) -> tuple[CaseParty, ...]:
