@@ -301,6 +301,7 @@ class Hooks:
         self._pm = pm
         self._timeout = timeout
         self._workers = _WorkerPool()
+        self._councils_cache: tuple[frozenset[tuple[str, int]], list[CouncilProfile]] | None = None
         self._strict = strict
         self._clock = clock
         self.attention: AttentionQueue = attention if attention is not None else (
@@ -439,7 +440,23 @@ class Hooks:
 
     def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
         """Every council declared by the installed plugins (``sen_register_councils``).
-        A council whose slug, GSS code or LA number repeats an earlier one is a conflict fault."""
+        A council whose slug, GSS code or LA number repeats an earlier one is a conflict fault.
+
+        The declarations are static, and this runs on every save and route, so a fault-free
+        answer is kept until the set of registered plugins changes."""
+        key = frozenset((name, id(plugin)) for name, plugin in self._pm.list_name_plugin())
+        cached = self._councils_cache
+        if cached is not None and cached[0] == key:
+            return list(cached[1])
+        found: list[PluginFault] = []
+        councils = self._declared_councils(found)
+        if faults is not None:
+            faults.extend(found)
+        # Only a clean answer is kept: a fault (say a timeout) may pass, so it is retried.
+        self._councils_cache = None if found else (key, councils)
+        return list(councils)
+
+    def _declared_councils(self, faults: list[PluginFault]) -> list[CouncilProfile]:
         hook = "sen_register_councils"
         seen: dict[str, str] = {}
         out: list[CouncilProfile] = []
@@ -467,9 +484,10 @@ class Hooks:
 
     def council(self, key: str) -> CouncilProfile:
         """Like :meth:`find_council` but raises :class:`NotFoundError` listing what is installed."""
-        found = self.find_council(key)
+        councils = self.councils()
+        found = next((c for c in councils if c.matches(key)), None)
         if found is None:
-            known = ", ".join(sorted(c.slug for c in self.councils())) or "none"
+            known = ", ".join(sorted(c.slug for c in councils)) or "none"
             msg = f"no council {key!r} is installed (installed councils: {known})"
             raise NotFoundError(msg)
         return found

@@ -258,3 +258,26 @@ def test_hook_sen_after_case_event(sen_hooks: Hooks, register_sen_plugin: Regist
     ]
     assert [(f.plugin, f.kind) for f in faults] == [("failing", FaultKind.RAISED)]
     assert [i.case_id for i in sen_hooks.attention.parked()] == ["E-1"]
+
+
+def test_hook_sen_register_councils_answer_kept_until_the_plugins_change(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin
+) -> None:
+    calls: list[int] = []
+
+    class Counting:
+        @hookimpl
+        def sen_register_councils(self) -> list[CouncilProfile]:
+            calls.append(1)
+            return [CouncilProfile(name="Sefton", gss_code="E08000014", la_number="343",
+                                   slug="sefton")]
+
+    register_sen_plugin(Counting(), name="counting")
+    for _ in range(3):
+        assert sen_hooks.find_council("sefton") is not None
+    assert len(calls) == 1
+    register_sen_plugin(Counting(), name="counting-2")  # a new plugin: asked again
+    faults: list[PluginFault] = []
+    sen_hooks.councils(faults=faults)
+    assert len(calls) == 3
+    assert [f.kind for f in faults] == [FaultKind.CONFLICT]
