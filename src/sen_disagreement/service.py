@@ -26,11 +26,8 @@ from sen_disagreement.parties import PEOPLE
 from sen_disagreement.plugins import DEFAULT_TIMEOUT, Hooks, make_plugin_manager
 from sen_disagreement.store import CaseRecord, Store, open_store
 from sen_disagreement.voluntary import Process
-from sen_disagreement.workflow import records
+from sen_disagreement.workflow import Case, records
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
-from sen_disagreement.workflow.mediation import MediationCase
-
-Case = DisagreementResolutionCase | MediationCase
 
 
 @define

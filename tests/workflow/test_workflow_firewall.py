@@ -23,7 +23,7 @@ from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import PlanSection
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, SenDisagreementError
 from sen_disagreement.parties import Party, PartyKind
-from sen_disagreement.workflow._case import CaseParty
+from sen_disagreement.workflow import CaseParty
 from sen_disagreement.workflow.access import POLICY, Principal, Role, read_item, readable_items
 from sen_disagreement.workflow.audit import AuditLog
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase

@@ -21,7 +21,7 @@ from sen_disagreement.errors import (
 from sen_disagreement.parties import Employer, Party, PartyKind
 from sen_disagreement.settings import MeetingDeadline, Settings
 from sen_disagreement.store.sqlite import SQLiteStore
-from sen_disagreement.workflow._case import CaseParty, DeadlineStatus
+from sen_disagreement.workflow import CaseParty, DeadlineStatus
 from sen_disagreement.workflow.certificates import CertificateKind
 from sen_disagreement.workflow.disagreement_resolution import (
     DR_MACHINE,

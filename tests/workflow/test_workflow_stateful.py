@@ -35,7 +35,7 @@ from sen_disagreement.errors import SenDisagreementError
 from sen_disagreement.parties import Employer, Party, PartyKind
 from sen_disagreement.settings import MeetingDeadline, Settings
 from sen_disagreement.voluntary import ConsentDecision
-from sen_disagreement.workflow._case import CaseParty
+from sen_disagreement.workflow import CaseParty
 from sen_disagreement.workflow.access import Principal, Role
 from sen_disagreement.workflow.audit import SYSTEM_ACTOR, AuditLog
 from sen_disagreement.workflow.disagreement_resolution import (

@@ -9,6 +9,18 @@
 
 from __future__ import annotations
 
-from sen_disagreement.workflow._case import CaseParty
+from sen_disagreement.workflow._case import CaseParty, DeadlineStatus, TrackedDeadline
+from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.mediation import MediationCase
 
-__all__ = ["CaseParty"]
+Case = DisagreementResolutionCase | MediationCase
+"""Either kind of case."""
+
+__all__ = [
+    "Case",
+    "CaseParty",
+    "DeadlineStatus",
+    "DisagreementResolutionCase",
+    "MediationCase",
+    "TrackedDeadline",
+]

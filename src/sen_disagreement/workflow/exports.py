@@ -37,6 +37,7 @@ from sen_disagreement.disclosure import (
 )
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
+from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.access import (
     ACCESS_RULE,
     POLICY,
@@ -75,7 +76,6 @@ SAR_RULE = Rule(
     ),
 )
 
-Case = DisagreementResolutionCase | MediationCase
 
 
 @frozen(kw_only=True)

@@ -25,6 +25,7 @@ from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.serialization import make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import CaseRecord, Store
+from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.issues import check_id
 from sen_disagreement.workflow.mediation import MediationCase
@@ -33,7 +34,6 @@ __all__ = ["DOCUMENT_VERSION", "from_record", "save", "to_record"]
 
 DOCUMENT_VERSION = 1
 
-Case = DisagreementResolutionCase | MediationCase
 _KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
     DisagreementResolutionCase.KIND: DisagreementResolutionCase,
     MediationCase.KIND: MediationCase,
