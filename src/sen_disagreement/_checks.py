@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from sen_disagreement.errors import InvalidInputError
 
@@ -18,6 +19,9 @@ COUNCIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 COUNCIL_SHAPE = "a GSS code or slug (1-64 of A-Z a-z 0-9 _ -)"
 ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 ACTOR_SHAPE = "an actor id (letters, digits, . _ : @ -; no spaces)"
+LOCAL_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+"""An id inside a case (issue, item, party, action). Ids are echoed in audit entries and error
+messages, so they are never free text."""
 
 
 def check_shape(
@@ -35,3 +39,29 @@ def check_utc(value: object, *, field: str, rule_id: str = "input.utc_time") -> 
         raise InvalidInputError("must be a timezone-aware UTC datetime", field=field,
                                 rule_id=rule_id)
     return value
+
+
+def check_id(value: object, name: str) -> str:
+    """An id used inside a case (issue, item, party, action): 1-32 of a-z 0-9 _ -."""
+    if not isinstance(value, str) or LOCAL_ID.fullmatch(value) is None:
+        raise InvalidInputError(
+            "must be 1-32 characters of a-z, 0-9, '_' or '-', starting with a letter or digit",
+            field=name,
+            rule_id="input.id",
+        )
+    return value
+
+
+def id_validator(_inst: object, attribute: Any, value: Any) -> None:
+    """attrs validator form of :func:`check_id`."""
+    check_id(value, attribute.name)
+
+
+def utc_validator(_inst: object, attribute: Any, value: Any) -> None:
+    """attrs validator form of :func:`check_utc`."""
+    check_utc(value, field=attribute.name)
+
+
+def actor_validator(_inst: object, attribute: Any, value: Any) -> None:
+    """attrs validator: an actor or party id."""
+    check_shape(value, ACTOR, field=attribute.name, rule_id="input.actor", shape=ACTOR_SHAPE)

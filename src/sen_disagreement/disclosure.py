@@ -14,6 +14,7 @@ import enum
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import actor_validator, id_validator, utc_validator
 from sen_disagreement.errors import InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
 
@@ -66,11 +67,11 @@ MAX_TEXT = 100_000
 
 @frozen(kw_only=True)
 class RecordedItem:
-    item_id: str
+    item_id: str = field(validator=id_validator)
     kind: ItemKind
     disclosure: Disclosure
-    recorded_at: dt.datetime
-    recorded_by: str
+    recorded_at: dt.datetime = field(validator=utc_validator)
+    recorded_by: str = field(validator=actor_validator)
     in_meeting: bool
     """Made during a disagreement-resolution or mediation meeting."""
     text: str = field(repr=False)

@@ -16,6 +16,7 @@ from sen_disagreement._checks import (
     CASE_ID_SHAPE,
     COUNCIL,
     COUNCIL_SHAPE,
+    check_id,
     check_shape,
 )
 from sen_disagreement.disclosure import CONFIDENTIAL, TRIBUNAL_ALLOWED, ItemKind, RecordedItem
@@ -25,7 +26,6 @@ from sen_disagreement.settings import Settings
 from sen_disagreement.store.contract import DeadlineEntry
 from sen_disagreement.workflow import _clocks
 from sen_disagreement.workflow.audit import DeadlineView
-from sen_disagreement.workflow.issues import check_id
 
 __all__ = ["CaseParty", "DeadlineStatus", "TrackedDeadline"]
 
@@ -172,13 +172,9 @@ def add_item(
             rule_id=CONFIDENTIAL.rule_id,
             citation=CONFIDENTIAL.cite(),
         )
-    check_id(item.item_id, "item.item_id")
     if any(i.item_id == item.item_id for i in items):
         raise InvalidInputError("is already recorded in this case", field="item.item_id",
                                 rule_id="item.unique")
-    if item.recorded_at.utcoffset() != dt.timedelta(0):
-        raise InvalidInputError("must be a timezone-aware UTC datetime",
-                                field="item.recorded_at", rule_id="input.utc_time")
     return (*items, item)
 
 

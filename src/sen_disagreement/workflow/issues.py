@@ -14,12 +14,11 @@ disclosure class.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import check_id, id_validator
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.ehc import Duty, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
@@ -44,25 +43,6 @@ PARTIAL_AGREEMENT_NARROWS = Rule(
         ]
     ),
 )
-
-_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-
-
-def check_id(value: object, name: str) -> str:
-    """An id used inside a case (issue, item, party, action): 1-32 of a-z 0-9 _ -."""
-    if not isinstance(value, str) or _ID.fullmatch(value) is None:
-        raise InvalidInputError(
-            "must be 1-32 characters of a-z, 0-9, '_' or '-', starting with a letter or digit",
-            field=name,
-            rule_id="input.id",
-        )
-    return value
-
-
-def id_validator(_inst: object, attribute: Any, value: Any) -> None:
-    """attrs validator form of :func:`check_id`."""
-    check_id(value, attribute.name)
-
 
 class IssueOutcome(enum.Enum):
     AGREED = "agreed"

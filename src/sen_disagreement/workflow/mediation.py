@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement._checks import check_id
 from sen_disagreement.appeals import (
     AppealableDecision,
     MediationArrangement,
@@ -79,7 +80,7 @@ from sen_disagreement.workflow.audit import (
     make_entry,
 )
 from sen_disagreement.workflow.certificates import Certificate, CertificateKind, issue_certificate
-from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome, check_id
+from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
 from sen_disagreement.workflow.machine import StateMachine, Transition
 
 __all__ = [

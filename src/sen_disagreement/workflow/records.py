@@ -27,7 +27,6 @@ from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import CaseRecord, Store
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
-from sen_disagreement.workflow.issues import check_id
 from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = ["DOCUMENT_VERSION", "from_record", "save", "to_record"]
@@ -112,11 +111,8 @@ def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) ->
         raise InvalidInputError("does not match the record", field="document.kind",
                                 rule_id="store.case_kind")
     try:
+        # Every record re-checks its fields as it is built (ids, UTC times), as when recorded.
         case: Case = _CONVERTER.structure(payload["case"], cls)
-        # The same id rules as when the items were recorded: an id is echoed in audit entries
-        # and messages, so it must never be free text.
-        for item in case.items:
-            check_id(item.item_id, "item.item_id")
     except Exception:
         # cattrs' messages quote stored values, which may be without-prejudice text.
         raise _unreadable() from None
