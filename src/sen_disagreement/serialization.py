@@ -79,6 +79,23 @@ def _date(value: object, _: type) -> dt.date:
         raise _TypeFault("must be a real calendar date written YYYY-MM-DD", "input.date") from None
 
 
+def _datetime(value: object, _: type) -> dt.datetime:
+    # Times in documents are UTC, written ISO 8601 with their offset.
+    if not isinstance(value, str):
+        raise _TypeFault(f"must be an ISO 8601 UTC time, not {_json_type(value)}")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _TypeFault("must be an ISO 8601 UTC time", "input.datetime") from None
+    if parsed.utcoffset() != dt.timedelta(0):
+        raise _TypeFault("must be a UTC time", "input.utc_time")
+    return parsed
+
+
+def _is_frozenset(t: Any) -> bool:
+    return t is frozenset or typing.get_origin(t) is frozenset
+
+
 def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
     allowed = [str(m.value) for m in cls]
     if not isinstance(value, str):
@@ -131,6 +148,11 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(int, _int)
     converter.register_structure_hook(bool, _bool)
     converter.register_structure_hook(dt.date, _date)
+    converter.register_structure_hook(dt.datetime, _datetime)
+    # Sets are written sorted, so the same value always gives the same document.
+    converter.register_unstructure_hook_func(
+        _is_frozenset, lambda v: sorted(converter.unstructure(x) for x in v)
+    )
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     converter.register_structure_hook_func(

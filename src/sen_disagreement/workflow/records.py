@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import typing
 from typing import Any
 
 import attrs
-import cattrs
 
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.serialization import make_converter
@@ -39,30 +37,7 @@ _KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
 }
 
 
-def _datetime(value: object, _: type) -> dt.datetime:
-    if not isinstance(value, str):
-        raise InvalidInputError("must be an ISO 8601 time", field="$", rule_id="input.datetime")
-    parsed = dt.datetime.fromisoformat(value)
-    if parsed.utcoffset() != dt.timedelta(0):
-        raise InvalidInputError("must be UTC", field="$", rule_id="input.utc_time")
-    return parsed
-
-
-def _is_frozenset(t: Any) -> bool:
-    return t is frozenset or typing.get_origin(t) is frozenset
-
-
-def _converter() -> cattrs.Converter:
-    conv = make_converter()
-    conv.register_structure_hook(dt.datetime, _datetime)
-    conv.register_unstructure_hook_func(
-        _is_frozenset,
-        lambda v: sorted(conv.unstructure(x) for x in v),
-    )
-    return conv
-
-
-_CONVERTER = _converter()
+_CONVERTER = make_converter()
 
 
 def _subject_dob(case: Case) -> dt.date | None:
