@@ -21,11 +21,9 @@ from sen_disagreement.council import (
     no_provider_error,
     route_provider,
 )
-from sen_disagreement.ehc import Provision
 from sen_disagreement.parties import PEOPLE
 from sen_disagreement.plugins import DEFAULT_TIMEOUT, Hooks, make_plugin_manager
 from sen_disagreement.store import CaseRecord, Store, open_store
-from sen_disagreement.voluntary import Process
 from sen_disagreement.workflow import Case, records
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 
@@ -61,15 +59,10 @@ class CaseService:
     def route(self, case: Case) -> Routing:
         """Choose the provider for ``case`` through the council's plugins; the choice has passed
         the independence rules for this case. Plugins see only the bodies, never the family."""
-        if isinstance(case, DisagreementResolutionCase):
-            process, health = Process.DISAGREEMENT_RESOLUTION, case.health_in_issue
-        else:
-            process = Process.MEDIATION
-            health = Provision.HEALTH_CARE in case.issues.provisions()
         context = CaseContext(
             case_id=case.case_id,
-            process=process,
-            health_in_issue=health,
+            process=case.PROCESS,
+            health_in_issue=case.health_in_issue,
             bodies=[p for p in case.party_map.values() if p.kind not in PEOPLE],
         )
         return route_provider(self.hooks, self.council_of(case), context)

@@ -175,6 +175,7 @@ class DisagreementResolutionCase:
     """One disagreement-resolution case. Build with :meth:`refer`."""
 
     KIND = "disagreement_resolution"
+    PROCESS = Process.DISAGREEMENT_RESOLUTION
 
     case_id: str
     council: str

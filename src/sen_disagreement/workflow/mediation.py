@@ -433,6 +433,7 @@ class MediationCase:
     """One mediation case. Build with :meth:`notify_decision`."""
 
     KIND = "mediation"
+    PROCESS = Process.MEDIATION
 
     case_id: str
     council: str
@@ -516,6 +517,11 @@ class MediationCase:
         )
 
     # --- shared view ----------------------------------------------------------------------------
+
+    @property
+    def health_in_issue(self) -> bool:
+        """Whether the mediation issues include health care provision."""
+        return Provision.HEALTH_CARE in self.issues.provisions()
 
     @property
     def kind(self) -> str:
@@ -721,7 +727,7 @@ class MediationCase:
                                     rule_id="reg32.notice_contents", citation=REG_32.cite())
         assert self.told_la_on is not None
         deadlines = self.deadlines
-        if Provision.HEALTH_CARE in self.issues.provisions():
+        if self.health_in_issue:
             if not self._bodies():
                 raise InvalidInputError(
                     "health care issues need the responsible commissioning body as a party",
@@ -803,7 +809,7 @@ class MediationCase:
         check_date_order(meeting_date, at.date(), "meeting_date", "workflow.mediation.dates")
         check_independence(
             mediator, case_parties=self.party_map.values(),
-            health_in_issue=Provision.HEALTH_CARE in self.issues.provisions(),
+            health_in_issue=self.health_in_issue,
             settings=self.settings,
         )
         self._require_live_agreement()
