@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
@@ -482,3 +483,30 @@ def check_actor(value: object) -> None:
 def bad_input(field_name: str, message: str, rule: str) -> InvalidInputError:
     """An :class:`InvalidInputError` with the store's rule-id prefix."""
     return _bad(field_name, message, rule)
+
+
+def check_messages(
+    messages: Sequence[OutboxMessage], *, case_id: str | None = None
+) -> list[OutboxMessage]:
+    """Outbox messages to enqueue: each an :class:`OutboxMessage`, of ``case_id`` if given, with
+    no idempotency key repeated in the batch."""
+    out = list(messages)
+    keys: set[str] = set()
+    for i, m in enumerate(out):
+        if not isinstance(m, OutboxMessage):
+            raise bad_input(f"outbox[{i}]", "must be an OutboxMessage", "outbox_message")
+        if case_id is not None and m.case_id != case_id:
+            raise bad_input(f"outbox[{i}].case_id", "must be the saved case", "outbox_case")
+        if m.idempotency_key in keys:
+            raise bad_input(f"outbox[{i}].idempotency_key", "is repeated", "unique")
+        keys.add(m.idempotency_key)
+    return out
+
+
+def decode_deadlines(text: str) -> tuple[DeadlineEntry, ...]:
+    """The deadlines of a superseded version, as both adapters keep them in the history row
+    (compact JSON ``[[clock_id, due, status], ...]``)."""
+    return tuple(
+        DeadlineEntry(clock_id=c, due=dt.date.fromisoformat(d), status=s)
+        for c, d, s in json.loads(text)
+    )

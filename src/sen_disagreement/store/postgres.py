@@ -47,12 +47,13 @@ from sen_disagreement.store.contract import (
     check_int,
     check_kind,
     check_limit,
+    check_messages,
     check_name,
     check_timedelta,
     check_utc,
     check_version,
+    decode_deadlines,
 )
-from sen_disagreement.store.sqlite import decode_deadlines
 
 if TYPE_CHECKING:
     import psycopg
@@ -362,7 +363,7 @@ class PostgresStore:
         check_actor(actor)
         check_name(action, "action")
         names = check_fields(fields)
-        messages = _check_messages(outbox, case_id=record.case_id)
+        messages = check_messages(outbox, case_id=record.case_id)
         stale: int | None = None
         c = self._conn()
         with c.transaction():
@@ -731,7 +732,7 @@ class PostgresStore:
         return ids
 
     def enqueue(self, messages: Sequence[OutboxMessage]) -> list[int]:
-        checked = _check_messages(messages)
+        checked = check_messages(messages)
         c = self._conn()
         with c.transaction():
             return self._insert_messages(c, checked)
@@ -879,18 +880,3 @@ class PostgresStore:
         c.execute("VACUUM cases, case_history, deadlines, audit, outbox")
         return PurgeReport(purged=tuple(ids), vacuumed=True, wal_truncated=False)
 
-
-def _check_messages(
-    messages: Sequence[OutboxMessage], *, case_id: str | None = None
-) -> list[OutboxMessage]:
-    out = list(messages)
-    keys: set[str] = set()
-    for i, m in enumerate(out):
-        if not isinstance(m, OutboxMessage):
-            raise bad_input(f"outbox[{i}]", "must be an OutboxMessage", "outbox_message")
-        if case_id is not None and m.case_id != case_id:
-            raise bad_input(f"outbox[{i}].case_id", "must be the saved case", "outbox_case")
-        if m.idempotency_key in keys:
-            raise bad_input(f"outbox[{i}].idempotency_key", "is repeated", "unique")
-        keys.add(m.idempotency_key)
-    return out

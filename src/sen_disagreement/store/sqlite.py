@@ -51,10 +51,12 @@ from sen_disagreement.store.contract import (
     check_int,
     check_kind,
     check_limit,
+    check_messages,
     check_name,
     check_timedelta,
     check_utc,
     check_version,
+    decode_deadlines,
 )
 
 __all__ = ["MIGRATIONS", "PAGE_SIZE", "SQLiteStore"]
@@ -196,13 +198,6 @@ def _opt_date(text: str | None) -> dt.date | None:
 
 def _iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def decode_deadlines(text: str) -> tuple[DeadlineEntry, ...]:
-    return tuple(
-        DeadlineEntry(clock_id=c, due=dt.date.fromisoformat(d), status=s)
-        for c, d, s in json.loads(text)
-    )
 
 
 def _case_row(rowid: int | None, r: CaseRecord, version: int) -> tuple[object, ...]:
@@ -385,7 +380,7 @@ class SQLiteStore:
         check_actor(actor)
         check_name(action, "action")
         names = check_fields(fields)
-        messages = self._check_messages(outbox, case_id=record.case_id)
+        messages = check_messages(outbox, case_id=record.case_id)
         stale: int | None = None
         with self._write() as c:
             row = c.execute(
@@ -733,22 +728,6 @@ class SQLiteStore:
         ]
 
     # -- outbox ---------------------------------------------------------------------------------
-    @staticmethod
-    def _check_messages(
-        messages: Sequence[OutboxMessage], *, case_id: str | None = None
-    ) -> list[OutboxMessage]:
-        out = list(messages)
-        keys: set[str] = set()
-        for i, m in enumerate(out):
-            if not isinstance(m, OutboxMessage):
-                raise bad_input(f"outbox[{i}]", "must be an OutboxMessage", "outbox_message")
-            if case_id is not None and m.case_id != case_id:
-                raise bad_input(f"outbox[{i}].case_id", "must be the saved case", "outbox_case")
-            if m.idempotency_key in keys:
-                raise bad_input(f"outbox[{i}].idempotency_key", "is repeated", "unique")
-            keys.add(m.idempotency_key)
-        return out
-
     def _insert_messages(
         self, c: sqlite3.Connection, messages: Sequence[OutboxMessage]
     ) -> list[int]:
@@ -791,7 +770,7 @@ class SQLiteStore:
         return ids
 
     def enqueue(self, messages: Sequence[OutboxMessage]) -> list[int]:
-        checked = self._check_messages(messages)
+        checked = check_messages(messages)
         with self._write() as c:
             return self._insert_messages(c, checked)
 
