@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 from attrs import frozen
@@ -44,6 +45,27 @@ class CaseParty:
 
     party_id: str = attrs.field(validator=lambda _i, _a, v: _party_id(v))
     party: Party
+
+
+class SharedViews:
+    """Views both case types derive the same way from their ``parties`` and ``KIND``."""
+
+    __slots__ = ()
+    KIND: ClassVar[str]
+    if TYPE_CHECKING:
+        parties: tuple[CaseParty, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def party_map(self) -> dict[str, Party]:
+        return parties_map(self.parties)
+
+    @property
+    def family_ids(self) -> tuple[str, ...]:
+        return family_ids(self.parties)
 
 
 def _party_id(value: object) -> None:

@@ -39,14 +39,13 @@ from sen_disagreement.voluntary import (
 )
 from sen_disagreement.workflow._case import (
     CaseParty,
+    SharedViews,
     TrackedDeadline,
     add_item,
     check_actor,
     check_case_ref,
     check_date_order,
     check_parties,
-    family_ids,
-    parties_map,
 )
 from sen_disagreement.workflow.audit import AuditTrail, CaseChange, check_utc, make_entry
 from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
@@ -171,7 +170,7 @@ def _items(value: Iterable[RecordedItem]) -> tuple[RecordedItem, ...]:
 
 
 @frozen(kw_only=True)
-class DisagreementResolutionCase:
+class DisagreementResolutionCase(SharedViews):
     """One disagreement-resolution case. Build with :meth:`refer`."""
 
     KIND = "disagreement_resolution"
@@ -235,18 +234,6 @@ class DisagreementResolutionCase:
         )
 
     # --- shared view ----------------------------------------------------------------------------
-
-    @property
-    def kind(self) -> str:
-        return self.KIND
-
-    @property
-    def party_map(self) -> dict[str, Party]:
-        return parties_map(self.parties)
-
-    @property
-    def family_ids(self) -> tuple[str, ...]:
-        return family_ids(self.parties)
 
     @property
     def facilitator_ids(self) -> tuple[str, ...]:

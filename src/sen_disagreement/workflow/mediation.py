@@ -59,6 +59,7 @@ from sen_disagreement.workflow import _clocks
 from sen_disagreement.workflow._case import (
     CaseParty,
     DeadlineStatus,
+    SharedViews,
     TrackedDeadline,
     add_item,
     check_actor,
@@ -67,7 +68,6 @@ from sen_disagreement.workflow._case import (
     check_parties,
     family_ids,
     find_deadline,
-    parties_map,
     replace_deadline,
     start_deadline,
     stop_running,
@@ -429,7 +429,7 @@ def _notified(value: Iterable[tuple[str, dt.date]]) -> tuple[tuple[str, dt.date]
 
 
 @frozen(kw_only=True)
-class MediationCase:
+class MediationCase(SharedViews):
     """One mediation case. Build with :meth:`notify_decision`."""
 
     KIND = "mediation"
@@ -522,18 +522,6 @@ class MediationCase:
     def health_in_issue(self) -> bool:
         """Whether the mediation issues include health care provision."""
         return Provision.HEALTH_CARE in self.issues.provisions()
-
-    @property
-    def kind(self) -> str:
-        return self.KIND
-
-    @property
-    def party_map(self) -> dict[str, Party]:
-        return parties_map(self.parties)
-
-    @property
-    def family_ids(self) -> tuple[str, ...]:
-        return family_ids(self.parties)
 
     @property
     def facilitator_ids(self) -> tuple[str, ...]:
