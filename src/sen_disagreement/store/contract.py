@@ -510,3 +510,56 @@ def decode_deadlines(text: str) -> tuple[DeadlineEntry, ...]:
         DeadlineEntry(clock_id=c, due=dt.date.fromisoformat(d), status=s)
         for c, d, s in json.loads(text)
     )
+
+
+# Argument checks shared by the adapters' query methods (one place, so both refuse the same).
+
+
+def check_case_query(
+    council: str, kind: str | None, state: str | None, after_case_id: str | None, limit: int
+) -> None:
+    check_council(council)
+    if kind is not None:
+        check_kind(kind)
+    if state is not None:
+        check_name(state, "state")
+    if after_case_id is not None:
+        check_case_id(after_case_id, "after_case_id")
+    check_limit(limit)
+
+
+def check_deadline_query(
+    start: dt.date | None,
+    end: dt.date,
+    clock_id: str | None,
+    status: str,
+    council: str | None,
+    kind: str | None,
+    limit: int,
+) -> None:
+    if start is not None:
+        check_date(start, "start")
+    check_date(end, "end")
+    if clock_id is not None:
+        check_name(clock_id, "clock_id")
+    check_name(status, "status")
+    if council is not None:
+        check_council(council)
+    if kind is not None:
+        check_kind(kind)
+    check_limit(limit)
+
+
+def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta, channel: str | None) -> None:
+    check_utc(now, "now")
+    check_limit(limit)
+    check_timedelta(lease, "lease")
+    if channel is not None:
+        check_name(channel, "channel")
+
+
+def check_retention_query(council: str, kind: str, on_or_before: dt.date, limit: int) -> None:
+    check_council(council)
+    check_kind(kind)
+    check_date(on_or_before, "on_or_before")
+    check_limit(limit)

@@ -41,15 +41,16 @@ from sen_disagreement.store.contract import (
     bad_input,
     check_actor,
     check_case_id,
-    check_council,
+    check_case_query,
+    check_claim,
     check_date,
+    check_deadline_query,
     check_fields,
     check_int,
-    check_kind,
     check_limit,
     check_messages,
     check_name,
-    check_timedelta,
+    check_retention_query,
     check_utc,
     check_version,
     decode_deadlines,
@@ -533,15 +534,8 @@ class PostgresStore:
         after_case_id: str | None = None,
         limit: int = 1000,
     ) -> list[CaseRecord]:
-        check_council(council)
-        if kind is not None:
-            check_kind(kind)
+        check_case_query(council, kind, state, after_case_id, limit)
         kinds = list(CASE_KINDS) if kind is None else [kind]
-        if state is not None:
-            check_name(state, "state")
-        if after_case_id is not None:
-            check_case_id(after_case_id, "after_case_id")
-        check_limit(limit)
         sql = f"SELECT id, {_CASE_COLUMNS} FROM cases WHERE council = %s AND kind = ANY(%s)"  # noqa: S608
         args: list[object] = [council, kinds]
         if state is not None:
@@ -577,17 +571,7 @@ class PostgresStore:
         kind: str | None = None,
         limit: int = 10_000,
     ) -> list[DeadlineHit]:
-        if start is not None:
-            check_date(start, "start")
-        check_date(end, "end")
-        if clock_id is not None:
-            check_name(clock_id, "clock_id")
-        check_name(status, "status")
-        if council is not None:
-            check_council(council)
-        if kind is not None:
-            check_kind(kind)
-        check_limit(limit)
+        check_deadline_query(start, end, clock_id, status, council, kind, limit)
         sql = (
             "SELECT c.case_id, c.council, c.kind, c.state, d.clock_id, d.due, d.status"
             " FROM deadlines d JOIN cases c ON c.id = d.case_ref WHERE d.status = %s"
@@ -745,11 +729,7 @@ class PostgresStore:
         lease: dt.timedelta = dt.timedelta(minutes=5),
         channel: str | None = None,
     ) -> list[OutboxItem]:
-        check_utc(now, "now")
-        check_limit(limit)
-        check_timedelta(lease, "lease")
-        if channel is not None:
-            check_name(channel, "channel")
+        check_claim(now, limit, lease, channel)
         inner = (
             "SELECT id FROM outbox WHERE status IN ('pending', 'claimed') AND next_attempt_at <= %s"
         )
@@ -827,10 +807,7 @@ class PostgresStore:
         on_or_before: dt.date,
         limit: int = 10_000,
     ) -> list[str]:
-        check_council(council)
-        check_kind(kind)
-        check_date(on_or_before, "on_or_before")
-        check_limit(limit)
+        check_retention_query(council, kind, on_or_before, limit)
         if trigger is RetentionTrigger.DATE_OF_BIRTH:
             sql = (
                 "SELECT case_id FROM cases WHERE council = %s AND kind = %s AND NOT legal_hold"

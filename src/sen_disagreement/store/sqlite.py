@@ -45,15 +45,16 @@ from sen_disagreement.store.contract import (
     bad_input,
     check_actor,
     check_case_id,
-    check_council,
+    check_case_query,
+    check_claim,
     check_date,
+    check_deadline_query,
     check_fields,
     check_int,
-    check_kind,
     check_limit,
     check_messages,
     check_name,
-    check_timedelta,
+    check_retention_query,
     check_utc,
     check_version,
     decode_deadlines,
@@ -570,13 +571,8 @@ class SQLiteStore:
         after_case_id: str | None = None,
         limit: int = 1000,
     ) -> list[CaseRecord]:
-        check_council(council)
+        check_case_query(council, kind, state, after_case_id, limit)
         kinds = _kinds(kind)
-        if state is not None:
-            check_name(state, "state")
-        if after_case_id is not None:
-            check_case_id(after_case_id, "after_case_id")
-        check_limit(limit)
         marks = ",".join("?" * len(kinds))
         sql = f"SELECT id, {_CASE_COLUMNS} FROM cases WHERE council = ? AND kind IN ({marks})"  # noqa: S608
         args: list[object] = [council, *kinds]
@@ -617,17 +613,7 @@ class SQLiteStore:
         kind: str | None = None,
         limit: int = 10_000,
     ) -> list[DeadlineHit]:
-        if start is not None:
-            check_date(start, "start")
-        check_date(end, "end")
-        if clock_id is not None:
-            check_name(clock_id, "clock_id")
-        check_name(status, "status")
-        if council is not None:
-            check_council(council)
-        if kind is not None:
-            check_kind(kind)
-        check_limit(limit)
+        check_deadline_query(start, end, clock_id, status, council, kind, limit)
         # Drive the query from the deadlines index: CROSS JOIN fixes the join order and the
         # unary + keeps the planner off the cases indexes for the case filters.
         sql = (
@@ -782,11 +768,7 @@ class SQLiteStore:
         lease: dt.timedelta = dt.timedelta(minutes=5),
         channel: str | None = None,
     ) -> list[OutboxItem]:
-        check_utc(now, "now")
-        check_limit(limit)
-        check_timedelta(lease, "lease")
-        if channel is not None:
-            check_name(channel, "channel")
+        check_claim(now, limit, lease, channel)
         sql = (
             "SELECT id, case_id, channel, template, idempotency_key, payload_ref, attempts,"
             " created_at FROM outbox WHERE status IN ('pending', 'claimed')"
@@ -864,10 +846,7 @@ class SQLiteStore:
         on_or_before: dt.date,
         limit: int = 10_000,
     ) -> list[str]:
-        check_council(council)
-        check_kind(kind)
-        check_date(on_or_before, "on_or_before")
-        check_limit(limit)
+        check_retention_query(council, kind, on_or_before, limit)
         if trigger is RetentionTrigger.DATE_OF_BIRTH:
             sql = (
                 "SELECT case_id FROM cases INDEXED BY cases_dob WHERE council = ? AND kind = ?"
@@ -928,7 +907,5 @@ def _read(c: sqlite3.Connection) -> Iterator[None]:
 
 
 def _kinds(kind: str | None) -> tuple[str, ...]:
-    if kind is None:
-        return CASE_KINDS
-    check_kind(kind)
-    return (kind,)
+    """The kinds a query covers (``kind`` was checked by the caller)."""
+    return CASE_KINDS if kind is None else (kind,)
