@@ -351,16 +351,15 @@ class Party:
                 rule_id="party.date_of_birth.future",
             )
         if self.kind is PartyKind.YOUNG_PERSON and not is_young_person(self.date_of_birth, day):
-            age = age_on(self.date_of_birth, day)
-            if age >= 25:
-                why = f"is {age} on {day}; a young person is under 25"
+            # Name the rule that failed, never a value derived from the date of birth (age,
+            # birthday, end of compulsory school age): those are the child's personal data.
+            if age_on(self.date_of_birth, day) >= 25:
+                failed = "aged 25 or over; a young person is under 25"
             else:
-                why = (
-                    f"is still of compulsory school age on {day} (it ends "
-                    f"{end_of_compulsory_school_age(self.date_of_birth)}); the parent is the party"
-                )
+                failed = "still of compulsory school age; the parent is the party until it ends"
             raise InvalidInputError(
-                why,
+                "is not a young person on this date: over compulsory school age and under 25 "
+                f"is required ({failed})",
                 field="date_of_birth",
                 rule_id=YOUNG_PERSON_DEFINITION.rule_id,
                 citation=YOUNG_PERSON_DEFINITION.cite(),

@@ -14,7 +14,9 @@ young person, for a UK GDPR Art. 15 request. Confidential and without-prejudice 
 listed; their text is released only where a recorded redaction decision says so.
 
 Both come as JSON (:meth:`to_json`) and as a readable Markdown document (:meth:`to_text`), and
-each export is audited.
+each export is audited. So is every refused or invalid export call: exactly one entry (outcome
+``refused``, or ``invalid`` for bad input) is appended before the error is raised, naming ids and
+field names only; neither the entry nor the message carries item text or personal data.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import LOCAL_ID
 from sen_disagreement.disclosure import (
     TRIBUNAL_ALLOWED,
     WITHOUT_PREJUDICE,
@@ -255,6 +258,22 @@ def _refuse(
                              rule_id=ACCESS_RULE.rule_id, citation=ACCESS_RULE.cite())
 
 
+def _invalid(
+    sink: AuditSink, case: CaseLike, actor: str, at: dt.datetime, message: str, *,
+    field: str, rule_id: str,
+) -> InvalidInputError:
+    """Audit a subject-access call refused for bad input (outcome ``invalid``), then return the
+    error to raise. ``field`` is a field name or ``redactions.<item id>`` once the id's shape is
+    checked; neither the message nor the entry carries a supplied value."""
+    sink.append_audit(make_entry(actor=actor, action="export.subject_access", at=at,
+                                 case_id=case.case_id, outcome="invalid", fields=(field,)))
+    return InvalidInputError(message, field=field, rule_id=rule_id, citation=SAR_RULE.cite())
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and LOCAL_ID.fullmatch(value) is not None
+
+
 def tribunal_bundle(
     case: Case, *, exporter: Principal, at: dt.datetime, sink: AuditSink
 ) -> TribunalBundle:
@@ -439,7 +458,9 @@ def subject_access_export(
     Public and parties items are released; confidential and without-prejudice items only where
     ``redactions`` says :attr:`Redaction.RELEASE` *and* the requester's role may read that class
     (a council officer can never release without-prejudice material). Every release, and every
-    refusal, is audited under the requester's name."""
+    refusal, is audited under the requester's name; so is a call refused for bad input (a
+    ``subject_id`` that is not an id or not the case's parent or young person, a redaction naming
+    no item of the case), with outcome ``invalid``."""
     actor = requester.actor
     refusal = attached_reason(case, requester)
     if refusal is None and requester.role is Role.FAMILY and requester.actor != subject_id:
@@ -453,15 +474,24 @@ def subject_access_export(
             f"{requester.role.value} {actor} may not export case {case.case_id}: {refusal}",
             rule_id=ACCESS_RULE.rule_id, citation=SAR_RULE.cite(),
         )
+    # Checked as an id before anything could echo it (the export names the subject by id).
+    if not _is_id(subject_id):
+        raise _invalid(sink, case, actor, at,
+                       "must be the party id of the parent or young person (1-32 characters of "
+                       "a-z, 0-9, '_' or '-')", field="subject_id", rule_id="input.id")
     if subject_id not in case.family_ids:
-        raise InvalidInputError("is not the parent or young person of this case",
-                                field="subject_id", rule_id=SAR_RULE.rule_id,
-                                citation=SAR_RULE.cite())
+        raise _invalid(sink, case, actor, at, "is not the parent or young person of this case",
+                       field="subject_id", rule_id=SAR_RULE.rule_id)
     decisions = dict(redactions or {})
-    unknown = [k for k in decisions if k not in {i.item_id for i in case.items}]
-    if unknown:
-        raise InvalidInputError("names no item of this case", field=f"redactions.{unknown[0]}",
-                                rule_id=SAR_RULE.rule_id)
+    item_ids = {i.item_id for i in case.items}
+    for key in decisions:
+        if not _is_id(key):
+            raise _invalid(sink, case, actor, at,
+                           "keys must be item ids (1-32 characters of a-z, 0-9, '_' or '-')",
+                           field="redactions", rule_id="input.id")
+        if key not in item_ids:
+            raise _invalid(sink, case, actor, at, "names no item of this case",
+                           field=f"redactions.{key}", rule_id=SAR_RULE.rule_id)
     for item in case.items:
         if (
             decisions.get(item.item_id) is Redaction.RELEASE
