@@ -9,6 +9,13 @@
   each answer and turns every misbehaviour into a :class:`~sen_disagreement.council.PluginFault`
   instead of an exception that would stop the other plugins. Faults met while handling a case park
   that case in the facade's :class:`~sen_disagreement.council.AttentionQueue`.
+
+  Isolation covers any exception, ``BaseException`` included (``SystemExit``,
+  ``KeyboardInterrupt``, ...): it is a ``RAISED`` fault naming the exception type only. The
+  observers of one save share one deadline (:meth:`Hooks.after_case_events`), so a hung observer
+  costs the budget once per save, not once per event. A worker whose call overran is abandoned;
+  while ``_WorkerPool.MAX_ABANDONED`` (16) of them are still stuck, new calls are refused at once
+  as ``TIMEOUT`` faults instead of starting yet another thread.
 * :func:`list_plugins` reports name, distribution, version and hooks of every plugin.
 
 Quick start::
@@ -29,7 +36,8 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Final, TypeVar, cast
 
 import pluggy
@@ -212,29 +220,31 @@ def _utcnow() -> dt.datetime:
 
 
 class _Job:
-    __slots__ = ("call", "done", "outcome")
+    __slots__ = ("abandoned", "call", "done", "outcome")
 
     def __init__(self, call: Callable[[], object]) -> None:
         self.call = call
         self.done = threading.Event()
         self.outcome: tuple[bool, object] | None = None
+        self.abandoned = False
 
 
 class _Worker:
     """A reusable daemon thread that runs plugin calls one at a time. Starting a thread per call
     cost about 0.5 ms here; handing a call to a waiting worker costs a few tens of microseconds."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: _WorkerPool) -> None:
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._pool = pool
         threading.Thread(target=self._loop, name="sen-disagreement-plugin", daemon=True).start()
 
     def _loop(self) -> None:
         while (job := self.jobs.get()) is not None:
             try:
-                job.outcome = (True, job.call())
+                outcome: tuple[bool, object] = (True, job.call())
             except BaseException as exc:  # reported to the caller, never to the thread hook
-                job.outcome = (False, exc)
-            job.done.set()
+                outcome = (False, exc)
+            self._pool.finish(job, outcome)
 
     def stop(self) -> None:
         """Exit after the current call (if any) returns."""
@@ -244,24 +254,39 @@ class _Worker:
 class _WorkerPool:
     """Idle workers shared by the threads calling the facade. A worker whose call overruns the
     deadline is abandoned (it exits when the call returns) and never reused, so one hung plugin
-    cannot delay another plugin's call."""
+    cannot delay another plugin's call.
+
+    Abandoned workers are counted until their call returns: a thread stuck for good cannot be
+    killed, so while ``MAX_ABANDONED`` are stuck, :meth:`run` refuses new calls (raising
+    :class:`_Refused`) rather than let hung plugins pile up threads without limit."""
 
     MAX_IDLE = 8
+    MAX_ABANDONED = 16
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
+        self._abandoned = 0
 
     def run(self, call: Callable[[], object], timeout: float) -> tuple[bool, object] | None:
+        """The call's outcome, or ``None`` if it overran ``timeout`` (its worker is abandoned)."""
         with self._lock:
+            if self._abandoned >= self.MAX_ABANDONED:
+                raise _Refused(self._abandoned)
             worker = self._idle.pop() if self._idle else None
         if worker is None:
-            worker = _Worker()
+            worker = _Worker(self)
         job = _Job(call)
         worker.jobs.put(job)
         if not job.done.wait(timeout):
-            worker.stop()
-            return None
+            with self._lock:
+                # Checked under the lock that finish() takes: the call may have returned just now.
+                job.abandoned = not job.done.is_set()
+                if job.abandoned:
+                    self._abandoned += 1
+            if job.abandoned:
+                worker.stop()
+                return None
         with self._lock:
             keep = len(self._idle) < self.MAX_IDLE
             if keep:
@@ -270,16 +295,62 @@ class _WorkerPool:
             worker.stop()
         return job.outcome
 
+    def finish(self, job: _Job, outcome: tuple[bool, object]) -> None:
+        """Called by the worker when ``job``'s call returns, however late."""
+        with self._lock:
+            job.outcome = outcome
+            job.done.set()
+            if job.abandoned:
+                self._abandoned -= 1
+
 
 class _Timeout(Exception):
-    pass
+    """The call overran its ``seconds``; its answer, if any, is dropped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class _Refused(Exception):
+    """The call was not started: too many abandoned calls are still running."""
+
+    def __init__(self, stuck: int) -> None:
+        super().__init__(stuck)
+        self.stuck = stuck
+
+
+class _Deadline:
+    """One time budget shared by a batch of calls, and per plugin the case ids of the calls that
+    were not made because it was spent."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.missed: dict[str, list[str | None]] = {}
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+
+def _failure(exc: BaseException, overran: str) -> tuple[FaultKind, str]:
+    """The fault kind and detail for a call that did not return; ``overran`` is the timeout
+    detail with ``{}`` for the seconds. The detail names the exception type only: its message
+    may quote case content."""
+    if isinstance(exc, _Timeout):
+        return FaultKind.TIMEOUT, overran.format(f"{exc.seconds:.3g}")
+    if isinstance(exc, _Refused):
+        return FaultKind.TIMEOUT, f"not called: too many hung plugin calls ({exc.stuck}) running"
+    return FaultKind.RAISED, f"raised {type(exc).__name__}"
 
 
 class Hooks:
     """The typed facade: the only code that calls ``pm.hook``.
 
     ``timeout``: seconds each implementation may run; ``None`` runs implementations in the
-    calling thread (faster; a hung plugin then hangs the caller). ``attention``: where cases are
+    calling thread (faster; a hung plugin then hangs the caller). Whatever an implementation
+    raises, ``BaseException`` included, is isolated as a fault; a call refused because too many
+    hung calls are still running is a ``TIMEOUT`` fault. ``attention``: where cases are
     parked when a plugin fails while handling them (default: an in-process
     :class:`~sen_disagreement.council.MemoryAttentionQueue`; production passes a
     :class:`~sen_disagreement.council.StoreAttentionQueue`). ``strict``: raise
@@ -356,16 +427,16 @@ class Hooks:
         if case_id is not None:
             self.attention.park(fault, at=self._clock())
 
-    def _invoke(self, call: Callable[[], object]) -> object:
-        """Run ``call`` under the deadline. Raises :class:`_Timeout` or what ``call`` raised."""
-        timeout = self._timeout
+    def _invoke(self, call: Callable[[], object], timeout: float | None) -> object:
+        """Run ``call`` within ``timeout`` seconds (``None``: inline). Raises :class:`_Timeout`,
+        :class:`_Refused` or what ``call`` raised."""
         if timeout is None:
             return call()
         outcome = self._workers.run(call, timeout)
         if outcome is None:
             # Still running (hung): its worker is abandoned, and a late answer is dropped with
             # it, so it can never reach the case.
-            raise _Timeout
+            raise _Timeout(timeout)
         ok, value = outcome
         if ok:
             return value
@@ -382,12 +453,14 @@ class Hooks:
         case_id: str | None,
         *,
         first: bool = False,
+        deadline: _Deadline | None = None,
     ) -> list[tuple[str, _T]]:
         """Call each implementation of ``hook`` in pluggy's order; return (plugin, answer) for
         every answer ``check`` accepts. ``check`` returns ``None`` for "no answer" and raises
-        :class:`TypeError` / :class:`ValueError` for a malformed one."""
+        :class:`TypeError` / :class:`ValueError` for a malformed one. Under ``deadline`` each call
+        gets at most the time left, and once none is left the calls are not made but noted in
+        ``deadline.missed`` (the caller reports them)."""
         answers: list[tuple[str, _T]] = []
-        inline = self._timeout is None
         for impl in reversed(self._callers[hook].get_hookimpls()):
             if impl.wrapper or impl.hookwrapper:
                 self._fault(
@@ -396,28 +469,30 @@ class Hooks:
                     council=council, case_id=case_id,
                 )
                 continue
+            timeout = self._timeout
+            if deadline is not None:
+                remaining = deadline.remaining()
+                if remaining <= 0:
+                    deadline.missed.setdefault(impl.plugin_name, []).append(case_id)
+                    continue
+                timeout = remaining if timeout is None else min(timeout, remaining)
             names = impl.argnames
             function = impl.function
             try:
-                if not inline:
-                    raw = self._invoke(functools.partial(function, *[kwargs[a] for a in names]))
+                if timeout is not None:
+                    raw = self._invoke(
+                        functools.partial(function, *[kwargs[a] for a in names]), timeout
+                    )
                 elif not names:
                     raw = function()
                 elif len(names) == 1:
                     raw = function(kwargs[names[0]])
                 else:
                     raw = function(*[kwargs[a] for a in names])
-            except _Timeout:
+            except BaseException as exc:  # SystemExit & co. too: a plugin must not stop the host
+                kind, detail = _failure(exc, "did not answer within {} s; answer discarded")
                 self._fault(
-                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.TIMEOUT,
-                    detail=f"did not answer within {self._timeout} s; answer discarded",
-                    council=council, case_id=case_id,
-                )
-                continue
-            except Exception as exc:
-                self._fault(
-                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.RAISED,
-                    detail=f"raised {type(exc).__name__}",
+                    sink, plugin=impl.plugin_name, hook=hook, kind=kind, detail=detail,
                     council=council, case_id=case_id, cause=exc,
                 )
                 continue
@@ -602,13 +677,56 @@ class Hooks:
         *,
         faults: list[PluginFault] | None = None,
     ) -> None:
-        """Tell every observer about ``event`` (``sen_after_case_event``). Every observer is
-        called even if others fail; an observer returning anything but ``None`` is reported as
-        malformed."""
-        self._call(
-            "sen_after_case_event", {"council": council, "event": event},
-            _nothing, faults, council, event.case_id,
-        )
+        """Tell every observer about one ``event``, as :meth:`after_case_events` does but with
+        no overall deadline: each observer gets the full per-call timeout, so one hung observer
+        cannot keep the event from the others."""
+        self._observe(council, (event,), None, faults)
+
+    def after_case_events(
+        self,
+        council: CouncilProfile,
+        events: Iterable[CaseEvent],
+        *,
+        budget: float | None = None,
+        faults: list[PluginFault] | None = None,
+    ) -> None:
+        """Tell every observer about every event, in order (``sen_after_case_event``, one call
+        per observer per event). Every observer is called even if others fail; an observer
+        returning anything but ``None`` is reported as malformed.
+
+        The whole batch runs under one deadline of ``budget`` seconds (default: the facade's
+        timeout; ``None`` with no timeout is unbounded), and each call gets at most the time
+        left, so a hung observer costs the budget once per save, not once per event. Once it
+        is spent the remaining calls are not made: each observer left out gets one ``TIMEOUT``
+        fault saying how many events it missed, parked against the first such event's case."""
+        if budget is not None and budget <= 0:
+            msg = "budget must be positive seconds or None"
+            raise ValueError(msg)
+        seconds = self._timeout if budget is None else budget
+        self._observe(council, events, None if seconds is None else _Deadline(seconds), faults)
+
+    def _observe(
+        self,
+        council: CouncilProfile,
+        events: Iterable[CaseEvent],
+        deadline: _Deadline | None,
+        faults: list[PluginFault] | None,
+    ) -> None:
+        hook = "sen_after_case_event"
+        for event in events:
+            self._call(
+                hook, {"council": council, "event": event},
+                _nothing, faults, council, event.case_id, deadline=deadline,
+            )
+        if deadline is None:
+            return
+        for plugin, case_ids in deadline.missed.items():
+            self._fault(
+                faults, plugin=plugin, hook=hook, kind=FaultKind.TIMEOUT,
+                detail=f"the overall observer deadline ({deadline.seconds:.3g} s) was spent; "
+                f"{len(case_ids)} event(s) not delivered",
+                council=council, case_id=case_ids[0],
+            )
 
     def run_isolated(
         self,
@@ -621,20 +739,13 @@ class Hooks:
         faults: list[PluginFault] | None = None,
     ) -> bool:
         """Run plugin-supplied code that is not a hook (a channel's ``send``) under the same
-        isolation; ``True`` if it completed."""
+        isolation, ``BaseException`` included; ``True`` if it completed."""
         try:
-            self._invoke(call)
-        except _Timeout:
+            self._invoke(call, self._timeout)
+        except BaseException as exc:  # SystemExit & co. too: a plugin must not stop the host
+            kind, detail = _failure(exc, "did not finish within {} s")
             self._fault(
-                faults, plugin=plugin, hook=hook, kind=FaultKind.TIMEOUT,
-                detail=f"did not finish within {self._timeout} s",
-                council=council, case_id=case_id,
-            )
-            return False
-        except Exception as exc:
-            self._fault(
-                faults, plugin=plugin, hook=hook, kind=FaultKind.RAISED,
-                detail=f"raised {type(exc).__name__}",
+                faults, plugin=plugin, hook=hook, kind=kind, detail=detail,
                 council=council, case_id=case_id, cause=exc,
             )
             return False

@@ -277,7 +277,9 @@ class Faulty:
             return SECRET
         if self.kind == "missing_fields":
             return [{"provider_id": "x"}]
-        self.release.wait()
+        # Overruns the timeout, then returns on its own like a real slow plugin: a thousand
+        # calls hung until the test ends would (rightly) hit the bound on stuck workers.
+        self.release.wait(3 * SHORT)
         return None
 
 
