@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from sen_disagreement.actors import Actor
     from sen_disagreement.council import (
         CaseContext,
         CaseEvent,
@@ -50,6 +51,7 @@ __all__ = [
     "sen_register_contacts",
     "sen_register_councils",
     "sen_register_providers",
+    "sen_resolve_actor",
 ]
 
 PROJECT = "sen_disagreement"
@@ -194,5 +196,29 @@ def sen_after_case_event(council: CouncilProfile, event: CaseEvent) -> None:
     been saved.
 
     **First result wins:** no. Every observer is called, even when another one fails.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def sen_resolve_actor(user_id: str) -> Actor | None:
+    """Say who an authenticated user is.
+
+    **When it fires:** whenever the host asks the library to act or read as a user
+    (:class:`sen_disagreement.service.CaseService`): the host has authenticated the user (single
+    sign-on, a portal login) and passes only their user id.
+
+    **Arguments:**
+
+    * ``user_id``: the id the host authenticated.
+
+    **Returns:** an :class:`~sen_disagreement.actors.Actor` for exactly that user id (role, the
+    council or organisation, the parties of cases they act for), or ``None`` for a user this
+    plugin does not know. Bind it to the council's own directory; the library trusts nothing
+    else about who acts.
+
+    **First result wins:** yes.
+
+    .. versionadded:: 0.2.0
     """
     raise NotImplementedError

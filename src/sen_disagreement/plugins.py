@@ -44,6 +44,7 @@ import pluggy
 from attrs import frozen
 
 from sen_disagreement import hookspecs
+from sen_disagreement.actors import Actor, Role
 from sen_disagreement.council import (
     AttentionQueue,
     CaseContext,
@@ -94,6 +95,7 @@ HOOK_NAMES: Final = (
     "sen_register_contacts",
     "sen_register_channels",
     "sen_choose_provider",
+    "sen_resolve_actor",
     "sen_after_case_event",
 )
 """Every hook, in the order the reference documents them."""
@@ -667,6 +669,32 @@ class Hooks:
             "sen_choose_provider",
             {"council": council, "case": case, "candidates": pool},
             check, faults, council, case.case_id, first=True,
+        )
+        return answers[0][1] if answers else None
+
+    def resolve_actor(
+        self, user_id: str, *, faults: list[PluginFault] | None = None
+    ) -> Actor | None:
+        """Who ``user_id`` is, from the council's directory (``sen_resolve_actor``, first valid
+        answer wins). An answer that is not an :class:`~sen_disagreement.actors.Actor` for that
+        user id is a malformed fault and the next plugin is asked."""
+
+        def check(raw: object) -> Actor | None:
+            if raw is None:
+                return None
+            if not isinstance(raw, Actor):
+                msg = f"expected an Actor or None, got {type(raw).__name__}"
+                raise TypeError(msg)
+            if raw.actor_id != user_id:
+                msg = "answered for another user id"
+                raise ValueError(msg)
+            if raw.role is Role.SYSTEM:
+                msg = "the system actor is the library's own, never a directory user"
+                raise ValueError(msg)
+            return raw
+
+        answers = self._call(
+            "sen_resolve_actor", {"user_id": user_id}, check, faults, None, None, first=True
         )
         return answers[0][1] if answers else None
 

@@ -1,17 +1,31 @@
-"""One place where the parts meet: cases persisted in the store, providers routed through the
-council plugins, and every change told to the plugins that observe case events.
+"""The command path: the one way to change a stored case, and to read what a role may read.
 
-The order is deliberate. A change is saved first (the legal record), then observers are told;
-an observer that raises, returns something or hangs cannot undo or corrupt the saved case: the
-plugin facade isolates it and parks the case for manual attention in the store's audit trail.
+Every change goes the same way::
+
+    user id (authenticated by the host)
+      -> Actor from the council's directory          (never a role or name the caller types)
+      -> load the stored version
+      -> authorise the step for that actor           (workflow.steps.PERMISSIONS; refusals audited)
+      -> apply it                                    (the case's own rules)
+      -> check the new version against the stored one (workflow.invariants)
+      -> save case, new audit entries, clock rows and outbox messages in ONE transaction,
+         refused if the stored version moved on (optimistic concurrency)
+      -> tell the plugins that observe case events   (isolated; one deadline for the save)
+
+The store checks the history rules again inside its transaction, for callers that bypass this
+service. Observers are told after the save: a plugin that raises, returns something or hangs
+cannot undo or corrupt the saved case; it is parked for manual attention instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import cast
 
-from attrs import define
+from attrs import define, field, frozen
 
+from sen_disagreement.actors import SYSTEM, Actor, ActorDirectory, Role, check_user_id
 from sen_disagreement.council import (
     CaseContext,
     CaseEvent,
@@ -21,33 +35,140 @@ from sen_disagreement.council import (
     no_provider_error,
     route_provider,
 )
+from sen_disagreement.disclosure import RecordedItem
+from sen_disagreement.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    NoProviderError,
+    NotFoundError,
+    StaleWriteError,
+)
 from sen_disagreement.parties import PEOPLE
 from sen_disagreement.plugins import DEFAULT_TIMEOUT, Hooks, make_plugin_manager
+from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store import CaseRecord, Store, open_store
-from sen_disagreement.workflow import Case, records
+from sen_disagreement.workflow import Case, CaseParty, records
+from sen_disagreement.workflow.access import read_item, readable_items
+from sen_disagreement.workflow.audit import AuditEntry, make_entry
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.exports import (
+    Redaction,
+    SubjectAccessExport,
+    TribunalBundle,
+    subject_access_export,
+    tribunal_bundle,
+)
+from sen_disagreement.workflow.invariants import check_successor
+from sen_disagreement.workflow.issues import Issue
+from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase
+from sen_disagreement.workflow.steps import (
+    AssignProvider,
+    Step,
+    Sweep,
+    apply_step,
+    authorise,
+    permission,
+)
+
+__all__ = ["CaseService", "OpenDisagreementResolution", "OpenMediation"]
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _parties(value: Iterable[CaseParty]) -> tuple[CaseParty, ...]:
+    out = tuple(value)
+    if not all(isinstance(p, CaseParty) for p in out):
+        raise InvalidInputError("must be a list of CaseParty", field="parties",
+                                rule_id="input.type")
+    return out
+
+
+def _issues(value: Iterable[Issue]) -> tuple[Issue, ...]:
+    out = tuple(value)
+    if not all(isinstance(i, Issue) for i in out):
+        raise InvalidInputError("must be a list of Issue", field="issues", rule_id="input.type")
+    return out
+
+
+@frozen(kw_only=True)
+class OpenDisagreementResolution:
+    """A referral to disagreement resolution (the opening step; an LA officer of ``council``)."""
+
+    NAME = "open"
+    case_id: str
+    council: str
+    parties: tuple[CaseParty, ...] = field(converter=_parties)
+    issues: tuple[Issue, ...] = field(default=(), converter=_issues)
+
+
+@frozen(kw_only=True)
+class OpenMediation:
+    """The LA's notice of an appealable decision, which opens a mediation case."""
+
+    NAME = "open"
+    case_id: str
+    council: str
+    parties: tuple[CaseParty, ...] = field(converter=_parties)
+    notice: DecisionNotice
 
 
 @define
 class CaseService:
-    """Cases of many councils in one store, with their councils' plugins."""
+    """Cases of many councils in one store, with their councils' plugins and actor directory.
+
+    ``directory``: who a user id is. ``None`` asks the installed plugins' ``sen_resolve_actor``
+    hook (a council binds it to its own identity system)."""
 
     store: Store
     hooks: Hooks
+    directory: ActorDirectory | None = None
+    settings: Settings = DEFAULT_SETTINGS
+    observer_budget: float | None = None
+    """Seconds all observers of one save may take together (default: the plugin timeout)."""
+    clock: Callable[[], dt.datetime] = field(default=_utcnow, repr=False)
+    """The time of a step when the caller gives none."""
 
     @classmethod
     def open(
         cls,
         url: str | None = None,
         *,
+        directory: ActorDirectory | None = None,
         load_entry_points: bool = True,
         timeout: float | None = DEFAULT_TIMEOUT,
+        settings: Settings = DEFAULT_SETTINGS,
     ) -> CaseService:
-        """Open the store named by ``url`` (see :func:`sen_disagreement.store.open_store`) and
-        a plugin manager loaded from the installed council plugins."""
+        """Open the store named by ``url`` (see :func:`sen_disagreement.store.open_store`) and a
+        plugin manager loaded from the installed council plugins."""
         store = open_store(url)
         pm = make_plugin_manager(load_entry_points=load_entry_points)
-        return cls(store, Hooks(pm, timeout=timeout, attention=StoreAttentionQueue(store)))
+        hooks = Hooks(pm, timeout=timeout, attention=StoreAttentionQueue(store))
+        return cls(store, hooks, directory, settings)
+
+    # --- who acts -------------------------------------------------------------------------------
+
+    def actor(self, user: str | Actor) -> Actor:
+        """The directory's actor for ``user`` (a user id, or an :class:`Actor` that must be exactly
+        what the directory says for its id: a hand-built actor with another role, council or
+        grants is refused)."""
+        uid = user.actor_id if isinstance(user, Actor) else check_user_id(user)
+        found = (self.directory.resolve(uid) if self.directory is not None
+                 else self.hooks.resolve_actor(uid))
+        if found is None or not isinstance(cast(object, found), Actor) or found.actor_id != uid:
+            msg = f"user {uid} is not known to the council's actor directory"
+            raise NotFoundError(msg)
+        if found.role is Role.SYSTEM:
+            raise AccessDeniedError(f"user {uid}: the system actor is the library's own",
+                                    rule_id="who.system", citation="sen-disagreement")
+        if isinstance(user, Actor) and user != found:
+            raise AccessDeniedError(
+                f"user {uid}: the actor given is not what the council's directory says",
+                rule_id="who.directory", citation="sen-disagreement trust boundary",
+            )
+        return found
+
+    # --- councils and routing -------------------------------------------------------------------
 
     def council_of(self, case: Case) -> CouncilProfile:
         """The installed council a case belongs to (its ``council`` is a slug or GSS code)."""
@@ -55,6 +176,12 @@ class CaseService:
         if profile is None:
             raise no_provider_error(case.council, "no installed council plugin declares it")
         return profile
+
+    def _council_keys(self, council: str) -> tuple[str, ...]:
+        profile = self.hooks.find_council(council)
+        if profile is None:
+            return (council,)
+        return tuple(k for k in (council, profile.slug, profile.gss_code) if k)
 
     def route(self, case: Case) -> Routing:
         """Choose the provider for ``case`` through the council's plugins; the choice has passed
@@ -67,27 +194,158 @@ class CaseService:
         )
         return route_provider(self.hooks, self.council_of(case), context)
 
-    def assign_routed_provider(
-        self, case: DisagreementResolutionCase, *, at: dt.datetime, actor: str
-    ) -> tuple[DisagreementResolutionCase, Routing]:
-        """Route the case and assign the chosen provider (independence is checked again by the
-        workflow). A routing met with plugin faults is returned parked and not assigned."""
-        routing = self.route(case)
-        if routing.parked:
-            return case, routing
-        provider = routing.provider
-        return case.assign_provider(provider.provider_id, provider.as_party(), at=at,
-                                    actor=actor), routing
+    # --- reading ----------------------------------------------------------------------------------
 
-    def save(self, case: Case, *, expected_version: int, written: int = 0) -> CaseRecord:
-        """Persist ``case`` (refused with ``StaleWriteError`` if the stored version moved on),
-        then tell observing plugins about each change not told before."""
-        record = records.save(self.store, case, expected_version=expected_version,
-                              written=written)
+    def load(self, case_id: str) -> tuple[Case, int]:
+        """The stored case and its version (for the library's own use and for a host that shows
+        it to a user through :meth:`readable_items`)."""
+        record = self.store.load(case_id)
+        return records.from_record(record, settings=self.settings), record.version
+
+    def readable_items(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
+                       ) -> tuple[RecordedItem, ...]:
+        """The items of a case ``user`` may read; withheld and sensitive reads are audited."""
+        actor = self.actor(user)
+        case, _ = self.load(case_id)
+        return readable_items(case, who=actor, at=at or self._now(), sink=self.store)
+
+    def read_item(self, case_id: str, item_id: str, user: str | Actor, *,
+                  at: dt.datetime | None = None) -> RecordedItem:
+        actor = self.actor(user)
+        case, _ = self.load(case_id)
+        return read_item(case, item_id, who=actor, at=at or self._now(), sink=self.store)
+
+    def tribunal_bundle(self, case_id: str, user: str | Actor, *,
+                        at: dt.datetime | None = None) -> TribunalBundle:
+        """The Tribunal bundle, for a Tribunal-bundle exporter of the case's council; audited in
+        the store."""
+        actor = self.actor(user)
+        case, _ = self.load(case_id)
+        return tribunal_bundle(case, exporter=actor, at=at or self._now(), sink=self.store,
+                               councils=self._council_keys(case.council))
+
+    def subject_access_export(
+        self, case_id: str, user: str | Actor, *, subject_id: str,
+        redactions: Mapping[str, Redaction] | None = None, at: dt.datetime | None = None,
+    ) -> SubjectAccessExport:
+        actor = self.actor(user)
+        case, _ = self.load(case_id)
+        return subject_access_export(case, subject_id=subject_id, requester=actor,
+                                     at=at or self._now(), sink=self.store,
+                                     redactions=redactions)
+
+    # --- changing ---------------------------------------------------------------------------------
+
+    def open_case(
+        self, user: str | Actor, opening: OpenDisagreementResolution | OpenMediation, *,
+        at: dt.datetime | None = None,
+    ) -> CaseRecord:
+        """Open and store a new case: a referral to disagreement resolution, or an appealable
+        decision's notice for mediation. Only an LA officer of the case's council opens one."""
+        actor = self.actor(user)
+        when = at or self._now()
+        if not isinstance(opening, OpenDisagreementResolution | OpenMediation):
+            raise InvalidInputError("must be OpenDisagreementResolution or OpenMediation",
+                                    field="opening", rule_id="input.type")
+        kind = (DisagreementResolutionCase.KIND if isinstance(opening, OpenDisagreementResolution)
+                else MediationCase.KIND)
+        row = permission("open", kind)
+        assert row is not None
+        if actor.role not in row.roles or actor.council not in self._council_keys(
+            str(opening.council)
+        ):
+            self._audit_refusal(actor, str(opening.case_id), "open", when)
+            raise AccessDeniedError(
+                f"{actor.role.value} {actor.actor_id} may not open a case for this council",
+                rule_id=row.rule.rule_id, citation=row.rule.cite(),
+            )
+        case: Case
+        if isinstance(opening, OpenDisagreementResolution):
+            case = DisagreementResolutionCase.refer(
+                case_id=opening.case_id, council=opening.council, parties=opening.parties,
+                at=when, actor=actor.actor_id, issues=opening.issues, settings=self.settings,
+            )
+        else:
+            case = MediationCase.notify_decision(
+                case_id=opening.case_id, council=opening.council, parties=opening.parties,
+                notice=opening.notice, at=when, actor=actor.actor_id, settings=self.settings,
+            )
+        return self._commit(None, case, 0)
+
+    def apply(
+        self, case_id: str, user: str | Actor, step: Step, *, at: dt.datetime | None = None,
+        expected_version: int | None = None,
+    ) -> CaseRecord:
+        """Take ``step`` in the stored case ``case_id`` as ``user``; return the saved record.
+
+        Raises :class:`AccessDeniedError` (audited) when the user may not take the step,
+        :class:`InvalidInputError` / :class:`RuleViolationError` when the case's rules refuse
+        it, :class:`StaleWriteError` when the case changed since ``expected_version`` (or
+        meanwhile); nothing is written in any of these."""
+        if isinstance(step, Sweep):
+            raise AccessDeniedError("the clock sweep is the library's own: use sweep()",
+                                    rule_id="who.sweep.disagreement_resolution_mediation",
+                                    citation="sen-disagreement")
+        return self._apply(case_id, self.actor(user), step, at or self._now(), expected_version)
+
+    def sweep(self, case_id: str, today: dt.date, *, at: dt.datetime | None = None
+              ) -> CaseRecord | None:
+        """Apply what the passing of ``today`` makes happen to one case (as the system actor);
+        ``None`` when nothing happened."""
+        record = self.store.load(case_id)
+        case = records.from_record(record, settings=self.settings)
+        new = apply_step(case, SYSTEM, Sweep(today=today), at=at or self._now())
+        if len(new.audit) == len(case.audit):
+            return None
+        return self._commit(case, new, record.version)
+
+    def _apply(self, case_id: str, actor: Actor, step: Step, at: dt.datetime,
+               expected_version: int | None) -> CaseRecord:
+        record = self.store.load(case_id)
+        if expected_version is not None and record.version != expected_version:
+            raise StaleWriteError(case_id, expected_version, record.version)
+        case = records.from_record(record, settings=self.settings)
+        councils = self._council_keys(case.council)
+        provider = None
+        try:
+            if isinstance(step, AssignProvider):
+                authorise(case, actor, step, councils=councils)
+                routing = self.route(case)
+                if routing.parked:
+                    raise NoProviderError(
+                        f"case {case_id}: routing met plugin faults and was parked for attention"
+                    )
+                provider = (routing.provider.provider_id, routing.provider.as_party())
+            new = apply_step(case, actor, step, at=at, councils=councils, provider=provider)
+        except AccessDeniedError:
+            self._audit_refusal(actor, case_id, step.NAME, at)
+            raise
+        return self._commit(case, new, record.version)
+
+    def _commit(self, old: Case | None, new: Case, version: int) -> CaseRecord:
+        added = check_successor(old, new)
+        saved = records.save(self.store, new, expected_version=version)
+        self._observe(new, added)
+        return saved
+
+    def _observe(self, case: Case, entries: tuple[AuditEntry, ...]) -> None:
         profile = self.hooks.find_council(case.council)
-        if profile is not None:
-            for entry in case.audit.entries[written:]:
-                self.hooks.after_case_event(
-                    profile, CaseEvent(case_id=case.case_id, name=entry.action, at=entry.at)
-                )
-        return record
+        if profile is None:
+            return
+        self.hooks.after_case_events(
+            profile,
+            [CaseEvent(case_id=case.case_id, name=e.action, at=e.at) for e in entries],
+            budget=self.observer_budget,
+        )
+
+    def _audit_refusal(self, actor: Actor, case_id: str, step: str, at: dt.datetime) -> None:
+        try:
+            entry = make_entry(actor=actor.actor_id, action=f"step.{step}", at=at,
+                               case_id=case_id, outcome="refused_unauthorised")
+        except InvalidInputError:  # a malformed case id: audit without it
+            entry = make_entry(actor=actor.actor_id, action=f"step.{step}", at=at,
+                               case_id="unknown", outcome="refused_unauthorised")
+        self.store.append_audit(entry)
+
+    def _now(self) -> dt.datetime:
+        return self.clock()

@@ -11,7 +11,11 @@
 
 Run it with ``sen-disagreement demo`` or ``python examples/sefton_walkthrough.py``.
 
-Names are invented. The disagreement-resolution provider comes from the Sefton plugin (Global
+Every change goes through :class:`~sen_disagreement.service.CaseService` as an authenticated user:
+the officer, the parent, the provider and the adviser are development users of a
+:class:`~sen_disagreement.actors.StaticActorDirectory`, standing in for the council's directory.
+Nobody types a role: the directory says who each user is, and the service refuses a step that
+role may not take. Names are invented. The disagreement-resolution provider comes from the Sefton plugin (Global
 Mediation, as Sefton's page says); Sefton's pages read for this project name no mediation adviser,
 so the adviser here is an invented example.
 """
@@ -21,26 +25,45 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
 from sen_disagreement.appeals import AppealableDecision
-from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
+from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.ehc import Duty, PlanSection
+from sen_disagreement.errors import AccessDeniedError
 from sen_disagreement.parties import Identifiers, Party, PartyKind
-from sen_disagreement.service import CaseService
-from sen_disagreement.workflow import CaseParty
-from sen_disagreement.workflow.access import Principal, Role
-from sen_disagreement.workflow.audit import AuditLog
-from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
-from sen_disagreement.workflow.exports import tribunal_bundle
+from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
+from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, MediationCase
+from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
-from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase, Reg32Item
-from sen_disagreement.workflow.records import from_record
+from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
 
 UTC = dt.UTC
 COUNCIL = "E08000014"  # Sefton's GSS code
+DR_CASE = "sefton-dr-0001"
+MED_CASE = "sefton-med-0001"
+
+OFFICER = "sen-casework-1"
+PARENT = "sam.parent"
+PROVIDER = "gm-practitioner-1"
+ADVISER = "adviser-1"
+CLERK = "tribunal-clerk-1"
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), UTC)
+
+
+def directory() -> StaticActorDirectory:
+    """The development users: what a council's directory would say about each one."""
+    return StaticActorDirectory([
+        Actor(actor_id=OFFICER, role=Role.LA_OFFICER, council=COUNCIL),
+        Actor(actor_id=PARENT, role=Role.FAMILY,
+              grants={CaseGrant(case_id=DR_CASE, party_id="parent"),
+                      CaseGrant(case_id=MED_CASE, party_id="parent")}),
+        Actor(actor_id=PROVIDER, role=Role.PROVIDER, organisation="global-mediation"),
+        Actor(actor_id=ADVISER, role=Role.MEDIATION_ADVISER, organisation="adviser"),
+        Actor(actor_id=CLERK, role=Role.TRIBUNAL_EXPORTER, council=COUNCIL),
+    ])
 
 
 def run(db_path: Path) -> list[str]:
@@ -51,47 +74,50 @@ def run(db_path: Path) -> list[str]:
     sefton = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council",
                                        identifiers=Identifiers(gss_code=COUNCIL,
                                                                la_number="343")))
-    officer = "sen-casework-1"
-
-    service = CaseService.open(f"sqlite:///{db_path.resolve()}", timeout=None)
+    service = CaseService.open(f"sqlite:///{db_path.resolve()}", timeout=None,
+                               directory=directory())
     with service.store as store:
         # --- 1. disagreement resolution --------------------------------------------------------
         day = dt.date(2025, 1, 13)
-        dr = DisagreementResolutionCase.refer(
-            case_id="sefton-dr-0001", council=COUNCIL, parties=[parent, sefton], at=at(day),
-            actor=officer,
+        service.open_case(OFFICER, OpenDisagreementResolution(
+            case_id=DR_CASE, council=COUNCIL, parties=[parent, sefton],
             issues=[Issue(issue_id="review", duty=Duty.KEEP_PROVISION_UNDER_REVIEW),
                     Issue(issue_id="speech", section=PlanSection.F)],
-        )
-        record = service.save(dr, expected_version=0)
-        written = len(dr.audit)
-        dr = dr.seek_agreement(at=at(day, 11), actor=officer)
-        dr = dr.agree("parent", at=at(day + dt.timedelta(2)), actor="parent")
-        dr = dr.agree("sefton", at=at(day + dt.timedelta(3)), actor=officer)
+        ), at=at(day))
+
+        def dr(user: str, step: st.Step, when: dt.datetime) -> None:
+            service.apply(DR_CASE, user, step, at=when)
+
+        dr(OFFICER, st.SeekAgreement(), at(day, 11))
+        dr(PARENT, st.AcceptDecision(party_id="parent"), at(day + dt.timedelta(2)))
+        try:  # the officer cannot agree on the parent's behalf: refused and audited
+            dr(OFFICER, st.AcceptDecision(party_id="parent"), at(day + dt.timedelta(2), 11))
+        except AccessDeniedError:
+            say("An officer trying to record the parent's agreement was refused (audited).")
+        dr(OFFICER, st.AcceptDecision(party_id="sefton"), at(day + dt.timedelta(3)))
         # Sefton's provider comes from its council plugin (plugins/sen-disagreement-sefton).
-        dr, routing = service.assign_routed_provider(dr, at=at(day + dt.timedelta(3), 12),
-                                                     actor=officer)
-        say(f"Routed by the {routing.council.name} plugin to {routing.provider.name}.")
-        say(f"Disagreement resolution {dr.case_id}: everyone agreed; provider checked for "
-            f"independence ({', '.join(dr.independence_rules)}).")
+        dr(OFFICER, st.AssignProvider(), at(day + dt.timedelta(3), 12))
+        case, _ = service.load(DR_CASE)
+        assert isinstance(case, DisagreementResolutionCase) and case.provider is not None
+        say(f"Routed by the Sefton plugin to {case.provider.party.name}.")
+        say(f"Disagreement resolution {DR_CASE}: everyone agreed; provider checked for "
+            f"independence ({', '.join(case.independence_rules)}).")
         meeting = day + dt.timedelta(17)
-        dr = dr.arrange_meeting(meeting, at=at(day + dt.timedelta(4)), actor="global-mediation")
-        dr = dr.hold_meeting(meeting, at=at(meeting, 15), actor="global-mediation")
-        dr = dr.record_item(
-            RecordedItem.meeting_record(item_id="offer-1", kind=ItemKind.OFFER,
-                                        recorded_at=at(meeting, 15), recorded_by="sefton",
-                                        text="Without prejudice: termly review meetings offered"),
-            at=at(meeting, 15), actor="global-mediation",
-        )
-        dr = dr.record_outcome({"review": IssueOutcome.AGREED,
-                                "speech": IssueOutcome.NOT_AGREED},
-                               at=at(meeting, 16), actor="global-mediation")
-        dr = dr.close(at=at(meeting + dt.timedelta(1)), actor=officer)
-        record = service.save(dr, expected_version=record.version, written=written)
-        level = dr.issues.level
+        dr(PROVIDER, st.ArrangeMeeting(meeting_date=meeting), at(day + dt.timedelta(4)))
+        dr(PROVIDER, st.HoldMeeting(on=meeting), at(meeting, 15))
+        dr(OFFICER, st.RecordItem(item_id="offer-1", kind=ItemKind.OFFER,
+                                  disclosure=Disclosure.WITHOUT_PREJUDICE, in_meeting=True,
+                                  text="Without prejudice: termly review meetings offered"),
+           at(meeting, 15))
+        dr(PROVIDER, st.RecordOutcome(outcomes={"review": IssueOutcome.AGREED,
+                                                "speech": IssueOutcome.NOT_AGREED}),
+           at(meeting, 16))
+        dr(OFFICER, st.Close(), at(meeting + dt.timedelta(1)))
+        case, _ = service.load(DR_CASE)
+        level = case.issues.level
         assert level is not None
         say(f"Meeting held {meeting}: {level.value.replace('_', ' ')}. Still in dispute: "
-            + ", ".join(i.concerns for i in dr.issues.unresolved()) + ".")
+            + ", ".join(i.concerns for i in case.issues.unresolved()) + ".")
 
         # --- 2. mediation after an appealable decision -----------------------------------------
         sent = dt.date(2025, 3, 3)
@@ -99,70 +125,65 @@ def run(db_path: Path) -> list[str]:
             sent_on=sent, decisions=[AppealableDecision.NOT_TO_AMEND_OR_REPLACE],
             contents=set(Reg32Item),
         )
-        med = MediationCase.notify_decision(
-            case_id="sefton-med-0001", council=COUNCIL, parties=[parent, sefton], notice=notice,
-            at=at(sent), actor=officer,
-        )
-        mrec = service.save(med, expected_version=0)
-        written = len(med.audit)
-        contact = med.deadline("mediation_adviser_contact")
+        service.open_case(OFFICER, OpenMediation(
+            case_id=MED_CASE, council=COUNCIL, parties=[parent, sefton], notice=notice,
+        ), at=at(sent))
+
+        def med(user: str, step: st.Step, when: dt.datetime) -> MediationCase:
+            service.apply(MED_CASE, user, step, at=when)
+            loaded, _ = service.load(MED_CASE)
+            assert isinstance(loaded, MediationCase)
+            return loaded
+
+        m, _ = service.load(MED_CASE)
+        assert isinstance(m, MediationCase)
+        contact = m.deadline("mediation_adviser_contact")
         assert contact is not None
         say(f"Decision notice sent {sent}; contact the mediation adviser by {contact.due} "
             "(SEND Regs reg 33).")
         adviser = Party(kind=PartyKind.MEDIATION_ADVISER, name="Example mediation adviser")
-        med = med.contact_adviser("adviser", adviser, on=dt.date(2025, 3, 10),
-                                  at=at(dt.date(2025, 3, 10)), actor="parent")
-        med = med.give_information(on=dt.date(2025, 3, 10), at=at(dt.date(2025, 3, 10), 11),
-                                   actor="adviser")
+        mar10 = dt.date(2025, 3, 10)
+        med(PARENT, st.ContactAdviser(adviser_id="adviser", adviser=adviser, on=mar10), at(mar10))
+        med(ADVISER, st.GiveInformation(on=mar10), at(mar10, 11))
         told = dt.date(2025, 3, 12)
-        med = med.want_mediation("parent", told_la_on=told, at=at(told), actor=officer)
-        med = med.record_issue(Issue(issue_id="speech", section=PlanSection.F), at=at(told),
-                               actor=officer)
-        med = med.confirm_issues(at=at(told, 11), actor=officer)
-        med = med.choose_route(at=at(told, 12), actor=officer)
-        med = med.record_item(
-            RecordedItem(item_id="letter-1", kind=ItemKind.DOCUMENT,
-                         disclosure=Disclosure.PARTIES, recorded_at=at(told, 12),
-                         recorded_by="sefton", in_meeting=False,
-                         text="Letter confirming the request for mediation"),
-            at=at(told, 12), actor=officer,
-        )
-        arrange = med.arrange_clock
+        med(PARENT, st.AcceptDecision(party_id="parent", told_la_on=told), at(told))
+        med(PARENT, st.RecordIssue(issue=Issue(issue_id="speech", section=PlanSection.F)),
+            at(told))
+        med(OFFICER, st.ConfirmIssues(), at(told, 11))
+        med(OFFICER, st.ChooseRoute(), at(told, 12))
+        m = med(OFFICER, st.RecordItem(item_id="letter-1", kind=ItemKind.DOCUMENT,
+                                       disclosure=Disclosure.PARTIES,
+                                       text="Letter confirming the request for mediation"),
+                at(told, 12))
+        arrange = m.arrange_clock
         assert arrange is not None
         say(f"Mediation wanted {told}; Sefton must arrange it by {arrange.due} "
             f"({arrange.clock_id}).")
-        # The daily check runs each morning; nothing happens until the 30 days have passed.
+        # The daily sweep runs each morning; nothing happens until the 30 days have passed.
         day = told
-        while med.state.value == "route_chosen":
+        while m.state.value == "route_chosen":
             day += dt.timedelta(days=1)
-            med = med.tick(day, at=at(day, 7))
-        deemed = med.deadline("deemed_certificate")
+            service.sweep(MED_CASE, day, at=at(day, 7))
+            m, _ = service.load(MED_CASE)
+            assert isinstance(m, MediationCase)
+        deemed = m.deadline("deemed_certificate")
         assert deemed is not None
         say(f"{day}: the 30 days passed without a mediation; the adviser was told and must "
             f"issue a certificate by {deemed.due}.")
         issued = day + dt.timedelta(2)  # the Monday after
-        med = med.issue_certificate(on=issued, at=at(issued), actor="adviser")
-        mrec = service.save(med, expected_version=mrec.version, written=written)
-        cert = med.certificates[-1]
+        m = med(ADVISER, st.IssueCertificate(on=issued), at(issued))
+        cert = m.certificates[-1]
         say(f"Certificate ({cert.kind.value.replace('_', ' ')}) issued {cert.issued_on} by "
             f"{cert.adviser_name}.")
         say(f"Appeal deadline: {cert.appeal_deadline} (the later of the decision notice + 2 "
             "months and the certificate + 1 month, HESC Rules r.20(1)(c)).")
 
-        # --- what the store holds, and the Tribunal bundle -------------------------------------
-        reloaded = from_record(store.load(med.case_id))
-        assert reloaded == med
-        clerk = Principal(actor="tribunal-clerk", role=Role.TRIBUNAL_EXPORTER,
-                          cases={med.case_id, dr.case_id})
-        sink = AuditLog()
-        bundle = tribunal_bundle(reloaded, exporter=clerk, at=at(issued, 15),
-                                 sink=sink)
-        dr_bundle = tribunal_bundle(dr, exporter=clerk, at=at(issued, 15), sink=sink)
+        # --- the Tribunal bundle, exported by the council's clerk ------------------------------
+        bundle = service.tribunal_bundle(MED_CASE, CLERK, at=at(issued, 15))
+        dr_bundle = service.tribunal_bundle(DR_CASE, CLERK, at=at(issued, 15))
         say(f"Tribunal bundle: {len(bundle.items)} document(s); the disagreement-resolution "
             f"bundle has {len(dr_bundle.items)} (the offer made in the meeting is without "
             "prejudice and never included).")
-        say(f"Stored: {len(store.audit_trail(dr.case_id))} + "
-            f"{len(store.audit_trail(med.case_id))} audit entries in {db_path.name}.")
+        say(f"Stored: {len(store.audit_trail(DR_CASE))} + "
+            f"{len(store.audit_trail(MED_CASE))} audit entries in {db_path.name}.")
     return out
-
-

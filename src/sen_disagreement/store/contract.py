@@ -190,6 +190,9 @@ class AuditEntry:
     fields: tuple[str, ...] = field(default=(), converter=_to_tuple, validator=_fields)
     seq: int = field(default=0, validator=_non_negative_int)
     """Position in the trail, assigned by the store (0 before it is stored)."""
+    committed_at: dt.datetime | None = field(default=None, validator=_optional(_is_utc), eq=False)
+    """When the store committed the entry (``None`` before it is stored). ``at`` stays the time
+    of the event itself; the two differ when a change is saved after it happened."""
 
 
 class OutboxStatus(enum.Enum):
@@ -280,10 +283,17 @@ class Store(Protocol):
     ) -> CaseRecord:
         """Write ``record`` as version ``expected_version + 1`` if the stored version is still
         ``expected_version`` (0: the case must not exist yet); keep the previous version in the
-        history; append one audit entry and the ``outbox`` messages in the same transaction.
-        ``record.version`` must be ``expected_version`` or ``expected_version + 1``.
+        history; in the same transaction append the audit entries and the ``outbox`` messages.
 
-        Raises :class:`StaleWriteError` (nothing of the case written; the refusal is audited)."""
+        For a case document the new version is checked against the stored one
+        (:func:`sen_disagreement.workflow.invariants.document_guard`: history only extends,
+        without-prejudice material never opens up) and the audit entries it adds are written,
+        each with its own event time and the commit time. For any other document one entry
+        (``actor``, ``action``, ``fields``) is written. ``record.version`` must be
+        ``expected_version`` or ``expected_version + 1``.
+
+        Raises :class:`StaleWriteError`, or :class:`InvalidInputError` for a version that breaks
+        the history; nothing of the case is written and the refusal is audited."""
         ...
 
     def save_many(
@@ -501,6 +511,23 @@ def check_messages(
             raise bad_input(f"outbox[{i}].idempotency_key", "is repeated", "unique")
         keys.add(m.idempotency_key)
     return out
+
+
+class VersionGuard(Protocol):
+    """Checks a new version of a stored document against the stored one; returns the audit
+    entries the new version adds (``None``: not a case document)."""
+
+    def __call__(
+        self, previous: str | None, document: str, *, kind: str
+    ) -> tuple[AuditEntry, ...] | None: ...
+
+
+def case_guard() -> VersionGuard:
+    """The guard every store applies: the case invariants of the workflow layer (imported when
+    first needed, so the store stays importable on its own)."""
+    from sen_disagreement.workflow.invariants import document_guard
+
+    return document_guard
 
 
 def decode_deadlines(text: str) -> tuple[DeadlineEntry, ...]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sen_disagreement.errors import (
+    InvalidInputError,
     LegalHoldError,
     NotFoundError,
     StaleWriteError,
@@ -39,6 +40,7 @@ from sen_disagreement.store.contract import (
     PurgeReport,
     RetentionTrigger,
     bad_input,
+    case_guard,
     check_actor,
     check_case_id,
     check_case_query,
@@ -165,6 +167,11 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX outbox_case ON outbox(case_id)",
         ),
     ),
+    (
+        3,
+        # Each audit entry keeps the time of the event (``at``) and, apart, the commit time.
+        ("ALTER TABLE audit ADD COLUMN committed_at timestamptz",),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -184,7 +191,8 @@ _INSERT_NEW_CASE = (
 )
 _INSERT_DEADLINE = "INSERT INTO deadlines(case_ref, clock_id, due, status) VALUES (%s,%s,%s,%s)"
 _INSERT_AUDIT = (
-    "INSERT INTO audit(at, actor, action, case_id, outcome, fields) VALUES (%s,%s,%s,%s,%s,%s)"
+    "INSERT INTO audit(at, actor, action, case_id, outcome, fields, committed_at)"
+    " VALUES (%s,%s,%s,%s,%s,%s,%s)"
 )
 
 
@@ -254,6 +262,7 @@ class PostgresStore:
         self._lock = threading.Lock()
         self._connections: list[psycopg.Connection[Any]] = []
         self._closed = False
+        self._guard = case_guard()
         self._migrate(self._conn())
 
     # -- connections and transactions -------------------------------------------------------
@@ -346,7 +355,17 @@ class PostgresStore:
     def _audit_row(
         self, actor: str, action: str, case_id: str | None, outcome: str, fields: tuple[str, ...]
     ) -> tuple[object, ...]:
-        return (self._now(), actor, action, case_id, outcome, ",".join(fields))
+        now = self._now()
+        return (now, actor, action, case_id, outcome, ",".join(fields), now)
+
+    @staticmethod
+    def _entry_rows(
+        entries: Sequence[AuditEntry], committed: dt.datetime
+    ) -> list[tuple[object, ...]]:
+        return [
+            (e.at, e.actor, e.action, e.case_id, e.outcome, ",".join(e.fields), committed)
+            for e in entries
+        ]
 
     def save(
         self,
@@ -366,29 +385,38 @@ class PostgresStore:
         names = check_fields(fields)
         messages = check_messages(outbox, case_id=record.case_id)
         stale: int | None = None
+        refused: InvalidInputError | None = None
         c = self._conn()
         with c.transaction():
             row = c.execute(
-                "SELECT id, version FROM cases WHERE case_id = %s FOR UPDATE", (record.case_id,)
+                "SELECT id, version, document FROM cases WHERE case_id = %s FOR UPDATE",
+                (record.case_id,),
             ).fetchone()
+            found = None if row is None else int(row[1])
+            entries: tuple[AuditEntry, ...] | None = None
+            if (found or 0) != expected_version:
+                stale = -1 if found is None else found
+            else:
+                try:
+                    entries = self._guard(
+                        None if row is None else str(row[2]), record.document, kind=record.kind
+                    )
+                except InvalidInputError as exc:
+                    refused = exc
             rowid: int | None = None
-            if row is None and expected_version == 0:
-                got = c.execute(
-                    _INSERT_NEW_CASE,
-                    _case_values(record, new_version),
-                ).fetchone()
+            if stale is None and refused is None and row is None:
+                got = c.execute(_INSERT_NEW_CASE, _case_values(record, new_version)).fetchone()
                 if got is None:  # created concurrently since our SELECT
-                    row = c.execute(
-                        "SELECT id, version FROM cases WHERE case_id = %s", (record.case_id,)
+                    again = c.execute(
+                        "SELECT version FROM cases WHERE case_id = %s", (record.case_id,)
                     ).fetchone()
+                    stale = int(again[0]) if again is not None else -1
                 else:
                     rowid = int(got[0])
-            found = None if row is None else int(row[1])
-            if rowid is None and (found or 0) != expected_version:
-                stale = -1 if found is None else found
+            if stale is not None or refused is not None:
+                outcome = "refused_stale" if refused is None else "refused_invariant"
                 c.execute(
-                    _INSERT_AUDIT,
-                    self._audit_row(actor, action, record.case_id, "refused_stale", names),
+                    _INSERT_AUDIT, self._audit_row(actor, action, record.case_id, outcome, names)
                 )
             else:
                 if rowid is None:
@@ -409,17 +437,23 @@ class PostgresStore:
                         (*_case_values(record, new_version)[1:], rowid),
                     )
                     c.execute("DELETE FROM deadlines WHERE case_ref = %s", (rowid,))
-                if record.deadlines:
-                    with c.cursor() as cur:
+                with c.cursor() as cur:
+                    if record.deadlines:
                         cur.executemany(
                             _INSERT_DEADLINE,
                             [(rowid, d.clock_id, d.due, d.status) for d in record.deadlines],
                         )
-                c.execute(
-                    _INSERT_AUDIT, self._audit_row(actor, action, record.case_id, "ok", names)
-                )
+                    if entries:
+                        cur.executemany(_INSERT_AUDIT, self._entry_rows(entries, self._now()))
+                    else:
+                        cur.execute(
+                            _INSERT_AUDIT,
+                            self._audit_row(actor, action, record.case_id, "ok", names),
+                        )
                 if messages:
                     self._insert_messages(c, messages)
+        if refused is not None:
+            raise refused
         if stale is not None:
             raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
         return attrs.evolve(record, version=new_version)
@@ -446,6 +480,10 @@ class PostgresStore:
             if r.case_id in seen:
                 raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
             seen.add(r.case_id)
+            try:
+                self._guard(None, r.document, kind=r.kind)
+            except InvalidInputError as exc:
+                raise exc.at(f"records[{i}]") from None
         if not records:
             return 0
         at = self._now()
@@ -473,7 +511,7 @@ class PostgresStore:
                     ],
                 )
                 cur.executemany(
-                    _INSERT_AUDIT, [(at, actor, action, r.case_id, "ok", "") for r in records]
+                    _INSERT_AUDIT, [(at, actor, action, r.case_id, "ok", "", at) for r in records]
                 )
         except self._psycopg.errors.UniqueViolation:
             row = c.execute(
@@ -621,6 +659,7 @@ class PostgresStore:
     def append_audit(self, entry: AuditEntry) -> AuditEntry:
         if not isinstance(entry, AuditEntry):
             raise bad_input("entry", "must be an AuditEntry", "audit_entry")
+        committed = self._now()
         row = (
             self._conn()
             .execute(
@@ -632,12 +671,13 @@ class PostgresStore:
                     entry.case_id,
                     entry.outcome,
                     ",".join(entry.fields),
+                    committed,
                 ),
             )
             .fetchone()
         )
         assert row is not None
-        return attrs.evolve(entry, seq=int(row[0]))
+        return attrs.evolve(entry, seq=int(row[0]), committed_at=committed)
 
     def audit_trail(
         self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
@@ -646,7 +686,7 @@ class PostgresStore:
             check_case_id(case_id)
         check_limit(limit)
         check_int(after_seq, "after_seq")
-        cols = "seq, at, actor, action, case_id, outcome, fields"
+        cols = "seq, at, actor, action, case_id, outcome, fields, committed_at"
         if case_id is None:
             rows = self._conn().execute(
                 f"SELECT {cols} FROM audit WHERE seq > %s ORDER BY seq LIMIT %s",  # noqa: S608
@@ -667,8 +707,9 @@ class PostgresStore:
                 case_id=cid,
                 outcome=outcome,
                 fields=tuple(fields.split(",")) if fields else (),
+                committed_at=None if committed is None else _utc(committed),
             )
-            for seq, at, actor, action, cid, outcome, fields in rows.fetchall()
+            for seq, at, actor, action, cid, outcome, fields, committed in rows.fetchall()
         ]
 
     # -- outbox ---------------------------------------------------------------------------------

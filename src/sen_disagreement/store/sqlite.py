@@ -25,6 +25,7 @@ from pathlib import Path
 import attrs
 
 from sen_disagreement.errors import (
+    InvalidInputError,
     LegalHoldError,
     NotFoundError,
     StaleWriteError,
@@ -43,6 +44,7 @@ from sen_disagreement.store.contract import (
     PurgeReport,
     RetentionTrigger,
     bad_input,
+    case_guard,
     check_actor,
     check_case_id,
     check_case_query,
@@ -155,6 +157,11 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX outbox_case ON outbox(case_id)",
         ),
     ),
+    (
+        3,
+        # Each audit entry keeps the time of the event (``at``) and, apart, the commit time.
+        ("ALTER TABLE audit ADD COLUMN committed_at INTEGER",),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -168,7 +175,8 @@ _INSERT_CASE = (
 )
 _INSERT_DEADLINE = "INSERT INTO deadlines(case_ref, clock_id, due, status) VALUES (?,?,?,?)"
 _INSERT_AUDIT = (
-    "INSERT INTO audit(at, actor, action, case_id, outcome, fields) VALUES (?,?,?,?,?,?)"
+    "INSERT INTO audit(at, actor, action, case_id, outcome, fields, committed_at)"
+    " VALUES (?,?,?,?,?,?,?)"
 )
 
 
@@ -248,6 +256,7 @@ class SQLiteStore:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self._guard = case_guard()
         if not self.path.parent.is_dir():
             msg = f"the directory of the SQLite file does not exist: {self.path.parent}"
             raise StoreError(msg)
@@ -363,7 +372,15 @@ class SQLiteStore:
         outcome: str,
         fields: tuple[str, ...],
     ) -> tuple[object, ...]:
-        return (ts(self._now()), actor, action, case_id, outcome, ",".join(fields))
+        now = ts(self._now())
+        return (now, actor, action, case_id, outcome, ",".join(fields), now)
+
+    @staticmethod
+    def _entry_rows(entries: Sequence[AuditEntry], committed: int) -> list[tuple[object, ...]]:
+        return [
+            (ts(e.at), e.actor, e.action, e.case_id, e.outcome, ",".join(e.fields), committed)
+            for e in entries
+        ]
 
     def save(
         self,
@@ -383,16 +400,26 @@ class SQLiteStore:
         names = check_fields(fields)
         messages = check_messages(outbox, case_id=record.case_id)
         stale: int | None = None
+        refused: InvalidInputError | None = None
         with self._write() as c:
             row = c.execute(
-                "SELECT id, version FROM cases WHERE case_id = ?", (record.case_id,)
+                "SELECT id, version, document FROM cases WHERE case_id = ?", (record.case_id,)
             ).fetchone()
             found = None if row is None else int(row[1])
+            entries: tuple[AuditEntry, ...] | None = None
             if (found or 0) != expected_version:
                 stale = -1 if found is None else found
+            else:
+                try:
+                    entries = self._guard(
+                        None if row is None else str(row[2]), record.document, kind=record.kind
+                    )
+                except InvalidInputError as exc:
+                    refused = exc
+            if stale is not None or refused is not None:
+                outcome = "refused_stale" if refused is None else "refused_invariant"
                 c.execute(
-                    _INSERT_AUDIT,
-                    self._audit_row(actor, action, record.case_id, "refused_stale", names),
+                    _INSERT_AUDIT, self._audit_row(actor, action, record.case_id, outcome, names)
                 )
             else:
                 if row is None:
@@ -419,11 +446,16 @@ class SQLiteStore:
                     _INSERT_DEADLINE,
                     [(rowid, d.clock_id, d.due.isoformat(), d.status) for d in record.deadlines],
                 )
-                c.execute(
-                    _INSERT_AUDIT, self._audit_row(actor, action, record.case_id, "ok", names)
-                )
+                if entries:
+                    c.executemany(_INSERT_AUDIT, self._entry_rows(entries, ts(self._now())))
+                else:
+                    c.execute(
+                        _INSERT_AUDIT, self._audit_row(actor, action, record.case_id, "ok", names)
+                    )
                 if messages:
                     self._insert_messages(c, messages)
+        if refused is not None:
+            raise refused
         if stale is not None:
             raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
         return attrs.evolve(record, version=new_version)
@@ -450,6 +482,10 @@ class SQLiteStore:
             if r.case_id in seen:
                 raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
             seen.add(r.case_id)
+            try:
+                self._guard(None, r.document, kind=r.kind)
+            except InvalidInputError as exc:
+                raise exc.at(f"records[{i}]") from None
         if not records:
             return 0
         at = ts(self._now())
@@ -487,7 +523,7 @@ class SQLiteStore:
                     ],
                 )
                 c.executemany(
-                    _INSERT_AUDIT, [(at, actor, action, r.case_id, "ok", "") for r in records]
+                    _INSERT_AUDIT, [(at, actor, action, r.case_id, "ok", "", at) for r in records]
                 )
         except sqlite3.IntegrityError:
             self._raise_existing([r.case_id for r in records])
@@ -666,6 +702,7 @@ class SQLiteStore:
     def append_audit(self, entry: AuditEntry) -> AuditEntry:
         if not isinstance(entry, AuditEntry):
             raise bad_input("entry", "must be an AuditEntry", "audit_entry")
+        committed = self._now()
         with self._write() as c:
             cur = c.execute(
                 _INSERT_AUDIT,
@@ -676,10 +713,11 @@ class SQLiteStore:
                     entry.case_id,
                     entry.outcome,
                     ",".join(entry.fields),
+                    ts(committed),
                 ),
             )
             seq = int(cur.lastrowid or 0)
-        return attrs.evolve(entry, seq=seq)
+        return attrs.evolve(entry, seq=seq, committed_at=committed)
 
     def audit_trail(
         self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
@@ -688,7 +726,7 @@ class SQLiteStore:
             check_case_id(case_id)
         check_limit(limit)
         check_int(after_seq, "after_seq")
-        cols = "seq, at, actor, action, case_id, outcome, fields"
+        cols = "seq, at, actor, action, case_id, outcome, fields, committed_at"
         if case_id is None:
             rows = self._conn().execute(
                 f"SELECT {cols} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",  # noqa: S608
@@ -709,8 +747,9 @@ class SQLiteStore:
                 case_id=cid,
                 outcome=outcome,
                 fields=tuple(fields.split(",")) if fields else (),
+                committed_at=None if committed is None else parse_ts(committed),
             )
-            for seq, at, actor, action, cid, outcome, fields in rows
+            for seq, at, actor, action, cid, outcome, fields, committed in rows
         ]
 
     # -- outbox ---------------------------------------------------------------------------------

@@ -172,24 +172,28 @@ def stop_running(
     )
 
 
-FACILITATOR_NOTE_KINDS = frozenset({ItemKind.NOTE, ItemKind.COMMENT, ItemKind.OFFER})
-
-
 def add_item(
-    items: tuple[RecordedItem, ...], item: RecordedItem, *, facilitators: tuple[str, ...]
+    items: tuple[RecordedItem, ...],
+    item: RecordedItem,
+    *,
+    facilitators: tuple[str, ...],
+    outcome_document: bool = False,
 ) -> tuple[RecordedItem, ...]:
+    """``items`` with ``item`` added. A record made by a facilitator (the provider, adviser or
+    mediator) is confidential or without prejudice whatever its kind; ``outcome_document`` lets
+    the written mediation agreement, the parties' outcome, be open."""
     if not isinstance(item, RecordedItem):
         raise InvalidInputError("must be a RecordedItem", field="item", rule_id="input.item")
-    if (
-        item.recorded_by in facilitators
-        and item.kind in FACILITATOR_NOTE_KINDS
-        and item.disclosure in TRIBUNAL_ALLOWED
+    open_outcome = outcome_document and item.kind is ItemKind.OUTCOME
+    if item.recorded_by in facilitators and item.disclosure in TRIBUNAL_ALLOWED and (
+        not open_outcome
     ):
         # A provider's or mediator's own account of the process (say, a summary of what was
-        # offered) is confidential: it must not reach a Tribunal bundle by being marked open.
+        # offered) must not reach a Tribunal bundle by being marked open, as a note or a
+        # document alike.
         raise InvalidInputError(
-            "a note or comment recorded by the provider, mediator or adviser is confidential or "
-            "without prejudice",
+            "a record made by the provider, mediator or adviser is confidential or without "
+            "prejudice",
             field="item.disclosure",
             rule_id=CONFIDENTIAL.rule_id,
             citation=CONFIDENTIAL.cite(),

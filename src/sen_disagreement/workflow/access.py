@@ -1,25 +1,28 @@
 """Who may read which recorded items of a case.
 
-A reader is a :class:`Principal`: an actor id, a :class:`Role`, and the cases it is attached to.
-A read is allowed only when the principal is attached to *this* case in its role (a parent or
-young person who is a party, an officer of the council that owns the case, the case's
-disagreement-resolution provider, the case's mediator or mediation adviser, or a Tribunal-bundle
-exporter for the case) and the role may see the item's disclosure class (:data:`POLICY`):
+A reader is an :class:`~sen_disagreement.actors.Actor` as the council's directory describes it.
+A read is allowed only when the actor has a part in *this* case (:func:`acting_party`: a parent
+or young person, or a body officer, granted a party of the case; an officer of the council that
+owns it; the case's own provider, mediation adviser or mediator; a Tribunal-bundle exporter of
+the case's council) and its role may see the item's disclosure class (:data:`POLICY`):
 
 ============================  ======  =======  ============  =================
 role                          public  parties  confidential  without prejudice
 ============================  ======  =======  ============  =================
 parent / young person          yes     yes      yes           yes
 local-authority officer        yes     yes      yes           no
+officer of another body        yes     yes      yes           no
 disagreement-res. provider     yes     yes      yes           yes
-mediator / mediation adviser   yes     yes      yes           yes
+mediation adviser / mediator   yes     yes      yes           yes
 Tribunal-bundle exporter       yes     yes      no            no
 ============================  ======  =======  ============  =================
 
+A facilitator's own records (anything the provider, adviser or mediator recorded) are read by
+the facilitators of the case only: they are the independent process's notes, not the parties'.
 The local-authority officer is refused without-prejudice material: the council's casework staff
 prepare its Tribunal response, so keeping offers and comments from the meeting away from them is
-the firewall (reliability guide section 4, T8). Every read of confidential or without-prejudice
-material, and every refused read (cross-case reads included), is audited to an
+the firewall. Every read of confidential or without-prejudice material, and every refused read
+(cross-case reads included), is audited to an
 :class:`~sen_disagreement.workflow.audit.AuditSink`. Refusals raise
 :class:`~sen_disagreement.errors.AccessDeniedError` naming the item id, role and class, never
 the content.
@@ -28,26 +31,30 @@ the content.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Protocol, cast
 
-from attrs import field, frozen
+from attrs import frozen
 
+from sen_disagreement.actors import FACILITATOR_ROLES, Actor, Role
 from sen_disagreement.disclosure import CONFIDENTIAL, WITHOUT_PREJUDICE, Disclosure, RecordedItem
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError
-from sen_disagreement.provenance import Provenance, Rule, S, cite
-from sen_disagreement.workflow._case import check_actor
+from sen_disagreement.parties import FAMILY, PartyKind
+from sen_disagreement.provenance import Provenance, Rule, S, U, cite
+from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.audit import AuditSink, make_entry
+from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = [
     "ACCESS_RULE",
+    "FACILITATOR_RECORDS_READ",
     "POLICY",
     "SENSITIVE",
     "AccessDecision",
     "CaseLike",
-    "Principal",
     "Role",
+    "acting_party",
     "decide",
     "read_item",
     "readable_items",
@@ -69,26 +76,29 @@ ACCESS_RULE = Rule(
 )
 
 
-class Role(enum.Enum):
-    FAMILY = "family"
-    """The parent or young person who is a party to this case (or a representative)."""
-    LA_OFFICER = "la_officer"
-    PROVIDER = "provider"
-    """The disagreement-resolution provider assigned to this case."""
-    MEDIATOR = "mediator"
-    """The mediator or mediation adviser of this case."""
-    TRIBUNAL_EXPORTER = "tribunal_exporter"
-
+FACILITATOR_RECORDS_READ = Rule(
+    "access.facilitator_records",
+    "What the provider, mediation adviser or mediator records about the process is read by the "
+    "facilitators of the case only.",
+    Provenance([
+        cite("SEND Code of Practice ch.11 via council pages: the process is confidential", S),
+        cite("that the parties may not read the facilitator's own notes", U),
+    ]),
+)
 
 SENSITIVE = frozenset({Disclosure.CONFIDENTIAL, Disclosure.WITHOUT_PREJUDICE})
 _ALL = frozenset(Disclosure)
+_OFFICER = frozenset({Disclosure.PUBLIC, Disclosure.PARTIES, Disclosure.CONFIDENTIAL})
 
 POLICY: Mapping[Role, frozenset[Disclosure]] = {
     Role.FAMILY: _ALL,
-    Role.LA_OFFICER: frozenset({Disclosure.PUBLIC, Disclosure.PARTIES, Disclosure.CONFIDENTIAL}),
+    Role.LA_OFFICER: _OFFICER,
+    Role.BODY_OFFICER: _OFFICER,
     Role.PROVIDER: _ALL,
+    Role.MEDIATION_ADVISER: _ALL,
     Role.MEDIATOR: _ALL,
     Role.TRIBUNAL_EXPORTER: frozenset({Disclosure.PUBLIC, Disclosure.PARTIES}),
+    Role.SYSTEM: frozenset(),
 }
 
 
@@ -109,23 +119,46 @@ class CaseLike(Protocol):
     def facilitator_ids(self) -> tuple[str, ...]: ...
 
 
-def _cases(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+def _la_party(case: Case) -> str | None:
+    return next((p.party_id for p in case.parties
+                 if p.party.kind is PartyKind.LOCAL_AUTHORITY), None)
 
 
-@frozen(kw_only=True)
-class Principal:
-    """Someone reading case material: who, in what role, for which cases."""
-
-    actor: str = field(validator=lambda _i, _a, v: _actor(v))
-    role: Role
-    cases: frozenset[str] = field(converter=_cases)
-    council: str | None = None
-    """The council a local-authority officer works for."""
+def _facilitator_of(case: Case, role: Role) -> str | None:
+    if role is Role.PROVIDER and isinstance(case, DisagreementResolutionCase):
+        return case.provider.party_id if case.provider else None
+    if isinstance(case, MediationCase):
+        who = {Role.MEDIATION_ADVISER: case.adviser, Role.MEDIATOR: case.mediator}.get(role)
+        return who.party_id if who else None
+    return None
 
 
-def _actor(value: object) -> None:
-    check_actor(value)
+def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> str | None:
+    """The id ``actor`` acts as in ``case`` (a party id, or the facilitator's id), or ``None``
+    when it has no part in the case. ``councils`` are other keys of the case's council (its slug
+    and GSS code) that an officer's council may be given as."""
+    role = actor.role
+    if role is Role.SYSTEM:
+        return actor.actor_id
+    if role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
+        return _la_party(case) if actor.council in {case.council, *councils} else None
+    if role in (Role.FAMILY, Role.BODY_OFFICER):
+        party_id = actor.party_in(case.case_id)
+        party = case.party_map.get(party_id) if party_id else None
+        if party is None or party.kind is PartyKind.LOCAL_AUTHORITY:
+            return None
+        return party_id if (role is Role.FAMILY) == (party.kind in FAMILY) else None
+    facilitator = _facilitator_of(case, role)
+    return facilitator if facilitator is not None and facilitator == actor.organisation else None
+
+
+def attached_reason(case: Case, who: Actor, *, councils: Iterable[str] = ()) -> str | None:
+    """Why ``who`` has no part in ``case``, or None when it has one."""
+    if not isinstance(cast(object, who), Actor):  # callers outside mypy pass anything
+        return "not an actor from the council's directory"
+    if acting_party(case, who, councils=councils) is None:
+        return f"has no part in this case as a {who.role.value}"
+    return None
 
 
 @frozen
@@ -134,30 +167,13 @@ class AccessDecision:
     reason: str
 
 
-def attached_reason(case: CaseLike, who: Principal) -> str | None:
-    """Why ``who`` is not attached to ``case`` in its role, or None when it is."""
-    if case.case_id not in who.cases:
-        return "not attached to this case"
-    if who.role is Role.FAMILY and who.actor not in case.family_ids:
-        return "not the parent or young person of this case"
-    if who.role is Role.LA_OFFICER and who.council != case.council:
-        return "an officer of another council"
-    if who.role is Role.PROVIDER and (
-        case.kind != "disagreement_resolution" or who.actor not in case.facilitator_ids
-    ):
-        return "not the provider of this case"
-    if who.role is Role.MEDIATOR and (
-        case.kind != "mediation" or who.actor not in case.facilitator_ids
-    ):
-        return "not the mediator or mediation adviser of this case"
-    return None
-
-
-def decide(case: CaseLike, who: Principal, item: RecordedItem) -> AccessDecision:
+def decide(case: Case, who: Actor, item: RecordedItem) -> AccessDecision:
     """Whether ``who`` may read ``item`` of ``case`` (no audit; see :func:`read_item`)."""
     not_attached = attached_reason(case, who)
     if not_attached:
         return AccessDecision(False, not_attached)
+    if item.recorded_by in case.facilitator_ids and who.role not in FACILITATOR_ROLES:
+        return AccessDecision(False, "a facilitator's own record is for the facilitators")
     if item.disclosure not in POLICY[who.role]:
         return AccessDecision(
             False, f"a {who.role.value} may not read {item.disclosure.value} material"
@@ -174,16 +190,16 @@ def _rule_for(item: RecordedItem) -> Rule:
 
 
 def _audit_read(
-    sink: AuditSink, case: CaseLike, who: Principal, item_id: str, at: dt.datetime, outcome: str
+    sink: AuditSink, case: CaseLike, who: Actor, item_id: str, at: dt.datetime, outcome: str
 ) -> None:
     sink.append_audit(
-        make_entry(actor=who.actor, action="item.read", at=at, case_id=case.case_id,
+        make_entry(actor=who.actor_id, action="item.read", at=at, case_id=case.case_id,
                    outcome=outcome, fields=(f"items.{item_id}",))
     )
 
 
 def read_item(
-    case: CaseLike, item_id: str, *, who: Principal, at: dt.datetime, sink: AuditSink
+    case: Case, item_id: str, *, who: Actor, at: dt.datetime, sink: AuditSink
 ) -> RecordedItem:
     """Read one item. A refused read is audited and raises :class:`AccessDeniedError`; an
     allowed read of confidential or without-prejudice material is audited."""
@@ -197,7 +213,7 @@ def read_item(
         _audit_read(sink, case, who, item.item_id, at, "refused")
         rule = _rule_for(item)
         raise AccessDeniedError(
-            f"{who.role.value} {who.actor} may not read item {item.item_id} "
+            f"{who.role.value} {who.actor_id} may not read item {item.item_id} "
             f"[{item.disclosure.value}] of case {case.case_id}: {decision.reason}",
             rule_id=ACCESS_RULE.rule_id,
             citation=rule.cite(),
@@ -208,7 +224,7 @@ def read_item(
 
 
 def readable_items(
-    case: CaseLike, *, who: Principal, at: dt.datetime, sink: AuditSink
+    case: Case, *, who: Actor, at: dt.datetime, sink: AuditSink
 ) -> tuple[RecordedItem, ...]:
     """Every item ``who`` may read. Each item withheld is audited as a refused read; each
     confidential or without-prejudice item returned is audited as a read."""

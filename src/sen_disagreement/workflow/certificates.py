@@ -113,7 +113,8 @@ class Certificate:
     kind: CertificateKind
     issued_on: dt.date
     issued_by: str
-    """Id of the mediation adviser (a party id of the case)."""
+    """Id of the issuer: the mediation adviser, or the mediator for a certificate after
+    mediation (CFA s.55(5))."""
     adviser_name: str | None
     decisions: tuple[AppealableDecision, ...] = field(converter=_decisions)
     decision_notice_sent: dt.date

@@ -411,8 +411,9 @@ class DisagreementResolutionCase(SharedViews):
         )
 
     def arrange_meeting(
-        self, meeting_date: dt.date, *, at: dt.datetime, actor: str
+        self, *, meeting_date: dt.date, at: dt.datetime, actor: str
     ) -> DisagreementResolutionCase:
+        """The meeting date is fixed: only with every party's live agreement."""
         self._begin(DrEvent.ARRANGE_MEETING, at, actor)
         check_date_order(meeting_date, at.date(), "meeting_date", "workflow.dr.meeting_date")
         self._require_all_agreed()
@@ -422,17 +423,17 @@ class DisagreementResolutionCase(SharedViews):
         )
 
     def hold_meeting(
-        self, held_on: dt.date, *, at: dt.datetime, actor: str
+        self, *, on: dt.date, at: dt.datetime, actor: str
     ) -> DisagreementResolutionCase:
-        """The meeting takes place: only with every party's live agreement."""
+        """The meeting takes place on ``on``: only with every party's live agreement."""
         self._begin(DrEvent.HOLD_MEETING, at, actor)
-        check_date_order(held_on, self.arranged_on, "held_on", "workflow.dr.meeting_date")
-        if held_on > at.date():
-            raise InvalidInputError("is in the future", field="held_on",
+        check_date_order(on, self.arranged_on, "on", "workflow.dr.meeting_date")
+        if on > at.date():
+            raise InvalidInputError("is in the future", field="on",
                                     rule_id="workflow.dr.meeting_date")
         self._require_all_agreed()
         return self._step(DrEvent.HOLD_MEETING, at=at, actor=actor, fields=("held_on",),
-                          held_on=held_on)
+                          held_on=on)
 
     def record_item(
         self, item: RecordedItem, *, at: dt.datetime, actor: str

@@ -30,6 +30,7 @@ from typing import Any
 from attrs import field, frozen
 
 from sen_disagreement._checks import LOCAL_ID
+from sen_disagreement.actors import Actor
 from sen_disagreement.disclosure import (
     TRIBUNAL_ALLOWED,
     WITHOUT_PREJUDICE,
@@ -46,7 +47,6 @@ from sen_disagreement.workflow.access import (
     POLICY,
     SENSITIVE,
     CaseLike,
-    Principal,
     Role,
     attached_reason,
 )
@@ -275,18 +275,21 @@ def _is_id(value: object) -> bool:
 
 
 def tribunal_bundle(
-    case: Case, *, exporter: Principal, at: dt.datetime, sink: AuditSink
+    case: Case, *, exporter: Actor, at: dt.datetime, sink: AuditSink,
+    councils: Iterable[str] = (),
 ) -> TribunalBundle:
     """The Tribunal bundle of ``case``: allow-listed items and facts only; audited."""
     if exporter.role is not Role.TRIBUNAL_EXPORTER:
-        raise _refuse(sink, case, exporter.actor, "export.tribunal_bundle", at,
+        raise _refuse(sink, case, exporter.actor_id, "export.tribunal_bundle", at,
                       "only a Tribunal-bundle exporter builds a bundle")
     reason = attached_reason(case, exporter)
     if reason:
-        raise _refuse(sink, case, exporter.actor, "export.tribunal_bundle", at, reason)
+        raise _refuse(sink, case, exporter.actor_id, "export.tribunal_bundle", at, reason)
     allowed = [
         BundleItem.of(i) for i in case.items
         if i.disclosure in TRIBUNAL_ALLOWED and not i.in_meeting
+        # A facilitator's own record never goes (the written agreement, an outcome, may).
+        and (i.recorded_by not in case.facilitator_ids or i.kind is ItemKind.OUTCOME)
     ]
     notice_sent: dt.date | None = None
     decisions: tuple[str, ...] = ()
@@ -299,11 +302,11 @@ def tribunal_bundle(
         deadline = case.appeal_deadline
     bundle = TribunalBundle(
         case_id=case.case_id, council=case.council, kind=case.kind, generated_at=at,
-        generated_by=exporter.actor, decision_notice_sent=notice_sent, decisions=decisions,
+        generated_by=exporter.actor_id, decision_notice_sent=notice_sent, decisions=decisions,
         certificates=certificates, appeal_deadline=deadline,
         issues=tuple(_issues_json(case.issues)), items=allowed,
     )
-    sink.append_audit(make_entry(actor=exporter.actor, action="export.tribunal_bundle", at=at,
+    sink.append_audit(make_entry(actor=exporter.actor_id, action="export.tribunal_bundle", at=at,
                                  case_id=case.case_id, fields=("items", "issues")))
     return bundle
 
@@ -447,7 +450,7 @@ def subject_access_export(
     case: Case,
     *,
     subject_id: str,
-    requester: Principal,
+    requester: Actor,
     at: dt.datetime,
     sink: AuditSink,
     redactions: Mapping[str, Redaction] | None = None,
@@ -461,9 +464,10 @@ def subject_access_export(
     refusal, is audited under the requester's name; so is a call refused for bad input (a
     ``subject_id`` that is not an id or not the case's parent or young person, a redaction naming
     no item of the case), with outcome ``invalid``."""
-    actor = requester.actor
+    actor = requester.actor_id
     refusal = attached_reason(case, requester)
-    if refusal is None and requester.role is Role.FAMILY and requester.actor != subject_id:
+    if (refusal is None and requester.role is Role.FAMILY
+            and requester.party_in(case.case_id) != subject_id):
         refusal = "a parent or young person may only ask for their own data"
     if refusal is None and requester.role not in (Role.FAMILY, Role.LA_OFFICER):
         refusal = f"a {requester.role.value} does not answer subject-access requests"

@@ -7,14 +7,16 @@ beside it: council, kind, state, the deadlines (clock id, due date, status), the
 of birth and the closure date. Settings are not stored: they are the council's configuration and
 are supplied again by :func:`from_record`.
 
-:func:`save` writes a case through a :class:`~sen_disagreement.store.contract.Store` with the
-audit entries it has not yet written, so the store's audit trail matches the case's.
+:func:`save` writes a case through a :class:`~sen_disagreement.store.contract.Store`; the store
+writes the audit entries the version adds in the same transaction, so the store's audit trail
+matches the case's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -22,12 +24,12 @@ import attrs
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.serialization import make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
-from sen_disagreement.store.contract import CaseRecord, Store
+from sen_disagreement.store.contract import CaseRecord, OutboxMessage, Store
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
 
-__all__ = ["DOCUMENT_VERSION", "from_record", "save", "to_record"]
+__all__ = ["DOCUMENT_VERSION", "case_from_document", "from_record", "save", "to_record"]
 
 DOCUMENT_VERSION = 1
 
@@ -70,9 +72,16 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 
 def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
     """The case a record holds, with the council's ``settings``."""
+    return case_from_document(record.document, kind=record.kind, settings=settings)
+
+
+def case_from_document(
+    document: str, *, kind: str | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> Case:
+    """The case a stored JSON document holds (``kind``: the record's kind, which must match)."""
     try:
-        payload = json.loads(record.document)
-    except ValueError:
+        payload = json.loads(document)
+    except (ValueError, RecursionError):
         raise _unreadable() from None
     if not isinstance(payload, dict):
         raise _unreadable()
@@ -82,13 +91,13 @@ def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) ->
             field="document.document_version", rule_id="input.schema_version",
         )
     cls = _KINDS.get(str(payload.get("kind")))
-    if cls is None or payload["kind"] != record.kind:
+    if cls is None or (kind is not None and payload["kind"] != kind):
         raise InvalidInputError("does not match the record", field="document.kind",
                                 rule_id="store.case_kind")
     try:
         # Every record re-checks its fields as it is built (ids, UTC times), as when recorded.
-        case: Case = _CONVERTER.structure(payload["case"], cls)
-    except Exception:
+        case: Case = _CONVERTER.structure(payload.get("case"), cls)
+    except (Exception, RecursionError):
         # cattrs' messages quote stored values, which may be without-prejudice text.
         raise _unreadable() from None
     return attrs.evolve(case, settings=settings)
@@ -101,18 +110,23 @@ def _unreadable() -> InvalidInputError:
     )
 
 
-def save(store: Store, case: Case, *, expected_version: int, written: int = 0) -> CaseRecord:
-    """Save ``case`` as version ``expected_version + 1``. The store appends one audit entry for
-    the save itself (the latest change); the ``written`` entries already in the store are
-    skipped and the others before the latest are appended first, so nothing is lost."""
-    entries = case.audit.entries
-    for entry in entries[written:-1]:
-        store.append_audit(entry)
-    last = entries[-1]
+def save(
+    store: Store,
+    case: Case,
+    *,
+    expected_version: int,
+    outbox: Sequence[OutboxMessage] = (),
+) -> CaseRecord:
+    """Save ``case`` as version ``expected_version + 1``: the case, the audit entries it adds
+    since the stored version, its clock rows and ``outbox`` in one transaction. The store works
+    out the new entries itself (and refuses a version that rewrites history), so there is nothing
+    for the caller to keep count of."""
+    last = case.audit.entries[-1]
     return store.save(
         to_record(case, version=expected_version),
         expected_version,
         actor=last.actor,
         action=last.action,
         fields=last.fields,
+        outbox=outbox,
     )

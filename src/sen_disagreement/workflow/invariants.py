@@ -1,0 +1,138 @@
+"""What may never change between a stored version of a case and the next one.
+
+The command path (:class:`sen_disagreement.service.CaseService`) checks these before it saves,
+and the store checks them again inside the write transaction for every save, whoever calls it
+(:func:`document_guard`), so a caller that builds a case by hand and saves it straight to the store
+is refused too. Between a stored version and its successor:
+
+* the case keeps its id, council, kind and creation time;
+* every recorded item keeps its text, kind, author, time and meeting flag, and never moves to a
+  more open disclosure class (without prejudice and confidential stay so);
+* the audit trail only extends, by at least one entry, each for this case and not earlier than the
+  last; consent entries and certificates are only ever added, never rewritten or removed;
+* a facilitator's (provider's, adviser's, mediator's) record is never ``parties`` or ``public``
+  (the written mediation agreement, the parties' own outcome document, excepted).
+
+Errors name the field and the rule, never the stored values.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.provenance import Provenance, Rule, S, cite
+from sen_disagreement.store.contract import AuditEntry
+from sen_disagreement.workflow import Case, MediationCase
+
+__all__ = ["HISTORY_RULE", "check_case", "check_successor", "document_guard"]
+
+HISTORY_RULE = Rule(
+    "case.history_append_only",
+    "A stored case only grows: recorded items keep their text and never lose without-prejudice "
+    "or confidential status; the audit trail, the consent ledger and the certificates are only "
+    "extended.",
+    Provenance([
+        cite("UK GDPR Art. 5(1)(d), (f), 5(2) (accuracy, integrity, accountability)", S),
+        cite("SEND Code of Practice ch.11 via council pages (without prejudice)", S),
+    ]),
+)
+FACILITATOR_RECORDS = Rule(
+    "s57.facilitator_records_confidential",
+    "What the provider, mediation adviser or mediator records about the process is confidential "
+    "or without prejudice, whatever its kind.",
+    Provenance([cite("Sefton Disagreement Resolution page; KIDS (confidential process)", S)]),
+)
+
+_OPENNESS = {d: i for i, d in enumerate(Disclosure)}  # PUBLIC < PARTIES < CONFIDENTIAL < WP
+
+
+def _refuse(field: str, message: str, rule: Rule = HISTORY_RULE) -> InvalidInputError:
+    return InvalidInputError(message, field=field, rule_id=rule.rule_id, citation=rule.cite())
+
+
+def check_case(case: Case) -> None:
+    """Rules every version must keep on its own (facilitators' records are never open)."""
+    facilitators = set(case.facilitator_ids)
+    agreement = case.agreement.document_item_id if (
+        isinstance(case, MediationCase) and case.agreement is not None) else None
+    for i, item in enumerate(case.items):
+        if item.recorded_by not in facilitators or item.disclosure not in TRIBUNAL_ALLOWED:
+            continue
+        if item.item_id == agreement and item.kind is ItemKind.OUTCOME:
+            continue  # the written agreement is the parties' outcome (reg 42), not a note
+        raise _refuse(f"items[{i}].disclosure",
+                      "a record made by the provider, adviser or mediator is confidential or "
+                      "without prejudice", FACILITATOR_RECORDS)
+
+
+def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
+    """Check ``new`` may follow ``old`` (``None``: ``new`` is the first version); return the audit
+    entries ``new`` adds, which the store writes in the same transaction as the case."""
+    check_case(new)
+    entries = new.audit.entries
+    if new.audit.case_id != new.case_id or any(e.case_id != new.case_id for e in entries):
+        raise _refuse("audit.case_id", "every audit entry belongs to this case")
+    if old is None:
+        if not entries:
+            raise _refuse("audit", "a case is created with its first audit entry")
+        return entries
+    for name in ("case_id", "council", "kind", "created_at"):
+        if getattr(old, name) != getattr(new, name):
+            raise _refuse(name, "never changes once the case is stored")
+    n = len(old.audit.entries)
+    if new.audit.entries[:n] != old.audit.entries:
+        raise _refuse("audit", "the audit trail only extends; stored entries never change")
+    added = entries[n:]
+    if not added:
+        raise _refuse("audit", "every change to a case adds an audit entry")
+    if old.audit.entries and added[0].at < old.audit.entries[-1].at:
+        raise _refuse("audit.at", "a new entry is not earlier than the last stored one")
+    old_ledger = old.ledger.entries
+    if new.ledger.entries[: len(old_ledger)] != old_ledger:
+        raise _refuse("ledger", "consent entries are never rewritten or removed")
+    if isinstance(old, MediationCase):
+        assert isinstance(new, MediationCase)
+        if new.certificates[: len(old.certificates)] != old.certificates:
+            raise _refuse("certificates", "a certificate once issued is never rewritten")
+    new_items = {i.item_id: i for i in new.items}
+    for k, item in enumerate(old.items):
+        now = new_items.get(item.item_id)
+        if now is None:
+            raise _refuse(f"items[{k}]", "a recorded item is never removed")
+        same = (now.text == item.text and now.kind is item.kind
+                and now.recorded_by == item.recorded_by and now.recorded_at == item.recorded_at
+                and now.in_meeting == item.in_meeting)
+        if not same:
+            raise _refuse(f"items[{k}]", "a recorded item keeps its text, kind, author and time")
+        if _OPENNESS[now.disclosure] < _OPENNESS[item.disclosure]:
+            raise _refuse(f"items[{k}].disclosure",
+                          "an item never moves to a more open disclosure class")
+    return added
+
+
+def _is_case_document(document: str | None) -> bool:
+    if document is None:
+        return False
+    try:
+        payload = json.loads(document)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(payload, dict) and "document_version" in payload and "case" in payload
+
+
+def document_guard(
+    previous: str | None, document: str, *, kind: str
+) -> tuple[AuditEntry, ...] | None:
+    """The store's check of a new version (``document``) against the stored one
+    (``previous``; ``None`` for a new case). Returns the audit entries the new version adds, or
+    ``None`` when neither is a case document (the store's own tests keep opaque documents)."""
+    from sen_disagreement.workflow.records import case_from_document
+
+    was_case = _is_case_document(previous)
+    if not was_case and not _is_case_document(document):
+        return None
+    new = case_from_document(document, kind=kind)
+    old = case_from_document(previous, kind=kind) if was_case and previous is not None else None
+    return check_successor(old, new)

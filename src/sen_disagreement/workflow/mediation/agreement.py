@@ -1,0 +1,116 @@
+"""The written mediation agreement and the reg 42 follow-up duties it names (SEND Regs 2014
+reg 42)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+from attrs import field, frozen
+
+from sen_disagreement._checks import check_id
+from sen_disagreement.clocks import CLOCKS
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
+from sen_disagreement.provenance import P, Provenance, Rule, cite
+
+__all__ = [
+    "ORDER_CLOCK_IDS",
+    "REG_42",
+    "REG_42_5",
+    "ActionKind",
+    "AgreedAction",
+    "MediationAgreement",
+]
+
+_REG_42_URL = "https://legislation.gov.uk/uksi/2014/1530/regulation/42/2014-09-01/data.htm?view=plain"
+
+REG_42 = Rule(
+    "reg42.follow_up",
+    "After a written mediation agreement: appealable matters within the reg 44 limits as if it "
+    "were a Tribunal order (42(2)); other agreed actions within 2 weeks (42(3)); a commissioning "
+    "body tells the LA of an agreement it was not party to within 1 week (42(4)).",
+    Provenance([cite("SEND Regs 2014 reg 42(2)-(4)", P, _REG_42_URL)]),
+)
+REG_42_5 = Rule(
+    "reg42_5.other_periods_in_writing",
+    "The periods in reg 42(2) and (3) do not apply where the parties agree other periods in "
+    "writing.",
+    Provenance([cite("SEND Regs 2014 reg 42(5)", P, _REG_42_URL)]),
+)
+
+ORDER_CLOCK_IDS: tuple[str, ...] = CLOCKS["agreement_appealable_matters"].delegates_to
+"""The reg 44 clocks an agreed appealable matter runs on (reg 42(2)); defined once, with the
+clocks."""
+
+
+class ActionKind(enum.Enum):
+    APPEALABLE = "appealable"
+    """Reg 42(2): on the reg 44 limits as if the agreement were a Tribunal order."""
+    NON_APPEALABLE = "non_appealable"
+    """Reg 42(3): within 2 weeks of the agreement."""
+
+
+def _strs(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class AgreedAction:
+    """One thing the written agreement requires a body to do (no free text: the terms are in the
+    agreement document)."""
+
+    action_id: str = field(validator=lambda _i, _a, v: _check_action_id(v))
+    kind: ActionKind
+    by: PartyKind
+    order_clock_ids: tuple[str, ...] = field(default=(), converter=_strs)
+    """For an appealable matter: the reg 44 clocks that apply (e.g. ``order_assess_notify``)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.by is not PartyKind.LOCAL_AUTHORITY and self.by not in (
+            HEALTH_COMMISSIONING_BODIES
+        ):
+            raise InvalidInputError(
+                "an agreed action falls to the local authority or a commissioning body",
+                field="actions.by", rule_id=REG_42.rule_id, citation=REG_42.cite(),
+            )
+        if self.kind is ActionKind.APPEALABLE:
+            bad = [c for c in self.order_clock_ids if c not in ORDER_CLOCK_IDS]
+            if not self.order_clock_ids or bad:
+                raise InvalidInputError(
+                    "an appealable matter names the reg 44 clocks that apply: "
+                    + ", ".join(ORDER_CLOCK_IDS),
+                    field="actions.order_clock_ids", rule_id=REG_42.rule_id,
+                    citation=REG_42.cite(),
+                )
+            if self.by is not PartyKind.LOCAL_AUTHORITY:
+                raise InvalidInputError(
+                    "appealable matters fall to the local authority (reg 42(2))",
+                    field="actions.by", rule_id=REG_42.rule_id, citation=REG_42.cite(),
+                )
+        elif self.order_clock_ids:
+            raise InvalidInputError(
+                "a non-appealable action runs on the 2-week clock, not reg 44",
+                field="actions.order_clock_ids", rule_id=REG_42.rule_id, citation=REG_42.cite(),
+            )
+
+
+def _check_action_id(value: object) -> None:
+    check_id(value, "actions.action_id")
+
+
+def _actions(value: Iterable[AgreedAction]) -> tuple[AgreedAction, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class MediationAgreement:
+    """The written mediation agreement: its date, the recorded document, the agreed actions, and
+    the actions for which the parties agreed other periods in writing (reg 42(5))."""
+
+    agreed_on: dt.date
+    document_item_id: str
+    actions: tuple[AgreedAction, ...] = field(converter=_actions)
+    other_periods_in_writing: tuple[tuple[str, dt.date], ...] = ()
+    la_party: bool = True

@@ -1,0 +1,697 @@
+"""The steps of a case as typed commands, and who may take each one.
+
+A step says *what* happens (a party agrees, the meeting is held, a certificate is issued) and
+never *who* does it: the actor comes from the council's directory
+(:mod:`sen_disagreement.actors`), and every field a case records about who acted
+(``recorded_by`` of an item or a consent entry, ``issued_by`` of a certificate) is derived from
+that actor here. :data:`PERMISSIONS` is the one table of which roles may take which step; each row
+cites the provision it rests on or is graded UNCONFIRMED where it is a judgement of this library.
+:func:`apply_step` is the one engine both case types go through: authorise, then apply.
+
+Steps validate their fields when built (enums are enums, ids are ids, dates are dates), so a
+malformed command is an :class:`~sen_disagreement.errors.InvalidInputError` naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+import attrs
+from attrs import field, frozen
+
+from sen_disagreement._checks import check_id
+from sen_disagreement.actors import Actor, Role
+from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
+from sen_disagreement.errors import AccessDeniedError, InvalidInputError
+from sen_disagreement.parties import FAMILY, Party, PartyKind
+from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
+from sen_disagreement.workflow import Case
+from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.issues import Issue, IssueOutcome
+from sen_disagreement.workflow.mediation import AgreedAction, MediationCase, MediationState
+
+__all__ = [
+    "PERMISSIONS",
+    "AcceptDecision",
+    "ArrangeMeeting",
+    "AssignProvider",
+    "Close",
+    "ConfirmIssues",
+    "ContactAdviser",
+    "Decline",
+    "DutyMet",
+    "GiveInformation",
+    "HoldMeeting",
+    "IssueCertificate",
+    "NotifyCommissioningBody",
+    "Permission",
+    "RecordAgreement",
+    "RecordIssue",
+    "RecordItem",
+    "RecordOutcome",
+    "SeekAgreement",
+    "Step",
+    "Sweep",
+    "Withdraw",
+    "acting_party",
+    "apply_step",
+    "authorise",
+    "permission",
+]
+
+DR = DisagreementResolutionCase.KIND
+MED = MediationCase.KIND
+
+# --- validators ---------------------------------------------------------------------------------
+
+
+def _enum(kind: type[Any]) -> Any:
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidInputError(f"must be a {kind.__name__}", field=attribute.name,
+                                    rule_id="input.type")
+    return check
+
+
+def _date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidInputError("must be a date (not a datetime)", field=attribute.name,
+                                rule_id="input.type")
+
+
+def _opt_date(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _date(inst, attribute, value)
+
+
+def _bool(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidInputError("must be a bool", field=attribute.name, rule_id="input.type")
+
+
+def _local_id(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_id(value, attribute.name)
+
+
+def _text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidInputError("must be a string", field=attribute.name, rule_id="input.type")
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+class Step:
+    """A typed command. ``NAME`` is the step's name in both case types and in
+    :data:`PERMISSIONS`."""
+
+    __slots__ = ()
+    NAME: ClassVar[str]
+
+
+@frozen(kw_only=True)
+class SeekAgreement(Step):
+    """Ask every party whether it agrees to disagreement resolution."""
+
+    NAME = "seek_agreement"
+
+
+@frozen(kw_only=True)
+class RecordIssue(Step):
+    NAME = "record_issue"
+    issue: Issue = field(validator=_enum(Issue))
+
+
+@frozen(kw_only=True)
+class AcceptDecision(Step):
+    """A party's agreement: to disagreement resolution, or (mediation) the parent or young person
+    telling the LA they want mediation (``told_la_on``)."""
+
+    NAME = "agree"
+    party_id: str = field(validator=_local_id)
+    told_la_on: dt.date | None = field(default=None, validator=_opt_date)
+    on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
+
+
+@frozen(kw_only=True)
+class Decline(Step):
+    """A party declines (disagreement resolution), or the parent or young person tells the
+    adviser they do not want mediation (``on``)."""
+
+    NAME = "decline"
+    party_id: str = field(validator=_local_id)
+    on: dt.date | None = field(default=None, validator=_opt_date)
+    on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
+
+
+@frozen(kw_only=True)
+class Withdraw(Step):
+    NAME = "withdraw"
+    party_id: str = field(validator=_local_id)
+    on: dt.date | None = field(default=None, validator=_opt_date)
+    on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
+
+
+@frozen(kw_only=True)
+class AssignProvider(Step):
+    """Assign the provider the council's plugins route the case to (never one the caller names)."""
+
+    NAME = "assign_provider"
+
+
+@frozen(kw_only=True)
+class ContactAdviser(Step):
+    NAME = "contact_adviser"
+    adviser_id: str = field(validator=_local_id)
+    adviser: Party = field(validator=_enum(Party))
+    on: dt.date = field(validator=_date)
+
+
+@frozen(kw_only=True)
+class GiveInformation(Step):
+    NAME = "give_information"
+    on: dt.date = field(validator=_date)
+
+
+@frozen(kw_only=True)
+class ConfirmIssues(Step):
+    NAME = "confirm_issues"
+
+
+@frozen(kw_only=True)
+class NotifyCommissioningBody(Step):
+    NAME = "notify_commissioning_body"
+    body_id: str = field(validator=_local_id)
+    on: dt.date = field(validator=_date)
+
+
+@frozen(kw_only=True)
+class ChooseRoute(Step):
+    NAME = "choose_route"
+
+
+@frozen(kw_only=True)
+class ArrangeMeeting(Step):
+    """Fix the meeting date; for mediation, with the independent mediator."""
+
+    NAME = "arrange_meeting"
+    meeting_date: dt.date = field(validator=_date)
+    mediator_id: str | None = None
+    mediator: Party | None = None
+    shorter_notice_agreed: bool = field(default=False, validator=_bool)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.mediator_id is None) != (self.mediator is None):
+            raise InvalidInputError("name both the mediator id and the mediator, or neither",
+                                    field="mediator", rule_id="input.type")
+        if self.mediator_id is not None:
+            check_id(self.mediator_id, "mediator_id")
+        if self.mediator is not None and not isinstance(self.mediator, Party):
+            raise InvalidInputError("must be a Party", field="mediator", rule_id="input.type")
+
+
+@frozen(kw_only=True)
+class HoldMeeting(Step):
+    NAME = "hold_meeting"
+    on: dt.date = field(validator=_date)
+
+
+@frozen(kw_only=True)
+class RecordItem(Step):
+    """Record a note, document, offer or comment. Who recorded it, and when, is the actor and the
+    time of the step; a facilitator's record is never open (see :func:`apply_step`)."""
+
+    NAME = "record_item"
+    item_id: str = field(validator=_local_id)
+    kind: ItemKind = field(validator=_enum(ItemKind))
+    disclosure: Disclosure = field(validator=_enum(Disclosure))
+    text: str = field(validator=_text, repr=False)
+    in_meeting: bool = field(default=False, validator=_bool)
+
+
+def _outcomes(value: object) -> tuple[tuple[str, IssueOutcome], ...]:
+    if not isinstance(value, Mapping):
+        raise InvalidInputError("must map issue ids to outcomes", field="outcomes",
+                                rule_id="input.type")
+    out = []
+    for k, v in value.items():
+        check_id(k, "outcomes")
+        if not isinstance(v, IssueOutcome):
+            raise InvalidInputError("must be an IssueOutcome", field=f"outcomes.{k}",
+                                    rule_id="input.type")
+        out.append((k, v))
+    return tuple(sorted(out, key=lambda kv: kv[0]))
+
+
+@frozen(kw_only=True)
+class RecordOutcome(Step):
+    NAME = "record_outcome"
+    outcomes: tuple[tuple[str, IssueOutcome], ...] = field(converter=_outcomes)
+
+
+@frozen(kw_only=True)
+class IssueCertificate(Step):
+    NAME = "issue_certificate"
+    on: dt.date = field(validator=_date)
+
+
+def _actions(value: object) -> tuple[AgreedAction, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidInputError("must be a list of AgreedAction", field="actions",
+                                rule_id="input.type")
+    out = tuple(value)
+    if not all(isinstance(a, AgreedAction) for a in out):
+        raise InvalidInputError("must be a list of AgreedAction", field="actions",
+                                rule_id="input.type")
+    return out
+
+
+def _periods(value: object) -> tuple[tuple[str, dt.date], ...]:
+    if not value:
+        return ()
+    if not isinstance(value, Mapping):
+        raise InvalidInputError("must map action ids to dates",
+                                field="other_periods_in_writing", rule_id="input.type")
+    for k, v in value.items():
+        check_id(k, "other_periods_in_writing")
+        if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
+            raise InvalidInputError("must be a date", field=f"other_periods_in_writing.{k}",
+                                    rule_id="input.type")
+    return tuple(sorted(value.items()))
+
+
+def _optional_outcomes(value: object) -> tuple[tuple[str, IssueOutcome], ...]:
+    return _outcomes(value) if value else ()
+
+
+@frozen(kw_only=True)
+class RecordAgreement(Step):
+    """The written mediation agreement: the document the parties signed (recorded as a
+    ``parties`` outcome) and the reg 42 actions it starts."""
+
+    NAME = "record_agreement"
+    document_id: str = field(validator=_local_id)
+    text: str = field(validator=_text, repr=False)
+    agreed_on: dt.date = field(validator=_date)
+    actions: tuple[AgreedAction, ...] = field(converter=_actions)
+    other_periods_in_writing: tuple[tuple[str, dt.date], ...] = field(
+        factory=tuple, converter=_periods
+    )
+    outcomes: tuple[tuple[str, IssueOutcome], ...] = field(
+        factory=tuple, converter=_optional_outcomes
+    )
+
+
+@frozen(kw_only=True)
+class DutyMet(Step):
+    NAME = "duty_met"
+    key: str = field(validator=_text)
+    on: dt.date = field(validator=_date)
+
+
+@frozen(kw_only=True)
+class Close(Step):
+    NAME = "close"
+
+
+@frozen(kw_only=True)
+class Sweep(Step):
+    """The daily clock sweep for one day (the system actor only)."""
+
+    NAME = "sweep"
+    today: dt.date = field(validator=_date)
+
+
+# --- who may do what -----------------------------------------------------------------------
+
+
+@frozen
+class Permission:
+    """Which roles may take ``step`` in cases of ``kinds``, and the rule that says so."""
+
+    step: str
+    kinds: frozenset[str]
+    roles: frozenset[Role]
+    rule: Rule
+
+
+_MED = "https://www.legislation.gov.uk/uksi/2014/1530/part/2/crossheading/mediation/made"
+_CFA57 = "https://www.legislation.gov.uk/ukpga/2014/6/notes/division/4/3/12/7"
+
+
+def _row(step: str, kinds: Iterable[str], roles: Iterable[Role], summary: str,
+         *citations: Any) -> Permission:
+    return Permission(step, frozenset(kinds), frozenset(roles),
+                      Rule(f"who.{step}.{'_'.join(sorted(kinds))}", summary,
+                           Provenance(list(citations))))
+
+
+_F, _LA, _BODY = Role.FAMILY, Role.LA_OFFICER, Role.BODY_OFFICER
+_PROV, _ADV, _MEDR = Role.PROVIDER, Role.MEDIATION_ADVISER, Role.MEDIATOR
+
+PERMISSIONS: tuple[Permission, ...] = (
+    _row("open", [DR], [_LA],
+         "The local authority makes the disagreement-resolution arrangements, so its officer "
+         "records a referral.",
+         cite("CFA 2014 s.57(1)-(2)", P, _CFA57)),
+    _row("open", [MED], [_LA],
+         "The local authority gives notice of its appealable decision (reg 32), which opens the "
+         "mediation case.",
+         cite("SEND Regs 2014 reg 32", P, _MED)),
+    _row("seek_agreement", [DR], [_LA],
+         "The local authority, which makes the arrangements, asks the parties whether they agree.",
+         cite("CFA 2014 s.57(2)", P, _CFA57), cite("who asks", U)),
+    _row("record_issue", [DR, MED], [_F, _LA],
+         "The issues come from the parent or young person and the local authority; for mediation "
+         "the parent or young person tells the LA what they want to mediate about (reg 32(e)).",
+         cite("SEND Regs 2014 reg 32(e)", P, _MED), cite("LA officer recording them", U)),
+    _row("agree", [DR], [_F, _LA, _BODY],
+         "Each party gives its own agreement; a representative only for a young person who "
+         "lacks capacity.",
+         cite("CFA 2014 s.57; Explanatory Notes para 274", P, _CFA57),
+         cite("CFA 2014 s.80 (young people lacking capacity)", S)),
+    _row("agree", [MED], [_F],
+         "Only the parent or young person chooses mediation and tells the LA; the bodies must "
+         "take part.",
+         cite("CFA 2014 ss.53(2), 54(2)", S), cite("R (Kumar) v LB Hillingdon [2020] EWHC 3326 "
+                                                  "(Admin)", P)),
+    _row("decline", [DR], [_F, _LA, _BODY],
+         "A party declines for itself; declining has no effect on any right of appeal.",
+         cite("SEND Code of Practice 11.6", S)),
+    _row("decline", [MED], [_F],
+         "The parent or young person tells the mediation adviser they do not want mediation.",
+         cite("SEND Regs 2014 reg 34(1) (heading read; body via SENDIASS)", S)),
+    _row("withdraw", [DR], [_F, _LA, _BODY],
+         "Any party may withdraw its own agreement at any time.",
+         cite("SEND Code of Practice 11.6", S)),
+    _row("withdraw", [MED], [_F],
+         "The parent or young person may change their mind and no longer want mediation.",
+         cite("Sefton 'Arranging Mediation'", S)),
+    _row("assign_provider", [DR], [_LA],
+         "The local authority makes the independent arrangements; the provider comes from the "
+         "council's plugins, checked for independence.",
+         cite("CFA 2014 s.57(1), (4)", P, _CFA57)),
+    _row("contact_adviser", [MED], [_F, _ADV],
+         "The parent or young person contacts the mediation adviser; the adviser may record "
+         "being contacted (only as itself).",
+         cite("SEND Regs 2014 reg 33", P, _MED), cite("the adviser recording it", U)),
+    _row("give_information", [MED], [_ADV],
+         "The mediation adviser gives information and advice about pursuing mediation.",
+         cite("CFA 2014 s.55(2)-(3), s.56(2)", S)),
+    _row("confirm_issues", [MED], [_LA],
+         "The local authority, told the mediation issues, acts on them (and tells commissioning "
+         "bodies where health care is in issue).",
+         cite("IPSEA 'the mediation process' (regs 35-36)", S)),
+    _row("notify_commissioning_body", [MED], [_LA],
+         "The local authority tells each commissioning body the health care issues within 3 "
+         "working days.",
+         cite("IPSEA 'the mediation process'", S), cite("regulation number", U)),
+    _row("choose_route", [MED], [_LA],
+         "Who arranges the mediation follows from the issues; the LA records it.",
+         cite("CFA 2014 ss.53-54", S)),
+    _row("arrange_meeting", [DR], [_PROV, _LA],
+         "The provider (or the LA that commissions it) fixes the meeting.",
+         cite("who arranges a disagreement-resolution meeting", U)),
+    _row("arrange_meeting", [MED], [_LA, _BODY],
+         "The local authority (or, for health-only issues, the commissioning body) arranges the "
+         "mediation with an independent mediator.",
+         cite("CFA 2014 ss.53(3), 54(3)", S), cite("IPSEA 'the mediation process'", S)),
+    _row("hold_meeting", [DR], [_PROV],
+         "The independent provider runs the meeting and records that it took place.",
+         cite("CFA 2014 s.57(4) (independence)", P, _CFA57), cite("who records it", U)),
+    _row("hold_meeting", [MED], [_MEDR],
+         "The independent mediator conducts the mediation and records that it took place.",
+         cite("CFA 2014 s.52(4) (independent mediator)", S), cite("who records it", U)),
+    _row("record_item", [DR], [_F, _LA, _BODY, _PROV],
+         "Each party and the provider record their own material; a provider's records are "
+         "confidential or without prejudice.",
+         cite("SEND Code of Practice ch.11 via council pages (confidential, without prejudice)",
+              S)),
+    _row("record_item", [MED], [_F, _LA, _BODY, _ADV, _MEDR],
+         "Each party, the adviser and the mediator record their own material; a facilitator's "
+         "records are confidential or without prejudice.",
+         cite("SEND Code of Practice ch.11 via council pages (confidential, without prejudice)",
+              S)),
+    _row("record_outcome", [DR], [_PROV],
+         "The provider records the outcome of the meeting, issue by issue.",
+         cite("who records the outcome", U)),
+    _row("issue_certificate", [MED], [_ADV, _MEDR],
+         "The mediation adviser issues the certificate after declining or when mediation was not "
+         "arranged in time; the mediator issues the certificate after mediation "
+         "(checked per kind).",
+         cite("CFA 2014 s.55(4)-(5); SEND Regs 2014 reg 34(1)", S),
+         cite("after mediation: the mediator (s.55(5) text not read)", U)),
+    _row("record_agreement", [MED], [_MEDR],
+         "The mediator records the written agreement the parties reached.",
+         cite("SEND Regs 2014 reg 42(1)", P, _MED), cite("who records it", U)),
+    _row("duty_met", [MED], [_LA, _BODY],
+         "The body that owes a reg 42 duty records that it was done.",
+         cite("SEND Regs 2014 reg 42(2)-(4)", P, _MED)),
+    _row("close", [DR], [_LA, _PROV],
+         "The LA or the provider closes a case once the outcome is recorded.",
+         cite("who closes a case", U)),
+    _row("close", [MED], [_LA],
+         "The LA closes a mediation case once the certificate is issued and the duties settled.",
+         cite("who closes a case", U)),
+    _row("sweep", [DR, MED], [Role.SYSTEM],
+         "Clock events (a deadline passing) are found by the library's daily sweep, never "
+         "recorded by a person.",
+         cite("SEND Regs 2014 regs 33, 42 (the clocks)", P, _MED)),
+)
+
+_TABLE: dict[tuple[str, str], Permission] = {}
+for _p in PERMISSIONS:
+    for _k in _p.kinds:
+        _TABLE[(_p.step, _k)] = _p
+
+
+def permission(step: str, kind: str) -> Permission | None:
+    """The row for ``step`` in a case of ``kind`` (None: no such step for that kind)."""
+    return _TABLE.get((step, kind))
+
+
+# --- attachment and authorisation -----------------------------------------------------------------
+
+
+def _la_party(case: Case) -> str | None:
+    return next((p.party_id for p in case.parties
+                 if p.party.kind is PartyKind.LOCAL_AUTHORITY), None)
+
+
+def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> str | None:
+    """The id ``actor`` acts as in ``case`` (the party id, or the facilitator's id), or None
+    when the actor has no part in it. ``councils`` are other keys of the case's council (its
+    slug and GSS code) an officer's council may be given as."""
+    role = actor.role
+    if role is Role.SYSTEM:
+        return "system"
+    if role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
+        keys = {case.council, *councils}
+        return _la_party(case) if actor.council in keys else None
+    if role in (Role.FAMILY, Role.BODY_OFFICER):
+        party_id = actor.party_in(case.case_id)
+        party = case.party_map.get(party_id) if party_id else None
+        if party is None:
+            return None
+        is_family = party.kind in FAMILY
+        if (role is Role.FAMILY) != is_family or party.kind is PartyKind.LOCAL_AUTHORITY:
+            return None
+        return party_id
+    facilitator = _facilitator_of(case, role)
+    return facilitator if facilitator is not None and facilitator == actor.organisation else None
+
+
+def _facilitator_of(case: Case, role: Role) -> str | None:
+    if role is Role.PROVIDER and isinstance(case, DisagreementResolutionCase):
+        return case.provider.party_id if case.provider else None
+    if isinstance(case, MediationCase):
+        who = {Role.MEDIATION_ADVISER: case.adviser, Role.MEDIATOR: case.mediator}.get(role)
+        return who.party_id if who else None
+    return None
+
+
+def _deny(
+    actor: Actor, step: str, case_id: str, reason: str, rule: Rule | None
+) -> AccessDeniedError:
+    return AccessDeniedError(
+        f"{actor.role.value} {actor.actor_id} may not {step.replace('_', ' ')} in case "
+        f"{case_id}: {reason}",
+        rule_id=rule.rule_id if rule else "who.unknown_step",
+        citation=rule.cite() if rule else "no such step for this kind of case",
+    )
+
+
+def authorise(
+    case: Case, actor: Actor, step: Step, *, councils: Iterable[str] = ()
+) -> str:
+    """The id ``actor`` acts as when taking ``step`` in ``case``; raise
+    :class:`AccessDeniedError` (naming the role, the step and the rule, never case content) when
+    the table or the actor's part in the case does not allow it."""
+    row = permission(step.NAME, case.kind)
+    if row is None or actor.role not in row.roles:
+        raise _deny(actor, step.NAME, case.case_id, "not a step this role takes",
+                    row.rule if row else None)
+    acting: str | None
+    if isinstance(step, ContactAdviser) and actor.role is Role.MEDIATION_ADVISER:
+        # The adviser records being contacted only as itself, before it is on the case.
+        acting = step.adviser_id if actor.organisation == step.adviser_id else None
+    else:
+        acting = acting_party(case, actor, councils=councils)
+    if acting is None:
+        raise _deny(actor, step.NAME, case.case_id, "has no part in this case", row.rule)
+    if isinstance(step, AcceptDecision | Decline | Withdraw) and acting != step.party_id:
+        # Consent is the party's own; a representative acts only for a young person lacking
+        # capacity (the ledger checks the representative is recorded as such).
+        party = case.party_map.get(step.party_id)
+        if not (step.on_behalf_lacking_capacity and party is not None
+                and party.kind is PartyKind.YOUNG_PERSON):
+            raise _deny(actor, step.NAME, case.case_id,
+                        "a party decides for itself, not for another party", row.rule)
+    if isinstance(step, IssueCertificate) and isinstance(case, MediationCase):
+        after_mediation = case.state is MediationState.HELD
+        wanted = Role.MEDIATOR if after_mediation else Role.MEDIATION_ADVISER
+        if actor.role is not wanted:
+            raise _deny(actor, step.NAME, case.case_id,
+                        f"this certificate is issued by the {wanted.value.replace('_', ' ')}",
+                        row.rule)
+    return acting
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+
+def apply_step(
+    case: Case,
+    actor: Actor,
+    step: Step,
+    *,
+    at: dt.datetime,
+    councils: Iterable[str] = (),
+    provider: tuple[str, Party] | None = None,
+) -> Case:
+    """Authorise ``actor`` for ``step`` and apply it to ``case``: the one way both case types
+    change. ``provider`` is the routed (provider id, party) for :class:`AssignProvider`."""
+    if not isinstance(step, Step):
+        raise InvalidInputError("must be a Step", field="step", rule_id="input.type")
+    if not isinstance(actor, Actor):
+        raise InvalidInputError("must be an Actor", field="actor", rule_id="input.type")
+    acting = authorise(case, actor, step, councils=councils)
+    who = actor.actor_id
+    if isinstance(case, DisagreementResolutionCase):
+        return _apply_dr(case, acting, who, step, at, provider)
+    return _apply_mediation(case, acting, who, step, at)
+
+
+def _item(acting: str, at: dt.datetime, step: RecordItem) -> RecordedItem:
+    return RecordedItem(item_id=step.item_id, kind=step.kind, disclosure=step.disclosure,
+                        recorded_at=at, recorded_by=acting, in_meeting=step.in_meeting,
+                        text=step.text)
+
+
+def _unsupported(step: Step, kind: str) -> InvalidInputError:
+    return InvalidInputError(f"{step.NAME} is not a step of a {kind} case", field="step",
+                             rule_id="who.unknown_step")
+
+
+def _apply_dr(
+    case: DisagreementResolutionCase, acting: str, who: str, step: Step, at: dt.datetime,
+    provider: tuple[str, Party] | None,
+) -> DisagreementResolutionCase:
+    if isinstance(step, SeekAgreement):
+        return case.seek_agreement(at=at, actor=who)
+    if isinstance(step, RecordIssue):
+        return case.record_issue(step.issue, at=at, actor=who)
+    if isinstance(step, AcceptDecision | Decline | Withdraw):
+        method = (case.agree if isinstance(step, AcceptDecision)
+                  else case.decline if isinstance(step, Decline) else case.withdraw)
+        return method(step.party_id, at=at, actor=who, recorded_by=acting,
+                      on_behalf_lacking_capacity=step.on_behalf_lacking_capacity)
+    if isinstance(step, AssignProvider):
+        if provider is None:
+            raise InvalidInputError("no provider was routed for this case", field="provider",
+                                    rule_id="s57.disagreement_resolution")
+        return case.assign_provider(provider[0], provider[1], at=at, actor=who)
+    if isinstance(step, ArrangeMeeting):
+        if step.mediator is not None:
+            raise InvalidInputError("disagreement resolution has a provider, not a mediator",
+                                    field="mediator", rule_id="input.type")
+        return case.arrange_meeting(meeting_date=step.meeting_date, at=at, actor=who)
+    if isinstance(step, HoldMeeting):
+        return case.hold_meeting(on=step.on, at=at, actor=who)
+    if isinstance(step, RecordItem):
+        return case.record_item(_item(acting, at, step), at=at, actor=who)
+    if isinstance(step, RecordOutcome):
+        return case.record_outcome(dict(step.outcomes), at=at, actor=who)
+    if isinstance(step, Close):
+        return case.close(at=at, actor=who)
+    if isinstance(step, Sweep):
+        return case
+    raise _unsupported(step, case.KIND)
+
+
+def _apply_mediation(
+    case: MediationCase, acting: str, who: str, step: Step, at: dt.datetime
+) -> MediationCase:
+    if isinstance(step, ContactAdviser):
+        return case.contact_adviser(step.adviser_id, step.adviser, on=step.on, at=at, actor=who)
+    if isinstance(step, GiveInformation):
+        return case.give_information(on=step.on, at=at, actor=who)
+    if isinstance(step, Decline):
+        return case.decline_mediation(step.party_id, on=_on(step.on, "on"), at=at, actor=who,
+                                      recorded_by=acting,
+                                      on_behalf_lacking_capacity=step.on_behalf_lacking_capacity)
+    if isinstance(step, AcceptDecision):
+        return case.want_mediation(step.party_id, told_la_on=_on(step.told_la_on, "told_la_on"),
+                                   at=at, actor=who, recorded_by=acting,
+                                   on_behalf_lacking_capacity=step.on_behalf_lacking_capacity)
+    if isinstance(step, Withdraw):
+        return case.withdraw(step.party_id, on=_on(step.on, "on"), at=at, actor=who,
+                             recorded_by=acting,
+                             on_behalf_lacking_capacity=step.on_behalf_lacking_capacity)
+    if isinstance(step, RecordIssue):
+        return case.record_issue(step.issue, at=at, actor=who)
+    if isinstance(step, ConfirmIssues):
+        return case.confirm_issues(at=at, actor=who)
+    if isinstance(step, NotifyCommissioningBody):
+        return case.notify_commissioning_body(step.body_id, on=step.on, at=at, actor=who)
+    if isinstance(step, ChooseRoute):
+        return case.choose_route(at=at, actor=who)
+    if isinstance(step, ArrangeMeeting):
+        if step.mediator_id is None or step.mediator is None:
+            raise InvalidInputError("mediation is arranged with a named mediator",
+                                    field="mediator", rule_id="s52.mediator_independence")
+        return case.arrange_meeting(step.mediator_id, step.mediator,
+                                    meeting_date=step.meeting_date, at=at, actor=who,
+                                    shorter_notice_agreed=step.shorter_notice_agreed)
+    if isinstance(step, HoldMeeting):
+        return case.hold_meeting(on=step.on, at=at, actor=who)
+    if isinstance(step, RecordItem):
+        return case.record_item(_item(acting, at, step), at=at, actor=who)
+    if isinstance(step, IssueCertificate):
+        return case.issue_certificate(on=step.on, at=at, actor=who)
+    if isinstance(step, RecordAgreement):
+        document = RecordedItem(item_id=step.document_id, kind=ItemKind.OUTCOME,
+                                disclosure=Disclosure.PARTIES, recorded_at=at,
+                                recorded_by=acting, in_meeting=False, text=step.text)
+        return case.record_agreement(
+            document, agreed_on=step.agreed_on, actions=step.actions, at=at, actor=who,
+            other_periods_in_writing=dict(step.other_periods_in_writing) or None,
+            outcomes=dict(step.outcomes) if step.outcomes else None,
+        )
+    if isinstance(step, DutyMet):
+        return case.duty_met(step.key, on=step.on, at=at, actor=who)
+    if isinstance(step, Close):
+        return case.close(at=at, actor=who)
+    if isinstance(step, Sweep):
+        return case.tick(step.today, at=at)
+    raise _unsupported(step, case.KIND)
+
+
+def _on(day: dt.date | None, name: str) -> dt.date:
+    if day is None:
+        raise InvalidInputError("is needed for a mediation case", field=name,
+                                rule_id="input.type")
+    return day
+
