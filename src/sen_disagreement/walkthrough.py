@@ -15,9 +15,9 @@ Every change goes through :class:`~sen_disagreement.service.CaseService` as an a
 the officer, the parent, the provider and the adviser are development users of a
 :class:`~sen_disagreement.actors.StaticActorDirectory`, standing in for the council's directory.
 Nobody types a role: the directory says who each user is, and the service refuses a step that
-role may not take. Names are invented. The disagreement-resolution provider comes from the Sefton plugin (Global
-Mediation, as Sefton's page says); Sefton's pages read for this project name no mediation adviser,
-so the adviser here is an invented example.
+role may not take. Names are invented. The disagreement-resolution provider comes from the Sefton
+plugin (Global Mediation, as Sefton's page says); Sefton's pages read for this project name no
+mediation adviser, so the adviser here is an invented example.
 """
 
 from __future__ import annotations

@@ -23,11 +23,13 @@ from attrs import field, frozen
 
 from sen_disagreement._checks import check_id
 from sen_disagreement.actors import Actor, Role
+from sen_disagreement.appeals import MediationRoute
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError
-from sen_disagreement.parties import FAMILY, Party, PartyKind
-from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
+from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.workflow import Case
+from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import AgreedAction, MediationCase, MediationState
@@ -343,9 +345,10 @@ _CFA57 = "https://www.legislation.gov.uk/ukpga/2014/6/notes/division/4/3/12/7"
 
 def _row(step: str, kinds: Iterable[str], roles: Iterable[Role], summary: str,
          *citations: Any) -> Permission:
+    # Every row rests on CFA 2014 Part 3 and the SEND Regulations, in force from 1 Sept 2014.
     return Permission(step, frozenset(kinds), frozenset(roles),
                       Rule(f"who.{step}.{'_'.join(sorted(kinds))}", summary,
-                           Provenance(list(citations))))
+                           Provenance(list(citations), valid_from=SEND_REGS_START)))
 
 
 _F, _LA, _BODY = Role.FAMILY, Role.LA_OFFICER, Role.BODY_OFFICER
@@ -475,43 +478,6 @@ def permission(step: str, kind: str) -> Permission | None:
 # --- attachment and authorisation -----------------------------------------------------------------
 
 
-def _la_party(case: Case) -> str | None:
-    return next((p.party_id for p in case.parties
-                 if p.party.kind is PartyKind.LOCAL_AUTHORITY), None)
-
-
-def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> str | None:
-    """The id ``actor`` acts as in ``case`` (the party id, or the facilitator's id), or None
-    when the actor has no part in it. ``councils`` are other keys of the case's council (its
-    slug and GSS code) an officer's council may be given as."""
-    role = actor.role
-    if role is Role.SYSTEM:
-        return "system"
-    if role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
-        keys = {case.council, *councils}
-        return _la_party(case) if actor.council in keys else None
-    if role in (Role.FAMILY, Role.BODY_OFFICER):
-        party_id = actor.party_in(case.case_id)
-        party = case.party_map.get(party_id) if party_id else None
-        if party is None:
-            return None
-        is_family = party.kind in FAMILY
-        if (role is Role.FAMILY) != is_family or party.kind is PartyKind.LOCAL_AUTHORITY:
-            return None
-        return party_id
-    facilitator = _facilitator_of(case, role)
-    return facilitator if facilitator is not None and facilitator == actor.organisation else None
-
-
-def _facilitator_of(case: Case, role: Role) -> str | None:
-    if role is Role.PROVIDER and isinstance(case, DisagreementResolutionCase):
-        return case.provider.party_id if case.provider else None
-    if isinstance(case, MediationCase):
-        who = {Role.MEDIATION_ADVISER: case.adviser, Role.MEDIATOR: case.mediator}.get(role)
-        return who.party_id if who else None
-    return None
-
-
 def _deny(
     actor: Actor, step: str, case_id: str, reason: str, rule: Rule | None
 ) -> AccessDeniedError:
@@ -549,6 +515,11 @@ def authorise(
                 and party.kind is PartyKind.YOUNG_PERSON):
             raise _deny(actor, step.NAME, case.case_id,
                         "a party decides for itself, not for another party", row.rule)
+    if (isinstance(step, ArrangeMeeting) and isinstance(case, MediationCase)
+            and actor.role is Role.BODY_OFFICER
+            and case.route is not MediationRoute.COMMISSIONING_BODY):
+        raise _deny(actor, step.NAME, case.case_id,
+                    "a commissioning body arranges only health-only mediation", row.rule)
     if isinstance(step, IssueCertificate) and isinstance(case, MediationCase):
         after_mediation = case.state is MediationState.HELD
         wanted = Role.MEDIATOR if after_mediation else Role.MEDIATION_ADVISER
