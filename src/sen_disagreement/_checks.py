@@ -8,7 +8,11 @@ Messages name the field and the expected shape, never the value (it may be perso
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
+import sys
+import types
+import typing
 from typing import Any
 
 from sen_disagreement.errors import InvalidInputError
@@ -65,3 +69,63 @@ def utc_validator(_inst: object, attribute: Any, value: Any) -> None:
 def actor_validator(_inst: object, attribute: Any, value: Any) -> None:
     """attrs validator: an actor or party id."""
     check_shape(value, ACTOR, field=attribute.name, rule_id="input.actor", shape=ACTOR_SHAPE)
+
+
+# --- typed fields ---------------------------------------------------------------------------------
+# A public value type checks the type of each simply-typed field when it is built (an enum is an
+# enum member, a date a date, a flag a bool), so a plain string such as kind='offer' is an
+# InvalidInputError naming the field instead of a value that slips past the rules. Fields with
+# their own validator or converter keep theirs.
+
+_SIMPLE: tuple[type, ...] = (bool, int, str, dt.date, dt.datetime)
+
+
+def _resolve(annotation: object, namespace: dict[str, Any]) -> tuple[type, bool] | None:
+    """(type, optional) for ``X`` or ``X | None`` where X is an enum or a simple type."""
+    if isinstance(annotation, str):
+        try:
+            annotation = eval(annotation, namespace)  # noqa: S307 - the class's own annotation
+        except Exception:  # a forward reference: not a simple type
+            return None
+    optional = False
+    args = typing.get_args(annotation)
+    if args and typing.get_origin(annotation) in (types.UnionType, typing.Union):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) != 1:
+            return None
+        optional, annotation = len(rest) < len(args), rest[0]
+    if isinstance(annotation, type) and (
+        issubclass(annotation, enum.Enum) or annotation in _SIMPLE
+    ):
+        return annotation, optional
+    return None
+
+
+def _type_validator(kind: type, optional: bool) -> Any:
+    what = f"a {kind.__name__} member" if issubclass(kind, enum.Enum) else f"a {kind.__name__}"
+
+    def check(_inst: object, attribute: Any, value: Any) -> None:
+        if value is None and optional:
+            return
+        ok = isinstance(value, kind)
+        if kind is int or kind is dt.date:
+            # bool is an int and datetime is a date in Python; neither is meant here.
+            ok = ok and not isinstance(value, bool if kind is int else dt.datetime)
+        if not ok:
+            raise InvalidInputError(f"must be {what}", field=attribute.name, rule_id="input.type")
+
+    return check
+
+
+def typed_fields(cls: type, fields: list[Any]) -> list[Any]:
+    """attrs ``field_transformer``: add a type check to every simply-typed field that has no
+    validator or converter of its own."""
+    namespace = dict(vars(sys.modules[cls.__module__]))
+    out = []
+    for f in fields:
+        resolved = None if (f.validator or f.converter) else _resolve(f.type, namespace)
+        if resolved is not None:
+            f = f.evolve(validator=_type_validator(*resolved))
+        out.append(f)
+    return out
+

@@ -31,6 +31,7 @@ from sen_disagreement._checks import (
     COUNCIL_SHAPE,
     check_id,
     check_shape,
+    typed_fields,
 )
 from sen_disagreement.errors import InvalidInputError, NotFoundError
 
@@ -88,7 +89,7 @@ def _check_party_id(_inst: object, _attr: object, value: Any) -> None:
     check_id(value, "grants.party_id")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class CaseGrant:
     """In case ``case_id`` the actor acts for the party ``party_id`` (a case-local party id)."""
 
@@ -129,7 +130,7 @@ def _check_organisation(_inst: object, _attr: object, value: Any) -> None:
         check_id(value, "organisation")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Actor:
     """An authenticated user as the council's directory describes them.
 

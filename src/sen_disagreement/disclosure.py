@@ -15,7 +15,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import actor_validator, id_validator, utc_validator
+from sen_disagreement._checks import actor_validator, id_validator, typed_fields, utc_validator
 from sen_disagreement.errors import InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
 
@@ -85,7 +85,7 @@ def _is_text(_inst: object, attribute: Any, value: Any) -> None:
         raise InvalidInputError("must be a string", field=attribute.name, rule_id="input.type")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class RecordedItem:
     item_id: str = field(validator=id_validator)
     kind: ItemKind = field(validator=_member_of(ItemKind))

@@ -14,6 +14,7 @@ import re
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import typed_fields
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 
@@ -239,7 +240,7 @@ def _check_name(instance: object, attribute: object, value: str | None) -> None:
         )
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Identifiers:
     """Optional identifiers councils use; each is checked for shape and for the kind of party."""
 
@@ -268,7 +269,7 @@ class Identifiers:
                 )
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Employer:
     """Who employs an independent role-holder: what the independence rules need to know."""
 
@@ -280,7 +281,7 @@ class Employer:
         self.identifiers.check(self.kind)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Party:
     """A person or body taking part in, or facilitating, a disagreement.
 

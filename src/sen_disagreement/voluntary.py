@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import check_utc
+from sen_disagreement._checks import check_utc, typed_fields
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.parties import FAMILY, Party, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, S, cite
@@ -84,7 +84,7 @@ class ConsentDecision(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class ConsentEntry:
     """One party's decision at one moment. ``recorded_by`` differs from ``party_id`` when a
     representative acts for a young person who lacks capacity."""
@@ -103,7 +103,7 @@ def _entries(value: Iterable[ConsentEntry]) -> tuple[ConsentEntry, ...]:
     return tuple(value)
 
 
-@frozen
+@frozen(field_transformer=typed_fields)
 class ConsentLedger:
     """Who agreed to what and when; append-only."""
 

@@ -281,3 +281,30 @@ def test_hook_sen_register_councils_answer_kept_until_the_plugins_change(
     sen_hooks.councils(faults=faults)
     assert len(calls) == 3
     assert [f.kind for f in faults] == [FaultKind.CONFLICT]
+
+
+def test_hook_sen_resolve_actor(sen_hooks: Hooks, register_sen_plugin: RegisterPlugin) -> None:
+    from sen_disagreement.actors import Actor, Role
+
+    officer = Actor(actor_id="officer-1", role=Role.LA_OFFICER, council="E08000014")
+
+    class Lies:
+        @hookimpl(tryfirst=True)
+        def sen_resolve_actor(self, user_id: str) -> Actor | None:
+            # Answers for another user, or claims to be the library's own system actor.
+            if user_id == "officer-1":
+                return Actor(actor_id="someone-else", role=Role.LA_OFFICER, council="X1")
+            return Actor(actor_id="system", role=Role.SYSTEM) if user_id == "system" else None
+
+    class Directory:
+        @hookimpl
+        def sen_resolve_actor(self, user_id: str) -> Actor | None:
+            return officer if user_id == "officer-1" else None
+
+    register_sen_plugin(Directory(), name="directory")
+    register_sen_plugin(Lies(), name="lies")
+    faults: list[PluginFault] = []
+    assert sen_hooks.resolve_actor("officer-1", faults=faults) == officer
+    assert [f.plugin for f in faults] == ["lies"]
+    assert sen_hooks.resolve_actor("system") is None
+    assert sen_hooks.resolve_actor("nobody") is None

@@ -19,6 +19,7 @@ from sen_disagreement._checks import (
     COUNCIL_SHAPE,
     check_id,
     check_shape,
+    typed_fields,
 )
 from sen_disagreement.disclosure import CONFIDENTIAL, TRIBUNAL_ALLOWED, ItemKind, RecordedItem
 from sen_disagreement.errors import InvalidInputError
@@ -39,7 +40,7 @@ def check_case_ref(case_id: object, council: object) -> None:
     check_shape(council, COUNCIL, field="council", rule_id="input.council", shape=COUNCIL_SHAPE)
 
 
-@frozen
+@frozen(field_transformer=typed_fields)
 class CaseParty:
     """A party of a case under its case-local id."""
 
@@ -108,7 +109,7 @@ class DeadlineStatus(enum.Enum):
     """The process stopped (e.g. the family withdrew), so the duty no longer runs."""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class TrackedDeadline:
     """One running or settled statutory deadline of a case.
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import typed_fields
 from sen_disagreement.appeals import AppealableDecision, certificate_requirement
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
@@ -106,7 +107,7 @@ def _decisions(value: Iterable[AppealableDecision]) -> tuple[AppealableDecision,
     return tuple(value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Certificate:
     """A mediation certificate as issued."""
 

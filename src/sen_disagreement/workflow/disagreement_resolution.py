@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement._checks import typed_fields
 from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.independence import check_independence
@@ -169,7 +170,7 @@ def _items(value: Iterable[RecordedItem]) -> tuple[RecordedItem, ...]:
     return tuple(value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class DisagreementResolutionCase(SharedViews):
     """One disagreement-resolution case. Build with :meth:`refer`."""
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import check_id, id_validator
+from sen_disagreement._checks import check_id, id_validator, typed_fields
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.ehc import Duty, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
@@ -72,7 +72,7 @@ _DUTY_LIMBS = {
 }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Issue:
     """One issue in dispute: exactly one of ``section`` and ``duty``."""
 
@@ -125,7 +125,7 @@ def _outcomes(
     return tuple((k, v) for k, v in items)
 
 
-@frozen
+@frozen(field_transformer=typed_fields)
 class IssueList:
     """The issues of a case and the outcome recorded on each (in the order recorded)."""
 

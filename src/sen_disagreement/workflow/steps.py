@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import attrs
 from attrs import field, frozen
 
-from sen_disagreement._checks import check_id
+from sen_disagreement._checks import check_id, typed_fields
 from sen_disagreement.actors import Actor, Role
 from sen_disagreement.appeals import MediationRoute
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
@@ -113,20 +113,20 @@ class Step:
     NAME: ClassVar[str]
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class SeekAgreement(Step):
     """Ask every party whether it agrees to disagreement resolution."""
 
     NAME = "seek_agreement"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class RecordIssue(Step):
     NAME = "record_issue"
     issue: Issue = field(validator=_enum(Issue))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class AcceptDecision(Step):
     """A party's agreement: to disagreement resolution, or (mediation) the parent or young person
     telling the LA they want mediation (``told_la_on``)."""
@@ -137,7 +137,7 @@ class AcceptDecision(Step):
     on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Decline(Step):
     """A party declines (disagreement resolution), or the parent or young person tells the
     adviser they do not want mediation (``on``)."""
@@ -148,7 +148,7 @@ class Decline(Step):
     on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Withdraw(Step):
     NAME = "withdraw"
     party_id: str = field(validator=_local_id)
@@ -156,14 +156,14 @@ class Withdraw(Step):
     on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class AssignProvider(Step):
     """Assign the provider the council's plugins route the case to (never one the caller names)."""
 
     NAME = "assign_provider"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class ContactAdviser(Step):
     NAME = "contact_adviser"
     adviser_id: str = field(validator=_local_id)
@@ -171,30 +171,30 @@ class ContactAdviser(Step):
     on: dt.date = field(validator=_date)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class GiveInformation(Step):
     NAME = "give_information"
     on: dt.date = field(validator=_date)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class ConfirmIssues(Step):
     NAME = "confirm_issues"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class NotifyCommissioningBody(Step):
     NAME = "notify_commissioning_body"
     body_id: str = field(validator=_local_id)
     on: dt.date = field(validator=_date)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class ChooseRoute(Step):
     NAME = "choose_route"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class ArrangeMeeting(Step):
     """Fix the meeting date; for mediation, with the independent mediator."""
 
@@ -214,13 +214,13 @@ class ArrangeMeeting(Step):
             raise InvalidInputError("must be a Party", field="mediator", rule_id="input.type")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class HoldMeeting(Step):
     NAME = "hold_meeting"
     on: dt.date = field(validator=_date)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class RecordItem(Step):
     """Record a note, document, offer or comment. Who recorded it, and when, is the actor and the
     time of the step; a facilitator's record is never open (see :func:`apply_step`)."""
@@ -247,13 +247,13 @@ def _outcomes(value: object) -> tuple[tuple[str, IssueOutcome], ...]:
     return tuple(sorted(out, key=lambda kv: kv[0]))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class RecordOutcome(Step):
     NAME = "record_outcome"
     outcomes: tuple[tuple[str, IssueOutcome], ...] = field(converter=_outcomes)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class IssueCertificate(Step):
     NAME = "issue_certificate"
     on: dt.date = field(validator=_date)
@@ -288,7 +288,7 @@ def _optional_outcomes(value: object) -> tuple[tuple[str, IssueOutcome], ...]:
     return _outcomes(value) if value else ()
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class RecordAgreement(Step):
     """The written mediation agreement: the document the parties signed (recorded as a
     ``parties`` outcome) and the reg 42 actions it starts."""
@@ -306,19 +306,19 @@ class RecordAgreement(Step):
     )
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class DutyMet(Step):
     NAME = "duty_met"
     key: str = field(validator=_text)
     on: dt.date = field(validator=_date)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Close(Step):
     NAME = "close"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Sweep(Step):
     """The daily clock sweep for one day (the system actor only)."""
 
@@ -329,7 +329,7 @@ class Sweep(Step):
 # --- who may do what -----------------------------------------------------------------------
 
 
-@frozen
+@frozen(field_transformer=typed_fields)
 class Permission:
     """Which roles may take ``step`` in cases of ``kinds``, and the rule that says so."""
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import check_id
+from sen_disagreement._checks import check_id, typed_fields
 from sen_disagreement.clocks import CLOCKS
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
@@ -56,7 +56,7 @@ def _strs(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class AgreedAction:
     """One thing the written agreement requires a body to do (no free text: the terms are in the
     agreement document)."""
@@ -104,7 +104,7 @@ def _actions(value: Iterable[AgreedAction]) -> tuple[AgreedAction, ...]:
     return tuple(value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class MediationAgreement:
     """The written mediation agreement: its date, the recorded document, the agreed actions, and
     the actions for which the parties agreed other periods in writing (reg 42(5))."""

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement._checks import typed_fields
 from sen_disagreement.appeals import MediationArrangement, MediationRoute, mediation_route
 from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.ehc import Provision
@@ -78,7 +79,7 @@ def _notified(value: Iterable[tuple[str, dt.date]]) -> tuple[tuple[str, dt.date]
     return tuple((a, b) for a, b in value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class MediationCase(AdviserStage, ArrangingStage, OutcomeStage, SweepStage):
     """One mediation case. Build with :meth:`notify_decision`."""
 

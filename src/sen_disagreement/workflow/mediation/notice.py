@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from attrs import field, frozen
 
+from sen_disagreement._checks import typed_fields
 from sen_disagreement.appeals import AppealableDecision, certificate_requirement
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, cite
@@ -61,7 +62,7 @@ def _reg32(value: Iterable[Reg32Item]) -> frozenset[Reg32Item]:
     return frozenset(value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=typed_fields)
 class DecisionNotice:
     """The local authority's notice of an appealable decision."""
 
