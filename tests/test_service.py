@@ -1,4 +1,7 @@
-"""CaseService: a real SQLite store, the installed Sefton plugin, and plugin fault isolation."""
+"""CaseService: a real SQLite store, the installed Sefton plugin, and plugin fault isolation.
+
+Every change goes through the command path: a user id, the actor the directory says it is, a
+typed step, and one saved version per step."""
 
 from __future__ import annotations
 
@@ -7,55 +10,110 @@ from pathlib import Path
 
 import pytest
 
-from sen_disagreement.council import CaseEvent, CouncilProfile, StoreAttentionQueue
+from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
+from sen_disagreement.council import (
+    PARKED_ACTION,
+    CaseEvent,
+    CouncilProfile,
+    StoreAttentionQueue,
+)
 from sen_disagreement.ehc import Duty
-from sen_disagreement.errors import NoProviderError
+from sen_disagreement.errors import AccessDeniedError, NoProviderError
 from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
-from sen_disagreement.service import CaseService
+from sen_disagreement.service import CaseService, OpenDisagreementResolution
 from sen_disagreement.store import open_store
 from sen_disagreement.workflow import CaseParty
-from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow import steps as st
+from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase, DrState
 from sen_disagreement.workflow.issues import Issue
 from sen_disagreement.workflow.records import from_record
 
 T0 = dt.datetime(2025, 1, 13, 10, tzinfo=dt.UTC)
+SEFTON = "E08000014"
+CASE_ID = "svc-1"
+OFFICER = "officer"
+PARENT = "parent-user"
 
 
-def _agreed_case(council: str = "E08000014") -> DisagreementResolutionCase:
+def _directory(council: str = SEFTON) -> StaticActorDirectory:
+    return StaticActorDirectory([
+        Actor(actor_id=OFFICER, role=Role.LA_OFFICER, council=council),
+        Actor(actor_id=PARENT, role=Role.FAMILY,
+              grants={CaseGrant(case_id=CASE_ID, party_id="parent")}),
+    ])
+
+
+def _agreed(service: CaseService, council: str = SEFTON) -> int:
+    """Open ``CASE_ID`` and take it to 'all agreed' through the command path; the number of
+    versions (one per step) saved."""
     parent = CaseParty("parent", Party(kind=PartyKind.PARENT))
     la = CaseParty("la", Party(kind=PartyKind.LOCAL_AUTHORITY,
                                identifiers=Identifiers(gss_code=council)))
-    case = DisagreementResolutionCase.refer(
-        case_id="svc-1", council=council, parties=[parent, la], at=T0, actor="officer",
+    service.open_case(OFFICER, OpenDisagreementResolution(
+        case_id=CASE_ID, council=council, parties=[parent, la],
         issues=[Issue(issue_id="review", duty=Duty.KEEP_PROVISION_UNDER_REVIEW)],
-    )
-    case = case.seek_agreement(at=T0 + dt.timedelta(hours=1), actor="officer")
-    case = case.agree("parent", at=T0 + dt.timedelta(hours=2), actor="parent")
-    return case.agree("la", at=T0 + dt.timedelta(hours=3), actor="officer")
+    ), at=T0)
+    service.apply(CASE_ID, OFFICER, st.SeekAgreement(), at=T0 + dt.timedelta(hours=1))
+    service.apply(CASE_ID, PARENT, st.AcceptDecision(party_id="parent"),
+                  at=T0 + dt.timedelta(hours=2))
+    record = service.apply(CASE_ID, OFFICER, st.AcceptDecision(party_id="la"),
+                           at=T0 + dt.timedelta(hours=3))
+    return record.version
 
 
 def test_sefton_case_is_routed_to_global_mediation_by_the_installed_plugin(
     tmp_path: Path,
 ) -> None:
-    service = CaseService.open(str(tmp_path / "s.sqlite3"), timeout=None)
+    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
+                               timeout=None)
     with service.store:
-        case, routing = service.assign_routed_provider(
-            _agreed_case(), at=T0 + dt.timedelta(hours=4), actor="officer"
-        )
+        version = _agreed(service)
+        agreed, stored = service.load(CASE_ID)
+        assert stored == version == 4
+        assert isinstance(agreed, DisagreementResolutionCase)
+        assert agreed.state is DrState.ALL_AGREED
+        routing = service.route(agreed)
         assert routing.provider.name == "Global Mediation"
+        # Only the council's officer assigns, and the provider is the routed one: the step names
+        # none. A parent asking is refused, audited, and nothing is written.
+        with pytest.raises(AccessDeniedError):
+            service.apply(CASE_ID, PARENT, st.AssignProvider(), at=T0 + dt.timedelta(hours=4))
+        assert service.load(CASE_ID)[1] == version
+        record = service.apply(CASE_ID, OFFICER, st.AssignProvider(),
+                               at=T0 + dt.timedelta(hours=4))
+        assert record.version == version + 1
+        case, _ = service.load(CASE_ID)
+        assert isinstance(case, DisagreementResolutionCase)
+        assert case.state is DrState.PROVIDER_ASSIGNED
         assert case.provider is not None
         assert case.provider.party.name == "Global Mediation"
-        record = service.save(case, expected_version=0)
-        assert from_record(service.store.load(case.case_id)) == case
-        assert record.version == 1
+        assert case.provider.party_id == routing.provider.provider_id
+        assert from_record(service.store.load(CASE_ID)) == case
+        assert from_record(record) == case
+        last = case.audit.entries[-1]
+        assert (last.actor, last.action) == (OFFICER, "dr.assign_provider")
+        trail = service.store.audit_trail(CASE_ID)
+        assert [(e.actor, e.action, e.outcome) for e in trail if e.outcome != "ok"] == [
+            (PARENT, "step.assign_provider", "refused_unauthorised")
+        ]
 
 
 def test_a_council_without_a_plugin_gets_a_clear_no_provider_answer(tmp_path: Path) -> None:
-    service = CaseService.open(str(tmp_path / "s.sqlite3"), load_entry_points=False)
-    with service.store, pytest.raises(NoProviderError, match="no provider configured for"):
-        service.route(_agreed_case())
+    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
+                               load_entry_points=False)
+    with service.store:
+        version = _agreed(service)
+        case, _ = service.load(CASE_ID)
+        with pytest.raises(NoProviderError, match="no provider configured for"):
+            service.route(case)
+        with pytest.raises(NoProviderError, match="no provider configured for"):
+            service.apply(CASE_ID, OFFICER, st.AssignProvider(), at=T0 + dt.timedelta(hours=4))
+        # Nothing was written: the case is as it was, still waiting for a provider.
+        after, stored = service.load(CASE_ID)
+        assert stored == version
+        assert after == case and after.state is DrState.ALL_AGREED
 
 
 class _BrokenObserver:
@@ -69,13 +127,24 @@ def test_a_crashing_observer_never_loses_the_case_and_parks_it(tmp_path: Path) -
     pm = make_plugin_manager(load_entry_points=True)
     pm.register(_BrokenObserver(), name="broken-observer")
     attention = StoreAttentionQueue(store)
-    service = CaseService(store, Hooks(pm, timeout=None, attention=attention))
+    service = CaseService(store, Hooks(pm, timeout=None, attention=attention), _directory())
     with store:
-        case = _agreed_case()
-        service.save(case, expected_version=0)
-        assert from_record(store.load(case.case_id)) == case
+        version = _agreed(service)  # every step saved although the observer raised each time
+        case, stored = service.load(CASE_ID)
+        assert stored == version == 4
+        assert isinstance(case, DisagreementResolutionCase)
+        assert case.state is DrState.ALL_AGREED
+        assert from_record(store.load(CASE_ID)) == case
+        # The store's trail holds every entry of the case (each committed with it) and the
+        # parking entries besides.
+        trail = store.audit_trail(CASE_ID)
+        changes = [e for e in trail if e.action != PARKED_ACTION]
+        assert [(e.actor, e.action, e.at) for e in changes] == [
+            (e.actor, e.action, e.at) for e in case.audit.entries
+        ]
+        assert all(e.committed_at is not None for e in changes)
         parked = attention.parked()
-        assert {p.case_id for p in parked} == {case.case_id}
+        assert {p.case_id for p in parked} == {CASE_ID}
         assert {p.plugin for p in parked} == {"broken-observer"}
         # One observation per change, each isolated: the case is parked once per failed call.
         assert len(parked) == len(case.audit.entries)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import pytest
 
+from sen_disagreement.actors import Actor, CaseGrant, Role
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import PlanSection
@@ -34,7 +35,6 @@ from sen_disagreement.parties import (
 )
 from sen_disagreement.store.contract import AuditEntry
 from sen_disagreement.workflow import CaseParty
-from sen_disagreement.workflow.access import Principal, Role
 from sen_disagreement.workflow.audit import AuditLog
 from sen_disagreement.workflow.exports import Redaction, subject_access_export, tribunal_bundle
 from sen_disagreement.workflow.issues import Issue
@@ -90,10 +90,10 @@ def held_mediation(case_id: str) -> MediationCase:
 
 CASE = held_mediation("yp-case")
 WP_ITEM = next(i.item_id for i in CASE.items if i.disclosure is Disclosure.WITHOUT_PREJUDICE)
-OFFICER = Principal(actor="officer", role=Role.LA_OFFICER, cases={CASE.case_id},
-                    council="sefton")
-CLERK = Principal(actor="clerk", role=Role.TRIBUNAL_EXPORTER, cases={CASE.case_id})
-SUBJECT = Principal(actor="yp", role=Role.FAMILY, cases={CASE.case_id})
+OFFICER = Actor(actor_id="officer", role=Role.LA_OFFICER, council="sefton")
+CLERK = Actor(actor_id="clerk", role=Role.TRIBUNAL_EXPORTER, council="sefton")
+SUBJECT = Actor(actor_id="yp", role=Role.FAMILY,
+                grants={CaseGrant(case_id=CASE.case_id, party_id="yp")})
 
 
 def entry_text(entry: AuditEntry) -> str:
@@ -150,13 +150,14 @@ def test_export_audit_every_refusal_tribunal_bundle_wrong_role() -> None:
 
 
 def test_export_audit_every_refusal_tribunal_bundle_not_attached() -> None:
-    stranger = Principal(actor="clerk", role=Role.TRIBUNAL_EXPORTER, cases={"another-case"})
+    # A Tribunal-bundle exporter is attached to the cases of its own council only.
+    stranger = Actor(actor_id="clerk", role=Role.TRIBUNAL_EXPORTER, council="wirral")
     exc, entry = one_refusal(
         lambda sink: tribunal_bundle(CASE, exporter=stranger, at=AT, sink=sink),
         AccessDeniedError, "refused",
     )
     assert (entry.actor, entry.action) == ("clerk", "export.tribunal_bundle")
-    assert "not attached to this case" in str(exc)
+    assert "has no part in this case as a tribunal_exporter" in str(exc)
 
 
 def test_export_audit_every_refusal_wrong_subject() -> None:
@@ -231,12 +232,14 @@ def test_export_audit_every_refusal_release_not_permitted() -> None:
 
 @pytest.mark.parametrize(
     "requester",
-    [CLERK, Principal(actor="officer", role=Role.LA_OFFICER, cases={CASE.case_id},
-                      council="wirral")],
-    ids=["tribunal-exporter", "other-council"],
+    [CLERK, Actor(actor_id="officer", role=Role.LA_OFFICER, council="wirral"),
+     Actor(actor_id="yp", role=Role.FAMILY,
+           grants={CaseGrant(case_id="another-case", party_id="yp")}),
+     Actor(actor_id="med-user", role=Role.MEDIATOR, organisation="med")],
+    ids=["tribunal-exporter", "other-council", "family-of-another-case", "mediator"],
 )
 def test_export_audit_every_refusal_subject_access_wrong_role_or_not_attached(
-    requester: Principal,
+    requester: Actor,
 ) -> None:
     # Refused before the input is looked at: one "refused" entry, even with bad input as well.
     _, entry = one_refusal(

@@ -162,11 +162,11 @@ def test_s57_voluntary_every_party_agrees_before_the_process_moves_on() -> None:
 
 def test_s57_withdraw_any_time_closes_the_case_and_no_meeting_follows() -> None:
     case = dr_agreed(dr_case()).assign_provider("prov", PROVIDER, at=at(d(3)), actor="o")
-    case = case.arrange_meeting(d(10), at=at(d(3)), actor="prov")
+    case = case.arrange_meeting(meeting_date=d(10), at=at(d(3)), actor="prov")
     case = case.withdraw("school", at=at(d(5)), actor="school-head")
     assert case.state is DrState.CLOSED and case.closure is Closure.WITHDRAWN
     with pytest.raises(InvalidTransitionError):
-        case.hold_meeting(d(10), at=at(d(10)), actor="prov")
+        case.hold_meeting(on=d(10), at=at(d(10)), actor="prov")
 
 
 def test_s57_declining_no_effect_on_appeal() -> None:
@@ -214,8 +214,8 @@ def test_s57_independence_provider_employed_by_the_la_refused() -> None:
 
 def test_s57_partial_agreement_narrows_what_an_appeal_can_focus_on() -> None:
     case = dr_agreed(dr_case()).assign_provider("prov", PROVIDER, at=at(d(3)), actor="o")
-    case = case.arrange_meeting(d(10), at=at(d(3)), actor="prov")
-    case = case.hold_meeting(d(10), at=at(d(10)), actor="prov")
+    case = case.arrange_meeting(meeting_date=d(10), at=at(d(3)), actor="prov")
+    case = case.hold_meeting(on=d(10), at=at(d(10)), actor="prov")
     case = case.record_outcome(
         {"f1": IssueOutcome.PARTLY_AGREED, "review": IssueOutcome.AGREED},
         at=at(d(10), 15), actor="prov",
@@ -282,8 +282,8 @@ def med_wanted(case: MediationCase, *sections: PlanSection) -> MediationCase:
 
 def med_held(case: MediationCase) -> MediationCase:
     case = med_wanted(case).choose_route(at=at(d(7)), actor="o")
-    case = case.arrange("mediator", MEDIATOR, meeting_date=d(20), at=at(d(8)), actor="o")
-    case = case.hold(on=d(20), at=at(d(20), 16), actor="mediator")
+    case = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(20), at=at(d(8)), actor="o")
+    case = case.hold_meeting(on=d(20), at=at(d(20), 16), actor="mediator")
     return case.issue_certificate(on=d(21), at=at(d(21)), actor="adv")
 
 
@@ -368,12 +368,12 @@ def test_mediation_later_after_not_arranged_booked_meeting_still_held() -> None:
     # Setting 'held': a meeting booked for day 40 misses the 30 days, the adviser is told and
     # a certificate issued; the parent may still take part in the booked mediation.
     case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
-    case = case.arrange("mediator", MEDIATOR, meeting_date=d(40), at=at(d(8)), actor="o")
+    case = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(40), at=at(d(8)), actor="o")
     case = case.tick(d(38), at=at(d(38)))
     assert case.state is MediationState.NOT_ARRANGED
     case = case.issue_certificate(on=d(39), at=at(d(39)), actor="adv")
     assert case.certificates[-1].kind is CertificateKind.NOT_ARRANGED_IN_TIME
-    case = case.hold(on=d(40), at=at(d(40), 16), actor="mediator")
+    case = case.hold_meeting(on=d(40), at=at(d(40), 16), actor="mediator")
     assert case.state is MediationState.HELD
     # The missed 30-day clock stays missed: later events never rewrite it.
     assert case.arrange_clock is not None
@@ -388,9 +388,9 @@ def test_mediation_later_after_not_arranged_a_new_date_can_be_fixed() -> None:
     case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
     case = case.tick(d(38), at=at(d(38)))
     with pytest.raises(InvalidInputError) as err:
-        case.hold(on=d(39), at=at(d(39)), actor="mediator")  # nothing was ever arranged
+        case.hold_meeting(on=d(39), at=at(d(39)), actor="mediator")  # nothing was ever arranged
     assert err.value.field == "arranged_on"
-    case = case.arrange("mediator", MEDIATOR, meeting_date=d(50), at=at(d(39)), actor="o")
+    case = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(50), at=at(d(39)), actor="o")
     assert case.state is MediationState.ARRANGED
     assert case.tick(d(45), at=at(d(45))).state is MediationState.ARRANGED  # no second trigger
 
@@ -398,7 +398,7 @@ def test_mediation_later_after_not_arranged_a_new_date_can_be_fixed() -> None:
 def test_mediation_later_not_after_a_declined_or_after_mediation_certificate() -> None:
     held = med_held(med_case())
     with pytest.raises(InvalidTransitionError) as err:
-        held.arrange("mediator", MEDIATOR, meeting_date=d(30), at=at(d(22)), actor="o")
+        held.arrange_meeting("mediator", MEDIATOR, meeting_date=d(30), at=at(d(22)), actor="o")
     assert err.value.rule_id == "mediation.later_after_not_arranged"
     assert "certificate_issued" in str(err.value)
 
@@ -407,19 +407,19 @@ def test_mediation_date_notice_five_working_days_unless_agreed() -> None:
     case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
     # Fixing on Tuesday 11 March a meeting for Friday 14 March: 3 working days' notice.
     with pytest.raises(InvalidInputError) as err:
-        case.arrange("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)), actor="o")
+        case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)), actor="o")
     assert err.value.rule_id == "mediation.date_notice"
     assert err.value.field == "meeting_date"
-    agreed = case.arrange("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)), actor="o",
-                          shorter_notice_agreed=True)
+    agreed = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)),
+                                  actor="o", shorter_notice_agreed=True)
     assert agreed.audit.entries[-1].outcome == "shorter_notice_agreed"
     off = med_wanted(med_case(settings=Settings(mediation_date_notice=False)))
     off = off.choose_route(at=at(d(7)), actor="o")
-    assert off.arrange("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)),
-                       actor="o").state is MediationState.ARRANGED
+    assert off.arrange_meeting("mediator", MEDIATOR, meeting_date=d(11), at=at(d(8)),
+                               actor="o").state is MediationState.ARRANGED
     # Exactly 5 working days before the meeting is in time.
     last = clocks.due_date("mediation_date_notice", d(18))
-    on_time = case.arrange("mediator", MEDIATOR, meeting_date=d(18), at=at(last), actor="o")
+    on_time = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(18), at=at(last), actor="o")
     assert on_time.state is MediationState.ARRANGED
 
 
@@ -428,7 +428,8 @@ def test_arrange_mediation_deadline_setting_held_vs_arranged() -> None:
                          (MeetingDeadline.ARRANGED, MediationState.ARRANGED)):
         case = med_wanted(med_case(settings=Settings(arrange_mediation_deadline=rule)))
         case = case.choose_route(at=at(d(7)), actor="o")
-        case = case.arrange("mediator", MEDIATOR, meeting_date=d(60), at=at(d(8)), actor="o")
+        case = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(60), at=at(d(8)),
+                                    actor="o")
         assert case.tick(d(45), at=at(d(45))).state is expect
 
 
@@ -439,7 +440,7 @@ def test_mediation_withdrawal_stops_the_process_and_a_certificate_is_due() -> No
     assert case.arrange_clock is not None
     assert case.arrange_clock.status is DeadlineStatus.STOPPED
     with pytest.raises(InvalidTransitionError):
-        case.hold(on=d(10), at=at(d(10)), actor="mediator")
+        case.hold_meeting(on=d(10), at=at(d(10)), actor="mediator")
 
 
 def test_mediation_bodies_must_take_part_la_cannot_decline() -> None:
@@ -505,8 +506,8 @@ def test_reg_42_4_commissioning_body_tells_the_la_within_one_week() -> None:
     case = med_wanted(med_case(PARENT, LA, ICB), PlanSection.G)
     case = case.notify_commissioning_body("icb", on=d(8), at=at(d(8)), actor="o")
     case = case.choose_route(at=at(d(8)), actor="o")
-    case = case.arrange("mediator", MEDIATOR, meeting_date=d(20), at=at(d(9)), actor="o")
-    case = case.hold(on=d(20), at=at(d(20), 16), actor="mediator")
+    case = case.arrange_meeting("mediator", MEDIATOR, meeting_date=d(20), at=at(d(9)), actor="o")
+    case = case.hold_meeting(on=d(20), at=at(d(20), 16), actor="mediator")
     case = case.issue_certificate(on=d(21), at=at(d(21)), actor="adv")
     action = AgreedAction(action_id="therapy", kind=ActionKind.NON_APPEALABLE,
                           by=PartyKind.INTEGRATED_CARE_BOARD)

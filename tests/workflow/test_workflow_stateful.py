@@ -6,7 +6,9 @@
 * a withdrawal stops progress (rule ``s57.withdraw_any_time``);
 * every transition has exactly one audit entry, and the trail is append-only;
 * every deadline equals the clock engine's (``sen_disagreement.clocks``);
-* no without-prejudice or confidential item reaches a Tribunal bundle.
+* no without-prejudice or confidential item reaches a Tribunal bundle;
+* a facilitator's record (the provider's, adviser's or mediator's) is never open, the written
+  mediation agreement apart, and never reaches a Tribunal bundle.
 
 Figures: 200 examples x 50 steps (10,000 steps), each step acting on one of the two cases.
 """
@@ -28,6 +30,7 @@ from hypothesis.stateful import (
 )
 
 from sen_disagreement import clocks
+from sen_disagreement.actors import Actor, Role
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import Duty, PlanSection
@@ -36,7 +39,6 @@ from sen_disagreement.parties import Employer, Party, PartyKind
 from sen_disagreement.settings import MeetingDeadline, Settings
 from sen_disagreement.voluntary import ConsentDecision
 from sen_disagreement.workflow import CaseParty
-from sen_disagreement.workflow.access import Principal, Role
 from sen_disagreement.workflow.audit import SYSTEM_ACTOR, AuditLog
 from sen_disagreement.workflow.disagreement_resolution import (
     DR_MACHINE,
@@ -183,7 +185,7 @@ class Workflows(RuleBasedStateMachine):
         self.transitions["med"] += 1
         self.med = new
 
-    def _item(self, disclosure: Disclosure, in_meeting: bool) -> RecordedItem:
+    def _item(self, disclosure: Disclosure, in_meeting: bool, by: str = "la") -> RecordedItem:
         self.item_n += 1
         mark = {Disclosure.WITHOUT_PREJUDICE: WP_MARK, Disclosure.CONFIDENTIAL: CONF_MARK}.get(
             disclosure, "open"
@@ -191,11 +193,11 @@ class Workflows(RuleBasedStateMachine):
         if in_meeting:
             return RecordedItem.meeting_record(
                 item_id=f"i{self.item_n}", kind=ItemKind.OFFER, recorded_at=self.now,
-                recorded_by="la", text=f"{mark}-{self.item_n}",
+                recorded_by=by, text=f"{mark}-{self.item_n}",
             )
         return RecordedItem(
             item_id=f"i{self.item_n}", kind=ItemKind.NOTE, disclosure=disclosure,
-            recorded_at=self.now, recorded_by="la", in_meeting=False,
+            recorded_at=self.now, recorded_by=by, in_meeting=False,
             text=f"{mark}-{self.item_n}",
         )
 
@@ -262,20 +264,23 @@ class Workflows(RuleBasedStateMachine):
 
     @dr_can(DrEvent.ARRANGE_MEETING)
     @rule(days=st.integers(0, 10))
-    def dr_arrange(self, days: int) -> None:
+    def dr_arrange_meeting(self, days: int) -> None:
         day = self.now.date() + dt.timedelta(days=days)
-        self._dr(lambda: self.dr.arrange_meeting(day, at=self.now, actor="prov"))
+        self._dr(lambda: self.dr.arrange_meeting(meeting_date=day, at=self.now, actor="prov"))
 
     @dr_can(DrEvent.HOLD_MEETING)
     @rule()
-    def dr_hold(self) -> None:
-        self._dr(lambda: self.dr.hold_meeting(self.now.date(), at=self.now, actor="prov"))
+    def dr_hold_meeting(self) -> None:
+        self._dr(lambda: self.dr.hold_meeting(on=self.now.date(), at=self.now, actor="prov"))
 
     @dr_can(DrEvent.RECORD_ITEM)
-    @rule(disclosure=st.sampled_from(list(Disclosure)), in_meeting=st.booleans())
-    def dr_item(self, disclosure: Disclosure, in_meeting: bool) -> None:
+    @rule(disclosure=st.sampled_from(list(Disclosure)), in_meeting=st.booleans(),
+          data=st.data())
+    def dr_item(self, disclosure: Disclosure, in_meeting: bool, data: st.DataObject) -> None:
+        # Recorded by the LA, or by the provider (whose open records the case refuses).
+        by = data.draw(st.sampled_from(["la", *self.dr.facilitator_ids]))
         try:
-            item = self._item(disclosure, in_meeting)
+            item = self._item(disclosure, in_meeting, by)
         except SenDisagreementError:
             return
         self._dr(lambda: self.dr.record_item(item, at=self.now, actor="prov"))
@@ -342,18 +347,18 @@ class Workflows(RuleBasedStateMachine):
     def med_route(self) -> None:
         self._med(lambda: self.med.choose_route(at=self.now, actor="officer"))
 
-    @med_can(MediationEvent.ARRANGE)
+    @med_can(MediationEvent.ARRANGE_MEETING)
     @rule(days=st.integers(0, 40))
-    def med_arrange(self, days: int) -> None:
+    def med_arrange_meeting(self, days: int) -> None:
         mediator = Party(kind=PartyKind.MEDIATOR, name="Mediator")
         day = self.now.date() + dt.timedelta(days=days)
-        self._med(lambda: self.med.arrange(
+        self._med(lambda: self.med.arrange_meeting(
             "mediator", mediator, meeting_date=day, at=self.now, actor="officer"))
 
-    @med_can(MediationEvent.HOLD)
+    @med_can(MediationEvent.HOLD_MEETING)
     @rule()
-    def med_hold(self) -> None:
-        self._med(lambda: self.med.hold(on=self.now.date(), at=self.now, actor="mediator"))
+    def med_hold_meeting(self) -> None:
+        self._med(lambda: self.med.hold_meeting(on=self.now.date(), at=self.now, actor="mediator"))
 
     @med_can(MediationEvent.WITHDRAW)
     @rule()
@@ -364,10 +369,12 @@ class Workflows(RuleBasedStateMachine):
             on_behalf_lacking_capacity=behalf))
 
     @med_can(MediationEvent.RECORD_ITEM)
-    @rule(disclosure=st.sampled_from(list(Disclosure)), in_meeting=st.booleans())
-    def med_item(self, disclosure: Disclosure, in_meeting: bool) -> None:
+    @rule(disclosure=st.sampled_from(list(Disclosure)), in_meeting=st.booleans(),
+          data=st.data())
+    def med_item(self, disclosure: Disclosure, in_meeting: bool, data: st.DataObject) -> None:
+        by = data.draw(st.sampled_from(["la", *self.med.facilitator_ids]))
         try:
-            item = self._item(disclosure, in_meeting)
+            item = self._item(disclosure, in_meeting, by)
         except SenDisagreementError:
             return
         self._med(lambda: self.med.record_item(item, at=self.now, actor="mediator"))
@@ -428,9 +435,9 @@ class Workflows(RuleBasedStateMachine):
             elif state is DrState.ALL_AGREED:
                 self.dr_provider(None)
             elif state is DrState.PROVIDER_ASSIGNED:
-                self.dr_arrange(1)
+                self.dr_arrange_meeting(1)
             elif state is DrState.MEETING_ARRANGED:
-                self.dr_hold()
+                self.dr_hold_meeting()
             elif state is DrState.MEETING_HELD:
                 if not self.dr.issues.issues:
                     self.dr_issue(PlanSection.F, Duty.ASSESS, False, 0)
@@ -456,9 +463,9 @@ class Workflows(RuleBasedStateMachine):
                     self.med_notify_icb()
                 self.med_route()
             elif state is MediationState.ROUTE_CHOSEN:
-                self.med_arrange(0)
+                self.med_arrange_meeting(0)
             elif state is MediationState.ARRANGED:
-                self.med_hold()
+                self.med_hold_meeting()
             elif state in (MediationState.HELD, MediationState.DECLINED,
                            MediationState.NOT_ARRANGED):
                 self.med_certificate()
@@ -517,14 +524,28 @@ class Workflows(RuleBasedStateMachine):
     @invariant()
     def no_sensitive_item_in_a_tribunal_bundle(self) -> None:
         for case in (self.dr, self.med):
-            exporter = Principal(actor="tribunal-clerk", role=Role.TRIBUNAL_EXPORTER,
-                                 cases={case.case_id})
+            exporter = Actor(actor_id="tribunal-clerk", role=Role.TRIBUNAL_EXPORTER,
+                             council=case.council)
             bundle = tribunal_bundle(case, exporter=exporter, at=self.now, sink=self.sink)
             text = bundle.to_json() + bundle.to_text()
             assert WP_MARK not in text
             assert CONF_MARK not in text
             assert all(i.disclosure in (Disclosure.PUBLIC, Disclosure.PARTIES)
                        for i in bundle.items)
+            recorded = {i.item_id: i for i in case.items}
+            for b in bundle.items:
+                item = recorded[b.item_id]
+                assert (item.recorded_by not in case.facilitator_ids
+                        or item.kind is ItemKind.OUTCOME)
+
+    @invariant()
+    def facilitator_records_are_never_open(self) -> None:
+        for case in (self.dr, self.med):
+            for item in case.items:
+                if item.recorded_by in case.facilitator_ids and item.kind is not ItemKind.OUTCOME:
+                    event("a facilitator's record was kept")
+                    assert item.disclosure in (Disclosure.CONFIDENTIAL,
+                                               Disclosure.WITHOUT_PREJUDICE)
 
 
 Workflows.TestCase.settings = settings(
