@@ -207,13 +207,15 @@ class CaseService:
         """The items of a case ``user`` may read; withheld and sensitive reads are audited."""
         actor = self.actor(user)
         case, _ = self.load(case_id)
-        return readable_items(case, who=actor, at=at or self._now(), sink=self.store)
+        return readable_items(case, who=actor, at=at or self._now(), sink=self.store,
+                              councils=self._council_keys(case.council))
 
     def read_item(self, case_id: str, item_id: str, user: str | Actor, *,
                   at: dt.datetime | None = None) -> RecordedItem:
         actor = self.actor(user)
         case, _ = self.load(case_id)
-        return read_item(case, item_id, who=actor, at=at or self._now(), sink=self.store)
+        return read_item(case, item_id, who=actor, at=at or self._now(), sink=self.store,
+                         councils=self._council_keys(case.council))
 
     def tribunal_bundle(self, case_id: str, user: str | Actor, *,
                         at: dt.datetime | None = None) -> TribunalBundle:
@@ -232,7 +234,8 @@ class CaseService:
         case, _ = self.load(case_id)
         return subject_access_export(case, subject_id=subject_id, requester=actor,
                                      at=at or self._now(), sink=self.store,
-                                     redactions=redactions)
+                                     redactions=redactions,
+                                     councils=self._council_keys(case.council))
 
     # --- changing ---------------------------------------------------------------------------------
 

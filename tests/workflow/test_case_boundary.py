@@ -435,3 +435,105 @@ def test_plugin_isolation_an_observer_raising_base_exception_during_a_save(
         assert svc.store.load(CASE).version == 7
         assert bad.calls == len(svc.load(CASE)[0].audit)
         assert {p.plugin for p in attention.parked()} == {"exits"}
+
+
+# --- reviewer findings: the agreement is the parties', facilitator notes never leave by SAR, an
+# --- officer named by the council's slug reads as it acts --------------------------------------
+
+MED_CASE = "med-boundary-1"
+
+
+def _mediation_with_agreement(tmp_path: Path) -> CaseService:
+    from sen_disagreement.appeals import AppealableDecision
+    from sen_disagreement.ehc import PlanSection
+    from sen_disagreement.service import OpenMediation
+    from sen_disagreement.workflow.mediation import (
+        ActionKind,
+        AgreedAction,
+        DecisionNotice,
+        Reg32Item,
+    )
+
+    users = StaticActorDirectory([
+        Actor(actor_id="officer-slug", role=Role.LA_OFFICER, council="sefton"),
+        Actor(actor_id="sam", role=Role.FAMILY,
+              grants={CaseGrant(case_id=MED_CASE, party_id="parent")}),
+        Actor(actor_id="adv-1", role=Role.MEDIATION_ADVISER, organisation="adviser"),
+        Actor(actor_id="med-1", role=Role.MEDIATOR, organisation="mediator"),
+    ])
+    svc = CaseService.open(f"sqlite:///{tmp_path / 'm.sqlite3'}", directory=users, timeout=None)
+    parent = CaseParty("parent", Party(kind=PartyKind.PARENT))
+    la = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY,
+                                   identifiers=Identifiers(gss_code=COUNCIL)))
+    day = dt.date(2025, 3, 3)
+
+    def when(days: int, hour: int = 10) -> dt.datetime:
+        return dt.datetime.combine(day + dt.timedelta(days), dt.time(hour), dt.UTC)
+
+    svc.open_case("officer-slug", OpenMediation(
+        case_id=MED_CASE, council=COUNCIL, parties=[parent, la],
+        notice=DecisionNotice(sent_on=day, decisions=[AppealableDecision.NOT_TO_AMEND_OR_REPLACE],
+                              contents=set(Reg32Item))), at=when(0))
+    go = svc.apply
+    go(MED_CASE, "sam", st.ContactAdviser(adviser_id="adviser", adviser=Party(
+        kind=PartyKind.MEDIATION_ADVISER), on=day + dt.timedelta(1)), at=when(1))
+    go(MED_CASE, "adv-1", st.GiveInformation(on=day + dt.timedelta(1)), at=when(1, 11))
+    go(MED_CASE, "sam", st.AcceptDecision(party_id="parent", told_la_on=day + dt.timedelta(2)),
+       at=when(2))
+    go(MED_CASE, "sam", st.RecordIssue(issue=Issue(issue_id="speech", section=PlanSection.F)),
+       at=when(2, 11))
+    go(MED_CASE, "officer-slug", st.ConfirmIssues(), at=when(2, 12))
+    go(MED_CASE, "officer-slug", st.ChooseRoute(), at=when(2, 13))
+    go(MED_CASE, "officer-slug", st.ArrangeMeeting(
+        meeting_date=day + dt.timedelta(14), mediator_id="mediator",
+        mediator=Party(kind=PartyKind.MEDIATOR)), at=when(3))
+    go(MED_CASE, "med-1", st.HoldMeeting(on=day + dt.timedelta(14)), at=when(14, 15))
+    go(MED_CASE, "med-1", st.RecordItem(item_id="med-note", kind=ItemKind.NOTE,
+                                        disclosure=Disclosure.CONFIDENTIAL, text=CANARY),
+       at=when(14, 16))
+    go(MED_CASE, "med-1", st.IssueCertificate(on=day + dt.timedelta(15)), at=when(15))
+    go(MED_CASE, "med-1", st.RecordAgreement(
+        document_id="agreement", text="Agreed: speech therapy weekly", agreed_on=day +
+        dt.timedelta(15), actions=[AgreedAction(action_id="amend-f", kind=ActionKind.NON_APPEALABLE,
+                                                by=PartyKind.LOCAL_AUTHORITY)]), at=when(15, 11))
+    return svc
+
+
+def test_access_the_written_agreement_is_read_by_the_parties(tmp_path: Path) -> None:
+    svc = _mediation_with_agreement(tmp_path)
+    with svc.store:
+        later = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+        for user in ("sam", "officer-slug"):
+            ids = [i.item_id for i in svc.readable_items(MED_CASE, user, at=later)]
+            assert ids == ["agreement"], user
+        case, _ = svc.load(MED_CASE)
+        cert = case.certificates[-1]  # type: ignore[union-attr]
+        assert cert.issued_by == "mediator"
+
+
+def test_access_facilitator_records_never_released_by_a_subject_access_export(
+    tmp_path: Path,
+) -> None:
+    from sen_disagreement.workflow.exports import Redaction
+
+    svc = _mediation_with_agreement(tmp_path)
+    with svc.store:
+        later = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+        for user in ("sam", "officer-slug"):
+            with pytest.raises(AccessDeniedError) as err:
+                svc.subject_access_export(MED_CASE, user, subject_id="parent",
+                                          redactions={"med-note": Redaction.RELEASE}, at=later)
+            assert CANARY not in str(err.value)
+            export = svc.subject_access_export(MED_CASE, user, subject_id="parent", at=later)
+            assert CANARY not in export.to_json() + export.to_text()
+            assert [i.item_id for i in export.items if i.withheld] == ["med-note"]
+
+
+def test_access_an_officer_named_by_the_council_slug_reads_as_it_acts(tmp_path: Path) -> None:
+    svc = _mediation_with_agreement(tmp_path)
+    with svc.store:
+        later = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+        assert svc.read_item(MED_CASE, "agreement", "officer-slug", at=later).item_id == (
+            "agreement")
+        with pytest.raises(AccessDeniedError):
+            svc.read_item(MED_CASE, "med-note", "officer-slug", at=later)

@@ -37,7 +37,13 @@ from typing import Protocol, cast
 from attrs import frozen
 
 from sen_disagreement.actors import FACILITATOR_ROLES, Actor, Role
-from sen_disagreement.disclosure import CONFIDENTIAL, WITHOUT_PREJUDICE, Disclosure, RecordedItem
+from sen_disagreement.disclosure import (
+    CONFIDENTIAL,
+    WITHOUT_PREJUDICE,
+    Disclosure,
+    ItemKind,
+    RecordedItem,
+)
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError
 from sen_disagreement.parties import FAMILY, PartyKind
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
@@ -56,6 +62,7 @@ __all__ = [
     "Role",
     "acting_party",
     "decide",
+    "facilitator_record",
     "read_item",
     "readable_items",
 ]
@@ -152,6 +159,16 @@ def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> s
     return facilitator if facilitator is not None and facilitator == actor.organisation else None
 
 
+def facilitator_record(case: Case, item: RecordedItem) -> bool:
+    """Whether ``item`` is a facilitator's own record (made by the case's provider, adviser or
+    mediator). The written mediation agreement is not: it is the parties' outcome (reg 42)."""
+    if item.recorded_by not in case.facilitator_ids:
+        return False
+    agreement = getattr(case, "agreement", None)
+    return not (item.kind is ItemKind.OUTCOME and agreement is not None
+                and agreement.document_item_id == item.item_id)
+
+
 def attached_reason(case: Case, who: Actor, *, councils: Iterable[str] = ()) -> str | None:
     """Why ``who`` has no part in ``case``, or None when it has one."""
     if not isinstance(cast(object, who), Actor):  # callers outside mypy pass anything
@@ -167,12 +184,14 @@ class AccessDecision:
     reason: str
 
 
-def decide(case: Case, who: Actor, item: RecordedItem) -> AccessDecision:
+def decide(
+    case: Case, who: Actor, item: RecordedItem, *, councils: Iterable[str] = ()
+) -> AccessDecision:
     """Whether ``who`` may read ``item`` of ``case`` (no audit; see :func:`read_item`)."""
-    not_attached = attached_reason(case, who)
+    not_attached = attached_reason(case, who, councils=councils)
     if not_attached:
         return AccessDecision(False, not_attached)
-    if item.recorded_by in case.facilitator_ids and who.role not in FACILITATOR_ROLES:
+    if facilitator_record(case, item) and who.role not in FACILITATOR_ROLES:
         return AccessDecision(False, "a facilitator's own record is for the facilitators")
     if item.disclosure not in POLICY[who.role]:
         return AccessDecision(
@@ -199,7 +218,8 @@ def _audit_read(
 
 
 def read_item(
-    case: Case, item_id: str, *, who: Actor, at: dt.datetime, sink: AuditSink
+    case: Case, item_id: str, *, who: Actor, at: dt.datetime, sink: AuditSink,
+    councils: Iterable[str] = (),
 ) -> RecordedItem:
     """Read one item. A refused read is audited and raises :class:`AccessDeniedError`; an
     allowed read of confidential or without-prejudice material is audited."""
@@ -208,7 +228,7 @@ def read_item(
         _audit_read(sink, case, who, "unknown", at, "not_found")
         raise InvalidInputError("is not an item of this case", field="item_id",
                                 rule_id=ACCESS_RULE.rule_id)
-    decision = decide(case, who, item)
+    decision = decide(case, who, item, councils=councils)
     if not decision.allowed:
         _audit_read(sink, case, who, item.item_id, at, "refused")
         rule = _rule_for(item)
@@ -224,13 +244,14 @@ def read_item(
 
 
 def readable_items(
-    case: Case, *, who: Actor, at: dt.datetime, sink: AuditSink
+    case: Case, *, who: Actor, at: dt.datetime, sink: AuditSink, councils: Iterable[str] = ()
 ) -> tuple[RecordedItem, ...]:
     """Every item ``who`` may read. Each item withheld is audited as a refused read; each
     confidential or without-prejudice item returned is audited as a read."""
     out: list[RecordedItem] = []
+    keys = tuple(councils)  # used once per item
     for item in case.items:
-        decision = decide(case, who, item)
+        decision = decide(case, who, item, councils=keys)
         if not decision.allowed:
             _audit_read(sink, case, who, item.item_id, at, "refused")
             continue

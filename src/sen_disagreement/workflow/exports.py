@@ -49,6 +49,7 @@ from sen_disagreement.workflow.access import (
     CaseLike,
     Role,
     attached_reason,
+    facilitator_record,
 )
 from sen_disagreement.workflow.audit import AuditSink, make_entry
 from sen_disagreement.workflow.certificates import Certificate
@@ -282,14 +283,14 @@ def tribunal_bundle(
     if exporter.role is not Role.TRIBUNAL_EXPORTER:
         raise _refuse(sink, case, exporter.actor_id, "export.tribunal_bundle", at,
                       "only a Tribunal-bundle exporter builds a bundle")
-    reason = attached_reason(case, exporter)
+    reason = attached_reason(case, exporter, councils=councils)
     if reason:
         raise _refuse(sink, case, exporter.actor_id, "export.tribunal_bundle", at, reason)
     allowed = [
         BundleItem.of(i) for i in case.items
         if i.disclosure in TRIBUNAL_ALLOWED and not i.in_meeting
-        # A facilitator's own record never goes (the written agreement, an outcome, may).
-        and (i.recorded_by not in case.facilitator_ids or i.kind is ItemKind.OUTCOME)
+        # A facilitator's own record never goes (the written agreement, the outcome, may).
+        and not facilitator_record(case, i)
     ]
     notice_sent: dt.date | None = None
     decisions: tuple[str, ...] = ()
@@ -454,6 +455,7 @@ def subject_access_export(
     at: dt.datetime,
     sink: AuditSink,
     redactions: Mapping[str, Redaction] | None = None,
+    councils: Iterable[str] = (),
 ) -> SubjectAccessExport:
     """What ``case`` holds about the parent or young person ``subject_id``, for ``requester``:
     the data subject themselves, or an officer of the case's council answering their request.
@@ -465,7 +467,7 @@ def subject_access_export(
     ``subject_id`` that is not an id or not the case's parent or young person, a redaction naming
     no item of the case), with outcome ``invalid``."""
     actor = requester.actor_id
-    refusal = attached_reason(case, requester)
+    refusal = attached_reason(case, requester, councils=councils)
     if (refusal is None and requester.role is Role.FAMILY
             and requester.party_in(case.case_id) != subject_id):
         refusal = "a parent or young person may only ask for their own data"
@@ -497,9 +499,8 @@ def subject_access_export(
             raise _invalid(sink, case, actor, at, "names no item of this case",
                            field=f"redactions.{key}", rule_id=SAR_RULE.rule_id)
     for item in case.items:
-        if (
-            decisions.get(item.item_id) is Redaction.RELEASE
-            and item.disclosure not in POLICY[requester.role]
+        if decisions.get(item.item_id) is Redaction.RELEASE and (
+            item.disclosure not in POLICY[requester.role] or facilitator_record(case, item)
         ):
             sink.append_audit(make_entry(actor=actor, action="item.read", at=at,
                                          case_id=case.case_id, outcome="refused",
@@ -511,8 +512,9 @@ def subject_access_export(
             )
     items: list[SarItem] = []
     for item in case.items:
-        release = item.disclosure not in SENSITIVE or (
-            decisions.get(item.item_id) is Redaction.RELEASE
+        # A facilitator's own record is the independent process's, never released here.
+        release = not facilitator_record(case, item) and (
+            item.disclosure not in SENSITIVE or decisions.get(item.item_id) is Redaction.RELEASE
         )
         if release and item.disclosure in SENSITIVE:
             sink.append_audit(make_entry(actor=actor, action="item.read", at=at,

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 
-from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
+from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
 from sen_disagreement.store.contract import AuditEntry
 from sen_disagreement.workflow import Case, MediationCase
+from sen_disagreement.workflow.access import facilitator_record
 
 __all__ = ["HISTORY_RULE", "check_case", "check_successor", "document_guard"]
 
@@ -54,14 +55,9 @@ def _refuse(field: str, message: str, rule: Rule = HISTORY_RULE) -> InvalidInput
 
 def check_case(case: Case) -> None:
     """Rules every version must keep on its own (facilitators' records are never open)."""
-    facilitators = set(case.facilitator_ids)
-    agreement = case.agreement.document_item_id if (
-        isinstance(case, MediationCase) and case.agreement is not None) else None
     for i, item in enumerate(case.items):
-        if item.recorded_by not in facilitators or item.disclosure not in TRIBUNAL_ALLOWED:
+        if item.disclosure not in TRIBUNAL_ALLOWED or not facilitator_record(case, item):
             continue
-        if item.item_id == agreement and item.kind is ItemKind.OUTCOME:
-            continue  # the written agreement is the parties' outcome (reg 42), not a note
         raise _refuse(f"items[{i}].disclosure",
                       "a record made by the provider, adviser or mediator is confidential or "
                       "without prejudice", FACILITATOR_RECORDS)
