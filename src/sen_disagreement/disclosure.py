@@ -95,6 +95,10 @@ class RecordedItem:
     in_meeting: bool = field(validator=_is_bool)
     """Made during a disagreement-resolution or mediation meeting."""
     text: str = field(repr=False, validator=_is_text)
+    by_facilitator: bool = field(default=False, validator=_is_bool)
+    """Recorded by the case's provider, mediation adviser or mediator (set by the case when the
+    item is added, and never changed): such a record stays the facilitators' even if the case's
+    facilitator later changes."""
 
     def __attrs_post_init__(self) -> None:
         if (self.in_meeting or self.kind in MEETING_KINDS) and (

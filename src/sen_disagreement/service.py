@@ -285,10 +285,6 @@ class CaseService:
         :class:`InvalidInputError` / :class:`RuleViolationError` when the case's rules refuse
         it, :class:`StaleWriteError` when the case changed since ``expected_version`` (or
         meanwhile); nothing is written in any of these."""
-        if isinstance(step, Sweep):
-            raise AccessDeniedError("the clock sweep is the library's own: use sweep()",
-                                    rule_id="who.sweep.disagreement_resolution_mediation",
-                                    citation="sen-disagreement")
         return self._apply(case_id, self.actor(user), step, at or self._now(), expected_version)
 
     def sweep(self, case_id: str, today: dt.date, *, at: dt.datetime | None = None

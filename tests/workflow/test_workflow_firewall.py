@@ -336,7 +336,8 @@ def test_s57_confidential_facilitator_notes_cannot_be_marked_open(
     assert err.value.field == "item.disclosure"
     assert "CANARY" not in str(err.value)
     confidential = attrs.evolve(summary, disclosure=Disclosure.CONFIDENTIAL)
-    assert case.record_item(confidential, at=t(3), actor="prov").items == (confidential,)
+    assert case.record_item(confidential, at=t(3), actor="prov").items == (
+        attrs.evolve(confidential, by_facilitator=True),)
 
 
 @pytest.mark.parametrize("facilitator", ["adv", "med"])
@@ -354,7 +355,8 @@ def test_s57_confidential_adviser_and_mediator_records_cannot_be_marked_open(
     assert (err.value.rule_id, err.value.field) == ("s57.confidential", "item.disclosure")
     assert "CANARY" not in str(err.value)
     confidential = attrs.evolve(note, disclosure=Disclosure.CONFIDENTIAL)
-    assert case.record_item(confidential, at=t(11), actor=facilitator).items == (confidential,)
+    assert case.record_item(confidential, at=t(11), actor=facilitator).items == (
+        attrs.evolve(confidential, by_facilitator=True),)
 
 
 def test_s57_a_provider_recording_an_open_note_through_the_step_engine_is_refused() -> None:

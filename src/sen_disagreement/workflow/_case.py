@@ -202,6 +202,8 @@ def add_item(
     if any(i.item_id == item.item_id for i in items):
         raise InvalidInputError("is already recorded in this case", field="item.item_id",
                                 rule_id="item.unique")
+    if item.recorded_by in facilitators and not open_outcome and not item.by_facilitator:
+        item = attrs.evolve(item, by_facilitator=True)
     return (*items, item)
 
 

@@ -11,7 +11,9 @@ is refused too. Between a stored version and its successor:
 * the audit trail only extends, by at least one entry, each for this case and not earlier than the
   last; consent entries and certificates are only ever added, never rewritten or removed;
 * a facilitator's (provider's, adviser's, mediator's) record is never ``parties`` or ``public``
-  (the written mediation agreement, the parties' own outcome document, excepted).
+  (the written mediation agreement, the parties' own outcome document, excepted), and a case
+  never loses its provider, adviser or mediator once assigned (the provider and the adviser never
+  change).
 
 Errors name the field and the rule, never the stored values.
 """
@@ -77,6 +79,19 @@ def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
     for name in ("case_id", "council", "kind", "created_at"):
         if getattr(old, name) != getattr(new, name):
             raise _refuse(name, "never changes once the case is stored")
+    for slot in ("provider", "adviser", "mediator"):
+        # Once a case has its provider, adviser or mediator, it keeps one: dropping it would
+        # turn the facilitator's confidential records into ones the parties' officers can read.
+        if getattr(old, slot, None) is not None and getattr(new, slot, None) is None:
+            raise _refuse(slot, "once assigned is never removed")
+    if getattr(old, "provider", None) != getattr(new, "provider", None) and (
+        getattr(old, "provider", None) is not None
+    ):
+        raise _refuse("provider", "the assigned provider never changes")
+    if getattr(old, "adviser", None) != getattr(new, "adviser", None) and (
+        getattr(old, "adviser", None) is not None
+    ):
+        raise _refuse("adviser", "the mediation adviser never changes")
     n = len(old.audit.entries)
     if new.audit.entries[:n] != old.audit.entries:
         raise _refuse("audit", "the audit trail only extends; stored entries never change")
@@ -99,7 +114,8 @@ def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
             raise _refuse(f"items[{k}]", "a recorded item is never removed")
         same = (now.text == item.text and now.kind is item.kind
                 and now.recorded_by == item.recorded_by and now.recorded_at == item.recorded_at
-                and now.in_meeting == item.in_meeting)
+                and now.in_meeting == item.in_meeting
+                and now.by_facilitator == item.by_facilitator)
         if not same:
             raise _refuse(f"items[{k}]", "a recorded item keeps its text, kind, author and time")
         if _OPENNESS[now.disclosure] < _OPENNESS[item.disclosure]:

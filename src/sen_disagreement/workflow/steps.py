@@ -326,6 +326,15 @@ class Sweep(Step):
     today: dt.date = field(validator=_date)
 
 
+_STEP_NAMES: dict[type, str] = {
+    cls: cls.NAME
+    for cls in (SeekAgreement, RecordIssue, AcceptDecision, Decline, Withdraw, AssignProvider,
+                ContactAdviser, GiveInformation, ConfirmIssues, NotifyCommissioningBody,
+                ChooseRoute, ArrangeMeeting, HoldMeeting, RecordItem, RecordOutcome,
+                IssueCertificate, RecordAgreement, DutyMet, Close, Sweep)
+}
+
+
 # --- who may do what -----------------------------------------------------------------------
 
 
@@ -396,10 +405,10 @@ PERMISSIONS: tuple[Permission, ...] = (
          "The local authority makes the independent arrangements; the provider comes from the "
          "council's plugins, checked for independence.",
          cite("CFA 2014 s.57(1), (4)", P, _CFA57)),
-    _row("contact_adviser", [MED], [_F, _ADV],
-         "The parent or young person contacts the mediation adviser; the adviser may record "
-         "being contacted (only as itself).",
-         cite("SEND Regs 2014 reg 33", P, _MED), cite("the adviser recording it", U)),
+    _row("contact_adviser", [MED], [_F],
+         "The parent or young person contacts the mediation adviser. (An adviser cannot make "
+         "itself the adviser of a case.)",
+         cite("SEND Regs 2014 reg 33", P, _MED)),
     _row("give_information", [MED], [_ADV],
          "The mediation adviser gives information and advice about pursuing mediation.",
          cite("CFA 2014 s.55(2)-(3), s.56(2)", S)),
@@ -489,42 +498,52 @@ def _deny(
     )
 
 
+def step_name(step: object) -> str:
+    """The name of one of the library's own steps. The step's exact class decides, never a
+    ``NAME`` a caller could give a subclass (a ``RecordOutcome`` named ``record_item`` once let
+    anyone who records items record the outcome)."""
+    name = _STEP_NAMES.get(type(step))
+    if name is None:
+        raise InvalidInputError("must be one of the steps of sen_disagreement.workflow.steps",
+                                field="step", rule_id="input.type")
+    return name
+
+
 def authorise(
     case: Case, actor: Actor, step: Step, *, councils: Iterable[str] = ()
 ) -> str:
     """The id ``actor`` acts as when taking ``step`` in ``case``; raise
     :class:`AccessDeniedError` (naming the role, the step and the rule, never case content) when
     the table or the actor's part in the case does not allow it."""
-    row = permission(step.NAME, case.kind)
+    name = step_name(step)
+    row = permission(name, case.kind)
     if row is None or actor.role not in row.roles:
-        raise _deny(actor, step.NAME, case.case_id, "not a step this role takes",
+        raise _deny(actor, name, case.case_id, "not a step this role takes",
                     row.rule if row else None)
-    acting: str | None
-    if isinstance(step, ContactAdviser) and actor.role is Role.MEDIATION_ADVISER:
-        # The adviser records being contacted only as itself, before it is on the case.
-        acting = step.adviser_id if actor.organisation == step.adviser_id else None
-    else:
-        acting = acting_party(case, actor, councils=councils)
+    acting = acting_party(case, actor, councils=councils)
     if acting is None:
-        raise _deny(actor, step.NAME, case.case_id, "has no part in this case", row.rule)
+        raise _deny(actor, name, case.case_id, "has no part in this case", row.rule)
     if isinstance(step, AcceptDecision | Decline | Withdraw) and acting != step.party_id:
-        # Consent is the party's own; a representative acts only for a young person lacking
-        # capacity (the ledger checks the representative is recorded as such).
+        # Consent is the party's own; a representative decides only for a young person who
+        # lacks capacity, and only a parent recorded as acting for them is one.
         party = case.party_map.get(step.party_id)
-        if not (step.on_behalf_lacking_capacity and party is not None
-                and party.kind is PartyKind.YOUNG_PERSON):
-            raise _deny(actor, step.NAME, case.case_id,
+        representative = case.party_map.get(acting)
+        if not (step.on_behalf_lacking_capacity and actor.role is Role.FAMILY
+                and party is not None and party.kind is PartyKind.YOUNG_PERSON
+                and representative is not None
+                and representative.acting_for_young_person_lacking_capacity):
+            raise _deny(actor, name, case.case_id,
                         "a party decides for itself, not for another party", row.rule)
     if (isinstance(step, ArrangeMeeting) and isinstance(case, MediationCase)
             and actor.role is Role.BODY_OFFICER
             and case.route is not MediationRoute.COMMISSIONING_BODY):
-        raise _deny(actor, step.NAME, case.case_id,
+        raise _deny(actor, name, case.case_id,
                     "a commissioning body arranges only health-only mediation", row.rule)
     if isinstance(step, IssueCertificate) and isinstance(case, MediationCase):
         after_mediation = case.state is MediationState.HELD
         wanted = Role.MEDIATOR if after_mediation else Role.MEDIATION_ADVISER
         if actor.role is not wanted:
-            raise _deny(actor, step.NAME, case.case_id,
+            raise _deny(actor, name, case.case_id,
                         f"this certificate is issued by the {wanted.value.replace('_', ' ')}",
                         row.rule)
     return acting
