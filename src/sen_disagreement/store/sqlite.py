@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -226,6 +227,22 @@ def _case_row(rowid: int | None, r: CaseRecord, version: int) -> tuple[object, .
     )
 
 
+def _enable_wal(c: sqlite3.Connection, patience: float) -> str:
+    """Switch to WAL, retrying while another process holds the lock: SQLite does not apply
+    busy_timeout to the journal-mode change, so several processes opening a new file at once
+    could see 'database is locked' (found by the crash trials)."""
+    deadline = time.monotonic() + patience
+    delay = 0.001
+    while True:
+        try:
+            return str(c.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
 FILE_MODE = 0o600
 """A new database file is readable by its owner only: it holds children's data and
 without-prejudice text. SQLite gives the -wal and -shm files the database file's mode."""
@@ -278,7 +295,7 @@ class SQLiteStore:
         try:
             c.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             c.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no-op once the file has tables
-            mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _enable_wal(c, self._busy_ms / 1000)
             if str(mode).lower() != "wal":
                 raise UnsafeStoreSettingsError("journal_mode", str(mode), "wal")
             c.execute("PRAGMA synchronous=FULL")
