@@ -58,6 +58,7 @@ from sen_disagreement.store import sqlite as sqlite_module
 from sen_disagreement.store.contract import Store
 from sen_disagreement.workflow import CaseParty, MediationCase, records
 from sen_disagreement.workflow import steps as st
+from sen_disagreement.workflow import invariants
 from sen_disagreement.workflow.invariants import document_guard
 from sen_disagreement.workflow.issues import Issue
 from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
@@ -221,10 +222,15 @@ class Pair:
 
     def library_work(self) -> tuple[float, float]:
         """The last store save's work outside SQL, timed again on the same two versions:
-        serialising the case, and the store's guard (parse both documents, check, new entries)."""
+        serialising the case, and the store's guard (parse the new document, check it against the
+        stored one, list the new entries)."""
         old, new = self.last
         previous = records.to_record(old).document
         document = records.to_record(new).document
+        # As in a save: the stored version is in the guard's cache (this process wrote it),
+        # the new one is not.
+        invariants._parsed.cache_clear()
+        invariants._parsed(previous, new.kind)
         return (timed(functools.partial(records.to_record, new)),
                 timed(functools.partial(document_guard, previous, document, kind=new.kind)))
 
@@ -414,8 +420,8 @@ def main() -> None:
         emit()
         emit("Where the store's extra time goes (the library's work, outside SQL; medians):")
         emit()
-        emit("| save | serialise the case (`to_record`) | `document_guard` (parse both"
-             " versions, check, list new entries) |")
+        emit("| save | serialise the case (`to_record`) | `document_guard` (parse the new"
+             " version; the stored one cached) |")
         emit("|---|---:|---:|")
         for steps, res in results.items():
             emit(f"| {steps} step{'s' if steps > 1 else ''} |"
@@ -429,9 +435,9 @@ def main() -> None:
                  f"than the floor per save; serialising plus the guard take {fmt(work)}.")
         emit()
         emit(
-            "So the difference is the library's own Python work (the guard structures both the "
-            "stored and the new document to check the history and find the new entries), not "
-            "extra SQL or extra syncs: see below."
+            "So the difference is the library's own Python work (the guard structures the new "
+            "document, checks it against the stored version, which it has cached from the last "
+            "save, and lists the new entries), not extra SQL or extra syncs: see below."
         )
         emit()
         emit("## One transaction per save")

@@ -20,6 +20,7 @@ Errors name the field and the rule, never the stored values.
 
 from __future__ import annotations
 
+import functools
 import json
 
 from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure
@@ -140,11 +141,19 @@ def document_guard(
     """The store's check of a new version (``document``) against the stored one
     (``previous``; ``None`` for a new case). Returns the audit entries the new version adds, or
     ``None`` when neither is a case document (the store's own tests keep opaque documents)."""
-    from sen_disagreement.workflow.records import case_from_document
-
     was_case = _is_case_document(previous)
     if not was_case and not _is_case_document(document):
         return None
-    new = case_from_document(document, kind=kind)
-    old = case_from_document(previous, kind=kind) if was_case and previous is not None else None
+    new = _parsed(document, kind)
+    old = _parsed(previous, kind) if was_case and previous is not None else None
     return check_successor(old, new)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(document: str, kind: str) -> Case:
+    """A stored document as a case. Cached by its exact text: the version a save checks against
+    is, most of the time, the one the previous save in this process parsed (cases are frozen, so
+    sharing one is safe)."""
+    from sen_disagreement.workflow.records import case_from_document
+
+    return case_from_document(document, kind=kind)
