@@ -56,9 +56,8 @@ from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.store import open_store
 from sen_disagreement.store import sqlite as sqlite_module
 from sen_disagreement.store.contract import Store
-from sen_disagreement.workflow import CaseParty, MediationCase, records
+from sen_disagreement.workflow import CaseParty, MediationCase, invariants, records
 from sen_disagreement.workflow import steps as st
-from sen_disagreement.workflow import invariants
 from sen_disagreement.workflow.invariants import document_guard
 from sen_disagreement.workflow.issues import Issue
 from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
