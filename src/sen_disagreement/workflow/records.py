@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.parties import PartyKind
 from sen_disagreement.serialization import make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import CaseRecord, OutboxMessage, Store
@@ -40,10 +41,14 @@ _KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
 
 
 _CONVERTER = make_converter()
+_SUBJECTS = frozenset({PartyKind.CHILD, PartyKind.YOUNG_PERSON})
 
 
 def _subject_dob(case: Case) -> dt.date | None:
-    dobs = [p.party.date_of_birth for p in case.parties if p.party.date_of_birth is not None]
+    """The date of birth retention counts from: the child's or young person's, never a
+    parent's (a parent's would make a case due decades early)."""
+    dobs = [p.party.date_of_birth for p in case.parties
+            if p.party.kind in _SUBJECTS and p.party.date_of_birth is not None]
     return min(dobs) if dobs else None
 
 
