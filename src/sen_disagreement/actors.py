@@ -160,6 +160,11 @@ class Actor:
         if self.role not in _GRANT_ROLES and self.grants:
             raise InvalidInputError(f"a {self.role.value} holds no per-case party grants",
                                     field="grants", rule_id="actor.grant")
+        cases = [g.case_id for g in self.grants]
+        if len(set(cases)) != len(cases):
+            # One party per case: which party a step is taken for must never depend on set order.
+            raise InvalidInputError("grant one party per case", field="grants",
+                                    rule_id="actor.grant")
         if self.role is Role.SYSTEM and self.actor_id != SYSTEM_ID:
             raise InvalidInputError(f"the system actor is {SYSTEM_ID!r}", field="actor_id",
                                     rule_id="actor.role")

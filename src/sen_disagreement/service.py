@@ -25,6 +25,7 @@ from typing import cast
 
 from attrs import define, field, frozen
 
+from sen_disagreement._checks import check_utc
 from sen_disagreement.actors import SYSTEM, Actor, ActorDirectory, Role, check_user_id
 from sen_disagreement.council import (
     CaseContext,
@@ -70,7 +71,10 @@ from sen_disagreement.workflow.steps import (
     permission,
 )
 
-__all__ = ["CaseService", "OpenDisagreementResolution", "OpenMediation"]
+__all__ = ["CLOCK_SKEW", "CaseService", "OpenDisagreementResolution", "OpenMediation"]
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+"""How far after the service's clock a step's time may be (clocks of two servers differ)."""
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -172,13 +176,18 @@ class CaseService:
 
     def council_of(self, case: Case) -> CouncilProfile:
         """The installed council a case belongs to (its ``council`` is a slug or GSS code)."""
-        profile = self.hooks.find_council(case.council)
+        profile = self._profile(case.council)
         if profile is None:
             raise no_provider_error(case.council, "no installed council plugin declares it")
         return profile
 
+    def _profile(self, council: str) -> CouncilProfile | None:
+        # A case's council is its slug or GSS code, matched exactly: a council merely *named*
+        # like another's code must never be taken for it.
+        return next((c for c in self.hooks.councils() if council in (c.slug, c.gss_code)), None)
+
     def _council_keys(self, council: str) -> tuple[str, ...]:
-        profile = self.hooks.find_council(council)
+        profile = self._profile(council)
         if profile is None:
             return (council,)
         return tuple(k for k in (council, profile.slug, profile.gss_code) if k)
@@ -246,7 +255,7 @@ class CaseService:
         """Open and store a new case: a referral to disagreement resolution, or an appealable
         decision's notice for mediation. Only an LA officer of the case's council opens one."""
         actor = self.actor(user)
-        when = at or self._now()
+        when = self._when(at)
         if not isinstance(opening, OpenDisagreementResolution | OpenMediation):
             raise InvalidInputError("must be OpenDisagreementResolution or OpenMediation",
                                     field="opening", rule_id="input.type")
@@ -285,7 +294,7 @@ class CaseService:
         :class:`InvalidInputError` / :class:`RuleViolationError` when the case's rules refuse
         it, :class:`StaleWriteError` when the case changed since ``expected_version`` (or
         meanwhile); nothing is written in any of these."""
-        return self._apply(case_id, self.actor(user), step, at or self._now(), expected_version)
+        return self._apply(case_id, self.actor(user), step, self._when(at), expected_version)
 
     def sweep(self, case_id: str, today: dt.date, *, at: dt.datetime | None = None
               ) -> CaseRecord | None:
@@ -293,7 +302,7 @@ class CaseService:
         ``None`` when nothing happened."""
         record = self.store.load(case_id)
         case = records.from_record(record, settings=self.settings)
-        new = apply_step(case, SYSTEM, Sweep(today=today), at=at or self._now())
+        new = apply_step(case, SYSTEM, Sweep(today=today), at=self._when(at))
         if len(new.audit) == len(case.audit):
             return None
         return self._commit(case, new, record.version)
@@ -328,7 +337,7 @@ class CaseService:
         return saved
 
     def _observe(self, case: Case, entries: tuple[AuditEntry, ...]) -> None:
-        profile = self.hooks.find_council(case.council)
+        profile = self._profile(case.council)
         if profile is None:
             return
         self.hooks.after_case_events(
@@ -348,3 +357,15 @@ class CaseService:
 
     def _now(self) -> dt.datetime:
         return self.clock()
+
+    def _when(self, at: dt.datetime | None) -> dt.datetime:
+        """The time of a step: ``at`` (an event recorded after it happened) or now. A time after
+        now is refused: a step dated in 9999 would freeze the case, every later step being
+        'earlier than the last change'."""
+        now = self._now()
+        if at is None:
+            return now
+        check_utc(at, field="at")
+        if at > now + CLOCK_SKEW:
+            raise InvalidInputError("is in the future", field="at", rule_id="input.date_not_future")
+        return at

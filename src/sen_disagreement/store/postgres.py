@@ -8,55 +8,20 @@ On every new connection the store checks the server's durability settings (``fsy
 :class:`~sen_disagreement.errors.UnsafeStoreSettingsError`. Migrations run under a transaction-level
 advisory lock, so several servers starting together migrate once. Tables are created in the
 connection's ``search_path`` schema (``public`` unless the URL sets ``options=-csearch_path=...``).
+The queries and writes themselves are in :mod:`sen_disagreement.store.core`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
-import threading
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from sen_disagreement.errors import (
-    InvalidInputError,
-    LegalHoldError,
-    NotFoundError,
-    StaleWriteError,
-    StoreError,
-    UnsafeStoreSettingsError,
-)
-from sen_disagreement.store.contract import (
-    CASE_KINDS,
-    AuditEntry,
-    CaseRecord,
-    DeadlineEntry,
-    DeadlineHit,
-    OutboxItem,
-    OutboxMessage,
-    OutboxStatus,
-    PurgeReport,
-    RetentionTrigger,
-    bad_input,
-    case_guard,
-    check_actor,
-    check_case_id,
-    check_case_query,
-    check_claim,
-    check_date,
-    check_deadline_query,
-    check_fields,
-    check_int,
-    check_limit,
-    check_messages,
-    check_name,
-    check_retention_query,
-    check_utc,
-    check_version,
-    decode_deadlines,
-)
+from sen_disagreement.errors import StoreError, UnsafeStoreSettingsError
+from sen_disagreement.store.core import Codec, Dialect, Row, SqlStore, Tx
 
 if TYPE_CHECKING:
     import psycopg
@@ -175,26 +140,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
-_CASE_COLUMNS = (
-    "case_id, council, kind, state, version, created_at, updated_at, subject_dob, closed_on,"
-    " legal_hold, document"
-)
-_INSERT_CASE = (
-    "INSERT INTO cases(id, case_id, council, kind, state, version, created_at, updated_at,"
-    " subject_dob, closed_on, legal_hold, document)"
-    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-)
-_INSERT_NEW_CASE = (
-    "INSERT INTO cases(case_id, council, kind, state, version, created_at, updated_at,"
-    " subject_dob, closed_on, legal_hold, document)"
-    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (case_id) DO NOTHING RETURNING id"
-)
-_INSERT_DEADLINE = "INSERT INTO deadlines(case_ref, clock_id, due, status) VALUES (%s,%s,%s,%s)"
-_INSERT_AUDIT = (
-    "INSERT INTO audit(at, actor, action, case_id, outcome, fields, committed_at)"
-    " VALUES (%s,%s,%s,%s,%s,%s,%s)"
-)
-
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -205,68 +150,71 @@ def _utc(value: Any) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _case_values(r: CaseRecord, version: int) -> tuple[object, ...]:
-    return (
-        r.case_id,
-        r.council,
-        r.kind,
-        r.state,
-        version,
-        r.created_at,
-        r.updated_at,
-        r.subject_date_of_birth,
-        r.closed_on,
-        r.legal_hold,
-        r.document,
+def _same(value: Any) -> Any:
+    return value
+
+
+# psycopg adapts datetimes, dates and bools to timestamptz, date and boolean itself.
+CODEC = Codec(ts_in=_same, ts_out=_utc, date_in=_same, date_out=_same, bool_in=_same)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pg(sql: str) -> str:
+    """The core's ``?`` placeholders as psycopg's ``%s``."""
+    assert "%" not in sql
+    return sql.replace("?", "%s")
+
+
+class _Tx(Tx):
+    __slots__ = ("_c",)
+
+    def __init__(self, c: psycopg.Connection[Any]) -> None:
+        self._c = c
+
+    def one(self, sql: str, args: Sequence[object] = ()) -> Row | None:
+        row: Row | None = self._c.execute(_pg(sql), args or None).fetchone()
+        return row
+
+    def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
+        return self._c.execute(_pg(sql), args or None).fetchall()
+
+    def run(self, sql: str, args: Sequence[object] = ()) -> int:
+        return self._c.execute(_pg(sql), args or None).rowcount
+
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        if rows:
+            with self._c.cursor() as cur:
+                cur.executemany(_pg(sql), rows)
+
+    def insert(self, sql: str, args: Sequence[object], key: str) -> int | None:
+        row = self._c.execute(_pg(f"{sql} RETURNING {key}"), args).fetchone()
+        return None if row is None else int(row[0])
+
+
+class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
+    migrations = MIGRATIONS
+    schema_version_ddl = (
+        "CREATE TABLE IF NOT EXISTS schema_version"
+        " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"
     )
+    codec = CODEC
+    # Writes run under READ COMMITTED: lock the rows a write has read before changing them, and
+    # let concurrent relays claim different outbox rows instead of waiting for each other.
+    for_update = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    not_held = "NOT legal_hold"
+    join = "JOIN"
+    unindexed = ""
+    list_chunk = 1_000_000  # one array parameter holds any list the store builds
 
-
-def _record(row: Sequence[Any], deadlines: tuple[DeadlineEntry, ...]) -> CaseRecord:
-    (case_id, council, kind, state, version, created, updated, dob, closed, hold, doc) = row
-    return CaseRecord(
-        case_id=case_id,
-        council=council,
-        kind=kind,
-        state=state,
-        version=version,
-        created_at=_utc(created),
-        updated_at=_utc(updated),
-        subject_date_of_birth=dob,
-        closed_on=closed,
-        legal_hold=bool(hold),
-        document=doc,
-        deadlines=deadlines,
-    )
-
-
-class PostgresStore:
-    """A :class:`~sen_disagreement.store.contract.Store` on a PostgreSQL database."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        now: Callable[[], dt.datetime] = _utcnow,
-        connect_timeout: int = 10,
-    ) -> None:
-        try:
-            import psycopg
-        except ImportError as e:  # pragma: no cover - depends on the install
-            msg = "PostgreSQL needs the optional extra: pip install 'sen-disagreement[postgres]'"
-            raise StoreError(msg) from e
-        self._psycopg = psycopg
+    def __init__(self, driver: ModuleType, url: str, connect_timeout: int) -> None:
+        self._psycopg = driver
         self._url = url
-        self._now = now
         self._connect_timeout = connect_timeout
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[psycopg.Connection[Any]] = []
-        self._closed = False
-        self._guard = case_guard()
-        self._migrate(self._conn())
+        self.unique_error = driver.errors.UniqueViolation
+        self.fk_error = driver.errors.ForeignKeyViolation
 
-    # -- connections and transactions -------------------------------------------------------
-    def _connect(self) -> psycopg.Connection[Any]:
+    def connect(self) -> psycopg.Connection[Any]:
         import psycopg
 
         try:
@@ -291,610 +239,73 @@ class PostgresStore:
             raise
         return c
 
-    def _conn(self) -> psycopg.Connection[Any]:
-        if self._closed:
-            msg = "the store is closed"
-            raise StoreError(msg)
-        c: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if c is None or c.closed:
-            c = self._connect()
-            self._local.conn = c
-            with self._lock:
-                self._connections.append(c)
-        return c
+    def usable(self, c: psycopg.Connection[Any]) -> bool:
+        return not c.closed
 
-    def _migrate(self, c: psycopg.Connection[Any]) -> None:
-        with c.transaction():
-            if c.execute("SELECT current_schema()").fetchone() == (None,):
-                msg = "the search_path names no existing schema"
-                raise StoreError(msg)
-            c.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('sen_disagreement.' || current_schema()))"
-            )
-            c.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version"
-                " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"
-            )
-            row = c.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-            current = 0 if row is None else int(row[0])
-            if current > LATEST_VERSION:
-                msg = (
-                    f"the database has schema version {current}, newer than this library's "
-                    f"{LATEST_VERSION}; upgrade sen-disagreement"
-                )
-                raise StoreError(msg)
-            for version, statements in MIGRATIONS:
-                if version <= current:
-                    continue
-                for statement in statements:
-                    c.execute(statement)
-                c.execute(
-                    "INSERT INTO schema_version(version, applied_at) VALUES (%s, %s)",
-                    (version, self._now()),
-                )
+    def close(self, c: psycopg.Connection[Any]) -> None:
+        c.close()
 
-    def schema_version(self) -> int:
-        row = self._conn().execute("SELECT MAX(version) FROM schema_version").fetchone()
-        assert row is not None
-        return int(row[0])
+    def tx(self, c: psycopg.Connection[Any]) -> Tx:
+        return _Tx(c)
 
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            for c in self._connections:
-                c.close()
-            self._connections.clear()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- cases --------------------------------------------------------------------------------
-    def _audit_row(
-        self, actor: str, action: str, case_id: str | None, outcome: str, fields: tuple[str, ...]
-    ) -> tuple[object, ...]:
-        now = self._now()
-        return (now, actor, action, case_id, outcome, ",".join(fields), now)
-
-    @staticmethod
-    def _entry_rows(
-        entries: Sequence[AuditEntry], committed: dt.datetime
-    ) -> list[tuple[object, ...]]:
-        return [
-            (e.at, e.actor, e.action, e.case_id, e.outcome, ",".join(e.fields), committed)
-            for e in entries
-        ]
-
-    def save(
-        self,
-        record: CaseRecord,
-        expected_version: int,
-        *,
-        actor: str,
-        action: str = "case.saved",
-        fields: Sequence[str] = (),
-        outbox: Sequence[OutboxMessage] = (),
-    ) -> CaseRecord:
-        if not isinstance(record, CaseRecord):
-            raise bad_input("record", "must be a CaseRecord", "record")
-        new_version = check_version(record, expected_version)
-        check_actor(actor)
-        check_name(action, "action")
-        names = check_fields(fields)
-        messages = check_messages(outbox, case_id=record.case_id)
-        stale: int | None = None
-        refused: InvalidInputError | None = None
-        c = self._conn()
-        with c.transaction():
-            row = c.execute(
-                "SELECT id, version, document FROM cases WHERE case_id = %s FOR UPDATE",
-                (record.case_id,),
-            ).fetchone()
-            found = None if row is None else int(row[1])
-            entries: tuple[AuditEntry, ...] | None = None
-            if (found or 0) != expected_version:
-                stale = -1 if found is None else found
-            else:
-                try:
-                    entries = self._guard(
-                        None if row is None else str(row[2]), record.document, kind=record.kind
-                    )
-                except InvalidInputError as exc:
-                    refused = exc
-            rowid: int | None = None
-            if stale is None and refused is None and row is None:
-                got = c.execute(_INSERT_NEW_CASE, _case_values(record, new_version)).fetchone()
-                if got is None:  # created concurrently since our SELECT
-                    again = c.execute(
-                        "SELECT version FROM cases WHERE case_id = %s", (record.case_id,)
-                    ).fetchone()
-                    stale = int(again[0]) if again is not None else -1
-                else:
-                    rowid = int(got[0])
-            if stale is not None or refused is not None:
-                outcome = "refused_stale" if refused is None else "refused_invariant"
-                c.execute(
-                    _INSERT_AUDIT, self._audit_row(actor, action, record.case_id, outcome, names)
-                )
-            else:
-                if rowid is None:
-                    assert row is not None
-                    rowid = int(row[0])
-                    c.execute(
-                        "INSERT INTO case_history(case_ref, version, council, kind, state,"
-                        " created_at, updated_at, subject_dob, closed_on, legal_hold, deadlines,"
-                        " document) SELECT c.id, c.version, c.council, c.kind, c.state,"
-                        " c.created_at, c.updated_at, c.subject_dob, c.closed_on, c.legal_hold,"
-                        " %s, c.document FROM cases c WHERE c.id = %s",
-                        (self._current_deadlines_json(c, rowid), rowid),
-                    )
-                    c.execute(
-                        "UPDATE cases SET council=%s, kind=%s, state=%s, version=%s,"
-                        " created_at=%s, updated_at=%s, subject_dob=%s, closed_on=%s,"
-                        " legal_hold=%s, document=%s WHERE id=%s",
-                        (*_case_values(record, new_version)[1:], rowid),
-                    )
-                    c.execute("DELETE FROM deadlines WHERE case_ref = %s", (rowid,))
-                with c.cursor() as cur:
-                    if record.deadlines:
-                        cur.executemany(
-                            _INSERT_DEADLINE,
-                            [(rowid, d.clock_id, d.due, d.status) for d in record.deadlines],
-                        )
-                    if entries:
-                        cur.executemany(_INSERT_AUDIT, self._entry_rows(entries, self._now()))
-                    else:
-                        cur.execute(
-                            _INSERT_AUDIT,
-                            self._audit_row(actor, action, record.case_id, "ok", names),
-                        )
-                if messages:
-                    self._insert_messages(c, messages)
-        if refused is not None:
-            raise refused
-        if stale is not None:
-            raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
-        return attrs.evolve(record, version=new_version)
-
-    @staticmethod
-    def _current_deadlines_json(c: psycopg.Connection[Any], rowid: int) -> str:
-        rows = c.execute(
-            "SELECT clock_id, due, status FROM deadlines WHERE case_ref = %s ORDER BY clock_id",
-            (rowid,),
-        ).fetchall()
-        return json.dumps([[k, d.isoformat(), s] for k, d, s in rows], separators=(",", ":"))
-
-    def save_many(
-        self, records: Sequence[CaseRecord], *, actor: str, action: str = "case.imported"
-    ) -> int:
-        check_actor(actor)
-        check_name(action, "action")
-        seen: set[str] = set()
-        for i, r in enumerate(records):
-            if not isinstance(r, CaseRecord):
-                raise bad_input(f"records[{i}]", "must be a CaseRecord", "record")
-            if r.version not in (0, 1):
-                raise bad_input(f"records[{i}].version", "must be 0 or 1 for a new case", "version")
-            if r.case_id in seen:
-                raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
-            seen.add(r.case_id)
-            try:
-                self._guard(None, r.document, kind=r.kind)
-            except InvalidInputError as exc:
-                raise exc.at(f"records[{i}]") from None
-        if not records:
-            return 0
-        at = self._now()
-        c = self._conn()
-        try:
-            with c.transaction(), c.cursor() as cur:
-                ids = [
-                    int(r[0])
-                    for r in cur.execute(
-                        "SELECT nextval(pg_get_serial_sequence('cases', 'id'))"
-                        " FROM generate_series(1, %s)",
-                        (len(records),),
-                    ).fetchall()
-                ]
-                cur.executemany(
-                    _INSERT_CASE,
-                    [(ids[i], *_case_values(r, 1)) for i, r in enumerate(records)],
-                )
-                cur.executemany(
-                    _INSERT_DEADLINE,
-                    [
-                        (ids[i], d.clock_id, d.due, d.status)
-                        for i, r in enumerate(records)
-                        for d in r.deadlines
-                    ],
-                )
-                cur.executemany(
-                    _INSERT_AUDIT, [(at, actor, action, r.case_id, "ok", "", at) for r in records]
-                )
-        except self._psycopg.errors.UniqueViolation:
-            row = c.execute(
-                "SELECT case_id, version FROM cases WHERE case_id = ANY(%s) LIMIT 1",
-                ([r.case_id for r in records],),
-            ).fetchone()
-            if row is not None:
-                raise StaleWriteError(row[0], 0, int(row[1])) from None
-            raise
-        return len(records)
-
-    def _load(self, c: psycopg.Connection[Any], case_id: str) -> tuple[int, CaseRecord]:
-        row = c.execute(
-            f"SELECT id, {_CASE_COLUMNS} FROM cases WHERE case_id = %s",  # noqa: S608
-            (case_id,),
-        ).fetchone()
-        if row is None:
-            msg = f"case {case_id} is not in the store"
-            raise NotFoundError(msg)
-        rowid = int(row[0])
-        deadlines = tuple(
-            DeadlineEntry(clock_id=k, due=d, status=s)
-            for k, d, s in c.execute(
-                "SELECT clock_id, due, status FROM deadlines WHERE case_ref = %s ORDER BY clock_id",
-                (rowid,),
-            ).fetchall()
-        )
-        return rowid, _record(row[1:], deadlines)
-
-    def load(self, case_id: str) -> CaseRecord:
-        check_case_id(case_id)
-        c = self._conn()
-        with c.transaction():
-            return self._load(c, case_id)[1]
-
-    def history(self, case_id: str) -> list[CaseRecord]:
-        check_case_id(case_id)
-        c = self._conn()
-        with c.transaction():
-            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            rowid, current = self._load(c, case_id)
-            rows = c.execute(
-                "SELECT %s::text, council, kind, state, version, created_at, updated_at,"
-                " subject_dob, closed_on, legal_hold, document, deadlines FROM case_history"
-                " WHERE case_ref = %s ORDER BY version",
-                (case_id, rowid),
-            ).fetchall()
-        out = [_record(r[:11], decode_deadlines(r[11])) for r in rows]
-        out.append(current)
-        return out
-
-    def find_cases(
-        self,
-        council: str,
-        *,
-        kind: str | None = None,
-        state: str | None = None,
-        after_case_id: str | None = None,
-        limit: int = 1000,
-    ) -> list[CaseRecord]:
-        check_case_query(council, kind, state, after_case_id, limit)
-        kinds = list(CASE_KINDS) if kind is None else [kind]
-        sql = f"SELECT id, {_CASE_COLUMNS} FROM cases WHERE council = %s AND kind = ANY(%s)"  # noqa: S608
-        args: list[object] = [council, kinds]
-        if state is not None:
-            sql += " AND state = %s"
-            args.append(state)
-        if after_case_id is not None:
-            sql += " AND case_id > %s"
-            args.append(after_case_id)
-        sql += " ORDER BY case_id LIMIT %s"
-        args.append(limit)
-        c = self._conn()
-        with c.transaction():
-            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            rows = c.execute(sql, args).fetchall()
-            by_ref: dict[int, list[DeadlineEntry]] = {int(r[0]): [] for r in rows}
-            for ref, k, d, s in c.execute(
-                "SELECT case_ref, clock_id, due, status FROM deadlines WHERE case_ref = ANY(%s)"
-                " ORDER BY case_ref, clock_id",
-                (list(by_ref),),
-            ).fetchall():
-                by_ref[ref].append(DeadlineEntry(clock_id=k, due=d, status=s))
-        return [_record(r[1:], tuple(by_ref[int(r[0])])) for r in rows]
-
-    # -- deadlines ------------------------------------------------------------------------------
-    def deadlines_between(
-        self,
-        start: dt.date | None,
-        end: dt.date,
-        *,
-        clock_id: str | None = None,
-        status: str = "running",
-        council: str | None = None,
-        kind: str | None = None,
-        limit: int = 10_000,
-    ) -> list[DeadlineHit]:
-        check_deadline_query(start, end, clock_id, status, council, kind, limit)
-        sql = (
-            "SELECT c.case_id, c.council, c.kind, c.state, d.clock_id, d.due, d.status"
-            " FROM deadlines d JOIN cases c ON c.id = d.case_ref WHERE d.status = %s"
-        )
-        args: list[object] = [status]
-        if start is not None:
-            sql += " AND d.due >= %s"
-            args.append(start)
-        sql += " AND d.due <= %s"
-        args.append(end)
-        if clock_id is not None:
-            sql += " AND d.clock_id = %s"
-            args.append(clock_id)
-        if council is not None:
-            sql += " AND c.council = %s"
-            args.append(council)
-        if kind is not None:
-            sql += " AND c.kind = %s"
-            args.append(kind)
-        sql += " ORDER BY d.due, d.clock_id, d.case_ref LIMIT %s"
-        args.append(limit)
-        return [
-            DeadlineHit(case_id=a, council=b, kind=k, state=s, clock_id=cl, due=d, status=st)
-            for a, b, k, s, cl, d, st in self._conn().execute(sql, args).fetchall()
-        ]
-
-    def overdue(
-        self,
-        today: dt.date,
-        *,
-        clock_id: str | None = None,
-        council: str | None = None,
-        kind: str | None = None,
-        limit: int = 10_000,
-    ) -> list[DeadlineHit]:
-        check_date(today, "today")
-        return self.deadlines_between(
-            None,
-            today - dt.timedelta(days=1),
-            clock_id=clock_id,
-            council=council,
-            kind=kind,
-            limit=limit,
-        )
-
-    # -- audit ----------------------------------------------------------------------------------
-    def append_audit(self, entry: AuditEntry) -> AuditEntry:
-        if not isinstance(entry, AuditEntry):
-            raise bad_input("entry", "must be an AuditEntry", "audit_entry")
-        committed = self._now()
-        row = (
-            self._conn()
-            .execute(
-                _INSERT_AUDIT + " RETURNING seq",
-                (
-                    entry.at,
-                    entry.actor,
-                    entry.action,
-                    entry.case_id,
-                    entry.outcome,
-                    ",".join(entry.fields),
-                    committed,
-                ),
-            )
-            .fetchone()
-        )
-        assert row is not None
-        return attrs.evolve(entry, seq=int(row[0]), committed_at=committed)
-
-    def audit_trail(
-        self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
-    ) -> list[AuditEntry]:
-        if case_id is not None:
-            check_case_id(case_id)
-        check_limit(limit)
-        check_int(after_seq, "after_seq")
-        cols = "seq, at, actor, action, case_id, outcome, fields, committed_at"
-        if case_id is None:
-            rows = self._conn().execute(
-                f"SELECT {cols} FROM audit WHERE seq > %s ORDER BY seq LIMIT %s",  # noqa: S608
-                (after_seq, limit),
-            )
-        else:
-            rows = self._conn().execute(
-                f"SELECT {cols} FROM audit WHERE case_id = %s AND seq > %s"  # noqa: S608
-                " ORDER BY seq LIMIT %s",
-                (case_id, after_seq, limit),
-            )
-        return [
-            AuditEntry(
-                seq=int(seq),
-                at=_utc(at),
-                actor=actor,
-                action=action,
-                case_id=cid,
-                outcome=outcome,
-                fields=tuple(fields.split(",")) if fields else (),
-                committed_at=None if committed is None else _utc(committed),
-            )
-            for seq, at, actor, action, cid, outcome, fields, committed in rows.fetchall()
-        ]
-
-    # -- outbox ---------------------------------------------------------------------------------
-    def _insert_messages(
-        self, c: psycopg.Connection[Any], messages: Sequence[OutboxMessage]
-    ) -> list[int]:
-        now = self._now()
-        ids: list[int] = []
-        for i, m in enumerate(messages):
-            try:
-                got = c.execute(
-                    "INSERT INTO outbox(case_id, channel, template, idempotency_key, payload_ref,"
-                    " status, attempts, next_attempt_at, created_at)"
-                    " VALUES (%s,%s,%s,%s,%s,'pending',0,%s,%s)"
-                    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-                    (
-                        m.case_id,
-                        m.channel,
-                        m.template,
-                        m.idempotency_key,
-                        m.payload_ref,
-                        m.not_before or now,
-                        now,
-                    ),
-                ).fetchone()
-            except self._psycopg.errors.ForeignKeyViolation:
-                msg = f"outbox[{i}]: case {m.case_id} is not in the store"
-                raise NotFoundError(msg) from None
-            if got is not None:
-                ids.append(int(got[0]))
-                continue
-            row = c.execute(
-                "SELECT id, case_id, channel, template, payload_ref FROM outbox"
-                " WHERE idempotency_key = %s",
-                (m.idempotency_key,),
-            ).fetchone()
-            assert row is not None
-            if tuple(row[1:]) != (m.case_id, m.channel, m.template, m.payload_ref):
-                raise bad_input(
-                    f"outbox[{i}].idempotency_key",
-                    "was already used for a different message",
-                    "idempotency_key_reused",
-                )
-            ids.append(int(row[0]))
-        return ids
-
-    def enqueue(self, messages: Sequence[OutboxMessage]) -> list[int]:
-        checked = check_messages(messages)
-        c = self._conn()
-        with c.transaction():
-            return self._insert_messages(c, checked)
-
-    def claim_outbox(
-        self,
-        *,
-        now: dt.datetime,
-        limit: int = 100,
-        lease: dt.timedelta = dt.timedelta(minutes=5),
-        channel: str | None = None,
-    ) -> list[OutboxItem]:
-        check_claim(now, limit, lease, channel)
-        inner = (
-            "SELECT id FROM outbox WHERE status IN ('pending', 'claimed') AND next_attempt_at <= %s"
-        )
-        args: list[object] = [now + lease, now]
-        if channel is not None:
-            inner += " AND channel = %s"
-            args.append(channel)
-        inner += " ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
-        args.append(limit)
-        until = now + lease
-        c = self._conn()
-        with c.transaction():
-            rows = c.execute(
-                "UPDATE outbox SET status = 'claimed', attempts = attempts + 1,"  # noqa: S608
-                f" next_attempt_at = %s WHERE id IN ({inner})"
-                " RETURNING id, case_id, channel, template, idempotency_key, payload_ref,"
-                " attempts, created_at",
-                args,
-            ).fetchall()
-        return [
-            OutboxItem(
-                id=int(r[0]),
-                message=OutboxMessage(
-                    case_id=r[1],
-                    channel=r[2],
-                    template=r[3],
-                    idempotency_key=r[4],
-                    payload_ref=r[5],
-                ),
-                status=OutboxStatus.CLAIMED,
-                attempts=int(r[6]),
-                next_attempt_at=until,
-                created_at=_utc(r[7]),
-            )
-            for r in sorted(rows, key=lambda r: int(r[0]))
-        ]
-
-    def _set_outbox(self, outbox_id: int, sql: str, args: tuple[object, ...]) -> None:
-        check_int(outbox_id, "outbox_id", 1)
-        cur = self._conn().execute(sql, (*args, outbox_id))
-        if cur.rowcount != 1:
-            msg = f"outbox message {outbox_id} is not claimed"
-            raise NotFoundError(msg)
-
-    def mark_sent(self, outbox_id: int) -> None:
-        self._set_outbox(
-            outbox_id,
-            "UPDATE outbox SET status = 'sent', sent_at = %s WHERE id = %s AND status = 'claimed'",
-            (self._now(),),
-        )
-
-    def mark_failed(self, outbox_id: int, *, retry_at: dt.datetime | None) -> None:
-        if retry_at is None:
-            self._set_outbox(
-                outbox_id,
-                "UPDATE outbox SET status = 'dead' WHERE id = %s AND status = 'claimed'",
-                (),
-            )
+    @contextlib.contextmanager
+    def write(self, c: psycopg.Connection[Any], *, single: bool = False) -> Iterator[Tx]:
+        if single:  # in autocommit mode one statement is its own transaction
+            yield _Tx(c)
             return
-        check_utc(retry_at, "retry_at")
-        self._set_outbox(
-            outbox_id,
-            "UPDATE outbox SET status = 'pending', next_attempt_at = %s"
-            " WHERE id = %s AND status = 'claimed'",
-            (retry_at,),
-        )
-
-    # -- retention ------------------------------------------------------------------------------
-    def retention_candidates(
-        self,
-        *,
-        council: str,
-        kind: str,
-        trigger: RetentionTrigger,
-        on_or_before: dt.date,
-        limit: int = 10_000,
-    ) -> list[str]:
-        check_retention_query(council, kind, on_or_before, limit)
-        if trigger is RetentionTrigger.DATE_OF_BIRTH:
-            sql = (
-                "SELECT case_id FROM cases WHERE council = %s AND kind = %s AND NOT legal_hold"
-                " AND subject_dob <= %s ORDER BY subject_dob, case_id LIMIT %s"
-            )
-        elif trigger is RetentionTrigger.CASE_CLOSED:
-            sql = (
-                "SELECT case_id FROM cases WHERE council = %s AND kind = %s AND NOT legal_hold"
-                " AND closed_on IS NOT NULL AND closed_on <= %s"
-                " ORDER BY closed_on, case_id LIMIT %s"
-            )
-        else:
-            raise bad_input("trigger", "must be a RetentionTrigger", "retention_trigger")
-        rows = self._conn().execute(sql, (council, kind, on_or_before, limit)).fetchall()
-        return [str(r[0]) for r in rows]
-
-    def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
-        """Deletes the rows in one transaction, then runs ``VACUUM`` on the tables. PostgreSQL
-        does not zero freed space: old bytes can remain in data files until reused and in WAL
-        segments and backups until they are recycled (see docs/how-to/storage.md)."""
-        check_actor(actor)
-        ids = list(dict.fromkeys(case_ids))
-        for i, case_id in enumerate(ids):
-            check_case_id(case_id, f"case_ids[{i}]")
-        if not ids:
-            return PurgeReport(purged=(), vacuumed=False, wal_truncated=False)
-        c = self._conn()
         with c.transaction():
-            for case_id in ids:
-                row = c.execute(
-                    "SELECT id, legal_hold FROM cases WHERE case_id = %s FOR UPDATE", (case_id,)
-                ).fetchone()
-                if row is None:
-                    msg = f"case {case_id} is not in the store"
-                    raise NotFoundError(msg)
-                if row[1]:
-                    raise LegalHoldError(case_id)
-                rowid = int(row[0])
-                c.execute("INSERT INTO purge_permits(case_id) VALUES (%s)", (case_id,))
-                c.execute("DELETE FROM outbox WHERE case_id = %s", (case_id,))
-                c.execute("DELETE FROM deadlines WHERE case_ref = %s", (rowid,))
-                c.execute("DELETE FROM case_history WHERE case_ref = %s", (rowid,))
-                c.execute("DELETE FROM audit WHERE case_id = %s", (case_id,))
-                c.execute("DELETE FROM cases WHERE id = %s", (rowid,))
-                c.execute("DELETE FROM purge_permits WHERE case_id = %s", (case_id,))
-                c.execute(_INSERT_AUDIT, self._audit_row(actor, "case.purged", case_id, "ok", ()))
-        c.execute("VACUUM cases, case_history, deadlines, audit, outbox")
-        return PurgeReport(purged=tuple(ids), vacuumed=True, wal_truncated=False)
+            yield _Tx(c)
 
+    @contextlib.contextmanager
+    def read(self, c: psycopg.Connection[Any]) -> Iterator[Tx]:
+        # READ COMMITTED would give each statement its own snapshot: a load could pair a case
+        # row with deadlines a concurrent save wrote after it.
+        c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
+            yield _Tx(c)
+        except BaseException:
+            with contextlib.suppress(self._psycopg.Error):
+                c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+
+    def before_migrate(self, tx: Tx) -> None:
+        if tx.one("SELECT current_schema()") == (None,):
+            msg = "the search_path names no existing schema"
+            raise StoreError(msg)
+        tx.one("SELECT pg_advisory_xact_lock(hashtext('sen_disagreement.' || current_schema()))")
+
+    def new_ids(self, tx: Tx, n: int) -> list[int]:
+        rows = tx.all(
+            "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, ?)",
+            (n,),
+        )
+        return [int(r[0]) for r in rows]
+
+    def after_purge(self, c: psycopg.Connection[Any]) -> tuple[bool, bool]:
+        # Reclaims the dead rows; PostgreSQL does not zero freed space: old bytes can remain in
+        # data files until reused and in WAL segments and backups until recycled
+        # (see docs/how-to/storage.md).
+        c.execute("VACUUM cases, case_history, deadlines, audit, outbox")
+        return True, False
+
+    def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        return f"{column} = ANY(?)", [list(values)]
+
+
+class PostgresStore(SqlStore["psycopg.Connection[Any]"]):
+    """A :class:`~sen_disagreement.store.contract.Store` on a PostgreSQL database."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        now: Callable[[], dt.datetime] = _utcnow,
+        connect_timeout: int = 10,
+    ) -> None:
+        try:
+            import psycopg
+        except ImportError as e:  # pragma: no cover - depends on the install
+            msg = "PostgreSQL needs the optional extra: pip install 'sen-disagreement[postgres]'"
+            raise StoreError(msg) from e
+        super().__init__(PostgresDialect(psycopg, url, connect_timeout), now)

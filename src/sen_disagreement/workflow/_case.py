@@ -23,7 +23,7 @@ from sen_disagreement._checks import (
 )
 from sen_disagreement.disclosure import CONFIDENTIAL, TRIBUNAL_ALLOWED, ItemKind, RecordedItem
 from sen_disagreement.errors import InvalidInputError
-from sen_disagreement.parties import FAMILY, Party, PartyKind
+from sen_disagreement.parties import FAMILY, INDEPENDENT_ROLES, Party, PartyKind
 from sen_disagreement.settings import Settings
 from sen_disagreement.store.contract import DeadlineEntry
 from sen_disagreement.workflow import _clocks
@@ -86,6 +86,12 @@ def check_parties(parties: tuple[CaseParty, ...], on: dt.date) -> None:
         raise InvalidInputError("a case has at least two parties", field="parties",
                                 rule_id="input.parties.count")
     for i, p in enumerate(parties):
+        if p.party.kind in INDEPENDENT_ROLES:
+            # The provider, mediator and adviser facilitate; they are assigned by their own step.
+            raise InvalidInputError(
+                f"a {p.party.kind.label} facilitates and is never a side of the disagreement",
+                field=f"$.parties[{i}].kind", rule_id="party.independent_role_not_a_side",
+            )
         try:
             p.party.check_on(on)
         except InvalidInputError as exc:

@@ -162,7 +162,9 @@ def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> s
 def facilitator_record(case: Case, item: RecordedItem) -> bool:
     """Whether ``item`` is a facilitator's own record (made by the case's provider, adviser or
     mediator). The written mediation agreement is not: it is the parties' outcome (reg 42)."""
-    if not item.by_facilitator and item.recorded_by not in case.facilitator_ids:
+    if item.by_facilitator:
+        return True  # marked when recorded; nothing later (an agreement's id) undoes it
+    if item.recorded_by not in case.facilitator_ids:
         return False
     agreement = getattr(case, "agreement", None)
     return not (item.kind is ItemKind.OUTCOME and agreement is not None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 
-from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure
+from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
 from sen_disagreement.store.contract import AuditEntry
@@ -58,6 +58,16 @@ def _refuse(field: str, message: str, rule: Rule = HISTORY_RULE) -> InvalidInput
 
 def check_case(case: Case) -> None:
     """Rules every version must keep on its own (facilitators' records are never open)."""
+    ids = [i.item_id for i in case.items]
+    if len(set(ids)) != len(ids):
+        # Reads take the first item of an id: a forged copy placed first would shadow the real one.
+        raise _refuse("items", "item ids are unique within a case")
+    agreement = getattr(case, "agreement", None)
+    if agreement is not None:
+        document = next((i for i in case.items if i.item_id == agreement.document_item_id), None)
+        if document is None or document.kind is not ItemKind.OUTCOME or document.by_facilitator:
+            raise _refuse("agreement.document_item_id",
+                          "names the written agreement, an outcome document of this case")
     for i, item in enumerate(case.items):
         if item.disclosure not in TRIBUNAL_ALLOWED or not facilitator_record(case, item):
             continue
@@ -93,6 +103,9 @@ def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
         getattr(old, "adviser", None) is not None
     ):
         raise _refuse("adviser", "the mediation adviser never changes")
+    old_agreement = getattr(old, "agreement", None)
+    if old_agreement is not None and getattr(new, "agreement", None) != old_agreement:
+        raise _refuse("agreement", "the written agreement once recorded never changes")
     n = len(old.audit.entries)
     if new.audit.entries[:n] != old.audit.entries:
         raise _refuse("audit", "the audit trail only extends; stored entries never change")

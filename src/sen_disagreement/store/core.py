@@ -1,0 +1,832 @@
+"""The SQL core of both stores: every :class:`~sen_disagreement.store.contract.Store` method,
+written once against a small :class:`Dialect`.
+
+SQL here uses ``?`` placeholders (a dialect rewrites them for its driver) and must not contain
+``%``. What really differs between SQLite and PostgreSQL is a member of the dialect: how a write
+transaction and a consistent read begin, row locks, claiming outbox rows, how values are encoded,
+new row ids, the migrations, the checks of a new connection and the clean-up after a purge.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import attrs
+from attrs import frozen
+
+from sen_disagreement.errors import (
+    InvalidInputError,
+    LegalHoldError,
+    NotFoundError,
+    StaleWriteError,
+    StoreError,
+)
+from sen_disagreement.store.contract import (
+    CASE_KINDS,
+    AuditEntry,
+    CaseRecord,
+    DeadlineEntry,
+    DeadlineHit,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+    PurgeReport,
+    RetentionTrigger,
+    bad_input,
+    case_guard,
+    check_actor,
+    check_case_id,
+    check_case_query,
+    check_claim,
+    check_date,
+    check_deadline_query,
+    check_fields,
+    check_int,
+    check_limit,
+    check_messages,
+    check_name,
+    check_retention_query,
+    check_utc,
+    check_version,
+    decode_deadlines,
+)
+
+C = TypeVar("C")
+Row = Sequence[Any]
+Migrations = tuple[tuple[int, tuple[str, ...]], ...]
+
+CASE_COLUMNS = (
+    "case_id, council, kind, state, version, created_at, updated_at, subject_dob, closed_on,"
+    " legal_hold, document"
+)
+INSERT_CASE = (
+    "INSERT INTO cases(id, case_id, council, kind, state, version, created_at, updated_at,"
+    " subject_dob, closed_on, legal_hold, document) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+# A new case by save(): on PostgreSQL another server may create it after our SELECT saw nothing.
+INSERT_NEW_CASE = (
+    "INSERT INTO cases(case_id, council, kind, state, version, created_at, updated_at,"
+    " subject_dob, closed_on, legal_hold, document) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT (case_id) DO NOTHING"
+)
+INSERT_DEADLINE = "INSERT INTO deadlines(case_ref, clock_id, due, status) VALUES (?,?,?,?)"
+INSERT_AUDIT = (
+    "INSERT INTO audit(at, actor, action, case_id, outcome, fields, committed_at)"
+    " VALUES (?,?,?,?,?,?,?)"
+)
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox(case_id, channel, template, idempotency_key, payload_ref, status,"
+    " attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
+)
+_AUDIT_COLUMNS = "seq, at, actor, action, case_id, outcome, fields, committed_at"
+_CLAIM_COLUMNS = (
+    "id, case_id, channel, template, idempotency_key, payload_ref, attempts, created_at"
+)
+
+
+@frozen
+class Codec:
+    """How a backend stores Python values (and reads them back)."""
+
+    ts_in: Callable[[dt.datetime], object]
+    ts_out: Callable[[Any], dt.datetime]
+    date_in: Callable[[dt.date], object]
+    date_out: Callable[[Any], dt.date]
+    bool_in: Callable[[bool], object]
+
+
+def case_values(codec: Codec, r: CaseRecord, version: int) -> tuple[object, ...]:
+    """The columns of a ``cases`` row after ``id``, encoded for the backend."""
+    dob, closed = r.subject_date_of_birth, r.closed_on
+    return (
+        r.case_id,
+        r.council,
+        r.kind,
+        r.state,
+        version,
+        codec.ts_in(r.created_at),
+        codec.ts_in(r.updated_at),
+        None if dob is None else codec.date_in(dob),
+        None if closed is None else codec.date_in(closed),
+        codec.bool_in(r.legal_hold),
+        r.document,
+    )
+
+
+class Tx(ABC):
+    """Statements on one connection, inside whatever transaction the dialect opened."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def one(self, sql: str, args: Sequence[object] = ()) -> Row | None: ...
+
+    @abstractmethod
+    def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]: ...
+
+    @abstractmethod
+    def run(self, sql: str, args: Sequence[object] = ()) -> int:
+        """Execute one statement; the number of rows it changed."""
+
+    @abstractmethod
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
+
+    @abstractmethod
+    def insert(self, sql: str, args: Sequence[object], key: str) -> int | None:
+        """Insert one row; its new ``key`` column, or ``None`` if ``ON CONFLICT`` skipped it."""
+
+
+class Dialect(ABC, Generic[C]):
+    """What one backend does differently; :class:`SqlStore` holds everything else."""
+
+    migrations: ClassVar[Migrations]
+    schema_version_ddl: ClassVar[str]
+    codec: ClassVar[Codec]
+    for_update: ClassVar[str]
+    """Suffix of the SELECT by which a write reads the rows it is about to change."""
+    skip_locked: ClassVar[str]
+    """Suffix of the SELECT that picks the outbox rows to claim."""
+    not_held: ClassVar[str]
+    """"Not under legal hold", spelt as the partial indexes spell it (or they go unused)."""
+    join: ClassVar[str]
+    """How deadline queries join cases to deadlines."""
+    unindexed: ClassVar[str]
+    """Prefix of a cases column filtered in a deadline query."""
+    list_chunk: ClassVar[int]
+    """How many values one :meth:`any_of` may bind."""
+    unique_error: type[Exception]
+    fk_error: type[Exception]
+
+    @abstractmethod
+    def connect(self) -> C:
+        """A new connection, refused unless its durability settings are safe."""
+
+    def usable(self, c: C) -> bool:
+        """Whether a thread's connection can still be used (else a new one is opened)."""
+        return True
+
+    @abstractmethod
+    def close(self, c: C) -> None: ...
+
+    @abstractmethod
+    def tx(self, c: C) -> Tx:
+        """Statements outside an explicit transaction (a single read)."""
+
+    @abstractmethod
+    def write(self, c: C, *, single: bool = False) -> contextlib.AbstractContextManager[Tx]:
+        """A write transaction: committed on success, rolled back on any exception. ``single``:
+        the body is one statement, which needs no explicit transaction where each statement
+        commits on its own."""
+
+    @abstractmethod
+    def read(self, c: C) -> contextlib.AbstractContextManager[Tx]:
+        """A read-only transaction in which every statement sees one snapshot."""
+
+    def before_migrate(self, tx: Tx) -> None:
+        """Serialise the migrations of servers starting together (in the migration's write)."""
+
+    @abstractmethod
+    def new_ids(self, tx: Tx, n: int) -> list[int]:
+        """``n`` unused ``cases.id`` values, for a bulk insert."""
+
+    @abstractmethod
+    def after_purge(self, c: C) -> tuple[bool, bool]:
+        """Clean up the files after a purge committed: ``(vacuumed, wal_truncated)``."""
+
+    @abstractmethod
+    def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        """A condition ``column`` is one of ``values`` (at most :attr:`list_chunk`), with args."""
+
+    def indexed_by(self, index: str) -> str:
+        """A hint naming the index a retention query must use ("" where no hint exists)."""
+        return ""
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SqlStore(Generic[C]):
+    """A :class:`~sen_disagreement.store.contract.Store` on a SQL database, through a dialect.
+
+    Each thread gets its own connection; :meth:`close` closes them all."""
+
+    def __init__(self, dialect: Dialect[C], now: Callable[[], dt.datetime] = _utcnow) -> None:
+        self._d = dialect
+        self._codec = dialect.codec
+        self._now = now
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[C] = []
+        self._closed = False
+        self._guard = case_guard()
+        self._migrate()
+
+    # -- connections and transactions -------------------------------------------------------
+    def _conn(self) -> C:
+        if self._closed:
+            msg = "the store is closed"
+            raise StoreError(msg)
+        c: C | None = getattr(self._local, "conn", None)
+        if c is None or not self._d.usable(c):
+            c = self._d.connect()
+            self._local.conn = c
+            with self._lock:
+                self._connections.append(c)
+        return c
+
+    def _write(self, *, single: bool = False) -> contextlib.AbstractContextManager[Tx]:
+        return self._d.write(self._conn(), single=single)
+
+    def _read(self) -> contextlib.AbstractContextManager[Tx]:
+        return self._d.read(self._conn())
+
+    def _plain(self) -> Tx:
+        return self._d.tx(self._conn())
+
+    def _migrate(self) -> None:
+        with self._write() as tx:
+            self._d.before_migrate(tx)
+            tx.run(self._d.schema_version_ddl)
+            row = tx.one("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            current = 0 if row is None else int(row[0])
+            latest = self._d.migrations[-1][0]
+            if current > latest:
+                msg = (
+                    f"the database has schema version {current}, newer than this library's "
+                    f"{latest}; upgrade sen-disagreement"
+                )
+                raise StoreError(msg)
+            for version, statements in self._d.migrations:
+                if version <= current:
+                    continue
+                for statement in statements:
+                    tx.run(statement)
+                tx.run(
+                    "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
+                    (version, self._codec.ts_in(self._now())),
+                )
+
+    def schema_version(self) -> int:
+        row = self._plain().one("SELECT MAX(version) FROM schema_version")
+        assert row is not None
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for c in self._connections:
+                self._d.close(c)
+            self._connections.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- rows ---------------------------------------------------------------------------------
+    def _audit_row(
+        self, actor: str, action: str, case_id: str | None, outcome: str, fields: tuple[str, ...]
+    ) -> tuple[object, ...]:
+        now = self._codec.ts_in(self._now())
+        return (now, actor, action, case_id, outcome, ",".join(fields), now)
+
+    def _entry_rows(self, entries: Sequence[AuditEntry]) -> list[tuple[object, ...]]:
+        ts_in, committed = self._codec.ts_in, self._codec.ts_in(self._now())
+        return [
+            (ts_in(e.at), e.actor, e.action, e.case_id, e.outcome, ",".join(e.fields), committed)
+            for e in entries
+        ]
+
+    def _deadline_rows(self, rowid: int, r: CaseRecord) -> list[tuple[object, ...]]:
+        date_in = self._codec.date_in
+        return [(rowid, d.clock_id, date_in(d.due), d.status) for d in r.deadlines]
+
+    def _deadline(self, clock_id: str, due: object, status: str) -> DeadlineEntry:
+        return DeadlineEntry(clock_id=clock_id, due=self._codec.date_out(due), status=status)
+
+    def _record(self, row: Row, deadlines: tuple[DeadlineEntry, ...]) -> CaseRecord:
+        (case_id, council, kind, state, version, created, updated, dob, closed, hold, doc) = row
+        codec = self._codec
+        return CaseRecord(
+            case_id=case_id,
+            council=council,
+            kind=kind,
+            state=state,
+            version=int(version),
+            created_at=codec.ts_out(created),
+            updated_at=codec.ts_out(updated),
+            subject_date_of_birth=None if dob is None else codec.date_out(dob),
+            closed_on=None if closed is None else codec.date_out(closed),
+            legal_hold=bool(hold),
+            document=doc,
+            deadlines=deadlines,
+        )
+
+    # -- cases --------------------------------------------------------------------------------
+    def save(
+        self,
+        record: CaseRecord,
+        expected_version: int,
+        *,
+        actor: str,
+        action: str = "case.saved",
+        fields: Sequence[str] = (),
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> CaseRecord:
+        if not isinstance(record, CaseRecord):
+            raise bad_input("record", "must be a CaseRecord", "record")
+        new_version = check_version(record, expected_version)
+        check_actor(actor)
+        check_name(action, "action")
+        names = check_fields(fields)
+        messages = check_messages(outbox, case_id=record.case_id)
+        stale: int | None = None
+        refused: InvalidInputError | None = None
+        with self._write() as tx:
+            row = tx.one(
+                f"SELECT id, version, document FROM cases WHERE case_id = ?{self._d.for_update}",  # noqa: S608
+                (record.case_id,),
+            )
+            found = None if row is None else int(row[1])
+            entries: tuple[AuditEntry, ...] | None = None
+            if (found or 0) != expected_version:
+                stale = -1 if found is None else found
+            else:
+                try:
+                    entries = self._guard(
+                        None if row is None else str(row[2]), record.document, kind=record.kind
+                    )
+                except InvalidInputError as exc:
+                    refused = exc
+            rowid: int | None = None
+            if stale is None and refused is None and row is None:
+                values = case_values(self._codec, record, new_version)
+                rowid = tx.insert(INSERT_NEW_CASE, values, "id")
+                if rowid is None:  # created concurrently since our SELECT
+                    again = tx.one("SELECT version FROM cases WHERE case_id = ?", (record.case_id,))
+                    stale = int(again[0]) if again is not None else -1
+            if stale is not None or refused is not None:
+                outcome = "refused_stale" if refused is None else "refused_invariant"
+                tx.run(INSERT_AUDIT, self._audit_row(actor, action, record.case_id, outcome, names))
+            else:
+                if rowid is None:
+                    assert row is not None
+                    rowid = int(row[0])
+                    self._supersede(tx, rowid, record, new_version)
+                tx.many(INSERT_DEADLINE, self._deadline_rows(rowid, record))
+                if entries:
+                    tx.many(INSERT_AUDIT, self._entry_rows(entries))
+                else:
+                    ok = self._audit_row(actor, action, record.case_id, "ok", names)
+                    tx.run(INSERT_AUDIT, ok)
+                if messages:
+                    self._insert_messages(tx, messages)
+        # Raised after the commit, so the refusal stays audited.
+        if refused is not None:
+            raise refused
+        if stale is not None:
+            raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
+        return attrs.evolve(record, version=new_version)
+
+    def _supersede(self, tx: Tx, rowid: int, record: CaseRecord, version: int) -> None:
+        """Move the stored version into the history and write ``record`` over it."""
+        deadlines = [
+            [k, self._codec.date_out(d).isoformat(), s]
+            for k, d, s in tx.all(
+                "SELECT clock_id, due, status FROM deadlines WHERE case_ref = ? ORDER BY clock_id",
+                (rowid,),
+            )
+        ]
+        tx.run(
+            "INSERT INTO case_history(case_ref, version, council, kind, state, created_at,"
+            " updated_at, subject_dob, closed_on, legal_hold, deadlines, document)"
+            " SELECT c.id, c.version, c.council, c.kind, c.state, c.created_at, c.updated_at,"
+            " c.subject_dob, c.closed_on, c.legal_hold, ?, c.document FROM cases c WHERE c.id = ?",
+            (json.dumps(deadlines, separators=(",", ":")), rowid),
+        )
+        tx.run(
+            "UPDATE cases SET council=?, kind=?, state=?, version=?, created_at=?, updated_at=?,"
+            " subject_dob=?, closed_on=?, legal_hold=?, document=? WHERE id=?",
+            (*case_values(self._codec, record, version)[1:], rowid),
+        )
+        tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
+
+    def save_many(
+        self, records: Sequence[CaseRecord], *, actor: str, action: str = "case.imported"
+    ) -> int:
+        check_actor(actor)
+        check_name(action, "action")
+        seen: set[str] = set()
+        for i, r in enumerate(records):
+            if not isinstance(r, CaseRecord):
+                raise bad_input(f"records[{i}]", "must be a CaseRecord", "record")
+            if r.version not in (0, 1):
+                raise bad_input(f"records[{i}].version", "must be 0 or 1 for a new case", "version")
+            if r.case_id in seen:
+                raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
+            seen.add(r.case_id)
+            try:
+                self._guard(None, r.document, kind=r.kind)
+            except InvalidInputError as exc:
+                raise exc.at(f"records[{i}]") from None
+        if not records:
+            return 0
+        at = self._codec.ts_in(self._now())
+        try:
+            with self._write() as tx:
+                ids = self._d.new_ids(tx, len(records))
+                tx.many(
+                    INSERT_CASE,
+                    [(ids[i], *case_values(self._codec, r, 1)) for i, r in enumerate(records)],
+                )
+                tx.many(
+                    INSERT_DEADLINE,
+                    [row for i, r in enumerate(records) for row in self._deadline_rows(ids[i], r)],
+                )
+                audit = [(at, actor, action, r.case_id, "ok", "", at) for r in records]
+                tx.many(INSERT_AUDIT, audit)
+        except self._d.unique_error:
+            found = self._first_existing([r.case_id for r in records])
+            if found is not None:
+                raise StaleWriteError(found[0], 0, found[1]) from None
+            raise
+        return len(records)
+
+    def _first_existing(self, case_ids: list[str]) -> tuple[str, int] | None:
+        tx = self._plain()
+        for chunk in _chunks(case_ids, self._d.list_chunk):
+            cond, args = self._d.any_of("case_id", chunk)
+            row = tx.one(f"SELECT case_id, version FROM cases WHERE {cond} LIMIT 1", args)  # noqa: S608
+            if row is not None:
+                return str(row[0]), int(row[1])
+        return None
+
+    def _load(self, tx: Tx, case_id: str) -> tuple[int, CaseRecord]:
+        row = tx.one(f"SELECT id, {CASE_COLUMNS} FROM cases WHERE case_id = ?", (case_id,))  # noqa: S608
+        if row is None:
+            msg = f"case {case_id} is not in the store"
+            raise NotFoundError(msg)
+        rowid = int(row[0])
+        deadlines = tuple(
+            self._deadline(k, d, s)
+            for k, d, s in tx.all(
+                "SELECT clock_id, due, status FROM deadlines WHERE case_ref = ? ORDER BY clock_id",
+                (rowid,),
+            )
+        )
+        return rowid, self._record(row[1:], deadlines)
+
+    def load(self, case_id: str) -> CaseRecord:
+        check_case_id(case_id)
+        with self._read() as tx:  # the case row and its deadlines from one snapshot
+            return self._load(tx, case_id)[1]
+
+    def history(self, case_id: str) -> list[CaseRecord]:
+        check_case_id(case_id)
+        with self._read() as tx:
+            rowid, current = self._load(tx, case_id)
+            rows = tx.all(
+                "SELECT council, kind, state, version, created_at, updated_at, subject_dob,"
+                " closed_on, legal_hold, document, deadlines FROM case_history"
+                " WHERE case_ref = ? ORDER BY version",
+                (rowid,),
+            )
+        out = [self._record((case_id, *r[:10]), decode_deadlines(r[10])) for r in rows]
+        out.append(current)
+        return out
+
+    def find_cases(
+        self,
+        council: str,
+        *,
+        kind: str | None = None,
+        state: str | None = None,
+        after_case_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[CaseRecord]:
+        check_case_query(council, kind, state, after_case_id, limit)
+        kinds, kind_args = self._d.any_of("kind", CASE_KINDS if kind is None else (kind,))
+        sql = f"SELECT id, {CASE_COLUMNS} FROM cases WHERE council = ? AND {kinds}"  # noqa: S608
+        args: list[object] = [council, *kind_args]
+        if state is not None:
+            sql += " AND state = ?"
+            args.append(state)
+        if after_case_id is not None:
+            sql += " AND case_id > ?"
+            args.append(after_case_id)
+        sql += " ORDER BY case_id LIMIT ?"
+        args.append(limit)
+        with self._read() as tx:
+            rows = tx.all(sql, args)
+            by_ref: dict[int, list[DeadlineEntry]] = {int(r[0]): [] for r in rows}
+            for chunk in _chunks(list(by_ref), self._d.list_chunk):
+                refs, ref_args = self._d.any_of("case_ref", chunk)
+                for ref, k, d, s in tx.all(
+                    f"SELECT case_ref, clock_id, due, status FROM deadlines WHERE {refs}"  # noqa: S608
+                    " ORDER BY case_ref, clock_id",
+                    ref_args,
+                ):
+                    by_ref[int(ref)].append(self._deadline(k, d, s))
+        return [self._record(r[1:], tuple(by_ref[int(r[0])])) for r in rows]
+
+    # -- deadlines ------------------------------------------------------------------------------
+    def deadlines_between(
+        self,
+        start: dt.date | None,
+        end: dt.date,
+        *,
+        clock_id: str | None = None,
+        status: str = "running",
+        council: str | None = None,
+        kind: str | None = None,
+        limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        check_deadline_query(start, end, clock_id, status, council, kind, limit)
+        date_in, plus = self._codec.date_in, self._d.unindexed
+        sql = (
+            "SELECT c.case_id, c.council, c.kind, c.state, d.clock_id, d.due, d.status"  # noqa: S608
+            f" FROM deadlines d {self._d.join} cases c ON c.id = d.case_ref WHERE d.status = ?"
+        )
+        args: list[object] = [status]
+        if start is not None:
+            sql += " AND d.due >= ?"
+            args.append(date_in(start))
+        sql += " AND d.due <= ?"
+        args.append(date_in(end))
+        if clock_id is not None:
+            sql += " AND d.clock_id = ?"
+            args.append(clock_id)
+        if council is not None:
+            sql += f" AND {plus}c.council = ?"
+            args.append(council)
+        if kind is not None:
+            sql += f" AND {plus}c.kind = ?"
+            args.append(kind)
+        sql += " ORDER BY d.due, d.clock_id, d.case_ref LIMIT ?"
+        args.append(limit)
+        date_out = self._codec.date_out
+        return [
+            DeadlineHit(a, b, k, s, cl, date_out(d), st)
+            for a, b, k, s, cl, d, st in self._plain().all(sql, args)
+        ]
+
+    def overdue(
+        self,
+        today: dt.date,
+        *,
+        clock_id: str | None = None,
+        council: str | None = None,
+        kind: str | None = None,
+        limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        check_date(today, "today")
+        return self.deadlines_between(
+            None,
+            today - dt.timedelta(days=1),
+            clock_id=clock_id,
+            council=council,
+            kind=kind,
+            limit=limit,
+        )
+
+    # -- audit ----------------------------------------------------------------------------------
+    def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        if not isinstance(entry, AuditEntry):
+            raise bad_input("entry", "must be an AuditEntry", "audit_entry")
+        committed = self._now()
+        ts_in = self._codec.ts_in
+        row = (ts_in(entry.at), entry.actor, entry.action, entry.case_id, entry.outcome)
+        with self._write(single=True) as tx:
+            seq = tx.insert(INSERT_AUDIT, (*row, ",".join(entry.fields), ts_in(committed)), "seq")
+        return attrs.evolve(entry, seq=seq or 0, committed_at=committed)
+
+    def audit_trail(
+        self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
+    ) -> list[AuditEntry]:
+        if case_id is not None:
+            check_case_id(case_id)
+        check_limit(limit)
+        check_int(after_seq, "after_seq")
+        if case_id is None:
+            sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"  # noqa: S608
+            args: tuple[object, ...] = (after_seq, limit)
+        else:
+            sql = (
+                f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE case_id = ? AND seq > ?"  # noqa: S608
+                " ORDER BY seq LIMIT ?"
+            )
+            args = (case_id, after_seq, limit)
+        ts_out = self._codec.ts_out
+        return [
+            AuditEntry(
+                seq=int(seq),
+                at=ts_out(at),
+                actor=actor,
+                action=action,
+                case_id=cid,
+                outcome=outcome,
+                fields=tuple(fields.split(",")) if fields else (),
+                committed_at=None if committed is None else ts_out(committed),
+            )
+            for seq, at, actor, action, cid, outcome, fields, committed in self._plain().all(
+                sql, args
+            )
+        ]
+
+    # -- outbox ---------------------------------------------------------------------------------
+    def _insert_messages(self, tx: Tx, messages: Sequence[OutboxMessage]) -> list[int]:
+        now = self._now()
+        ts_in = self._codec.ts_in
+        ids: list[int] = []
+        for i, m in enumerate(messages):
+            try:
+                new = tx.insert(
+                    _INSERT_OUTBOX,
+                    (
+                        m.case_id,
+                        m.channel,
+                        m.template,
+                        m.idempotency_key,
+                        m.payload_ref,
+                        ts_in(m.not_before or now),
+                        ts_in(now),
+                    ),
+                    "id",
+                )
+            except self._d.fk_error:
+                msg = f"outbox[{i}]: case {m.case_id} is not in the store"
+                raise NotFoundError(msg) from None
+            if new is not None:
+                ids.append(new)
+                continue
+            # The key is stored already: the same message again is a no-op, another is refused.
+            row = tx.one(
+                "SELECT id, case_id, channel, template, payload_ref FROM outbox"
+                " WHERE idempotency_key = ?",
+                (m.idempotency_key,),
+            )
+            assert row is not None
+            if tuple(row[1:]) != (m.case_id, m.channel, m.template, m.payload_ref):
+                raise bad_input(
+                    f"outbox[{i}].idempotency_key",
+                    "was already used for a different message",
+                    "idempotency_key_reused",
+                )
+            ids.append(int(row[0]))
+        return ids
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> list[int]:
+        checked = check_messages(messages)
+        with self._write() as tx:
+            return self._insert_messages(tx, checked)
+
+    def claim_outbox(
+        self,
+        *,
+        now: dt.datetime,
+        limit: int = 100,
+        lease: dt.timedelta = dt.timedelta(minutes=5),
+        channel: str | None = None,
+    ) -> list[OutboxItem]:
+        check_claim(now, limit, lease, channel)
+        ts_in = self._codec.ts_in
+        sql = (
+            f"SELECT {_CLAIM_COLUMNS} FROM outbox WHERE status IN ('pending', 'claimed')"  # noqa: S608
+            " AND next_attempt_at <= ?"
+        )
+        args: list[object] = [ts_in(now)]
+        if channel is not None:
+            sql += " AND channel = ?"
+            args.append(channel)
+        sql += f" ORDER BY next_attempt_at, id LIMIT ?{self._d.skip_locked}"
+        args.append(limit)
+        until = now + lease
+        with self._write() as tx:
+            rows = tx.all(sql, args)
+            for chunk in _chunks([r[0] for r in rows], self._d.list_chunk):
+                ids, id_args = self._d.any_of("id", chunk)
+                tx.run(
+                    "UPDATE outbox SET status = 'claimed', attempts = attempts + 1,"  # noqa: S608
+                    f" next_attempt_at = ? WHERE {ids}",
+                    [ts_in(until), *id_args],
+                )
+        return [
+            OutboxItem(
+                id=int(r[0]),
+                message=OutboxMessage(
+                    case_id=r[1],
+                    channel=r[2],
+                    template=r[3],
+                    idempotency_key=r[4],
+                    payload_ref=r[5],
+                ),
+                status=OutboxStatus.CLAIMED,
+                attempts=int(r[6]) + 1,
+                next_attempt_at=until,
+                created_at=self._codec.ts_out(r[7]),
+            )
+            for r in rows
+        ]
+
+    def _set_outbox(self, outbox_id: int, sql: str, args: tuple[object, ...]) -> None:
+        check_int(outbox_id, "outbox_id", 1)
+        with self._write(single=True) as tx:
+            if tx.run(sql, (*args, outbox_id)) != 1:
+                msg = f"outbox message {outbox_id} is not claimed"
+                raise NotFoundError(msg)
+
+    def mark_sent(self, outbox_id: int) -> None:
+        self._set_outbox(
+            outbox_id,
+            "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'claimed'",
+            (self._codec.ts_in(self._now()),),
+        )
+
+    def mark_failed(self, outbox_id: int, *, retry_at: dt.datetime | None) -> None:
+        if retry_at is None:
+            self._set_outbox(
+                outbox_id,
+                "UPDATE outbox SET status = 'dead' WHERE id = ? AND status = 'claimed'",
+                (),
+            )
+            return
+        check_utc(retry_at, "retry_at")
+        self._set_outbox(
+            outbox_id,
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?"
+            " WHERE id = ? AND status = 'claimed'",
+            (self._codec.ts_in(retry_at),),
+        )
+
+    # -- retention ------------------------------------------------------------------------------
+    def retention_candidates(
+        self,
+        *,
+        council: str,
+        kind: str,
+        trigger: RetentionTrigger,
+        on_or_before: dt.date,
+        limit: int = 10_000,
+    ) -> list[str]:
+        check_retention_query(council, kind, on_or_before, limit)
+        if trigger is RetentionTrigger.DATE_OF_BIRTH:
+            index, column, known = "cases_dob", "subject_dob", ""
+        elif trigger is RetentionTrigger.CASE_CLOSED:
+            index, column, known = "cases_closed", "closed_on", " AND closed_on IS NOT NULL"
+        else:
+            raise bad_input("trigger", "must be a RetentionTrigger", "retention_trigger")
+        sql = (
+            f"SELECT case_id FROM cases{self._d.indexed_by(index)} WHERE council = ? AND kind = ?"  # noqa: S608
+            f" AND {self._d.not_held}{known} AND {column} <= ? ORDER BY {column}, case_id LIMIT ?"
+        )
+        args = (council, kind, self._codec.date_in(on_or_before), limit)
+        return [str(r[0]) for r in self._plain().all(sql, args)]
+
+    def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
+        """Delete the cases' rows in one transaction (the purge permit lets the append-only
+        triggers allow it), then let the dialect clean the files: see :meth:`Dialect.after_purge`
+        (PostgreSQL does not zero freed space; see docs/how-to/storage.md)."""
+        check_actor(actor)
+        ids = list(dict.fromkeys(case_ids))
+        for i, case_id in enumerate(ids):
+            check_case_id(case_id, f"case_ids[{i}]")
+        if not ids:
+            return PurgeReport(purged=(), vacuumed=False, wal_truncated=False)
+        with self._write() as tx:
+            for case_id in ids:
+                row = tx.one(
+                    f"SELECT id, legal_hold FROM cases WHERE case_id = ?{self._d.for_update}",  # noqa: S608
+                    (case_id,),
+                )
+                if row is None:
+                    msg = f"case {case_id} is not in the store"
+                    raise NotFoundError(msg)
+                if row[1]:
+                    raise LegalHoldError(case_id)
+                rowid = int(row[0])
+                tx.run("INSERT INTO purge_permits(case_id) VALUES (?)", (case_id,))
+                # Children first (history before its case: its trigger finds the permit through
+                # the case row), the audit entries last; then close the permit window.
+                tx.run("DELETE FROM outbox WHERE case_id = ?", (case_id,))
+                tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
+                tx.run("DELETE FROM case_history WHERE case_ref = ?", (rowid,))
+                tx.run("DELETE FROM cases WHERE id = ?", (rowid,))
+                tx.run("DELETE FROM audit WHERE case_id = ?", (case_id,))
+                tx.run("DELETE FROM purge_permits WHERE case_id = ?", (case_id,))
+                tx.run(INSERT_AUDIT, self._audit_row(actor, "case.purged", case_id, "ok", ()))
+        vacuumed, truncated = self._d.after_purge(self._conn())
+        return PurgeReport(purged=tuple(ids), vacuumed=vacuumed, wal_truncated=truncated)
