@@ -15,7 +15,7 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
 from attrs import frozen
@@ -57,7 +57,7 @@ from sen_disagreement.store.contract import (
     decode_deadlines,
 )
 
-C = TypeVar("C")
+C = TypeVar("C", bound="_Closable")
 Row = Sequence[Any]
 Migrations = tuple[tuple[int, tuple[str, ...]], ...]
 
@@ -121,26 +121,42 @@ def case_values(codec: Codec, r: CaseRecord, version: int) -> tuple[object, ...]
 
 
 class Tx(ABC):
-    """Statements on one connection, inside whatever transaction the dialect opened."""
+    """Statements on one connection, in whatever transaction the dialect opened. Both drivers
+    take ``execute(sql, args)`` and return a cursor; an adapter overrides :meth:`execute`,
+    :meth:`many` and :meth:`insert` where they differ."""
 
-    __slots__ = ()
+    __slots__ = ("_c",)
 
-    @abstractmethod
-    def one(self, sql: str, args: Sequence[object] = ()) -> Row | None: ...
+    def __init__(self, c: Any) -> None:
+        self._c = c
 
-    @abstractmethod
-    def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]: ...
+    def execute(self, sql: str, args: Sequence[object]) -> Any:
+        """Run one statement; the driver's cursor."""
+        return self._c.execute(sql, args)
 
-    @abstractmethod
+    def one(self, sql: str, args: Sequence[object] = ()) -> Row | None:
+        row: Row | None = self.execute(sql, args).fetchone()
+        return row
+
+    def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
+        rows: list[Row] = self.execute(sql, args).fetchall()
+        return rows
+
     def run(self, sql: str, args: Sequence[object] = ()) -> int:
         """Execute one statement; the number of rows it changed."""
+        return int(self.execute(sql, args).rowcount)
 
     @abstractmethod
-    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each of ``rows``."""
 
     @abstractmethod
     def insert(self, sql: str, args: Sequence[object], key: str) -> int | None:
         """Insert one row; its new ``key`` column, or ``None`` if ``ON CONFLICT`` skipped it."""
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
 
 
 class Dialect(ABC, Generic[C]):
@@ -154,7 +170,8 @@ class Dialect(ABC, Generic[C]):
     skip_locked: ClassVar[str]
     """Suffix of the SELECT that picks the outbox rows to claim."""
     not_held: ClassVar[str]
-    """"Not under legal hold", spelt as the partial indexes spell it (or they go unused)."""
+    """The condition "not under legal hold", spelt as the partial indexes spell it (a planner
+    uses a partial index only for a query that repeats its WHERE clause)."""
     join: ClassVar[str]
     """How deadline queries join cases to deadlines."""
     unindexed: ClassVar[str]
@@ -162,7 +179,10 @@ class Dialect(ABC, Generic[C]):
     list_chunk: ClassVar[int]
     """How many values one :meth:`any_of` may bind."""
     unique_error: type[Exception]
+    """What the driver raises for a duplicate key (save_many names the existing case)."""
     fk_error: type[Exception]
+    """What the driver raises for a missing referenced row (an outbox message's case)."""
+    tx_class: ClassVar[type[Tx]]
 
     @abstractmethod
     def connect(self) -> C:
@@ -172,12 +192,9 @@ class Dialect(ABC, Generic[C]):
         """Whether a thread's connection can still be used (else a new one is opened)."""
         return True
 
-    @abstractmethod
-    def close(self, c: C) -> None: ...
-
-    @abstractmethod
     def tx(self, c: C) -> Tx:
         """Statements outside an explicit transaction (a single read)."""
+        return self.tx_class(c)
 
     @abstractmethod
     def write(self, c: C, *, single: bool = False) -> contextlib.AbstractContextManager[Tx]:
@@ -214,7 +231,7 @@ def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def _utcnow() -> dt.datetime:
+def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -223,7 +240,7 @@ class SqlStore(Generic[C]):
 
     Each thread gets its own connection; :meth:`close` closes them all."""
 
-    def __init__(self, dialect: Dialect[C], now: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(self, dialect: Dialect[C], now: Callable[[], dt.datetime] = utcnow) -> None:
         self._d = dialect
         self._codec = dialect.codec
         self._now = now
@@ -288,7 +305,7 @@ class SqlStore(Generic[C]):
         with self._lock:
             self._closed = True
             for c in self._connections:
-                self._d.close(c)
+                c.close()
             self._connections.clear()
 
     def __enter__(self) -> Self:

@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from sen_disagreement.errors import StoreError, UnsafeStoreSettingsError
-from sen_disagreement.store.core import Codec, Dialect, Row, SqlStore, Tx
+from sen_disagreement.store.core import Codec, Dialect, SqlStore, Tx, utcnow
 
 if TYPE_CHECKING:
     import psycopg
@@ -141,10 +141,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _utc(value: Any) -> dt.datetime:
     assert isinstance(value, dt.datetime)
     return value.astimezone(dt.UTC)
@@ -155,7 +151,7 @@ def _same(value: Any) -> Any:
 
 
 # psycopg adapts datetimes, dates and bools to timestamptz, date and boolean itself.
-CODEC = Codec(ts_in=_same, ts_out=_utc, date_in=_same, date_out=_same, bool_in=_same)
+CODEC = Codec(_same, _utc, _same, _same, _same)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -166,20 +162,11 @@ def _pg(sql: str) -> str:
 
 
 class _Tx(Tx):
-    __slots__ = ("_c",)
+    __slots__ = ()
 
-    def __init__(self, c: psycopg.Connection[Any]) -> None:
-        self._c = c
-
-    def one(self, sql: str, args: Sequence[object] = ()) -> Row | None:
-        row: Row | None = self._c.execute(_pg(sql), args or None).fetchone()
-        return row
-
-    def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
-        return self._c.execute(_pg(sql), args or None).fetchall()
-
-    def run(self, sql: str, args: Sequence[object] = ()) -> int:
-        return self._c.execute(_pg(sql), args or None).rowcount
+    def execute(self, sql: str, args: Sequence[object]) -> Any:
+        # Without arguments psycopg sends the text as it is (the simple query protocol).
+        return self._c.execute(_pg(sql), args or None)
 
     def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         if rows:
@@ -187,7 +174,7 @@ class _Tx(Tx):
                 cur.executemany(_pg(sql), rows)
 
     def insert(self, sql: str, args: Sequence[object], key: str) -> int | None:
-        row = self._c.execute(_pg(f"{sql} RETURNING {key}"), args).fetchone()
+        row = self.execute(f"{sql} RETURNING {key}", args).fetchone()
         return None if row is None else int(row[0])
 
 
@@ -206,6 +193,7 @@ class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
     join = "JOIN"
     unindexed = ""
     list_chunk = 1_000_000  # one array parameter holds any list the store builds
+    tx_class = _Tx
 
     def __init__(self, driver: ModuleType, url: str, connect_timeout: int) -> None:
         self._psycopg = driver
@@ -241,12 +229,6 @@ class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
 
     def usable(self, c: psycopg.Connection[Any]) -> bool:
         return not c.closed
-
-    def close(self, c: psycopg.Connection[Any]) -> None:
-        c.close()
-
-    def tx(self, c: psycopg.Connection[Any]) -> Tx:
-        return _Tx(c)
 
     @contextlib.contextmanager
     def write(self, c: psycopg.Connection[Any], *, single: bool = False) -> Iterator[Tx]:
@@ -300,7 +282,7 @@ class PostgresStore(SqlStore["psycopg.Connection[Any]"]):
         self,
         url: str,
         *,
-        now: Callable[[], dt.datetime] = _utcnow,
+        now: Callable[[], dt.datetime] = utcnow,
         connect_timeout: int = 10,
     ) -> None:
         try:

@@ -136,10 +136,6 @@ _INSERT_DEADLINE = core.INSERT_DEADLINE
 _INSERT_AUDIT = core.INSERT_AUDIT
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 
@@ -157,14 +153,8 @@ def parse_ts(value: object) -> dt.datetime:
     return _EPOCH + dt.timedelta(microseconds=value)
 
 
-# Dates are ISO text (sorts like the date), legal_hold an integer 0/1.
-CODEC = Codec(
-    ts_in=ts,
-    ts_out=parse_ts,
-    date_in=dt.date.isoformat,
-    date_out=dt.date.fromisoformat,
-    bool_in=int,
-)
+# Timestamps as above, dates as ISO text (which sorts like the date), legal_hold as 0/1.
+CODEC = Codec(ts, parse_ts, dt.date.isoformat, dt.date.fromisoformat, int)
 
 
 def _case_row(rowid: int | None, r: CaseRecord, version: int) -> tuple[object, ...]:
@@ -201,27 +191,14 @@ def _create_private(path: Path) -> None:
 
 
 class _Tx(Tx):
-    __slots__ = ("_c",)
-
-    def __init__(self, c: sqlite3.Connection) -> None:
-        self._c = c
-
-    def one(self, sql: str, args: Sequence[object] = ()) -> core.Row | None:
-        row: core.Row | None = self._c.execute(sql, args).fetchone()
-        return row
-
-    def all(self, sql: str, args: Sequence[object] = ()) -> list[core.Row]:
-        return self._c.execute(sql, args).fetchall()
-
-    def run(self, sql: str, args: Sequence[object] = ()) -> int:
-        return self._c.execute(sql, args).rowcount
+    __slots__ = ()
 
     def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         self._c.executemany(sql, rows)
 
     def insert(self, sql: str, args: Sequence[object], key: str) -> int | None:
         cur = self._c.execute(sql, args)
-        return cur.lastrowid if cur.rowcount == 1 else None
+        return int(cur.lastrowid) if cur.rowcount == 1 else None
 
 
 class SQLiteDialect(Dialect[sqlite3.Connection]):
@@ -241,6 +218,7 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
     list_chunk = 500  # well under SQLite's limit on bound parameters
     unique_error = sqlite3.IntegrityError
     fk_error = sqlite3.IntegrityError
+    tx_class = _Tx
 
     def __init__(self, path: Path, busy_ms: int) -> None:
         self.path = path
@@ -274,12 +252,6 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
             c.close()
             raise
         return c
-
-    def close(self, c: sqlite3.Connection) -> None:
-        c.close()
-
-    def tx(self, c: sqlite3.Connection) -> Tx:
-        return _Tx(c)
 
     @contextlib.contextmanager
     def write(self, c: sqlite3.Connection, *, single: bool = False) -> Iterator[Tx]:
@@ -321,7 +293,7 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
         return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
     def indexed_by(self, index: str) -> str:
-        # The planner would otherwise pick cases_council and filter by date.
+        # Pin the partial index the query is written for (cases_council matches too).
         return f" INDEXED BY {index}"
 
 
@@ -333,7 +305,7 @@ class SQLiteStore(SqlStore[sqlite3.Connection]):
         path: str | os.PathLike[str],
         *,
         busy_timeout: float = 30.0,
-        now: Callable[[], dt.datetime] = _utcnow,
+        now: Callable[[], dt.datetime] = core.utcnow,
     ) -> None:
         self.path = Path(path)
         if not self.path.parent.is_dir():
