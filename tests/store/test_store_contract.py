@@ -57,13 +57,13 @@ def test_save_then_load_round_trips_every_field(store: Store, case_factory: Fact
             _dl("certificate", dt.date(2025, 2, 10), "met"),
         ),
         closed_on=dt.date(2025, 3, 1),
-        legal_hold=True,
         document='{"parties":["a","b"],"é":"ünïcode ✓"}',
     )
     saved = store.save(record, 0, actor="officer:17")
     assert saved.version == 1
+    store.set_legal_hold(record.case_id, True, actor="dpo:1")
     loaded = store.load(record.case_id)
-    assert loaded == attrs.evolve(record, version=1)
+    assert loaded == attrs.evolve(record, version=1, legal_hold=True)
     assert loaded.document == record.document
 
 
@@ -390,7 +390,8 @@ def test_outbox_enqueue_claim_retry_and_send(store: Store, case_factory: Factory
 
 def test_retention_candidates_and_legal_hold(store: Store, case_factory: Factory) -> None:
     store.save(case_factory("OLD-1", dob=dt.date(1990, 1, 1)), 0, actor="o:1")
-    store.save(case_factory("OLD-HELD", dob=dt.date(1990, 1, 1), legal_hold=True), 0, actor="o:1")
+    store.save(case_factory("OLD-HELD", dob=dt.date(1990, 1, 1)), 0, actor="o:1")
+    store.set_legal_hold("OLD-HELD", True, actor="dpo:1")
     store.save(case_factory("YOUNG-1", dob=dt.date(2015, 1, 1)), 0, actor="o:1")
     store.save(case_factory("NO-DOB", dob=None, closed_on=dt.date(2000, 1, 1)), 0, actor="o:1")
     store.save(
@@ -414,7 +415,12 @@ def test_retention_candidates_and_legal_hold(store: Store, case_factory: Factory
         store.purge(["OLD-1", "OLD-HELD"], actor="dpo:1")
     assert store.load("OLD-1").version == 1  # nothing erased
     held = store.load("OLD-HELD")
+    # A save never changes a hold, whatever the record says; only the audited release does.
     store.save(attrs.evolve(held, legal_hold=False), 1, actor="dpo:1", fields=["legal_hold"])
+    assert store.load("OLD-HELD").legal_hold
+    store.set_legal_hold("OLD-HELD", False, actor="dpo:1")
+    assert [e.action for e in store.audit_trail("OLD-HELD")][-2:] == [
+        "case.saved", "case.legal_hold_released"]
     assert "OLD-HELD" in store.retention_candidates(
         council="E08000014",
         kind="mediation",

@@ -76,11 +76,9 @@ def test_sweep_dry_run_then_confirmed_purge(store: Store, case_factory: Factory)
         ("NO-DOB", "mediation", None, False, "E08000014"),
         ("OTHER", "mediation", dt.date(1980, 1, 1), False, "E09000033"),
     ]:
-        store.save(
-            case_factory(case_id, kind=kind, dob=dob, legal_hold=hold, council=council),
-            0,
-            actor="o:1",
-        )
+        store.save(case_factory(case_id, kind=kind, dob=dob, council=council), 0, actor="o:1")
+        if hold:
+            store.set_legal_hold(case_id, True, actor="dpo:1")
     today = dt.date(2025, 6, 1)  # OLD-* born 1990/1991 expire in 2021/2022
     lancashire_style = RetentionRule(
         name="sen_file_to_age_45",

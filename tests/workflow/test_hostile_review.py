@@ -139,13 +139,15 @@ def _later(case: MediationCase, changes: dict[str, object]) -> MediationCase:
 
 
 def test_legal_hold_survives_a_step_through_the_command_path(service: CaseService) -> None:
-    # Break: the documented way to hold a case is to save it with legal_hold=True, but every
-    # step writes to_record(case), whose legal_hold is False: the next step lifts the hold and
-    # the case can be purged.
+    # Break: holding a case by saving it with legal_hold=True was lifted by the next step (every
+    # step writes to_record(case), whose legal_hold is False). Now a hold is the store's fact:
+    # a save neither sets nor clears it; only the audited set_legal_hold does.
     _held(service)
     version, case = _next_version(service)
-    held = attrs.evolve(to_record(case, version=version), legal_hold=True)
-    service.store.save(held, version, actor="officer-1")
+    service.store.save(attrs.evolve(to_record(case, version=version), legal_hold=True), version,
+                       actor="officer-1")
+    assert not service.store.load(CASE).legal_hold  # a save cannot place a hold either
+    service.store.set_legal_hold(CASE, True, actor="dpo-1")
     assert service.store.load(CASE).legal_hold
     service.apply(CASE, "gm-1", st.RecordItem(item_id="gm-note", kind=ItemKind.NOTE,
                                               disclosure=Disclosure.CONFIDENTIAL, text="y"),

@@ -163,6 +163,7 @@ class CaseRecord:
     closed_on: dt.date | None = field(default=None, validator=_optional(_is_date))
     """The date the case closed (a retention trigger); ``None`` while open."""
     legal_hold: bool = field(default=False, validator=_is_bool)
+    """As stored. A save never sets or clears it: only :meth:`Store.set_legal_hold` does."""
 
     def __attrs_post_init__(self) -> None:
         if self.updated_at < self.created_at:
@@ -402,6 +403,11 @@ class Store(Protocol):
         or before ``on_or_before``."""
         ...
 
+    def set_legal_hold(self, case_id: str, hold: bool, *, actor: str) -> None:
+        """Place a case under legal hold (``hold=True``) or release it; audited
+        (``case.legal_hold`` / ``case.legal_hold_released``). The only way a hold changes."""
+        ...
+
     def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
         """Erase cases with their history, deadlines, outbox rows and audit entries, leaving one
         ``case.purged`` audit entry per case that records only the case id. Raises
@@ -514,11 +520,12 @@ def check_messages(
 
 
 class VersionGuard(Protocol):
-    """Checks a new version of a stored document against the stored one; returns the audit
-    entries the new version adds (``None``: not a case document)."""
+    """Checks a new version of a stored document against the stored one (and, given the
+    ``record``, that its columns are the document's); returns the audit entries the new version
+    adds (``None``: not a case document)."""
 
     def __call__(
-        self, previous: str | None, document: str, *, kind: str
+        self, previous: str | None, document: str, *, kind: str, record: CaseRecord | None = None
     ) -> tuple[AuditEntry, ...] | None: ...
 
 

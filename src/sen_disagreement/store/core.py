@@ -226,6 +226,10 @@ class Dialect(ABC, Generic[C]):
         return ""
 
 
+def _unheld(record: CaseRecord) -> CaseRecord:
+    return attrs.evolve(record, legal_hold=False) if record.legal_hold else record
+
+
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -375,23 +379,27 @@ class SqlStore(Generic[C]):
         refused: InvalidInputError | None = None
         with self._write() as tx:
             row = tx.one(
-                f"SELECT id, version, document FROM cases WHERE case_id = ?{self._d.for_update}",  # noqa: S608
+                f"SELECT id, version, document, legal_hold FROM cases WHERE case_id = ?"  # noqa: S608
+                f"{self._d.for_update}",
                 (record.case_id,),
             )
             found = None if row is None else int(row[1])
+            held = False if row is None else bool(row[3])
             entries: tuple[AuditEntry, ...] | None = None
             if (found or 0) != expected_version:
                 stale = -1 if found is None else found
             else:
                 try:
                     entries = self._guard(
-                        None if row is None else str(row[2]), record.document, kind=record.kind
+                        None if row is None else str(row[2]), record.document, kind=record.kind,
+                        record=record,
                     )
                 except InvalidInputError as exc:
                     refused = exc
             rowid: int | None = None
             if stale is None and refused is None and row is None:
-                values = case_values(self._codec, record, new_version)
+                # A legal hold is the store's own fact, set by set_legal_hold only.
+                values = case_values(self._codec, _unheld(record), new_version)
                 rowid = tx.insert(INSERT_NEW_CASE, values, "id")
                 if rowid is None:  # created concurrently since our SELECT
                     again = tx.one("SELECT version FROM cases WHERE case_id = ?", (record.case_id,))
@@ -417,7 +425,7 @@ class SqlStore(Generic[C]):
             raise refused
         if stale is not None:
             raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
-        return attrs.evolve(record, version=new_version)
+        return attrs.evolve(record, version=new_version, legal_hold=held)
 
     def _supersede(self, tx: Tx, rowid: int, record: CaseRecord, version: int) -> None:
         """Move the stored version into the history and write ``record`` over it."""
@@ -435,10 +443,12 @@ class SqlStore(Generic[C]):
             " c.subject_dob, c.closed_on, c.legal_hold, ?, c.document FROM cases c WHERE c.id = ?",
             (json.dumps(deadlines, separators=(",", ":")), rowid),
         )
+        values = case_values(self._codec, record, version)
+        # legal_hold is left as stored: no save can set or clear a hold.
         tx.run(
             "UPDATE cases SET council=?, kind=?, state=?, version=?, created_at=?, updated_at=?,"
-            " subject_dob=?, closed_on=?, legal_hold=?, document=? WHERE id=?",
-            (*case_values(self._codec, record, version)[1:], rowid),
+            " subject_dob=?, closed_on=?, document=? WHERE id=?",
+            (*values[1:9], values[10], rowid),
         )
         tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
 
@@ -457,7 +467,7 @@ class SqlStore(Generic[C]):
                 raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
             seen.add(r.case_id)
             try:
-                self._guard(None, r.document, kind=r.kind)
+                self._guard(None, r.document, kind=r.kind, record=r)
             except InvalidInputError as exc:
                 raise exc.at(f"records[{i}]") from None
         if not records:
@@ -468,7 +478,8 @@ class SqlStore(Generic[C]):
                 ids = self._d.new_ids(tx, len(records))
                 tx.many(
                     INSERT_CASE,
-                    [(ids[i], *case_values(self._codec, r, 1)) for i, r in enumerate(records)],
+                    [(ids[i], *case_values(self._codec, _unheld(r), 1))
+                     for i, r in enumerate(records)],
                 )
                 tx.many(
                     INSERT_DEADLINE,
@@ -812,6 +823,20 @@ class SqlStore(Generic[C]):
         )
         args = (council, kind, self._codec.date_in(on_or_before), limit)
         return [str(r[0]) for r in self._plain().all(sql, args)]
+
+    def set_legal_hold(self, case_id: str, hold: bool, *, actor: str) -> None:
+        check_case_id(case_id)
+        check_actor(actor)
+        if not isinstance(hold, bool):
+            raise bad_input("hold", "must be a bool", "bool")
+        action = "case.legal_hold" if hold else "case.legal_hold_released"
+        with self._write() as tx:
+            changed = tx.run("UPDATE cases SET legal_hold = ? WHERE case_id = ?",
+                             (self._codec.bool_in(hold), case_id))
+            if changed != 1:
+                msg = f"case {case_id} is not in the store"
+                raise NotFoundError(msg)
+            tx.run(INSERT_AUDIT, self._audit_row(actor, action, case_id, "ok", ("legal_hold",)))
 
     def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
         """Delete the cases' rows in one transaction (the purge permit lets the append-only

@@ -26,11 +26,18 @@ import json
 from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
-from sen_disagreement.store.contract import AuditEntry
+from sen_disagreement.store.contract import AuditEntry, CaseRecord
 from sen_disagreement.workflow import Case, MediationCase
 from sen_disagreement.workflow.access import facilitator_record
 
-__all__ = ["HISTORY_RULE", "check_case", "check_successor", "document_guard"]
+__all__ = [
+    "COLUMNS_RULE",
+    "HISTORY_RULE",
+    "check_case",
+    "check_columns",
+    "check_successor",
+    "document_guard",
+]
 
 HISTORY_RULE = Rule(
     "case.history_append_only",
@@ -47,6 +54,14 @@ FACILITATOR_RECORDS = Rule(
     "What the provider, mediation adviser or mediator records about the process is confidential "
     "or without prejudice, whatever its kind.",
     Provenance([cite("Sefton Disagreement Resolution page; KIDS (confidential process)", S)]),
+)
+
+COLUMNS_RULE = Rule(
+    "store.record_matches_document",
+    "A stored record's columns (case id, council, kind, state, times, clocks, date of birth, "
+    "closure date) are derived from its case document, so what queries and retention see is "
+    "what the case says.",
+    Provenance([cite("UK GDPR Art. 5(1)(d) (accuracy), 5(1)(e) (storage limitation)", S)]),
 )
 
 _OPENNESS = {d: i for i, d in enumerate(Disclosure)}  # PUBLIC < PARTIES < CONFIDENTIAL < WP
@@ -149,17 +164,32 @@ def _is_case_document(document: str | None) -> bool:
 
 
 def document_guard(
-    previous: str | None, document: str, *, kind: str
+    previous: str | None, document: str, *, kind: str, record: CaseRecord | None = None
 ) -> tuple[AuditEntry, ...] | None:
     """The store's check of a new version (``document``) against the stored one
-    (``previous``; ``None`` for a new case). Returns the audit entries the new version adds, or
-    ``None`` when neither is a case document (the store's own tests keep opaque documents)."""
+    (``previous``; ``None`` for a new case), and, given the ``record`` it travels in, that the
+    record's columns are what the document says (a record carrying another case's document, or
+    a council, closure date or date of birth of its own, is refused). Returns the audit entries
+    the new version adds, or ``None`` when neither is a case document (the store's own tests keep
+    opaque documents)."""
     was_case = _is_case_document(previous)
     if not was_case and not _is_case_document(document):
         return None
     new = _parsed(document, kind)
     old = _parsed(previous, kind) if was_case and previous is not None else None
-    return check_successor(old, new)
+    added = check_successor(old, new)
+    if record is not None:
+        check_columns(new, record)
+    return added
+
+
+def check_columns(case: Case, record: CaseRecord) -> None:
+    """The record's query columns are the ones its case document gives."""
+    from sen_disagreement.workflow.records import columns
+
+    for name, value in columns(case).items():
+        if getattr(record, name) != value:
+            raise _refuse(name, "must be what the case document says", COLUMNS_RULE)
 
 
 @functools.lru_cache(maxsize=256)

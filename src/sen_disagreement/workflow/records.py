@@ -30,7 +30,14 @@ from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
 
-__all__ = ["DOCUMENT_VERSION", "case_from_document", "from_record", "save", "to_record"]
+__all__ = [
+    "DOCUMENT_VERSION",
+    "case_from_document",
+    "columns",
+    "from_record",
+    "save",
+    "to_record",
+]
 
 DOCUMENT_VERSION = 1
 
@@ -52,6 +59,22 @@ def _subject_dob(case: Case) -> dt.date | None:
     return min(dobs) if dobs else None
 
 
+def columns(case: Case) -> dict[str, Any]:
+    """The record columns a case gives (everything but its document, version and legal hold):
+    what the store queries by, so it must always be what the document says."""
+    return {
+        "case_id": case.case_id,
+        "council": case.council,
+        "kind": case.kind,
+        "state": case.state.value,
+        "created_at": case.created_at,
+        "updated_at": case.audit.entries[-1].at,
+        "deadlines": tuple(d.entry() for d in case.deadlines),
+        "subject_date_of_birth": _subject_dob(case),
+        "closed_on": case.closed_on,
+    }
+
+
 def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
     data: dict[str, Any] = _CONVERTER.unstructure(case)
@@ -60,19 +83,7 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
         {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data},
         ensure_ascii=False, sort_keys=True,
     )
-    return CaseRecord(
-        case_id=case.case_id,
-        council=case.council,
-        kind=case.kind,
-        state=case.state.value,
-        version=version,
-        document=document,
-        created_at=case.created_at,
-        updated_at=case.audit.entries[-1].at,
-        deadlines=tuple(d.entry() for d in case.deadlines),
-        subject_date_of_birth=_subject_dob(case),
-        closed_on=case.closed_on,
-    )
+    return CaseRecord(version=version, document=document, **columns(case))
 
 
 def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
