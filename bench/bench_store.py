@@ -162,7 +162,7 @@ def same_schema_rows(records: list[CaseRecord]) -> tuple[Rows, Rows, Rows]:
         for i, r in enumerate(records)
         for d in r.deadlines
     ]
-    audit: Rows = [(1, "import:1", "case.imported", r.case_id, "ok", "") for r in records]
+    audit: Rows = [(1, "import:1", "case.imported", r.case_id, "ok", "", 1) for r in records]
     return cases, deadlines, audit
 
 
