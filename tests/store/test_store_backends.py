@@ -172,7 +172,7 @@ def test_an_older_sqlite_schema_is_migrated_on_open(tmp_path: Path) -> None:
     db = tmp_path / "v1.sqlite3"
     _v1_sqlite_file(db)
     with open_store(f"sqlite:///{db}") as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         old = store.load("OLD-1")
         assert old.document == '{"old":true}'
         assert old.deadlines[0].due == dt.date(2024, 7, 1)
@@ -196,6 +196,7 @@ def test_an_older_sqlite_schema_is_migrated_on_open(tmp_path: Path) -> None:
         (1,),
         (2,),
         (3,),
+        (4,),
     ]
     assert c.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
     c.close()
@@ -228,7 +229,7 @@ def test_an_older_postgres_schema_is_migrated_on_open(pg_url: str) -> None:
             " '{}')"
         )
     with open_store(pg_url) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         assert store.load("OLD-1").version == 1
         ids = store.enqueue(
             [

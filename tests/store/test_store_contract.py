@@ -46,7 +46,7 @@ def _msg(case_id: str, key: str, template: str = "mediation_arranged") -> Outbox
 
 
 def test_schema_is_migrated_on_open(store: Store) -> None:
-    assert store.schema_version() == 3
+    assert store.schema_version() == 4
     assert isinstance(store, Store)
 
 

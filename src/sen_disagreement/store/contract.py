@@ -25,7 +25,8 @@ from attrs import field, frozen
 
 from sen_disagreement import _checks
 from sen_disagreement._checks import ACTOR, CASE_ID, COUNCIL
-from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.errors import InvalidInputError, StoredDataError
+from sen_disagreement.store.chain import VerifyReport
 
 __all__ = [
     "CASE_KINDS",
@@ -403,6 +404,12 @@ class Store(Protocol):
         or before ``on_or_before``."""
         ...
 
+    def verify(self, case_id: str | None = None) -> VerifyReport:
+        """Check the tamper-evident audit chains (one case's, or all) and the stored documents
+        against them; the report names the first broken link (see
+        :mod:`sen_disagreement.store.chain`)."""
+        ...
+
     def set_legal_hold(self, case_id: str, hold: bool, *, actor: str) -> None:
         """Place a case under legal hold (``hold=True``) or release it; audited
         (``case.legal_hold`` / ``case.legal_hold_released``). The only way a hold changes."""
@@ -537,13 +544,48 @@ def case_guard() -> VersionGuard:
     return document_guard
 
 
-def decode_deadlines(text: str) -> tuple[DeadlineEntry, ...]:
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def stored_date(value: object) -> dt.date:
+    """A date the store wrote as text: exactly ``YYYY-MM-DD``, as :meth:`datetime.date.isoformat`
+    writes it (``fromisoformat`` alone would also take ``20250205`` or ``2025-W06-3``, which sort
+    apart from the dates around them). Anything else is a :class:`StoredDataError` that does not
+    quote the text."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise StoredDataError("date", problem="is not a YYYY-MM-DD date")
+
+
+def decode_deadlines(text: object, *, case_id: str | None = None) -> tuple[DeadlineEntry, ...]:
     """The deadlines of a superseded version, as both adapters keep them in the history row
-    (compact JSON ``[[clock_id, due, status], ...]``)."""
-    return tuple(
-        DeadlineEntry(clock_id=c, due=dt.date.fromisoformat(d), status=s)
-        for c, d, s in json.loads(text)
-    )
+    (compact JSON ``[[clock_id, due, status], ...]``). Text that is not that (malformed or deeply
+    nested JSON, another shape, a bad date or slug, a clock twice) is a :class:`StoredDataError`
+    naming ``case_id`` and the column, never the text."""
+    try:
+        if not isinstance(text, str):
+            raise TypeError
+        items = json.loads(text)
+        if not isinstance(items, list):
+            raise TypeError
+        out: list[DeadlineEntry] = []
+        for item in items:
+            if not isinstance(item, list) or len(item) != 3:
+                raise TypeError
+            c, d, s = item
+            out.append(DeadlineEntry(clock_id=c, due=stored_date(d), status=s))
+        return _deadlines_tuple(out)
+    except (ValueError, TypeError, RecursionError, StoredDataError):
+        raise StoredDataError("case_history.deadlines", case_id=case_id) from None
+
+
+def _deadlines_tuple(entries: list[DeadlineEntry]) -> tuple[DeadlineEntry, ...]:
+    if len({e.clock_id for e in entries}) != len(entries):
+        raise ValueError  # a clock twice: CaseRecord would refuse it by its own field name
+    return tuple(entries)
 
 
 # Argument checks shared by the adapters' query methods (one place, so both refuse the same).

@@ -27,6 +27,13 @@ from sen_disagreement.errors import (
     StaleWriteError,
     StoreError,
 )
+from sen_disagreement.store.chain import (
+    GENESIS,
+    ChainBreak,
+    VerifyReport,
+    document_hash,
+    link,
+)
 from sen_disagreement.store.contract import (
     CASE_KINDS,
     AuditEntry,
@@ -80,6 +87,30 @@ INSERT_AUDIT = (
     "INSERT INTO audit(at, actor, action, case_id, outcome, fields, committed_at)"
     " VALUES (?,?,?,?,?,?,?)"
 )
+"""The audit row without its chain columns (the benchmarks' raw floors write it)."""
+INSERT_CHAINED_AUDIT = (
+    "INSERT INTO audit(at, actor, action, case_id, outcome, fields, committed_at, prev_hash,"
+    " hash, doc_version, doc_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_CHAIN_HEAD = (
+    "INSERT INTO audit_chain(chain, hash, n, last_committed) VALUES (?,?,?,?)"
+    " ON CONFLICT (chain) DO NOTHING"
+)
+
+AuditRow = tuple[dt.datetime, str, str, str | None, str, tuple[str, ...]]
+"""(at, actor, action, case id, outcome, field names) of a row to append."""
+
+EARLIEST_EVENT = dt.datetime(2014, 9, 1, tzinfo=dt.UTC)
+"""No event of this process is older than Part 3 of the Children and Families Act 2014."""
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def check_event_time(at: dt.datetime) -> None:
+    """An audit entry's event time is not before the law began (a 1971 entry is refused). The
+    upper bound is the command path's (a step dated after its clock is refused there); the
+    chain's own order is by commit time, which the store stamps."""
+    if at < EARLIEST_EVENT:
+        raise bad_input("at", "must not be before 2014-09-01", "event_time")
 _INSERT_OUTBOX = (
     "INSERT INTO outbox(case_id, channel, template, idempotency_key, payload_ref, status,"
     " attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)"
@@ -319,18 +350,60 @@ class SqlStore(Generic[C]):
         self.close()
 
     # -- rows ---------------------------------------------------------------------------------
-    def _audit_row(
-        self, actor: str, action: str, case_id: str | None, outcome: str, fields: tuple[str, ...]
-    ) -> tuple[object, ...]:
-        now = self._codec.ts_in(self._now())
-        return (now, actor, action, case_id, outcome, ",".join(fields), now)
+    def _audit(
+        self,
+        tx: Tx,
+        rows: Sequence[AuditRow],
+        *,
+        document: tuple[int, str] | None = None,
+    ) -> tuple[list[int], dt.datetime]:
+        """Append audit rows, every one through here: each is stamped with the commit time
+        (never earlier than its chain's last) and linked into its case's hash chain, whose head
+        moves in the same transaction. ``document`` (version, text) is recorded on the last row.
+        Returns the new sequence numbers and the commit time."""
+        now = self._now()
+        ts_in = self._codec.ts_in
+        seqs: list[int] = []
+        heads: dict[str, tuple[str, int, dt.datetime]] = {}
+        for i, (at, actor, action, case_id, outcome, fields) in enumerate(rows):
+            chain = case_id or ""
+            if chain not in heads:
+                tx.run(INSERT_CHAIN_HEAD, (chain, GENESIS, 0, ts_in(_EPOCH)))
+                got = tx.one(
+                    "SELECT hash, n, last_committed FROM audit_chain WHERE chain = ?"  # noqa: S608
+                    f"{self._d.for_update}",
+                    (chain,),
+                )
+                assert got is not None
+                heads[chain] = (str(got[0]), int(got[1]), self._codec.ts_out(got[2]))
+            prev, n, last = heads[chain]
+            committed = max(now, last)  # the store's time, never going backwards in a chain
+            check_event_time(at)
+            doc_version, doc_hash = (None, None)
+            if document is not None and i == len(rows) - 1:
+                doc_version, doc_hash = document[0], document_hash(document[1])
+            names = ",".join(fields)
+            digest = link(prev, at=at, actor=actor, action=action, case_id=case_id,
+                          outcome=outcome, fields=names, committed_at=committed,
+                          doc_version=doc_version, doc_hash=doc_hash)
+            seq = tx.insert(
+                INSERT_CHAINED_AUDIT,
+                (ts_in(at), actor, action, case_id, outcome, names, ts_in(committed), prev,
+                 digest, doc_version, doc_hash),
+                "seq",
+            )
+            seqs.append(seq or 0)
+            heads[chain] = (digest, n + 1, committed)
+        for chain, (digest, n, last) in heads.items():
+            tx.run("UPDATE audit_chain SET hash = ?, n = ?, last_committed = ? WHERE chain = ?",
+                   (digest, n, ts_in(last), chain))
+        return seqs, now
 
-    def _entry_rows(self, entries: Sequence[AuditEntry]) -> list[tuple[object, ...]]:
-        ts_in, committed = self._codec.ts_in, self._codec.ts_in(self._now())
-        return [
-            (ts_in(e.at), e.actor, e.action, e.case_id, e.outcome, ",".join(e.fields), committed)
-            for e in entries
-        ]
+    def _stamp(
+        self, actor: str, action: str, case_id: str | None, outcome: str, fields: tuple[str, ...]
+    ) -> AuditRow:
+        """A row the store writes on its own account (a refusal, a purge, a hold), at its time."""
+        return (self._now(), actor, action, case_id, outcome, fields)
 
     def _deadline_rows(self, rowid: int, r: CaseRecord) -> list[tuple[object, ...]]:
         date_in = self._codec.date_in
@@ -406,18 +479,17 @@ class SqlStore(Generic[C]):
                     stale = int(again[0]) if again is not None else -1
             if stale is not None or refused is not None:
                 outcome = "refused_stale" if refused is None else "refused_invariant"
-                tx.run(INSERT_AUDIT, self._audit_row(actor, action, record.case_id, outcome, names))
+                self._audit(tx, [self._stamp(actor, action, record.case_id, outcome, names)])
             else:
                 if rowid is None:
                     assert row is not None
                     rowid = int(row[0])
                     self._supersede(tx, rowid, record, new_version)
                 tx.many(INSERT_DEADLINE, self._deadline_rows(rowid, record))
-                if entries:
-                    tx.many(INSERT_AUDIT, self._entry_rows(entries))
-                else:
-                    ok = self._audit_row(actor, action, record.case_id, "ok", names)
-                    tx.run(INSERT_AUDIT, ok)
+                rows = [(e.at, e.actor, e.action, e.case_id, e.outcome, e.fields)
+                        for e in entries] if entries else [
+                    self._stamp(actor, action, record.case_id, "ok", names)]
+                self._audit(tx, rows, document=(new_version, record.document))
                 if messages:
                     self._insert_messages(tx, messages)
         # Raised after the commit, so the refusal stays audited.
@@ -472,7 +544,7 @@ class SqlStore(Generic[C]):
                 raise exc.at(f"records[{i}]") from None
         if not records:
             return 0
-        at = self._codec.ts_in(self._now())
+        now = self._now()
         try:
             with self._write() as tx:
                 ids = self._d.new_ids(tx, len(records))
@@ -485,8 +557,9 @@ class SqlStore(Generic[C]):
                     INSERT_DEADLINE,
                     [row for i, r in enumerate(records) for row in self._deadline_rows(ids[i], r)],
                 )
-                audit = [(at, actor, action, r.case_id, "ok", "", at) for r in records]
-                tx.many(INSERT_AUDIT, audit)
+                for r in records:
+                    self._audit(tx, [(now, actor, action, r.case_id, "ok", ())],
+                                document=(1, r.document))
         except self._d.unique_error:
             found = self._first_existing([r.case_id for r in records])
             if found is not None:
@@ -635,12 +708,10 @@ class SqlStore(Generic[C]):
     def append_audit(self, entry: AuditEntry) -> AuditEntry:
         if not isinstance(entry, AuditEntry):
             raise bad_input("entry", "must be an AuditEntry", "audit_entry")
-        committed = self._now()
-        ts_in = self._codec.ts_in
-        row = (ts_in(entry.at), entry.actor, entry.action, entry.case_id, entry.outcome)
-        with self._write(single=True) as tx:
-            seq = tx.insert(INSERT_AUDIT, (*row, ",".join(entry.fields), ts_in(committed)), "seq")
-        return attrs.evolve(entry, seq=seq or 0, committed_at=committed)
+        row = (entry.at, entry.actor, entry.action, entry.case_id, entry.outcome, entry.fields)
+        with self._write() as tx:
+            seqs, committed = self._audit(tx, [row])
+        return attrs.evolve(entry, seq=seqs[0], committed_at=committed)
 
     def audit_trail(
         self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
@@ -674,6 +745,98 @@ class SqlStore(Generic[C]):
                 sql, args
             )
         ]
+
+    def verify(self, case_id: str | None = None) -> VerifyReport:
+        """Walk the audit hash chains (one case's, or every chain) and check each stored case
+        document and history version against the trail; report the first broken link."""
+        if case_id is not None:
+            check_case_id(case_id)
+        with self._read() as tx:
+            if case_id is None:
+                heads = tx.all("SELECT chain, hash, n FROM audit_chain ORDER BY chain")
+                chains = {str(c) for (c,) in tx.all(
+                    "SELECT DISTINCT COALESCE(case_id, '') FROM audit")}
+            else:
+                heads = tx.all("SELECT chain, hash, n FROM audit_chain WHERE chain = ?",
+                               (case_id,))
+                chains = {case_id}
+            head_of = {str(c): (str(h), int(n)) for c, h, n in heads}
+            totals = [0, 0, 0]  # rows, documents, unchained
+            first: ChainBreak | None = None
+            for chain in sorted(chains | set(head_of)):
+                first = self._verify_chain(tx, chain, head_of.get(chain), totals)
+                if first is not None:
+                    break
+        return VerifyReport(
+            chains=len(chains | set(head_of)), rows=totals[0], documents=totals[1],
+            unchained=totals[2], first_break=first,
+            heads=tuple((c, h, n) for c, (h, n) in sorted(head_of.items())),
+        )
+
+    def _verify_chain(
+        self, tx: Tx, chain: str, head: tuple[str, int] | None, totals: list[int]
+    ) -> ChainBreak | None:
+        ts_out = self._codec.ts_out
+        where = "case_id IS NULL" if chain == "" else "case_id = ?"
+        args: tuple[object, ...] = () if chain == "" else (chain,)
+        rows = tx.all(
+            "SELECT seq, at, actor, action, case_id, outcome, fields, committed_at, prev_hash,"  # noqa: S608
+            f" hash, doc_version, doc_hash FROM audit WHERE {where} ORDER BY seq",
+            args,
+        )
+        prev, count, last_committed = GENESIS, 0, None
+        documents: dict[int, str] = {}
+        for seq, at, actor, action, cid, outcome, fields, committed, p, h, dv, dh in rows:
+            if h is None and count == 0:
+                totals[2] += 1  # written before the chain existed
+                continue
+            try:
+                when, stored = ts_out(committed), ts_out(at)
+                expected = link(prev, at=stored, actor=actor, action=action, case_id=cid,
+                                outcome=outcome, fields=fields, committed_at=when,
+                                doc_version=None if dv is None else int(dv), doc_hash=dh)
+            except Exception:  # a value that no longer decodes is a broken link too
+                return ChainBreak(chain, int(seq), "a row's values do not decode")
+            if p != prev:
+                return ChainBreak(chain, int(seq), "does not follow the previous row "
+                                  "(a row was deleted, inserted or reordered before it)")
+            if h != expected:
+                return ChainBreak(chain, int(seq), "its content does not match its hash "
+                                  "(the row was edited)")
+            if last_committed is not None and when < last_committed:
+                return ChainBreak(chain, int(seq), "its commit time goes backwards")
+            if dv is not None:
+                documents[int(dv)] = str(dh)
+            prev, count, last_committed = h, count + 1, when
+            totals[0] += 1
+        if count and head is None:
+            return ChainBreak(chain, None, "the chain has no head (its head row was deleted)")
+        if head is not None and (head[0] != prev or head[1] != count):
+            return ChainBreak(chain, None, "the last rows of the chain were deleted, or rows "
+                              "were added after its head")
+        if chain and documents:
+            return self._verify_documents(tx, chain, documents, totals)
+        return None
+
+    def _verify_documents(
+        self, tx: Tx, case_id: str, documents: dict[int, str], totals: list[int]
+    ) -> ChainBreak | None:
+        current = tx.one("SELECT id, version, document FROM cases WHERE case_id = ?", (case_id,))
+        stored: list[tuple[int, str]] = []
+        if current is not None:
+            stored.append((int(current[1]), str(current[2])))
+            stored += [(int(v), str(d)) for v, d in tx.all(
+                "SELECT version, document FROM case_history WHERE case_ref = ? ORDER BY version",
+                (current[0],))]
+        for version, document in stored:
+            recorded = documents.get(version)
+            if recorded is None:
+                continue  # saved before the chain existed
+            totals[1] += 1
+            if recorded != document_hash(document):
+                return ChainBreak(case_id, None, f"the document of version {version} is not "
+                                  "the one its save recorded")
+        return None
 
     # -- outbox ---------------------------------------------------------------------------------
     def _insert_messages(self, tx: Tx, messages: Sequence[OutboxMessage]) -> list[int]:
@@ -836,7 +999,7 @@ class SqlStore(Generic[C]):
             if changed != 1:
                 msg = f"case {case_id} is not in the store"
                 raise NotFoundError(msg)
-            tx.run(INSERT_AUDIT, self._audit_row(actor, action, case_id, "ok", ("legal_hold",)))
+            self._audit(tx, [self._stamp(actor, action, case_id, "ok", ("legal_hold",))])
 
     def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
         """Delete the cases' rows in one transaction (the purge permit lets the append-only
@@ -869,6 +1032,8 @@ class SqlStore(Generic[C]):
                 tx.run("DELETE FROM cases WHERE id = ?", (rowid,))
                 tx.run("DELETE FROM audit WHERE case_id = ?", (case_id,))
                 tx.run("DELETE FROM purge_permits WHERE case_id = ?", (case_id,))
-                tx.run(INSERT_AUDIT, self._audit_row(actor, "case.purged", case_id, "ok", ()))
+                # The erased case's chain goes with it; the purge entry starts a new one.
+                tx.run("DELETE FROM audit_chain WHERE chain = ?", (case_id,))
+                self._audit(tx, [self._stamp(actor, "case.purged", case_id, "ok", ())])
         vacuumed, truncated = self._d.after_purge(self._conn())
         return PurgeReport(purged=tuple(ids), vacuumed=vacuumed, wal_truncated=truncated)

@@ -137,6 +137,23 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         # Each audit entry keeps the time of the event (``at``) and, apart, the commit time.
         ("ALTER TABLE audit ADD COLUMN committed_at timestamptz",),
     ),
+    (
+        4,
+        # Tamper evidence (store/chain.py): each row's hash chained per case, the document each
+        # save stored, and each chain's head.
+        (
+            "ALTER TABLE audit ADD COLUMN prev_hash text",
+            "ALTER TABLE audit ADD COLUMN hash text",
+            "ALTER TABLE audit ADD COLUMN doc_version integer",
+            "ALTER TABLE audit ADD COLUMN doc_hash text",
+            """CREATE TABLE audit_chain (
+                chain          text PRIMARY KEY,
+                hash           text NOT NULL,
+                n              bigint NOT NULL,
+                last_committed timestamptz NOT NULL
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -127,6 +127,23 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         # Each audit entry keeps the time of the event (``at``) and, apart, the commit time.
         ("ALTER TABLE audit ADD COLUMN committed_at INTEGER",),
     ),
+    (
+        4,
+        # Tamper evidence (store/chain.py): each row's hash chained per case, the document each
+        # save stored, and each chain's head.
+        (
+            "ALTER TABLE audit ADD COLUMN prev_hash TEXT",
+            "ALTER TABLE audit ADD COLUMN hash TEXT",
+            "ALTER TABLE audit ADD COLUMN doc_version INTEGER",
+            "ALTER TABLE audit ADD COLUMN doc_hash TEXT",
+            """CREATE TABLE audit_chain (
+                chain          TEXT PRIMARY KEY,
+                hash           TEXT NOT NULL,
+                n              INTEGER NOT NULL,
+                last_committed INTEGER NOT NULL
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -1,0 +1,96 @@
+"""Tamper evidence for the audit trail and the stored case documents.
+
+Every audit row carries ``hash = SHA-256(prev_hash, canonical row)``, chained per case (rows
+without a case form the store's own chain, ``""``). The row a save writes last also carries the
+version and the SHA-256 of the case document it stored, so the current case row and every
+history row can be checked against the trail. Each chain's head (its last hash, its length and
+its last commit time) is kept in ``audit_chain`` and moved in the same transaction as the rows.
+
+:meth:`Store.verify` walks the chains and reports the first broken link: an edited, deleted,
+inserted or reordered audit row, a document that is not the one its save recorded, a head that
+does not match. Commit times are the store's own and never go backwards within a chain.
+
+What it does not do: without a secret key, someone who can write the database *and* knows this
+scheme can rewrite a chain consistently. Archive the heads (:attr:`VerifyReport.heads`) outside
+the database, for example daily, to detect that too. A purge erases a whole case chain by law;
+the ``case.purged`` entry that remains starts a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from attrs import frozen
+
+__all__ = ["GENESIS", "ChainBreak", "VerifyReport", "document_hash", "link"]
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first row of a chain."""
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _us(value: dt.datetime) -> int:
+    return (value - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def document_hash(document: str) -> str:
+    return hashlib.sha256(document.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def link(
+    prev_hash: str,
+    *,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    case_id: str | None,
+    outcome: str,
+    fields: str,
+    committed_at: dt.datetime,
+    doc_version: int | None,
+    doc_hash: str | None,
+) -> str:
+    """The hash of one audit row chained to ``prev_hash`` (times as integer microseconds, so
+    both backends hash the same content)."""
+    canonical = json.dumps(
+        [prev_hash, _us(at), actor, action, case_id, outcome, fields, _us(committed_at),
+         doc_version, doc_hash],
+        separators=(",", ":"), ensure_ascii=True,
+    )
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+@frozen
+class ChainBreak:
+    """The first broken link found: the chain (a case id, or ``""`` for the store's own), the
+    audit row's sequence number where known, and what is wrong (never a stored value)."""
+
+    chain: str
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"case {self.chain}" if self.chain else "the store's own chain"
+        at = f", audit row {self.seq}" if self.seq is not None else ""
+        return f"{where}{at}: {self.problem}"
+
+
+@frozen
+class VerifyReport:
+    """What :meth:`Store.verify` checked. ``ok`` is False at the first broken link."""
+
+    chains: int
+    rows: int
+    documents: int
+    unchained: int
+    """Rows written before the chain existed (schema version 3 or older): not checked."""
+    first_break: ChainBreak | None
+    heads: tuple[tuple[str, str, int], ...]
+    """(chain, head hash, rows) of every chain checked: archive them to detect a rewrite."""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
