@@ -137,3 +137,70 @@ class LegalHoldError(SenDisagreementError):
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
         super().__init__(f"case {case_id}: under legal hold, not purged")
+
+
+class StoredDataError(StoreError):
+    """A stored row holds what this library never writes: a wrong type, a value that does not
+    decode, a case document that is not a valid case, columns that are not what the case's
+    document says (a row changed outside the store, or a corrupt file). Nothing was written by
+    the call that met it.
+
+    ``case_id`` names the case the row belongs to (``None`` when the row's own case id is what is
+    broken, or the row belongs to no case), ``field`` the table and column (``"cases.created_at"``,
+    ``"deadlines.due"``, ``"case_history.deadlines"``, ``"document.kind"``...) and ``row`` the
+    row's integer key where it has one (audit ``seq``, outbox ``id``, cases ``id``). The message
+    never contains the stored value: it may be without-prejudice text, or planted to reach logs.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        *,
+        case_id: str | None = None,
+        row: int | None = None,
+        problem: str = "is not a value this library writes",
+    ) -> None:
+        self.field = field
+        self.case_id = case_id
+        self.row = row
+        self.problem = problem
+        text = f"stored {field}" + ("" if row is None else f" (row {row})") + f" {problem}"
+        if case_id is not None:
+            text = f"case {case_id}: {text}"
+        # Exception's own init: in StoredDocumentError the next class is InvalidInputError.
+        Exception.__init__(self, text)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_stored_data_error, (self.field, self.case_id, self.row, self.problem))
+
+
+def _stored_data_error(
+    field: str, case_id: str | None, row: int | None, problem: str
+) -> StoredDataError:
+    return StoredDataError(field, case_id=case_id, row=row, problem=problem)
+
+
+class StoredDocumentError(StoredDataError, InvalidInputError):
+    """The case document of a stored record is not a valid case (it does not parse, is of
+    another document version or kind, or breaks a rule of the case it claims to be), as raised
+    by :func:`sen_disagreement.workflow.records.from_record`. A :class:`StoredDataError` naming
+    the case and the field (``document``, ``document.kind``...), and, as before this class
+    existed, an :class:`InvalidInputError` with the ``rule_id`` of the check that failed."""
+
+    def __init__(self, field: str, *, case_id: str | None, rule_id: str, problem: str) -> None:
+        StoredDataError.__init__(self, field, case_id=case_id, problem=problem)
+        self.rule_id = rule_id
+        self.citation = None
+        self.message = problem
+
+    def at(self, path: str) -> StoredDocumentError:
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_stored_document_error, (self.field, self.case_id, self.rule_id, self.problem))
+
+
+def _stored_document_error(
+    field: str, case_id: str | None, rule_id: str, problem: str
+) -> StoredDocumentError:
+    return StoredDocumentError(field, case_id=case_id, rule_id=rule_id, problem=problem)

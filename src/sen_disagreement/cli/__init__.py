@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "plugins": "sen_disagreement.cli.plugins:plugins",
     "schema": "sen_disagreement.cli.classify:schema",
     "settings": "sen_disagreement.cli.classify:settings_command",
+    "store": "sen_disagreement.cli.store:store",
 }
 
 

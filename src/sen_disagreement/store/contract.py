@@ -252,17 +252,31 @@ class RetentionTrigger(enum.Enum):
     """The date a retention period counts from."""
 
     DATE_OF_BIRTH = "date_of_birth"
+    """The child's or young person's date of birth (cases with none are never picked)."""
     CASE_CLOSED = "case_closed"
+    """The closure date, for every closed case."""
+    CLOSED_WITHOUT_DATE_OF_BIRTH = "closed_without_date_of_birth"
+    """The closure date, for closed cases that record no date of birth only: the fallback of a
+    date-of-birth rule (:class:`~sen_disagreement.store.retention.ClosureFallback`)."""
 
 
 @frozen(kw_only=True)
 class PurgeReport:
-    """What a purge erased. ``wal_truncated`` and ``vacuumed`` say whether the bytes are gone from
-    the database files too (SQLite), not only from the tables."""
+    """What a purge erased, and whether its bytes are gone from the database files too.
+
+    ``vacuumed``: the file was rebuilt (SQLite) or the tables vacuumed (PostgreSQL).
+    ``wal_truncated``: the SQLite ``-wal`` file was emptied (or was already empty), so it holds
+    none of the erased bytes; always ``False`` on PostgreSQL, whose WAL segments the store cannot
+    empty. ``pending``: the clean-up could not finish (a reader held an old snapshot through
+    every retry), so erased bytes may remain in the database and ``-wal`` files; every later
+    purge, including one of no cases (``purge_expired`` with nothing due), tries again.
+    ``message`` says in plain words what remains, or is empty."""
 
     purged: tuple[str, ...]
     vacuumed: bool
     wal_truncated: bool
+    pending: bool = False
+    message: str = ""
 
 
 @runtime_checkable
@@ -544,15 +558,13 @@ def case_guard() -> VersionGuard:
     return document_guard
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 def stored_date(value: object) -> dt.date:
     """A date the store wrote as text: exactly ``YYYY-MM-DD``, as :meth:`datetime.date.isoformat`
     writes it (``fromisoformat`` alone would also take ``20250205`` or ``2025-W06-3``, which sort
-    apart from the dates around them). Anything else is a :class:`StoredDataError` that does not
-    quote the text."""
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None:
+    apart from the dates around them; given ten characters with the dashes in place it takes
+    ASCII digits only). Anything else is a :class:`StoredDataError` that does not quote the
+    text."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -577,15 +589,11 @@ def decode_deadlines(text: object, *, case_id: str | None = None) -> tuple[Deadl
                 raise TypeError
             c, d, s = item
             out.append(DeadlineEntry(clock_id=c, due=stored_date(d), status=s))
-        return _deadlines_tuple(out)
+        if len({e.clock_id for e in out}) != len(out):
+            raise ValueError  # a clock twice
     except (ValueError, TypeError, RecursionError, StoredDataError):
         raise StoredDataError("case_history.deadlines", case_id=case_id) from None
-
-
-def _deadlines_tuple(entries: list[DeadlineEntry]) -> tuple[DeadlineEntry, ...]:
-    if len({e.clock_id for e in entries}) != len(entries):
-        raise ValueError  # a clock twice: CaseRecord would refuse it by its own field name
-    return tuple(entries)
+    return tuple(out)
 
 
 # Argument checks shared by the adapters' query methods (one place, so both refuse the same).

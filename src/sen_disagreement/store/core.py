@@ -20,11 +20,13 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 import attrs
 from attrs import frozen
 
+from sen_disagreement._checks import CASE_ID, COUNCIL
 from sen_disagreement.errors import (
     InvalidInputError,
     LegalHoldError,
     NotFoundError,
     StaleWriteError,
+    StoredDataError,
     StoreError,
 )
 from sen_disagreement.store.chain import (
@@ -33,6 +35,9 @@ from sen_disagreement.store.chain import (
     VerifyReport,
     document_hash,
     link,
+)
+from sen_disagreement.store.contract import (
+    _SLUG as SLUG,
 )
 from sen_disagreement.store.contract import (
     CASE_KINDS,
@@ -124,14 +129,56 @@ _CLAIM_COLUMNS = (
 
 @frozen
 class Codec:
-    """How a backend stores Python values (and reads them back)."""
+    """How a backend stores Python values (and reads them back). Each ``*_out`` takes what the
+    driver returned for a column and accepts only what ``*_in`` writes: anything else (another
+    type, a value out of range) raises :class:`StoredDataError` without quoting it."""
 
     ts_in: Callable[[dt.datetime], object]
     ts_out: Callable[[Any], dt.datetime]
     date_in: Callable[[dt.date], object]
     date_out: Callable[[Any], dt.date]
     bool_in: Callable[[bool], object]
+    bool_out: Callable[[Any], bool]
 
+
+# Stored-data faults: whatever decoding a tampered value can raise (RecursionError is a
+# RuntimeError, InvalidInputError a ValueError). Each becomes a StoredDataError naming the case
+# and the column; the original is dropped (``from None``), as its message may quote the value.
+_UNREADABLE = (ValueError, TypeError, OverflowError, LookupError, AttributeError, RuntimeError,
+               StoredDataError)
+# A record field as the column it is stored in.
+_COLUMN_OF = {"subject_date_of_birth": "subject_dob"}
+_MAX_INT4 = 2**31 - 1  # version and attempts are PostgreSQL integers on both backends
+
+
+_CASE_ID_OK = CASE_ID.fullmatch
+_COUNCIL_OK = COUNCIL.fullmatch
+_SLUG_OK = SLUG.fullmatch
+
+
+def _matches(ok: Callable[[str], object], value: object) -> bool:
+    return isinstance(value, str) and ok(value) is not None
+
+
+def stored_case_id(value: object) -> str | None:
+    """A stored case id, if it is one (to name a faulty row's case without echoing a value that
+    is not a case id)."""
+    return value if isinstance(value, str) and CASE_ID.fullmatch(value) is not None else None
+
+
+def _int_in(value: object, minimum: int) -> int:
+    """A stored integer column (version, attempts) as the store writes it."""
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= _MAX_INT4:
+        raise TypeError  # the message is dropped: it would not quote the value anyway
+    return value
+
+
+def _field(table: str, column: str, exc: Exception) -> str:
+    """The column a decoding error is about: a record's own check names its field (``state``,
+    ``subject_date_of_birth``, ``deadlines[0].clock_id``); otherwise the column being decoded."""
+    if isinstance(exc, InvalidInputError):
+        column = exc.field.split("[", 1)[0].split(".", 1)[0]
+    return f"{table}.{_COLUMN_OF.get(column, column)}"
 
 def case_values(codec: Codec, r: CaseRecord, version: int) -> tuple[object, ...]:
     """The columns of a ``cases`` row after ``id``, encoded for the backend."""
@@ -245,8 +292,9 @@ class Dialect(ABC, Generic[C]):
         """``n`` unused ``cases.id`` values, for a bulk insert."""
 
     @abstractmethod
-    def after_purge(self, c: C) -> tuple[bool, bool]:
-        """Clean up the files after a purge committed: ``(vacuumed, wal_truncated)``."""
+    def after_purge(self, c: C, purged: tuple[str, ...]) -> PurgeReport:
+        """Clean up the files after a purge of ``purged`` committed, and report. Called after
+        every purge, even of no cases: it then finishes a clean-up an earlier one left owed."""
 
     @abstractmethod
     def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
@@ -409,26 +457,59 @@ class SqlStore(Generic[C]):
         date_in = self._codec.date_in
         return [(rowid, d.clock_id, date_in(d.due), d.status) for d in r.deadlines]
 
-    def _deadline(self, clock_id: str, due: object, status: str) -> DeadlineEntry:
-        return DeadlineEntry(clock_id=clock_id, due=self._codec.date_out(due), status=status)
+    def _deadline(
+        self, clock_id: Any, due: object, status: Any, case_id: str | None = None
+    ) -> DeadlineEntry:
+        """A ``deadlines`` row of ``case_id``; a value it cannot hold is a StoredDataError."""
+        try:
+            return DeadlineEntry(clock_id=clock_id, due=self._codec.date_out(due), status=status)
+        except _UNREADABLE as exc:
+            raise StoredDataError(_field("deadlines", "due", exc), case_id=case_id) from None
 
-    def _record(self, row: Row, deadlines: tuple[DeadlineEntry, ...]) -> CaseRecord:
+    def _record(
+        self,
+        row: Row,
+        deadlines: tuple[DeadlineEntry, ...],
+        *,
+        table: str = "cases",
+        row_id: int | None = None,
+    ) -> CaseRecord:
+        """A ``cases`` (or ``case_history``) row as a record. A value the store never writes (a
+        wrong type, a timestamp or date out of range, an integer out of range, a value its field
+        refuses) is a :class:`StoredDataError` naming the case and the column, never the value."""
         (case_id, council, kind, state, version, created, updated, dob, closed, hold, doc) = row
         codec = self._codec
-        return CaseRecord(
-            case_id=case_id,
-            council=council,
-            kind=kind,
-            state=state,
-            version=int(version),
-            created_at=codec.ts_out(created),
-            updated_at=codec.ts_out(updated),
-            subject_date_of_birth=None if dob is None else codec.date_out(dob),
-            closed_on=None if closed is None else codec.date_out(closed),
-            legal_hold=bool(hold),
-            document=doc,
-            deadlines=deadlines,
-        )
+        column = "created_at"  # the column being decoded, for the error
+        try:
+            created_at = codec.ts_out(created)
+            column = "updated_at"
+            updated_at = codec.ts_out(updated)
+            column = "subject_dob"
+            dob_out = None if dob is None else codec.date_out(dob)
+            column = "closed_on"
+            closed_out = None if closed is None else codec.date_out(closed)
+            column = "legal_hold"
+            held = codec.bool_out(hold)
+            column = "version"
+            stored_version = _int_in(version, 1)
+            column = "record"  # CaseRecord's own checks name their field
+            return CaseRecord(
+                case_id=case_id,
+                council=council,
+                kind=kind,
+                state=state,
+                version=stored_version,
+                created_at=created_at,
+                updated_at=updated_at,
+                subject_date_of_birth=dob_out,
+                closed_on=closed_out,
+                legal_hold=held,
+                document=doc,
+                deadlines=deadlines,
+            )
+        except _UNREADABLE as exc:
+            field = _field(table, column, exc)
+            raise StoredDataError(field, case_id=stored_case_id(case_id), row=row_id) from None
 
     # -- cases --------------------------------------------------------------------------------
     def save(
@@ -583,7 +664,7 @@ class SqlStore(Generic[C]):
             raise NotFoundError(msg)
         rowid = int(row[0])
         deadlines = tuple(
-            self._deadline(k, d, s)
+            self._deadline(k, d, s, case_id)
             for k, d, s in tx.all(
                 "SELECT clock_id, due, status FROM deadlines WHERE case_ref = ? ORDER BY clock_id",
                 (rowid,),
@@ -606,7 +687,11 @@ class SqlStore(Generic[C]):
                 " WHERE case_ref = ? ORDER BY version",
                 (rowid,),
             )
-        out = [self._record((case_id, *r[:10]), decode_deadlines(r[10])) for r in rows]
+        out = [
+            self._record((case_id, *r[:10]), decode_deadlines(r[10], case_id=case_id),
+                         table="case_history")
+            for r in rows
+        ]
         out.append(current)
         return out
 
@@ -634,6 +719,7 @@ class SqlStore(Generic[C]):
         with self._read() as tx:
             rows = tx.all(sql, args)
             by_ref: dict[int, list[DeadlineEntry]] = {int(r[0]): [] for r in rows}
+            names = {int(r[0]): stored_case_id(r[1]) for r in rows}
             for chunk in _chunks(list(by_ref), self._d.list_chunk):
                 refs, ref_args = self._d.any_of("case_ref", chunk)
                 for ref, k, d, s in tx.all(
@@ -641,8 +727,8 @@ class SqlStore(Generic[C]):
                     " ORDER BY case_ref, clock_id",
                     ref_args,
                 ):
-                    by_ref[int(ref)].append(self._deadline(k, d, s))
-        return [self._record(r[1:], tuple(by_ref[int(r[0])])) for r in rows]
+                    by_ref[int(ref)].append(self._deadline(k, d, s, names[int(ref)]))
+        return [self._record(r[1:], tuple(by_ref[int(r[0])]), row_id=int(r[0])) for r in rows]
 
     # -- deadlines ------------------------------------------------------------------------------
     def deadlines_between(
@@ -679,11 +765,29 @@ class SqlStore(Generic[C]):
             args.append(kind)
         sql += " ORDER BY d.due, d.clock_id, d.case_ref LIMIT ?"
         args.append(limit)
-        date_out = self._codec.date_out
-        return [
-            DeadlineHit(a, b, k, s, cl, date_out(d), st)
-            for a, b, k, s, cl, d, st in self._plain().all(sql, args)
-        ]
+        return [self._hit(row) for row in self._plain().all(sql, args)]
+
+    def _hit(self, row: Row) -> DeadlineHit:
+        """A row of a deadline query, each column checked as its record would check it (the
+        status is the one asked for); a value the store never writes is a StoredDataError."""
+        case_id, council, kind, state, clock_id, due, status = row
+        try:  # one expression: deadline queries return hundreds of rows on request paths
+            if (_CASE_ID_OK(case_id) and _COUNCIL_OK(council) and kind in CASE_KINDS
+                    and _SLUG_OK(state) and _SLUG_OK(clock_id)):
+                day = self._codec.date_out(due)
+                return DeadlineHit(case_id, council, kind, state, clock_id, day, status)
+        except _UNREADABLE:  # a value of another type (fullmatch raises TypeError) or date
+            pass
+        name = stored_case_id(case_id)
+        column = next(column for column, ok in (
+            ("cases.case_id", name is not None),
+            ("cases.council", _matches(_COUNCIL_OK, council)),
+            ("cases.kind", kind in CASE_KINDS),
+            ("cases.state", _matches(_SLUG_OK, state)),
+            ("deadlines.clock_id", _matches(_SLUG_OK, clock_id)),
+            ("deadlines.due", False),
+        ) if not ok)
+        raise StoredDataError(column, case_id=name)
 
     def overdue(
         self,
@@ -729,22 +833,35 @@ class SqlStore(Generic[C]):
                 " ORDER BY seq LIMIT ?"
             )
             args = (case_id, after_seq, limit)
+        return [self._audit_entry(row) for row in self._plain().all(sql, args)]
+
+    def _audit_entry(self, row: Row) -> AuditEntry:
+        """An ``audit`` row as an entry; a value the store never writes is a StoredDataError
+        naming the entry's case (if its case id is one), the column and the row's ``seq``."""
+        seq, at, actor, action, cid, outcome, fields, committed = row
         ts_out = self._codec.ts_out
-        return [
-            AuditEntry(
+        column = "at"
+        try:
+            when = ts_out(at)
+            column = "committed_at"
+            committed_at = None if committed is None else ts_out(committed)
+            column = "fields"
+            if not isinstance(fields, str):
+                raise TypeError
+            column = "entry"  # AuditEntry's own checks name their field
+            return AuditEntry(
                 seq=int(seq),
-                at=ts_out(at),
+                at=when,
                 actor=actor,
                 action=action,
                 case_id=cid,
                 outcome=outcome,
                 fields=tuple(fields.split(",")) if fields else (),
-                committed_at=None if committed is None else ts_out(committed),
+                committed_at=committed_at,
             )
-            for seq, at, actor, action, cid, outcome, fields, committed in self._plain().all(
-                sql, args
-            )
-        ]
+        except _UNREADABLE as exc:
+            field = _field("audit", column, exc)
+            raise StoredDataError(field, case_id=stored_case_id(cid), row=int(seq)) from None
 
     def verify(self, case_id: str | None = None) -> VerifyReport:
         """Walk the audit hash chains (one case's, or every chain) and check each stored case
@@ -908,6 +1025,9 @@ class SqlStore(Generic[C]):
         until = now + lease
         with self._write() as tx:
             rows = tx.all(sql, args)
+            # Decoded before the claim is written: a row the store never wrote raises, and the
+            # transaction rolls back with nothing claimed.
+            items = [self._outbox_item(r, until) for r in rows]
             for chunk in _chunks([r[0] for r in rows], self._d.list_chunk):
                 ids, id_args = self._d.any_of("id", chunk)
                 tx.run(
@@ -915,23 +1035,33 @@ class SqlStore(Generic[C]):
                     f" next_attempt_at = ? WHERE {ids}",
                     [ts_in(until), *id_args],
                 )
-        return [
-            OutboxItem(
-                id=int(r[0]),
-                message=OutboxMessage(
-                    case_id=r[1],
-                    channel=r[2],
-                    template=r[3],
-                    idempotency_key=r[4],
-                    payload_ref=r[5],
-                ),
-                status=OutboxStatus.CLAIMED,
-                attempts=int(r[6]) + 1,
-                next_attempt_at=until,
-                created_at=self._codec.ts_out(r[7]),
+        return items
+
+    def _outbox_item(self, r: Row, until: dt.datetime) -> OutboxItem:
+        """An outbox row being claimed; a value the store never writes is a StoredDataError
+        naming the message's case (if its case id is one), the column and the row's id."""
+        column = "attempts"
+        try:
+            attempts = _int_in(r[6], 0)
+            if attempts >= _MAX_INT4:
+                raise OverflowError  # one more attempt would not fit the column
+            column = "created_at"
+            created_at = self._codec.ts_out(r[7])
+            column = "message"  # OutboxMessage's own checks name their field
+            message = OutboxMessage(
+                case_id=r[1], channel=r[2], template=r[3], idempotency_key=r[4], payload_ref=r[5]
             )
-            for r in rows
-        ]
+        except _UNREADABLE as exc:
+            field = _field("outbox", column, exc)
+            raise StoredDataError(field, case_id=stored_case_id(r[1]), row=int(r[0])) from None
+        return OutboxItem(
+            id=int(r[0]),
+            message=message,
+            status=OutboxStatus.CLAIMED,
+            attempts=attempts + 1,
+            next_attempt_at=until,
+            created_at=created_at,
+        )
 
     def _set_outbox(self, outbox_id: int, sql: str, args: tuple[object, ...]) -> None:
         check_int(outbox_id, "outbox_id", 1)
@@ -978,6 +1108,11 @@ class SqlStore(Generic[C]):
             index, column, known = "cases_dob", "subject_dob", ""
         elif trigger is RetentionTrigger.CASE_CLOSED:
             index, column, known = "cases_closed", "closed_on", " AND closed_on IS NOT NULL"
+        elif trigger is RetentionTrigger.CLOSED_WITHOUT_DATE_OF_BIRTH:
+            # The fallback of a date-of-birth rule: a case with a date of birth counts from it
+            # alone, however long ago it closed.
+            index, column = "cases_closed", "closed_on"
+            known = " AND closed_on IS NOT NULL AND subject_dob IS NULL"
         else:
             raise bad_input("trigger", "must be a RetentionTrigger", "retention_trigger")
         sql = (
@@ -1009,8 +1144,8 @@ class SqlStore(Generic[C]):
         ids = list(dict.fromkeys(case_ids))
         for i, case_id in enumerate(ids):
             check_case_id(case_id, f"case_ids[{i}]")
-        if not ids:
-            return PurgeReport(purged=(), vacuumed=False, wal_truncated=False)
+        if not ids:  # still settles a clean-up an earlier purge could not finish
+            return self._d.after_purge(self._conn(), ())
         with self._write() as tx:
             for case_id in ids:
                 row = tx.one(
@@ -1035,5 +1170,4 @@ class SqlStore(Generic[C]):
                 # The erased case's chain goes with it; the purge entry starts a new one.
                 tx.run("DELETE FROM audit_chain WHERE chain = ?", (case_id,))
                 self._audit(tx, [self._stamp(actor, "case.purged", case_id, "ok", ())])
-        vacuumed, truncated = self._d.after_purge(self._conn())
-        return PurgeReport(purged=tuple(ids), vacuumed=vacuumed, wal_truncated=truncated)
+        return self._d.after_purge(self._conn(), tuple(ids))

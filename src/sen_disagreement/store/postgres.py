@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from sen_disagreement.errors import StoreError, UnsafeStoreSettingsError
+from sen_disagreement.errors import StoredDataError, StoreError, UnsafeStoreSettingsError
+from sen_disagreement.store.contract import PurgeReport
 from sen_disagreement.store.core import Codec, Dialect, SqlStore, Tx, utcnow
 
 if TYPE_CHECKING:
@@ -158,9 +159,62 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
+class _OutOfRange:
+    """What a ``date`` or ``timestamptz`` value Python cannot hold reads as (``infinity``, a
+    date BC or after 9999): the driver's own error would quote the value."""
+
+    __slots__ = ()
+
+
+OUT_OF_RANGE = _OutOfRange()
+
+
+@functools.lru_cache(maxsize=8)
+def _tolerant(base: Any) -> Any:
+    """A text loader doing what ``base`` does, but reading a value it refuses as
+    :data:`OUT_OF_RANGE` (the codec then raises a StoredDataError naming the column)."""
+    from psycopg import DataError
+    from psycopg.adapt import Loader
+
+    class Tolerant(Loader):
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._base = base(oid, context)
+
+        def load(self, data: Any) -> Any:
+            try:
+                return self._base.load(data)
+            except DataError:
+                return OUT_OF_RANGE
+
+    return Tolerant
+
+
+def _register_tolerant_loaders(c: psycopg.Connection[Any]) -> None:
+    from psycopg.pq import Format
+
+    for name in ("date", "timestamptz"):
+        info = c.adapters.types[name]
+        base = c.adapters.get_loader(info.oid, Format.TEXT)
+        c.adapters.register_loader(info.oid, _tolerant(base))
+
+
 def _utc(value: Any) -> dt.datetime:
-    assert isinstance(value, dt.datetime)
+    if not isinstance(value, dt.datetime):
+        raise StoredDataError("timestamp", problem="is out of the range this library reads")
     return value.astimezone(dt.UTC)
+
+
+def _date(value: Any) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise StoredDataError("date", problem="is out of the range this library reads")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise StoredDataError("flag", problem="is not a boolean")
+    return value
 
 
 def _same(value: Any) -> Any:
@@ -168,7 +222,7 @@ def _same(value: Any) -> Any:
 
 
 # psycopg adapts datetimes, dates and bools to timestamptz, date and boolean itself.
-CODEC = Codec(_same, _utc, _same, _same, _same)
+CODEC = Codec(_same, _utc, _same, _date, _same, _bool)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -230,6 +284,7 @@ class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
             raise StoreError(msg) from None
         try:
             c.execute("SET TIME ZONE 'UTC'")
+            _register_tolerant_loaders(c)
             for setting, bad in (
                 ("fsync", ("off",)),
                 ("full_page_writes", ("off",)),
@@ -281,12 +336,21 @@ class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
         )
         return [int(r[0]) for r in rows]
 
-    def after_purge(self, c: psycopg.Connection[Any]) -> tuple[bool, bool]:
+    def after_purge(self, c: psycopg.Connection[Any], purged: tuple[str, ...]) -> PurgeReport:
         # Reclaims the dead rows; PostgreSQL does not zero freed space: old bytes can remain in
         # data files until reused and in WAL segments and backups until recycled
-        # (see docs/how-to/storage.md).
+        # (see docs/how-to/storage.md). Nothing of that is the store's to finish later.
+        if not purged:
+            return PurgeReport(purged=(), vacuumed=False, wal_truncated=False)
         c.execute("VACUUM cases, case_history, deadlines, audit, outbox")
-        return True, False
+        return PurgeReport(
+            purged=purged,
+            vacuumed=True,
+            wal_truncated=False,
+            message="the rows are erased and VACUUM freed their space, but PostgreSQL does not "
+            "zero freed space: old bytes can remain in data files until reused, and in WAL "
+            "segments and backups until recycled (VACUUM FULL rewrites the tables)",
+        )
 
     def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
         return f"{column} = ANY(?)", [list(values)]
@@ -307,4 +371,9 @@ class PostgresStore(SqlStore["psycopg.Connection[Any]"]):
         except ImportError as e:  # pragma: no cover - depends on the install
             msg = "PostgreSQL needs the optional extra: pip install 'sen-disagreement[postgres]'"
             raise StoreError(msg) from e
-        super().__init__(PostgresDialect(psycopg, url, connect_timeout), now)
+        dialect = PostgresDialect(psycopg, url, connect_timeout)
+        try:
+            super().__init__(dialect, now)
+        except BaseException:
+            self.close()  # an open that fails (a newer schema...) keeps no connection
+            raise

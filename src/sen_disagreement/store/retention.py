@@ -10,7 +10,15 @@ council must confirm (or replace) before anything is purged::
     policy = RetentionPolicy(council="E08000014", rules=common_practice_rules(), confirmed=True)
     run = purge_expired(store, policy, today=date.today(), actor="dpo:1", dry_run=False)
 
-Cases under legal hold are never candidates, and :meth:`Store.purge` refuses them.
+The period counts from the child's or young person's date of birth only, never a parent's. A case
+that records no such date falls back to its **closure date plus a configured period**
+(:class:`ClosureFallback`; the default :data:`CLOSED_NO_DOB_PLUS_31`, graded UNCONFIRMED): 31
+years, because a child is born before the case closes, so closure + 31 is never earlier than the
+date of birth + 31 years the common practice asks for. With the age unknown, no shorter period
+keeps that promise (closure + 6, the limitation part alone, would erase a young child's records
+decades early); the cost is that such records may be kept up to 25 years longer. A case with
+neither date is never due, and cases under legal hold are never candidates
+(:meth:`Store.purge` refuses them).
 """
 
 from __future__ import annotations
@@ -35,8 +43,10 @@ from sen_disagreement.store.contract import (
 )
 
 __all__ = [
+    "CLOSED_NO_DOB_PLUS_31",
     "MEDIATION_DOB_PLUS_31",
     "SEN_FILE_DOB_PLUS_31",
+    "ClosureFallback",
     "RetentionPolicy",
     "RetentionRule",
     "RetentionRun",
@@ -72,11 +82,41 @@ def _years(_inst: object, attribute: attrs.Attribute[Any], value: object) -> Non
 def _trigger(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, RetentionTrigger):
         raise _bad(attribute.name, "must be a RetentionTrigger", "trigger")
+    if value is RetentionTrigger.CLOSED_WITHOUT_DATE_OF_BIRTH:
+        raise _bad(
+            attribute.name,
+            "counts only cases without a date of birth: give a DATE_OF_BIRTH rule a "
+            "no_date_of_birth ClosureFallback instead",
+            "trigger",
+        )
+
+
+def _provenance(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Provenance):
+        raise _bad(attribute.name, "must be a Provenance", "provenance")
+
+
+@frozen(kw_only=True)
+class ClosureFallback:
+    """Where a case records no date of birth of the child or young person: keep it ``years``
+    after the case closed. A named setting of a date-of-birth :class:`RetentionRule`, with its own
+    grade; a case with neither date is never due (it waits for one of them to be recorded)."""
+
+    name: str = field(validator=_rule_name)
+    years: int = field(validator=_years)
+    summary: str
+    provenance: Provenance = field(validator=_provenance)
+
+
+def _fallback(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, ClosureFallback):
+        raise _bad(attribute.name, "must be a ClosureFallback or None", "fallback")
 
 
 @frozen(kw_only=True)
 class RetentionRule:
-    """Keep records of ``kind`` for ``years`` after the ``trigger`` date."""
+    """Keep records of ``kind`` for ``years`` after the ``trigger`` date; for a date-of-birth
+    rule, cases without one are kept as ``no_date_of_birth`` says."""
 
     name: str = field(validator=_rule_name)
     kind: str = field(validator=_rule_kind)
@@ -84,6 +124,24 @@ class RetentionRule:
     years: int = field(validator=_years)
     summary: str
     provenance: Provenance
+    no_date_of_birth: ClosureFallback | None = field(default=None, validator=_fallback)
+    """For a case with no date of birth: count from its closure instead (``None``: such a case is
+    never due under this rule). Only a ``DATE_OF_BIRTH`` rule has one: a closure rule already
+    counts every closed case."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.no_date_of_birth is not None and self.trigger is not RetentionTrigger.DATE_OF_BIRTH:
+            raise _bad(
+                "no_date_of_birth",
+                "is the fallback of a DATE_OF_BIRTH rule; a closure rule counts every closed case",
+                "fallback",
+            )
+
+    @property
+    def no_date_of_birth_years_after_closure(self) -> int | None:
+        """The fallback period in years, or ``None`` if cases without a date of birth are never
+        due under this rule."""
+        return None if self.no_date_of_birth is None else self.no_date_of_birth.years
 
 
 _IRMS_SECONDARY = cite(
@@ -94,6 +152,26 @@ _IRMS_SECONDARY = cite(
 )
 _IRMS_PRIMARY_UNREAD = cite("the IRMS toolkit table itself was not read", U)
 
+CLOSED_NO_DOB_PLUS_31 = ClosureFallback(
+    name="closed_no_dob_plus_31",
+    years=31,
+    summary="A case recording no date of birth of the child or young person: case closure + 31 "
+    "years. Birth precedes closure, so this is never shorter than date of birth + 31 would "
+    "have been; with the age unknown no shorter period is (such records may be kept up to 25 "
+    "years longer). Derived here, not law or a published schedule.",
+    provenance=Provenance(
+        [
+            _IRMS_SECONDARY,
+            cite("no retention schedule entry for SEN records without a date of birth found", U),
+            cite(
+                "closure + 31 derived here from the date of birth + 31 practice (an EHC plan can "
+                "run to 25; six further years cover limitation periods)",
+                U,
+            ),
+        ]
+    ),
+)
+
 SEN_FILE_DOB_PLUS_31 = RetentionRule(
     name="sen_file_dob_plus_31",
     kind="disagreement_resolution",
@@ -102,6 +180,7 @@ SEN_FILE_DOB_PLUS_31 = RetentionRule(
     summary="Disagreement-resolution records kept as SEN files: date of birth + 31 years "
     "(common practice, not law; some councils keep longer, e.g. to age 45).",
     provenance=Provenance([_IRMS_SECONDARY, _IRMS_PRIMARY_UNREAD]),
+    no_date_of_birth=CLOSED_NO_DOB_PLUS_31,
 )
 MEDIATION_DOB_PLUS_31 = RetentionRule(
     name="mediation_dob_plus_31",
@@ -117,6 +196,7 @@ MEDIATION_DOB_PLUS_31 = RetentionRule(
             cite("no IRMS or council schedule entry for SEND mediation records found", U),
         ]
     ),
+    no_date_of_birth=CLOSED_NO_DOB_PLUS_31,
 )
 
 
@@ -174,9 +254,20 @@ def retention_cutoff(today: dt.date, years: int) -> dt.date:
         return dt.date(today.year - years, 2, 28)
 
 
-def expires_on(rule: RetentionRule, trigger_date: dt.date | None) -> dt.date | None:
-    """The first day a record may be purged, or ``None`` if its trigger date is unknown."""
-    return None if trigger_date is None else add_years(trigger_date, rule.years)
+def expires_on(
+    rule: RetentionRule, trigger_date: dt.date | None, *, closed_on: dt.date | None = None
+) -> dt.date | None:
+    """The first day a record may be purged, or ``None`` if it never falls due as it stands.
+
+    ``trigger_date`` is the date the rule counts from. For a date-of-birth rule with a closure
+    fallback, pass the case's ``closed_on`` too: it counts only when the date of birth is
+    unknown."""
+    if trigger_date is not None:
+        return add_years(trigger_date, rule.years)
+    fallback = rule.no_date_of_birth
+    if fallback is None or closed_on is None:
+        return None
+    return add_years(closed_on, fallback.years)
 
 
 @frozen(kw_only=True)
@@ -185,7 +276,11 @@ class RetentionRun:
     (``None`` for a dry run)."""
 
     due: dict[str, tuple[str, ...]]
+    """Per rule name: every case due under it (by date of birth, then by its closure fallback)."""
     purge: PurgeReport | None
+    due_from_closure: dict[str, tuple[str, ...]] = field(factory=dict)
+    """Per rule with a closure fallback: the cases of ``due`` that had no date of birth and fell
+    due by closure date + the fallback period."""
 
 
 def purge_expired(
@@ -199,8 +294,14 @@ def purge_expired(
 ) -> RetentionRun:
     """List (and unless ``dry_run``, purge) the cases whose retention period has run out.
 
-    Cases under legal hold and cases whose trigger date is unknown are never listed. Purging
-    needs a policy the council has confirmed."""
+    A date-of-birth rule lists the cases whose child's or young person's date of birth is past
+    its period and, with a :class:`ClosureFallback`, the closed cases that record no date of
+    birth whose closure is past the fallback period. Cases under legal hold and cases with no
+    date to count from are never listed. Purging needs a policy the council has confirmed.
+
+    A run that purges (even nothing, when no case is due) also finishes any clean-up of the
+    files an earlier purge could not: see :attr:`PurgeReport.pending`. A dry run changes
+    nothing."""
     check_date(today, "today")
     check_actor(actor)
     if not isinstance(policy, RetentionPolicy):
@@ -211,18 +312,32 @@ def purge_expired(
             "the council has not confirmed this retention policy; only a dry run is allowed",
             "unconfirmed",
         )
-    due: dict[str, tuple[str, ...]] = {}
-    for rule in policy.rules:
-        due[rule.name] = tuple(
+
+    def candidates(kind: str, trigger: RetentionTrigger, years: int) -> tuple[str, ...]:
+        return tuple(
             store.retention_candidates(
                 council=policy.council,
-                kind=rule.kind,
-                trigger=rule.trigger,
-                on_or_before=retention_cutoff(today, rule.years),
+                kind=kind,
+                trigger=trigger,
+                on_or_before=retention_cutoff(today, years),
                 limit=limit,
             )
         )
+
+    due: dict[str, tuple[str, ...]] = {}
+    from_closure: dict[str, tuple[str, ...]] = {}
+    for rule in policy.rules:
+        due[rule.name] = candidates(rule.kind, rule.trigger, rule.years)
+        if rule.no_date_of_birth is not None:
+            # The store picks only cases with no date of birth: one with a date of birth counts
+            # from it alone, however long ago it closed.
+            fallback = RetentionTrigger.CLOSED_WITHOUT_DATE_OF_BIRTH
+            late = candidates(rule.kind, fallback, rule.no_date_of_birth.years)
+            from_closure[rule.name] = late
+            due[rule.name] += late
     if dry_run:
-        return RetentionRun(due=due, purge=None)
+        return RetentionRun(due=due, purge=None, due_from_closure=from_closure)
     ids = [case_id for ids in due.values() for case_id in ids]
-    return RetentionRun(due=due, purge=store.purge(ids, actor=actor))
+    return RetentionRun(
+        due=due, purge=store.purge(ids, actor=actor), due_from_closure=from_closure
+    )

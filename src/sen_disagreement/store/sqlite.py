@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from sen_disagreement.errors import StoreError, UnsafeStoreSettingsError
+from sen_disagreement.errors import StoredDataError, StoreError, UnsafeStoreSettingsError
 from sen_disagreement.store import core
-from sen_disagreement.store.contract import CaseRecord
+from sen_disagreement.store.contract import CaseRecord, PurgeReport, stored_date
 from sen_disagreement.store.core import Codec, Dialect, SqlStore, Tx
 
 __all__ = ["MIGRATIONS", "PAGE_SIZE", "SQLiteStore"]
@@ -163,15 +163,45 @@ def ts(value: dt.datetime) -> int:
     return (value - _EPOCH) // _MICROSECOND
 
 
+_TS_MIN = ts(dt.datetime.min.replace(tzinfo=dt.UTC))
+_TS_MAX = ts(dt.datetime.max.replace(tzinfo=dt.UTC))
+
+
 def parse_ts(value: object) -> dt.datetime:
-    if not isinstance(value, int):
-        msg = "a stored timestamp is not an integer"
-        raise StoreError(msg)
+    """A stored timestamp; anything but an integer in the range of a datetime is a
+    :class:`StoredDataError` (which never quotes the value)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not _TS_MIN <= value <= _TS_MAX:
+        raise StoredDataError("timestamp", problem="is not a timestamp this library writes")
     return _EPOCH + dt.timedelta(microseconds=value)
 
 
+def parse_bool(value: object) -> bool:
+    """A stored flag: exactly 0 or 1 (the CHECK constraint a raw connection can switch off)."""
+    if type(value) is int and value in (0, 1):
+        return value == 1
+    raise StoredDataError("flag", problem="is not 0 or 1")
+
+
+class _Undecodable(str):
+    """What a TEXT value that is not UTF-8 reads as: a string every field check refuses (it holds
+    a NUL), never the bytes themselves (sqlite3's own error would quote them)."""
+
+    __slots__ = ()
+
+
+_UNDECODABLE = _Undecodable("\x00")
+
+
+def _text(data: bytes) -> str:
+    """The connections' text factory: UTF-8 as usual; anything else reads as ``_UNDECODABLE``."""
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return _UNDECODABLE
+
+
 # Timestamps as above, dates as ISO text (which sorts like the date), legal_hold as 0/1.
-CODEC = Codec(ts, parse_ts, dt.date.isoformat, dt.date.fromisoformat, int)
+CODEC = Codec(ts, parse_ts, dt.date.isoformat, stored_date, int, parse_bool)
 
 
 def _case_row(rowid: int | None, r: CaseRecord, version: int) -> tuple[object, ...]:
@@ -197,6 +227,15 @@ def _enable_wal(c: sqlite3.Connection, patience: float) -> str:
 FILE_MODE = 0o600
 """A new database file is readable by its owner only: it holds children's data and
 without-prejudice text. SQLite gives the -wal and -shm files the database file's mode."""
+
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+
+
+def _unusable(e: sqlite3.DatabaseError) -> str:
+    """Why a file cannot be used, by SQLite's error name only (never the driver's text)."""
+    if e.sqlite_errorcode in _DAMAGED:
+        return f"the file is not a SQLite database, or it is damaged ({e.sqlite_errorname})"
+    return f"cannot use the SQLite file ({e.sqlite_errorname})"
 
 
 def _create_private(path: Path) -> None:
@@ -252,6 +291,7 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
         except sqlite3.Error as e:
             msg = f"cannot open the SQLite file ({e.__class__.__name__})"
             raise StoreError(msg) from e
+        c.text_factory = _text
         try:
             c.execute(f"PRAGMA busy_timeout={self.busy_ms}")
             c.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no-op once the file has tables
@@ -265,6 +305,9 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
             if c.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
                 raise UnsafeStoreSettingsError("foreign_keys", "off", "on")
             c.execute("PRAGMA secure_delete=ON")
+        except sqlite3.DatabaseError as e:  # the first statement reads the file's header
+            c.close()
+            raise StoreError(_unusable(e)) from None
         except BaseException:
             c.close()
             raise
@@ -300,11 +343,75 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
         base = 1 if row is None else int(row[0]) + 1
         return list(range(base, base + n))
 
-    def after_purge(self, c: sqlite3.Connection) -> tuple[bool, bool]:
-        # Rebuild the file so no freed page keeps old bytes, then empty the WAL.
-        c.execute("VACUUM")
-        busy, _log, _done = c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return True, busy == 0
+    purge_patience = 5.0
+    """Seconds a purge keeps retrying the checkpoint that empties the WAL while another
+    connection holds a read snapshot, before it reports the clean-up as pending."""
+    _vacuum_owed = False  # a VACUUM after a purge failed: the next purge retries it
+
+    def after_purge(self, c: sqlite3.Connection, purged: tuple[str, ...]) -> PurgeReport:
+        # Rebuild the file so no freed page keeps old bytes (secure_delete zeroed them already),
+        # then checkpoint: copy the WAL into the file and truncate it. A connection holding a
+        # read snapshot blocks the checkpoint (the old pages, erased bytes and all, are what it
+        # reads; VACUUM itself does not wait for readers), so the checkpoint is retried with a
+        # short backoff for purge_patience seconds, then reported as pending. What is owed needs
+        # no marker: while the -wal file holds any bytes, every later purge (even of no cases,
+        # as purge_expired makes with nothing due) checkpoints again.
+        vacuumed, problems = False, []
+        if purged or self._vacuum_owed:
+            try:
+                c.execute("VACUUM")
+            except sqlite3.OperationalError as e:
+                self._vacuum_owed = True
+                problems.append(
+                    f"the file was not rebuilt (VACUUM failed: {e.__class__.__name__}), so the "
+                    "freed pages (zeroed by secure_delete) were not repacked; the next purge "
+                    "retries it"
+                )
+            else:
+                vacuumed, self._vacuum_owed = True, False
+        truncated = (not purged and self._wal_size() == 0) or self._checkpoint(c)
+        if not truncated:
+            problems.append(
+                "erased bytes may remain in the database file and its -wal file: another "
+                "connection held a read snapshot through every checkpoint attempt "
+                f"({self.purge_patience:g} s); the next purge, or purge_expired run even with "
+                "nothing due, checkpoints again"
+            )
+        return PurgeReport(
+            purged=purged,
+            vacuumed=vacuumed,
+            wal_truncated=truncated,
+            pending=bool(problems),
+            message="; ".join(problems),
+        )
+
+    def _wal_size(self) -> int:
+        try:
+            return os.stat(f"{self.path}-wal").st_size
+        except FileNotFoundError:
+            return 0
+
+    def _checkpoint(self, c: sqlite3.Connection) -> bool:
+        """Checkpoint and truncate the WAL; ``False`` if readers blocked it past the patience.
+        Each attempt runs without SQLite's busy handler: a TRUNCATE checkpoint waiting in it
+        would hold every new writer back until the readers finish."""
+        deadline = time.monotonic() + self.purge_patience
+        delay = 0.002
+        c.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    busy = c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                except sqlite3.OperationalError:
+                    busy = 1  # a writer held the lock at that moment
+                if busy == 0:
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+        finally:
+            c.execute(f"PRAGMA busy_timeout={self.busy_ms}")
 
     def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
         return f"{column} IN ({','.join('?' * len(values))})", list(values)
@@ -329,4 +436,16 @@ class SQLiteStore(SqlStore[sqlite3.Connection]):
             msg = f"the directory of the SQLite file does not exist: {self.path.parent}"
             raise StoreError(msg)
         _create_private(self.path)
-        super().__init__(SQLiteDialect(self.path, int(busy_timeout * 1000)), now)
+        dialect = SQLiteDialect(self.path, int(busy_timeout * 1000))
+        try:
+            super().__init__(dialect, now)
+        except sqlite3.DatabaseError as e:
+            self.close()  # an open that fails keeps no connection
+            # A file whose header reads but whose pages do not (truncated, overwritten) fails
+            # in the migration's first read; any other driver error is the migration's own.
+            if e.sqlite_errorcode not in _DAMAGED:
+                raise
+            raise StoreError(_unusable(e)) from None
+        except BaseException:
+            self.close()
+            raise

@@ -21,11 +21,11 @@ from typing import Any
 
 import attrs
 
-from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.errors import InvalidInputError, StoredDataError, StoredDocumentError
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.serialization import make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
-from sen_disagreement.store.contract import CaseRecord, OutboxMessage, Store
+from sen_disagreement.store.contract import CaseRecord, DeadlineEntry, OutboxMessage, Store
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
@@ -87,27 +87,71 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 
 
 def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
-    """The case a record holds, with the council's ``settings``."""
-    return case_from_document(record.document, kind=record.kind, settings=settings)
+    """The case a record holds, with the council's ``settings``.
+
+    The record came from a store, so what is wrong with it is a stored-data fault: a document
+    that is not a valid case raises :class:`StoredDocumentError` (a :class:`StoredDataError`
+    naming the case and the document field, and an :class:`InvalidInputError` with the rule, as
+    :func:`case_from_document` raises it); query columns that are not what the document says (a
+    state, a deadline, a date changed in the row alone) raise :class:`StoredDataError` naming
+    the column. Neither quotes a stored value."""
+    try:
+        case = case_from_document(record.document, kind=record.kind, settings=settings)
+        given = columns(case)
+    except (InvalidInputError, LookupError) as exc:
+        field, rule = ("document", "store.case_document")
+        if isinstance(exc, InvalidInputError):
+            field, rule = exc.field, exc.rule_id
+        raise StoredDocumentError(field, case_id=record.case_id, rule_id=rule,
+                                  problem=f"is not a valid case document (rule {rule})") from None
+    _check_columns(given, record)
+    return case
+
+
+_COLUMN_NAMES = {"subject_date_of_birth": "subject_dob"}
+
+
+def _check_columns(given: dict[str, Any], record: CaseRecord) -> None:
+    """The record's query columns are the ones its document gives (as every save checked)."""
+    for name, value in given.items():
+        stored = getattr(record, name)
+        if name == "deadlines":  # the store returns them ordered by clock id
+            same = sorted(stored, key=_clock) == sorted(value, key=_clock)
+        else:
+            same = stored == value
+        if not same:
+            # A case id that differs could be either one's planted value: name neither.
+            raise StoredDataError(f"cases.{_COLUMN_NAMES.get(name, name)}",
+                                  case_id=None if name == "case_id" else record.case_id,
+                                  problem="is not what the case document says")
+
+
+def _clock(entry: DeadlineEntry) -> str:
+    return entry.clock_id
 
 
 def case_from_document(
     document: str, *, kind: str | None = None, settings: Settings = DEFAULT_SETTINGS
 ) -> Case:
-    """The case a stored JSON document holds (``kind``: the record's kind, which must match)."""
+    """The case a stored JSON document holds (``kind``: the record's kind, which must match).
+    A document that is not one raises :class:`InvalidInputError` naming the field and the rule
+    (never a value); :func:`from_record` names the case as well."""
     try:
         payload = json.loads(document)
-    except (ValueError, RecursionError):
+    except (ValueError, TypeError, RecursionError):
         raise _unreadable() from None
     if not isinstance(payload, dict):
         raise _unreadable()
-    if payload.get("document_version") != DOCUMENT_VERSION:
+    version = payload.get("document_version")
+    if type(version) is not int or version != DOCUMENT_VERSION:
         raise InvalidInputError(
             f"this library reads case documents of version {DOCUMENT_VERSION}",
             field="document.document_version", rule_id="input.schema_version",
         )
-    cls = _KINDS.get(str(payload.get("kind")))
-    if cls is None or (kind is not None and payload["kind"] != kind):
+    stored_kind = payload.get("kind")
+    # Only a string is looked up (str() of a deeply nested value raised RecursionError).
+    cls = _KINDS.get(stored_kind) if isinstance(stored_kind, str) else None
+    if cls is None or (kind is not None and stored_kind != kind):
         raise InvalidInputError("does not match the record", field="document.kind",
                                 rule_id="store.case_kind")
     try:
