@@ -537,8 +537,7 @@ class SqlStore(Generic[C]):
                 f"{self._d.for_update}",
                 (record.case_id,),
             )
-            found = None if row is None else int(row[1])
-            held = False if row is None else bool(row[3])
+            found, held = (None, False) if row is None else self._stored_state(record, row)
             entries: tuple[AuditEntry, ...] | None = None
             if (found or 0) != expected_version:
                 stale = -1 if found is None else found
@@ -579,6 +578,21 @@ class SqlStore(Generic[C]):
         if stale is not None:
             raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
         return attrs.evolve(record, version=new_version, legal_hold=held)
+
+    def _stored_state(self, record: CaseRecord, row: Row) -> tuple[int, bool]:
+        """The stored version and legal hold of the row a save is about to replace, checked:
+        a tampered value is a typed error naming the column, never quoting it."""
+        rowid, version, document, hold = row
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise StoredDataError("cases.version", case_id=record.case_id,
+                                  row=rowid if isinstance(rowid, int) else None)
+        if not isinstance(document, str):
+            raise StoredDataError("cases.document", case_id=record.case_id, row=rowid)
+        try:
+            held = self._codec.bool_out(hold)
+        except Exception:
+            raise StoredDataError("cases.legal_hold", case_id=record.case_id, row=rowid) from None
+        return version, held
 
     def _supersede(self, tx: Tx, rowid: int, record: CaseRecord, version: int) -> None:
         """Move the stored version into the history and write ``record`` over it."""

@@ -175,8 +175,13 @@ def document_guard(
     was_case = _is_case_document(previous)
     if not was_case and not _is_case_document(document):
         return None
+    if previous is not None and not was_case:
+        # The stored version is not a readable case (tampered, or an opaque record): a case
+        # written over it would have no history to be checked against.
+        raise _refuse("document", "the stored version is not a readable case document, so "
+                      "no new case version is written over it")
     new = _parsed(document, kind)
-    old = _parsed(previous, kind) if was_case and previous is not None else None
+    old = _parsed(previous, kind) if previous is not None else None
     added = check_successor(old, new)
     if record is not None:
         check_columns(new, record)
