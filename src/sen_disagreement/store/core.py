@@ -304,6 +304,21 @@ class Dialect(ABC, Generic[C]):
         """A hint naming the index a retention query must use ("" where no hint exists)."""
         return ""
 
+    def erase_case(self, tx: Tx, case_id: str, rowid: int) -> None:
+        """Delete every row of one case (locked, not held) in the purge's transaction: the purge
+        permit lets the append-only triggers allow it. Children first (history before its case:
+        its trigger finds the permit through the case row), the audit entries last; then close
+        the permit window. The erased case's chain goes with it; the purge entry starts a new
+        one. (PostgreSQL calls its ``sen_purge_case`` function, which does the same.)"""
+        tx.run("INSERT INTO purge_permits(case_id) VALUES (?)", (case_id,))
+        tx.run("DELETE FROM outbox WHERE case_id = ?", (case_id,))
+        tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
+        tx.run("DELETE FROM case_history WHERE case_ref = ?", (rowid,))
+        tx.run("DELETE FROM cases WHERE id = ?", (rowid,))
+        tx.run("DELETE FROM audit WHERE case_id = ?", (case_id,))
+        tx.run("DELETE FROM purge_permits WHERE case_id = ?", (case_id,))
+        tx.run("DELETE FROM audit_chain WHERE chain = ?", (case_id,))
+
 
 def _unheld(record: CaseRecord) -> CaseRecord:
     return attrs.evolve(record, legal_hold=False) if record.legal_hold else record
@@ -404,47 +419,56 @@ class SqlStore(Generic[C]):
         rows: Sequence[AuditRow],
         *,
         document: tuple[int, str] | None = None,
+        documents: Sequence[tuple[int, str] | None] | None = None,
+        want_seqs: bool = False,
     ) -> tuple[list[int], dt.datetime]:
         """Append audit rows, every one through here: each is stamped with the commit time
         (never earlier than its chain's last) and linked into its case's hash chain, whose head
-        moves in the same transaction. ``document`` (version, text) is recorded on the last row.
-        Returns the new sequence numbers and the commit time."""
+        moves in the same transaction. ``document`` (version, text) is recorded on the last row,
+        or ``documents`` gives one per row (imports). Batched: one statement per kind of write,
+        whatever the number of rows. Returns the new sequence numbers (``want_seqs``) and the
+        commit time."""
         now = self._now()
-        ts_in = self._codec.ts_in
-        seqs: list[int] = []
+        codec = self._codec
+        ts_in = codec.ts_in
+        chains = list(dict.fromkeys(r[3] or "" for r in rows))
+        tx.many(INSERT_CHAIN_HEAD, [(c, GENESIS, 0, ts_in(_EPOCH)) for c in chains])
         heads: dict[str, tuple[str, int, dt.datetime]] = {}
-        for i, (at, actor, action, case_id, outcome, fields) in enumerate(rows):
+        for chunk in _chunks(chains, self._d.list_chunk):
+            cond, args = self._d.any_of("chain", chunk)
+            for chain, digest, n, last in tx.all(
+                f"SELECT chain, hash, n, last_committed FROM audit_chain WHERE {cond}"  # noqa: S608
+                f"{self._d.for_update}",
+                args,
+            ):
+                try:
+                    heads[str(chain)] = (str(digest), int(n), codec.ts_out(last))
+                except Exception:
+                    raise StoredDataError("audit_chain", case_id=stored_case_id(chain)) from None
+        if documents is None:
+            documents = [None] * (len(rows) - 1) + [document] if rows else []
+        out: list[tuple[object, ...]] = []
+        for (at, actor, action, case_id, outcome, fields), doc in zip(rows, documents,
+                                                                      strict=True):
             chain = case_id or ""
-            if chain not in heads:
-                tx.run(INSERT_CHAIN_HEAD, (chain, GENESIS, 0, ts_in(_EPOCH)))
-                got = tx.one(
-                    "SELECT hash, n, last_committed FROM audit_chain WHERE chain = ?"  # noqa: S608
-                    f"{self._d.for_update}",
-                    (chain,),
-                )
-                assert got is not None
-                heads[chain] = (str(got[0]), int(got[1]), self._codec.ts_out(got[2]))
             prev, n, last = heads[chain]
             committed = max(now, last)  # the store's time, never going backwards in a chain
             check_event_time(at)
-            doc_version, doc_hash = (None, None)
-            if document is not None and i == len(rows) - 1:
-                doc_version, doc_hash = document[0], document_hash(document[1])
+            doc_version, doc_hash = (None, None) if doc is None else (doc[0], document_hash(doc[1]))
             names = ",".join(fields)
             digest = link(prev, at=at, actor=actor, action=action, case_id=case_id,
                           outcome=outcome, fields=names, committed_at=committed,
                           doc_version=doc_version, doc_hash=doc_hash)
-            seq = tx.insert(
-                INSERT_CHAINED_AUDIT,
-                (ts_in(at), actor, action, case_id, outcome, names, ts_in(committed), prev,
-                 digest, doc_version, doc_hash),
-                "seq",
-            )
-            seqs.append(seq or 0)
+            out.append((ts_in(at), actor, action, case_id, outcome, names, ts_in(committed), prev,
+                        digest, doc_version, doc_hash))
             heads[chain] = (digest, n + 1, committed)
-        for chain, (digest, n, last) in heads.items():
-            tx.run("UPDATE audit_chain SET hash = ?, n = ?, last_committed = ? WHERE chain = ?",
-                   (digest, n, ts_in(last), chain))
+        seqs: list[int] = []
+        if want_seqs:
+            seqs = [tx.insert(INSERT_CHAINED_AUDIT, row, "seq") or 0 for row in out]
+        else:
+            tx.many(INSERT_CHAINED_AUDIT, out)
+        tx.many("UPDATE audit_chain SET hash = ?, n = ?, last_committed = ? WHERE chain = ?",
+                [(digest, n, ts_in(last), chain) for chain, (digest, n, last) in heads.items()])
         return seqs, now
 
     def _stamp(
@@ -652,9 +676,8 @@ class SqlStore(Generic[C]):
                     INSERT_DEADLINE,
                     [row for i, r in enumerate(records) for row in self._deadline_rows(ids[i], r)],
                 )
-                for r in records:
-                    self._audit(tx, [(now, actor, action, r.case_id, "ok", ())],
-                                document=(1, r.document))
+                self._audit(tx, [(now, actor, action, r.case_id, "ok", ()) for r in records],
+                            documents=[(1, r.document) for r in records])
         except self._d.unique_error:
             found = self._first_existing([r.case_id for r in records])
             if found is not None:
@@ -828,7 +851,7 @@ class SqlStore(Generic[C]):
             raise bad_input("entry", "must be an AuditEntry", "audit_entry")
         row = (entry.at, entry.actor, entry.action, entry.case_id, entry.outcome, entry.fields)
         with self._write() as tx:
-            seqs, committed = self._audit(tx, [row])
+            seqs, committed = self._audit(tx, [row], want_seqs=True)
         return attrs.evolve(entry, seq=seqs[0], committed_at=committed)
 
     def audit_trail(
@@ -1151,8 +1174,9 @@ class SqlStore(Generic[C]):
             self._audit(tx, [self._stamp(actor, action, case_id, "ok", ("legal_hold",))])
 
     def purge(self, case_ids: Sequence[str], *, actor: str) -> PurgeReport:
-        """Delete the cases' rows in one transaction (the purge permit lets the append-only
-        triggers allow it), then let the dialect clean the files: see :meth:`Dialect.after_purge`
+        """Delete the cases' rows in one transaction (:meth:`Dialect.erase_case`: the purge permit
+        lets the append-only triggers allow it), then let the dialect clean the files: see
+        :meth:`Dialect.after_purge`
         (PostgreSQL does not zero freed space; see docs/how-to/storage.md)."""
         check_actor(actor)
         ids = list(dict.fromkeys(case_ids))
@@ -1171,17 +1195,6 @@ class SqlStore(Generic[C]):
                     raise NotFoundError(msg)
                 if row[1]:
                     raise LegalHoldError(case_id)
-                rowid = int(row[0])
-                tx.run("INSERT INTO purge_permits(case_id) VALUES (?)", (case_id,))
-                # Children first (history before its case: its trigger finds the permit through
-                # the case row), the audit entries last; then close the permit window.
-                tx.run("DELETE FROM outbox WHERE case_id = ?", (case_id,))
-                tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
-                tx.run("DELETE FROM case_history WHERE case_ref = ?", (rowid,))
-                tx.run("DELETE FROM cases WHERE id = ?", (rowid,))
-                tx.run("DELETE FROM audit WHERE case_id = ?", (case_id,))
-                tx.run("DELETE FROM purge_permits WHERE case_id = ?", (case_id,))
-                # The erased case's chain goes with it; the purge entry starts a new one.
-                tx.run("DELETE FROM audit_chain WHERE chain = ?", (case_id,))
+                self._d.erase_case(tx, case_id, int(row[0]))
                 self._audit(tx, [self._stamp(actor, "case.purged", case_id, "ok", ())])
         return self._d.after_purge(self._conn(), tuple(ids))
