@@ -5,6 +5,13 @@ port (127.0.0.1 only, trust authentication inside a private temporary directory)
 refuses to run as root, so under root (CI) the binaries run as the ``postgres`` user. If the
 binaries are missing the fixture fails: CI installs them, and a skipped backend would hide a
 broken contract.
+
+The cluster has the two roles of docs/how-to/storage.md: :data:`OWNER_ROLE` (the migration role:
+owns the schema and tables, runs the migrations) and :data:`APP_ROLE` (the application role,
+granted by ``grant_application_role``). The ``store`` and ``store_url`` fixtures run as the
+application role on a schema the owner migrated; ``owner_url`` (the owner, stopped only by the
+triggers) and ``admin_url`` (the superuser, which can disable every trigger) are for tests that
+tamper with the rows directly. ``pg_url`` is an empty schema opened by the owner (it migrates).
 """
 
 from __future__ import annotations
@@ -21,15 +28,22 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from sen_disagreement.store import CaseRecord, DeadlineEntry, Store, open_store
+from sen_disagreement.store.postgres import grant_application_role, migrate
 
 WORKERS = Path(__file__).with_name("store_workers.py")
 T0 = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
+SUPERUSER = "postgres"
+OWNER_ROLE = "sen_owner"
+"""The migration role: owns the schemas and tables, runs the migrations."""
+APP_ROLE = "sen_app"
+"""The application role: what the library needs, nothing more (no DDL, no trigger changes)."""
 
 
 def pg_bin_dir() -> Path:
@@ -103,15 +117,36 @@ class PgCluster:
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
 
-    def url(self, schema: str | None = None) -> str:
-        base = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+    def url(self, schema: str | None = None, *, user: str = SUPERUSER) -> str:
+        base = f"postgresql://{user}@127.0.0.1:{self.port}/postgres"
         return base if schema is None else f"{base}?options=-csearch_path%3D{schema}"
 
-    def new_schema(self) -> str:
+    def create_roles(self) -> None:
+        """The migration and application roles (login roles, no other attribute), once."""
+        with psycopg.connect(self.url(), autocommit=True) as c:
+            for role in (OWNER_ROLE, APP_ROLE):
+                if c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                    continue
+                c.execute(f"CREATE ROLE {role} LOGIN")
+
+    def new_schema(self, owner: str = OWNER_ROLE) -> str:
         name = "t_" + secrets.token_hex(6)
         with psycopg.connect(self.url(), autocommit=True) as c:
-            c.execute(f"CREATE SCHEMA {name}")
+            c.execute(f"CREATE SCHEMA {name} AUTHORIZATION {owner}")
         return name
+
+    def app_schema(self) -> PgSchema:
+        """A new schema the migration role migrated and granted to the application role."""
+        name = self.new_schema()
+        schema = PgSchema(
+            name,
+            app_url=self.url(name, user=APP_ROLE),
+            owner_url=self.url(name, user=OWNER_ROLE),
+            admin_url=self.url(name),
+        )
+        migrate(schema.owner_url)
+        grant_application_role(schema.owner_url, APP_ROLE)
+        return schema
 
     def drop_schema(self, name: str) -> None:
         with psycopg.connect(self.url(), autocommit=True) as c:
@@ -122,12 +157,26 @@ class PgCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class PgSchema:
+    """One test's schema, and a URL on it for each role."""
+
+    name: str
+    app_url: str
+    """The application role: what the store runs as."""
+    owner_url: str
+    """The migration role, owner of the tables: DDL, and direct writes the triggers allow."""
+    admin_url: str
+    """The superuser: can disable the constraint triggers too (tamper tests)."""
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     cluster = PgCluster()
     try:
         cluster.init()
         cluster.start()
+        cluster.create_roles()
         yield cluster
     finally:
         cluster.destroy()
@@ -141,17 +190,46 @@ def new_pg_cluster() -> type[PgCluster]:
 
 @pytest.fixture
 def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """An empty schema of the migration role, as that role (a store opened on it migrates)."""
     schema = pg_cluster.new_schema()
-    yield pg_cluster.url(schema)
+    yield pg_cluster.url(schema, user=OWNER_ROLE)
     pg_cluster.drop_schema(schema)
+
+
+@pytest.fixture
+def pg_schema(pg_cluster: PgCluster) -> Iterator[PgSchema]:
+    """A migrated schema granted to the application role."""
+    schema = pg_cluster.app_schema()
+    yield schema
+    pg_cluster.drop_schema(schema.name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL the store runs on: a SQLite file, or PostgreSQL as the application role."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cases.sqlite3'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
+    schema: PgSchema = request.getfixturevalue("pg_schema")
+    return schema.app_url
+
+
+@pytest.fixture
+def owner_url(request: pytest.FixtureRequest, store_url: str) -> str:
+    """``store_url``'s database as the owner of its tables (the same file on SQLite)."""
+    if store_url.startswith("sqlite"):
+        return store_url
+    schema: PgSchema = request.getfixturevalue("pg_schema")
+    return schema.owner_url
+
+
+@pytest.fixture
+def admin_url(request: pytest.FixtureRequest, store_url: str) -> str:
+    """``store_url``'s database as the superuser, who can disable every trigger (the same file
+    on SQLite)."""
+    if store_url.startswith("sqlite"):
+        return store_url
+    schema: PgSchema = request.getfixturevalue("pg_schema")
+    return schema.admin_url
 
 
 class Clock:
@@ -180,18 +258,19 @@ def store(store_url: str, clock: Clock) -> Iterator[Store]:
 
 
 @pytest.fixture
-def raw_sql(store_url: str) -> Iterator[Callable[[str], list[tuple[object, ...]]]]:
-    """Run one SQL statement directly on the backend (to prove what the store cannot stop)."""
+def raw_sql(owner_url: str) -> Iterator[Callable[[str], list[tuple[object, ...]]]]:
+    """Run one SQL statement directly on the backend as the owner of the tables (to prove what
+    the triggers stop even there; the application role is refused by its privileges first)."""
     import sqlite3
 
     conns: list[sqlite3.Connection | psycopg.Connection[tuple[object, ...]]] = []
 
     def run(sql: str) -> list[tuple[object, ...]]:
-        if store_url.startswith("sqlite"):
-            c = sqlite3.connect(store_url.removeprefix("sqlite:///"), isolation_level=None)
+        if owner_url.startswith("sqlite"):
+            c = sqlite3.connect(owner_url.removeprefix("sqlite:///"), isolation_level=None)
             conns.append(c)
             return list(c.execute(sql).fetchall())
-        pc = psycopg.connect(store_url, autocommit=True)
+        pc = psycopg.connect(owner_url, autocommit=True)
         conns.append(pc)
         cur = pc.execute(sql)
         return list(cur.fetchall()) if cur.description else []

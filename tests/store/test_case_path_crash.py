@@ -327,7 +327,8 @@ def test_case_and_audit_one_transaction_postgres_immediate_shutdown(
     try:
         cluster.init()
         cluster.start()
-        url = cluster.url()
+        cluster.create_roles()
+        url = cluster.app_schema().app_url  # the workers run as the application role
         open_store(url).close()
         for trial in range(PG_TRIALS):
             procs = _start_workers(url, f"pg{trial}", 3)

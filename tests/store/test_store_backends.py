@@ -229,7 +229,7 @@ def test_an_older_postgres_schema_is_migrated_on_open(pg_url: str) -> None:
             " '{}')"
         )
     with open_store(pg_url) as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
         assert store.load("OLD-1").version == 1
         ids = store.enqueue(
             [

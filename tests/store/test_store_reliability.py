@@ -113,7 +113,8 @@ def test_postgres_immediate_shutdown_loses_no_acknowledged_write(
     try:
         cluster.init()
         cluster.start()
-        url = cluster.url()
+        cluster.create_roles()
+        url = cluster.app_schema().app_url  # the workers run as the application role
         open_store(url).close()
         total_acked = 0
         for trial in range(8):

@@ -1,7 +1,9 @@
 """Tamper evidence (issue 10): ``Store.verify`` finds every edited, deleted, inserted or reordered
 audit row, and every rewritten case or history document, in at least 1,000 randomised
 single-row tamperings on each backend, made with direct SQL as the owner role could (the
-append-only triggers dropped or disabled first). Each tampering is undone before the next."""
+append-only triggers dropped or disabled first: on PostgreSQL as the migration role, which owns
+the tables; the store itself runs as the application role, which may do neither). Each
+tampering is undone before the next."""
 
 from __future__ import annotations
 
@@ -38,8 +40,8 @@ class Raw:
                 self.c.execute(f"DROP TRIGGER IF EXISTS {t}")
         else:
             self.c = psycopg.connect(url, autocommit=True)
-            self.c.execute("ALTER TABLE audit DISABLE TRIGGER ALL")
-            self.c.execute("ALTER TABLE case_history DISABLE TRIGGER ALL")
+            self.c.execute("ALTER TABLE audit DISABLE TRIGGER USER")
+            self.c.execute("ALTER TABLE case_history DISABLE TRIGGER USER")
 
     def q(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         if not self.sqlite:
@@ -52,8 +54,8 @@ class Raw:
 
 
 @pytest.fixture
-def raw(store: Store, store_url: str) -> Iterator[Raw]:
-    connection = Raw(store_url)
+def raw(store: Store, owner_url: str) -> Iterator[Raw]:
+    connection = Raw(owner_url)
     yield connection
     connection.close()
 

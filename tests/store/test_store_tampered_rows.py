@@ -510,13 +510,13 @@ class PostgresBackend(Backend):
 
 
 @pytest.fixture
-def tampered(store_url: str) -> Iterator[tuple[Store, Backend]]:
+def tampered(store_url: str, admin_url: str) -> Iterator[tuple[Store, Backend]]:
     _seed(store_url)
     backend: Backend
     if store_url.startswith("sqlite"):
         backend = SQLiteBackend(store_url.removeprefix("sqlite:///"))
     else:
-        backend = PostgresBackend(store_url)
+        backend = PostgresBackend(admin_url)  # the superuser: it disables the FK triggers too
     store = open_store(store_url, now=lambda: T0 + dt.timedelta(days=2))
     try:
         yield store, backend
@@ -724,6 +724,7 @@ def test_a_file_that_is_not_a_sqlite_database_is_a_store_error_and_is_left_as_it
 
 def test_a_database_of_a_newer_schema_is_a_store_error_and_is_not_migrated(
     store_url: str,
+    owner_url: str,
 ) -> None:
     open_store(store_url).close()
     run: Callable[[str], list[tuple[Any, ...]]]
@@ -732,7 +733,7 @@ def test_a_database_of_a_newer_schema_is_a_store_error_and_is_not_migrated(
         run = lambda sql: list(c.execute(sql).fetchall())  # noqa: E731
         close, now, shape = c.close, "0", "SELECT count(*), group_concat(sql) FROM sqlite_master"
     else:
-        pc = psycopg.connect(store_url, autocommit=True)
+        pc = psycopg.connect(owner_url, autocommit=True)  # the application role cannot write it
         run = lambda sql: list(pc.execute(sql).fetchall())  # noqa: E731
         close, now = pc.close, "now()"
         shape = ("SELECT count(*), string_agg(table_name || '.' || column_name, ',')"

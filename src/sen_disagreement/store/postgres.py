@@ -9,6 +9,15 @@ On every new connection the store checks the server's durability settings (``fsy
 advisory lock, so several servers starting together migrate once. Tables are created in the
 connection's ``search_path`` schema (``public`` unless the URL sets ``options=-csearch_path=...``).
 The queries and writes themselves are in :mod:`sen_disagreement.store.core`.
+
+Least privilege (docs/how-to/storage.md): a *migration role* owns the tables and runs the
+migrations (:func:`migrate`, or opening a store as that role); :func:`grant_application_role`
+gives the *application role* only what the store needs: no DDL, no trigger changes, no UPDATE or
+DELETE on the audit trail and case history, nothing on ``purge_permits`` (it purges through the
+SECURITY DEFINER function ``sen_purge_case``, migration 5). Opening a store reads the schema
+version first and runs no DDL when it is current; the application role, which cannot migrate an
+older schema, gets a :class:`~sen_disagreement.errors.StoreError` saying to run the migrations as
+the migration role.
 """
 
 from __future__ import annotations
@@ -27,7 +36,14 @@ from sen_disagreement.store.core import Codec, Dialect, SqlStore, Tx, utcnow
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["MIGRATIONS", "PostgresStore"]
+__all__ = [
+    "MIGRATIONS",
+    "PURGE_FUNCTION",
+    "PostgresStore",
+    "application_role_grants",
+    "grant_application_role",
+    "migrate",
+]
 
 _APPEND_ONLY_FUNCTIONS = (
     """CREATE FUNCTION sen_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -155,8 +171,81 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        5,
+        # Least privilege (docs/how-to/storage.md): the application role cannot write a purge
+        # permit nor delete from audit and case_history; it purges only through this function,
+        # which runs as its owner (the migration role) with the search_path pinned to this
+        # schema. Nobody may call it until grant_application_role grants it.
+        (
+            """CREATE FUNCTION sen_purge_case(purged text) RETURNS void
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            DECLARE
+              ref bigint;
+              held boolean;
+            BEGIN
+              SELECT c.id, c.legal_hold INTO ref, held FROM cases c WHERE c.case_id = purged
+                FOR UPDATE;
+              IF NOT FOUND THEN
+                RAISE EXCEPTION 'the case is not in the store' USING ERRCODE = 'no_data_found';
+              END IF;
+              IF held THEN
+                RAISE EXCEPTION 'the case is under legal hold' USING ERRCODE = 'object_in_use';
+              END IF;
+              INSERT INTO purge_permits(case_id) VALUES (purged);
+              DELETE FROM outbox WHERE case_id = purged;
+              DELETE FROM deadlines WHERE case_ref = ref;
+              DELETE FROM case_history WHERE case_ref = ref;
+              DELETE FROM cases WHERE id = ref;
+              DELETE FROM audit WHERE case_id = purged;
+              DELETE FROM audit_chain WHERE chain = purged;
+              DELETE FROM purge_permits WHERE case_id = purged;
+            END $$""",
+            # (no format(): the store's SQL holds no percent sign)
+            """DO $$ BEGIN
+              EXECUTE 'ALTER FUNCTION ' || quote_ident(current_schema())
+                || '.sen_purge_case(text) SET search_path = '
+                || quote_ident(current_schema()) || ', pg_temp';
+            END $$""",
+            "REVOKE ALL ON FUNCTION sen_purge_case(text) FROM PUBLIC",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
+
+PURGE_FUNCTION = "sen_purge_case(text)"
+"""The SECURITY DEFINER function (migration 5) through which the application role purges."""
+_VACUUMED = ("cases", "case_history", "deadlines", "audit", "outbox")
+
+
+def application_role_grants(schema: str, role: str, *, maintain: bool = False) -> tuple[str, ...]:
+    """The SQL that gives ``role`` exactly the rights the store needs in ``schema`` (both
+    quoted SQL identifiers), after revoking whatever it had there (CREATE on the schema too):
+    read and write the cases, deadlines and outbox (DELETE on deadlines only: a purge deletes
+    through the function), append to audit and case_history (no UPDATE or DELETE), move the
+    audit chain heads, read the schema version, draw ids, and purge through
+    :data:`PURGE_FUNCTION`; nothing on purge_permits, no DDL, no TRUNCATE, no TRIGGER.
+    ``maintain`` (PostgreSQL 17+): also MAINTAIN, so its purges can VACUUM. Run by the
+    migration role (:func:`grant_application_role`)."""
+    s, r = schema, role
+    grants: tuple[str, ...] = (
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {r}",
+        f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {s} FROM {r}",
+        f"REVOKE ALL ON SCHEMA {s} FROM {r}",
+        f"GRANT USAGE ON SCHEMA {s} TO {r}",
+        f"GRANT SELECT, INSERT, UPDATE ON {s}.cases, {s}.outbox TO {r}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.deadlines TO {r}",
+        f"GRANT SELECT, INSERT ON {s}.audit, {s}.case_history TO {r}",
+        f"GRANT SELECT, INSERT, UPDATE ON {s}.audit_chain TO {r}",
+        f"GRANT SELECT ON {s}.schema_version TO {r}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+        f"GRANT EXECUTE ON FUNCTION {s}.{PURGE_FUNCTION} TO {r}",
+    )
+    if maintain:
+        tables = ", ".join(f"{s}.{t}" for t in _VACUUMED)
+        grants += (f"GRANT MAINTAIN ON {tables} TO {r}",)
+    return grants
 
 
 class _OutOfRange:
@@ -336,20 +425,54 @@ class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
         )
         return [int(r[0]) for r in rows]
 
+    def erase_case(self, tx: Tx, case_id: str, rowid: int) -> None:
+        # The same deletes as the core's, in a function owned by the migration role: the
+        # application role may neither write a purge permit nor delete from the append-only
+        # tables itself.
+        tx.one("SELECT sen_purge_case(?)", (case_id,))
+
+    def _may_vacuum(self, c: psycopg.Connection[Any]) -> bool:
+        """Whether this role's VACUUM of the store's tables would run (PostgreSQL skips, with
+        only a warning, a table whose owner it is not; 17+ also lets MAINTAIN do it)."""
+        maintain = (
+            " OR has_table_privilege(t.oid, 'MAINTAIN')" if c.info.server_version >= 170000 else ""
+        )
+        tables = ", ".join(f"'{t}'" for t in _VACUUMED)
+        row = c.execute(
+            "SELECT bool_and(r.rolsuper OR pg_has_role(t.relowner, 'USAGE')"  # noqa: S608
+            f" OR pg_has_role(d.datdba, 'USAGE'){maintain})"
+            " FROM pg_class t, pg_database d, pg_roles r"
+            f" WHERE t.oid = ANY(ARRAY[{tables}]::regclass[])"
+            " AND d.datname = current_database() AND r.rolname = current_user"
+        ).fetchone()
+        return row is not None and row[0] is True
+
     def after_purge(self, c: psycopg.Connection[Any], purged: tuple[str, ...]) -> PurgeReport:
         # Reclaims the dead rows; PostgreSQL does not zero freed space: old bytes can remain in
         # data files until reused and in WAL segments and backups until recycled
         # (see docs/how-to/storage.md). Nothing of that is the store's to finish later.
         if not purged:
             return PurgeReport(purged=(), vacuumed=False, wal_truncated=False)
-        c.execute("VACUUM cases, case_history, deadlines, audit, outbox")
+        remains = (
+            "PostgreSQL does not zero freed space: old bytes can remain in data files until "
+            "reused, and in WAL segments and backups until recycled (VACUUM FULL rewrites the "
+            "tables)"
+        )
+        if not self._may_vacuum(c):
+            return PurgeReport(
+                purged=purged,
+                vacuumed=False,
+                wal_truncated=False,
+                message="the rows are erased, but this database role may not VACUUM the tables "
+                "(only their owner, the migration role, may): autovacuum frees their space in "
+                "time, or run VACUUM as the migration role; and " + remains,
+            )
+        c.execute(f"VACUUM {', '.join(_VACUUMED)}")
         return PurgeReport(
             purged=purged,
             vacuumed=True,
             wal_truncated=False,
-            message="the rows are erased and VACUUM freed their space, but PostgreSQL does not "
-            "zero freed space: old bytes can remain in data files until reused, and in WAL "
-            "segments and backups until recycled (VACUUM FULL rewrites the tables)",
+            message="the rows are erased and VACUUM freed their space, but " + remains,
         )
 
     def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
@@ -372,8 +495,101 @@ class PostgresStore(SqlStore["psycopg.Connection[Any]"]):
             msg = "PostgreSQL needs the optional extra: pip install 'sen-disagreement[postgres]'"
             raise StoreError(msg) from e
         dialect = PostgresDialect(psycopg, url, connect_timeout)
+        self._denied = psycopg.errors.InsufficientPrivilege
         try:
             super().__init__(dialect, now)
         except BaseException:
             self.close()  # an open that fails (a newer schema...) keeps no connection
             raise
+
+    def _stored_version(self) -> int:
+        """The schema version in the connection's schema (0 if it has no store yet), read
+        without DDL, so the application role can open a current store."""
+        try:
+            with self._read() as tx:
+                row = tx.one(
+                    "SELECT current_schema(), EXISTS (SELECT 1 FROM pg_tables"
+                    " WHERE schemaname = current_schema() AND tablename = 'schema_version')"
+                )
+                assert row is not None
+                if row[0] is None:
+                    msg = (
+                        "the search_path names no existing schema (or none this database role "
+                        "may use: the migration role grants USAGE, see grant_application_role)"
+                    )
+                    raise StoreError(msg)
+                if not row[1]:
+                    return 0
+                got = tx.one("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        except self._denied:
+            msg = (
+                "this database role may not read the store's tables: the migration role must "
+                "grant it the application role's rights (grant_application_role, see "
+                "docs/how-to/storage.md)"
+            )
+            raise StoreError(msg) from None
+        return 0 if got is None else int(got[0])
+
+    def _migrate(self) -> None:
+        """Migrate only when the schema is behind this library (the core's migration creates
+        and takes locks); a role that may not run the DDL gets a StoreError saying to run the
+        migrations as the migration role."""
+        current = self._stored_version()
+        if current == LATEST_VERSION:
+            return
+        if current > LATEST_VERSION:
+            msg = (
+                f"the database has schema version {current}, newer than this library's "
+                f"{LATEST_VERSION}; upgrade sen-disagreement"
+            )
+            raise StoreError(msg)
+        try:
+            super()._migrate()
+        except self._denied:
+            msg = (
+                f"the database has schema version {current} and this library needs "
+                f"{LATEST_VERSION}, but this database role may not migrate it: run the "
+                "migrations as the migration role that owns the tables "
+                "(sen_disagreement.store.postgres.migrate, see docs/how-to/storage.md)"
+            )
+            raise StoreError(msg) from None
+
+
+def migrate(owner_url: str, *, connect_timeout: int = 10) -> int:
+    """Run the migrations as the migration role (``owner_url`` connects as the role that owns,
+    or is to own, the tables); the schema version it leaves. Opening a store as that role does
+    the same; the application role cannot (:class:`PostgresStore` then says so)."""
+    with PostgresStore(owner_url, connect_timeout=connect_timeout) as store:
+        return store.schema_version()
+
+
+def grant_application_role(owner_url: str, role: str, *, connect_timeout: int = 10) -> None:
+    """As the migration role (``owner_url``; the schema is migrated first if need be), give the
+    existing login role ``role`` exactly the application's rights in the URL's schema
+    (:func:`application_role_grants`: no DDL, no trigger changes, purges only through
+    ``sen_purge_case``). Run it again after every upgrade that adds a migration. A superuser,
+    or a role holding the owner's rights, is refused: it would not be least privilege."""
+    if not role or "\x00" in role or "%" in role:
+        msg = "role must be the name of a database role (without a percent sign)"
+        raise StoreError(msg)
+    with PostgresStore(owner_url, connect_timeout=connect_timeout) as store, store._write() as tx:
+        row = tx.one(
+            "SELECT quote_ident(current_schema()), quote_ident(r.rolname), r.rolsuper,"
+            " pg_has_role(r.oid, t.relowner, 'USAGE'), current_setting('server_version_num')"
+            " FROM pg_roles r, pg_class t WHERE r.rolname = ? AND t.oid = 'cases'::regclass",
+            (role,),
+        )
+        if row is None:
+            msg = f"there is no database role {role!r}: create it first (CREATE ROLE ... LOGIN)"
+            raise StoreError(msg)
+        schema, quoted, superuser, owner, version = row
+        if superuser or owner:
+            msg = (
+                f"role {role!r} is a superuser or holds the rights of the tables' owner: the "
+                "application role must be a separate, unprivileged role"
+            )
+            raise StoreError(msg)
+        for statement in application_role_grants(
+            str(schema), str(quoted), maintain=int(version) >= 170000
+        ):
+            tx.run(statement)
