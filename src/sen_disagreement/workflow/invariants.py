@@ -180,8 +180,8 @@ def document_guard(
         # written over it would have no history to be checked against.
         raise _refuse("document", "the stored version is not a readable case document, so "
                       "no new case version is written over it")
-    new = _parsed(document, kind)
-    old = _parsed(previous, kind) if previous is not None else None
+    new = _parse(document, kind)
+    old = _parse(previous, kind) if previous is not None else None
     added = check_successor(old, new)
     if record is not None:
         check_columns(new, record)
@@ -195,6 +195,19 @@ def check_columns(case: Case, record: CaseRecord) -> None:
     for name, value in columns(case).items():
         if getattr(record, name) != value:
             raise _refuse(name, "must be what the case document says", COLUMNS_RULE)
+
+
+_CACHE_LIMIT = 256 * 1024
+"""Documents up to this size are cached (a case is a few KB; at most 256 are kept, so the cache
+stays within about 64 MB however large an odd case grows)."""
+
+
+def _parse(document: str, kind: str) -> Case:
+    if len(document) <= _CACHE_LIMIT:
+        return _parsed(document, kind)
+    from sen_disagreement.workflow.records import case_from_document
+
+    return case_from_document(document, kind=kind)
 
 
 @functools.lru_cache(maxsize=256)
