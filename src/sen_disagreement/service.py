@@ -21,11 +21,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import cast
+from typing import Any, cast
 
 from attrs import define, field, frozen
 
-from sen_disagreement._checks import check_utc
+from sen_disagreement._checks import (
+    CASE_ID,
+    CASE_ID_SHAPE,
+    COUNCIL,
+    COUNCIL_SHAPE,
+    check_shape,
+    check_utc,
+)
 from sen_disagreement.actors import SYSTEM, Actor, ActorDirectory, Role, check_user_id
 from sen_disagreement.council import (
     CaseContext,
@@ -95,13 +102,26 @@ def _issues(value: Iterable[Issue]) -> tuple[Issue, ...]:
     return out
 
 
+def _case_id(_inst: object, _attr: object, value: Any) -> None:
+    check_shape(value, CASE_ID, field="case_id", rule_id="input.case_id", shape=CASE_ID_SHAPE)
+
+
+def _council(_inst: object, _attr: object, value: Any) -> None:
+    check_shape(value, COUNCIL, field="council", rule_id="input.council", shape=COUNCIL_SHAPE)
+
+
+def _notice(_inst: object, _attr: object, value: Any) -> None:
+    if not isinstance(value, DecisionNotice):
+        raise InvalidInputError("must be a DecisionNotice", field="notice", rule_id="input.type")
+
+
 @frozen(kw_only=True)
 class OpenDisagreementResolution:
     """A referral to disagreement resolution (the opening step; an LA officer of ``council``)."""
 
     NAME = "open"
-    case_id: str
-    council: str
+    case_id: str = field(validator=_case_id)
+    council: str = field(validator=_council)
     parties: tuple[CaseParty, ...] = field(converter=_parties)
     issues: tuple[Issue, ...] = field(default=(), converter=_issues)
 
@@ -111,10 +131,10 @@ class OpenMediation:
     """The LA's notice of an appealable decision, which opens a mediation case."""
 
     NAME = "open"
-    case_id: str
-    council: str
+    case_id: str = field(validator=_case_id)
+    council: str = field(validator=_council)
     parties: tuple[CaseParty, ...] = field(converter=_parties)
-    notice: DecisionNotice
+    notice: DecisionNotice = field(validator=_notice)
 
 
 @define
@@ -264,7 +284,7 @@ class CaseService:
         row = permission("open", kind)
         assert row is not None
         if actor.role not in row.roles or actor.council not in self._council_keys(
-            str(opening.council)
+            opening.council
         ):
             self._audit_refusal(actor, str(opening.case_id), "open", when)
             raise AccessDeniedError(

@@ -537,3 +537,15 @@ def test_access_an_officer_named_by_the_council_slug_reads_as_it_acts(tmp_path: 
             "agreement")
         with pytest.raises(AccessDeniedError):
             svc.read_item(MED_CASE, "med-note", "officer-slug", at=later)
+
+
+def test_opening_a_case_checks_its_fields_when_built() -> None:
+    parent = CaseParty("parent", Party(kind=PartyKind.PARENT))
+    la = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY))
+    with pytest.raises(InvalidInputError) as err:
+        OpenDisagreementResolution(case_id=CASE, council=7,  # type: ignore[arg-type]
+                                   parties=[parent, la])
+    assert err.value.field == "council"
+    with pytest.raises(InvalidInputError) as err:
+        OpenDisagreementResolution(case_id="has spaces", council=COUNCIL, parties=[parent, la])
+    assert err.value.field == "case_id"
