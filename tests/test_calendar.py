@@ -20,6 +20,7 @@ from sen_disagreement.calendar import (
     add_weeks,
     bank_holidays,
     days_in_month,
+    hesc_rule_12,
     tribunal_calendar,
     working_day_calendar,
 )
@@ -161,17 +162,23 @@ def test_weeks_are_calendar_weeks() -> None:
 
 
 def test_tribunal_roll_rule_august_moves_to_first_working_day_of_september() -> None:
-    tc = tribunal_calendar()
-    assert tc.roll_forward(D(2025, 8, 15)) == D(2025, 9, 1)
-    assert tc.roll_forward(D(2024, 8, 31)) == D(2024, 9, 2)  # Sat 31 Aug -> Mon 2 Sep
-    assert TRIBUNAL_ROLL_RULE.grade is Grade.UNCONFIRMED
+    assert hesc_rule_12(D(2025, 8, 15)) == D(2025, 9, 1)
+    assert hesc_rule_12(D(2024, 8, 31)) == D(2024, 9, 2)  # Sat 31 Aug -> Mon 2 Sep
+    # r.12(3)(a) verbatim reproduction read on a secondary source: [S], no longer UNCONFIRMED.
+    assert TRIBUNAL_ROLL_RULE.grade is Grade.SECONDARY
 
 
 def test_tribunal_roll_rule_christmas_to_new_year_moves_to_january() -> None:
-    tc = tribunal_calendar()
-    assert tc.roll_forward(D(2024, 12, 28)) == D(2025, 1, 2)
-    assert tc.roll_forward(D(2025, 12, 29)) == D(2026, 1, 2)
-    assert tc.roll_forward(D(2026, 1, 1)) == D(2026, 1, 2)
+    assert hesc_rule_12(D(2024, 12, 28)) == D(2025, 1, 2)
+    assert hesc_rule_12(D(2025, 12, 29)) == D(2026, 1, 2)
+    assert hesc_rule_12(D(2026, 1, 1)) == D(2026, 1, 2)
+
+
+def test_tribunal_roll_rule_weekend_just_before_the_window_is_r12_2_only() -> None:
+    # The tribunal calendar's roll_forward rolls through the window; HESC r.12 does not.
+    assert hesc_rule_12(D(2027, 7, 31)) == D(2027, 8, 2)
+    assert tribunal_calendar().roll_forward(D(2027, 7, 31)) == D(2027, 9, 1)
+    assert hesc_rule_12(D(2028, 12, 23)) == D(2028, 12, 27)
 
 
 def test_tribunal_roll_setting_none_keeps_only_weekends_and_bank_holidays() -> None:
@@ -179,6 +186,9 @@ def test_tribunal_roll_setting_none_keeps_only_weekends_and_bank_holidays() -> N
     assert tc.roll_forward(D(2025, 8, 15)) == D(2025, 8, 15)
     assert tc.roll_forward(D(2025, 12, 27)) == D(2025, 12, 29)
     assert tc.roll_forward(D(2025, 8, 25)) == D(2025, 8, 26)  # late summer bank holiday
+    assert hesc_rule_12(D(2025, 8, 15), NO_XMAS_AUGUST) == D(2025, 8, 15)
+    assert hesc_rule_12(D(2025, 12, 27), NO_XMAS_AUGUST) == D(2025, 12, 29)
+    assert hesc_rule_12(D(2025, 8, 25), NO_XMAS_AUGUST) == D(2025, 8, 26)
 
 
 def test_calendars_are_built_once_per_process() -> None:

@@ -1,6 +1,8 @@
 """Independent oracle: every working-day clock and the appeal deadline, for every start date from
 2014-09-01 to 2030-12-31, against a naive day-by-day count over the installed ``holidays``
-package (not the library's snapshot, index or month arithmetic)."""
+package (not the library's snapshot, index or month arithmetic). The appeal oracle reads HESC
+Rules r.20(1)(c) and r.12(2)/(3)(a) from their words: the unrolled end date decides whether the
+Christmas/August rule applies at all."""
 
 from __future__ import annotations
 
@@ -61,14 +63,37 @@ def naive_add_months(day: dt.date, months: int) -> dt.date:
             d -= 1
 
 
-def naive_tribunal_roll(day: dt.date, christmas_august: bool) -> dt.date:
-    def closed(x: dt.date) -> bool:
-        special = x.month == 8 or (x.month, x.day) >= (12, 25) or (x.month, x.day) == (1, 1)
-        return not naive_working(x) or (christmas_august and special)
+def in_r12_3_window(day: dt.date) -> bool:
+    # HESC r.12(3)(a): "a day from 25 December to 1 January inclusive, or on any day in August".
+    return day.month == 8 or (day.month == 12 and day.day >= 25) or (day.month, day.day) == (1, 1)
 
-    while closed(day):
+
+def first_working_day_after(day: dt.date) -> dt.date:
+    day += ONE
+    while not naive_working(day):
         day += ONE
     return day
+
+
+def naive_hesc_r12(end: dt.date, christmas_august: bool) -> dt.date:
+    """HESC r.12 read from its words, applied to the day the time ends (no library code)."""
+    if christmas_august and in_r12_3_window(end):
+        # r.12(3)(a): in time if provided on the first working day after 1 January or
+        # 31 August (the 1 January that ends the window containing ``end``).
+        if end.month == 8:
+            return first_working_day_after(dt.date(end.year, 8, 31))
+        new_year = end.year + 1 if end.month == 12 else end.year
+        return first_working_day_after(dt.date(new_year, 1, 1))
+    # r.12(2): an act due on a day that is not a working day is in time on the next working day.
+    return end if naive_working(end) else first_working_day_after(end)
+
+
+def naive_appeal_due(sent: dt.date, cert: dt.date | None, christmas_august: bool) -> dt.date:
+    # HESC r.20(1)(c): the later of notice + 2 months and certificate + 1 month, unrolled.
+    end = naive_add_months(sent, 2)
+    if cert is not None:
+        end = max(end, naive_add_months(cert, 1))
+    return naive_hesc_r12(end, christmas_august)
 
 
 def test_oracle_covers_exactly_the_working_day_clocks() -> None:
@@ -91,20 +116,50 @@ def test_working_day_clock_matches_brute_force_count_2014_to_2030(clock_id: str)
     assert mismatches == []
 
 
-@pytest.mark.parametrize("christmas_august", [True, False])
-def test_hesc_r20_appeal_deadline_matches_brute_force_2014_to_2030(christmas_august: bool) -> None:
+def _settings(christmas_august: bool) -> Settings:
     rule = TribunalNonWorkingDays.ROLL_FORWARD if christmas_august else TribunalNonWorkingDays.NONE
-    settings = Settings(tribunal_non_working_days=rule)
-    mismatches = []
-    for i, sent in enumerate(ALL_STARTS):
-        # A certificate 0-60 days after the notice exercises both limbs of r.20(1)(c).
-        cert = sent + dt.timedelta(days=(i * 7) % 61)
-        expected = naive_tribunal_roll(
-            max(naive_add_months(sent, 2), naive_add_months(cert, 1)), christmas_august
-        )
-        if appeal_deadline(sent, cert, settings=settings).due != expected:
-            mismatches.append(sent)
+    return Settings(tribunal_non_working_days=rule)
+
+
+@pytest.mark.parametrize("christmas_august", [True, False])
+def test_hesc_r12_appeal_deadline_without_certificate_every_decision_2014_to_2030(
+    christmas_august: bool,
+) -> None:
+    settings = _settings(christmas_august)
+    mismatches = [
+        sent
+        for sent in ALL_STARTS
+        for required in (True, False)
+        if appeal_deadline(sent, certificate_required=required, settings=settings).due
+        != naive_appeal_due(sent, None, christmas_august)
+    ]
     assert mismatches == []
+
+
+# The full product: every decision date x every certificate offset 0-90 days (~4 s per setting).
+@pytest.mark.parametrize("christmas_august", [True, False])
+def test_hesc_r12_appeal_deadline_with_certificate_0_to_90_days_later(
+    christmas_august: bool,
+) -> None:
+    settings = _settings(christmas_august)
+    mismatches = []
+    for sent in ALL_STARTS:
+        for days in range(91):
+            cert = sent + dt.timedelta(days=days)
+            got = appeal_deadline(sent, cert, settings=settings).due
+            if got != naive_appeal_due(sent, cert, christmas_august):
+                mismatches.append((sent, cert))
+    assert mismatches == []
+
+
+def test_oracle_reads_r12_as_the_law_md_examples() -> None:
+    # Guards against an oracle that drifts to the implementation's old reading.
+    assert naive_hesc_r12(dt.date(2027, 7, 31), True) == dt.date(2027, 8, 2)
+    assert naive_hesc_r12(dt.date(2028, 12, 23), True) == dt.date(2028, 12, 27)
+    assert naive_hesc_r12(dt.date(2027, 8, 1), True) == dt.date(2027, 9, 1)
+    assert naive_hesc_r12(dt.date(2025, 12, 29), True) == dt.date(2026, 1, 2)
+    assert naive_hesc_r12(dt.date(2026, 1, 1), True) == dt.date(2026, 1, 2)
+    assert naive_hesc_r12(dt.date(2025, 12, 27), False) == dt.date(2025, 12, 29)
 
 
 def test_oracle_itself_knows_the_one_off_bank_holidays() -> None:

@@ -519,9 +519,10 @@ def test_reg_20_review_meeting_notice_two_weeks_before() -> None:
 
 
 def test_cfa_s44_annual_review_from_latest_review() -> None:
+    # s.44(1): "12 months starting with" the previous review: the review day is day 1.
     events = {"plan_made": D(2023, 5, 31), "review_meeting": D(2024, 5, 20)}
     d = next(d for d in compute_deadlines(events) if d.clock_id == "annual_review")
-    assert d.due == D(2025, 5, 20)
+    assert d.due == D(2025, 5, 19)
 
 
 def test_due_date_fast_path_equals_deadline() -> None:

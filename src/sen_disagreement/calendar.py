@@ -12,8 +12,8 @@ Three kinds of period appear in the statutory clocks:
   Regulations do not define "working day"; the meaning used is the setting
   :attr:`sen_disagreement.settings.Settings.working_days`.
 
-SEN appeal deadlines also move forward off Tribunal non-working days
-(:func:`tribunal_calendar`, rule :data:`TRIBUNAL_ROLL_RULE`, setting
+The end of an SEN appeal period is moved by HESC Rules r.12 (:func:`hesc_rule_12`, rule
+:data:`TRIBUNAL_ROLL_RULE`, setting
 :attr:`~sen_disagreement.settings.Settings.tribunal_non_working_days`).
 
 Performance: a calendar is a precomputed list of working-day ordinals plus an index from every
@@ -56,6 +56,8 @@ __all__ = [
     "bank_holidays",
     "clear_caches",
     "days_in_month",
+    "hesc_rule_12",
+    "in_hesc_r12_3_window",
     "is_tribunal_closed_day",
     "tribunal_calendar",
     "working_day_calendar",
@@ -76,21 +78,29 @@ WORKING_DAY_RULE = Rule(
     ),
 )
 
+_HESC_R12_TEXT = "https://www.mentalhealthlaw.co.uk/Text:Tribunal_rule_12"
+
 TRIBUNAL_ROLL_RULE = Rule(
     "calendar.tribunal_roll_forward",
-    "An SEN appeal deadline falling on a day that is not a Tribunal working day moves to the next "
-    "Tribunal working day; with the default setting 25 December-1 January and every day of "
-    "August are not Tribunal working days.",
+    "HESC Rules r.12 applied to the end of an SEN appeal period: if the unrolled end date falls "
+    "on 25 December-1 January inclusive or on any day in August, the appeal is in time on the "
+    "first working day after 1 January or 31 August (r.12(3)(a)); otherwise, if it is not a "
+    "working day, on the next working day (r.12(2)). A time ending on a weekend just before the "
+    "window moves only under r.12(2) (Sat 31 Jul 2027 -> Mon 2 Aug 2027), not past the window.",
     Provenance(
         [
-            cite("Upper Tribunal Rules r.12 (analogue; HESC r.12 believed identical)", P),
+            cite(
+                "HESC Rules 2008 r.12(2), r.12(3)(a) (verbatim reproduction, with revision "
+                "history; disability discrimination claims outside r.12(3) from 21 July 2020)",
+                S,
+                _HESC_R12_TEXT,
+            ),
             cite(
                 "IPSEA: SEND appeal deadlines in August or 25 Dec-1 Jan move to the next "
                 "working day",
                 S,
                 "https://www.ipsea.org.uk/how-to-submit-an-appeal-general-advice",
             ),
-            cite("HESC Rules r.12 text not read", U),
         ]
     ),
 )
@@ -309,12 +319,46 @@ def _england_wales(definition: WorkingDays, source: HolidaySource) -> WorkingDay
     return WorkingDayCalendar(bank_holidays(source), first, last, name="England and Wales")
 
 
+def in_hesc_r12_3_window(day: dt.date) -> bool:
+    """Whether ``day`` is one of the days of HESC Rules r.12(3)(a): 25 December to 1 January
+    inclusive, or any day in August."""
+    return day.month == 8 or (day.month == 12 and day.day >= 25) or (day.month, day.day) == (1, 1)
+
+
 def is_tribunal_closed_day(day: dt.date, rule: TribunalNonWorkingDays) -> bool:
-    """Whether ``day`` is one of the SEN Tribunal's extra non-working days under ``rule``
-    (25 December-1 January and August with ``ROLL_FORWARD``; none with ``NONE``)."""
+    """Whether ``day`` is in the r.12(3)(a) window under ``rule`` (25 December-1 January and
+    August with ``ROLL_FORWARD``; none with ``NONE``). This is *not* the r.12 deadline rule: an
+    appeal period is moved past the window only when it ends inside it (:func:`hesc_rule_12`)."""
     if rule is TribunalNonWorkingDays.NONE:
         return False
-    return day.month == 8 or (day.month == 12 and day.day >= 25) or (day.month, day.day) == (1, 1)
+    return in_hesc_r12_3_window(day)
+
+
+def hesc_rule_12(
+    end: dt.date,
+    settings: Settings = DEFAULT_SETTINGS,
+    source: HolidaySource = HolidaySource.SNAPSHOT,
+) -> dt.date:
+    """The last day in time for an SEN appeal whose period, unrolled, ends on ``end``
+    (rule :data:`TRIBUNAL_ROLL_RULE`).
+
+    * r.12(3)(a) (only with the default setting ``ROLL_FORWARD``): if ``end`` is from 25
+      December to 1 January inclusive, or in August, the first working day after 1 January or
+      31 August;
+    * r.12(2) otherwise: ``end`` if it is a working day, else the next working day.
+
+    Working days are :func:`working_day_calendar`'s (Monday-Friday except bank holidays; HESC
+    r.1 also names Christmas Day and Good Friday, which are England and Wales bank holidays).
+    """
+    cal = working_day_calendar(settings, source)
+    if settings.tribunal_non_working_days is TribunalNonWorkingDays.ROLL_FORWARD:
+        if end.month == 8:
+            return cal.add_working_days(dt.date(end.year, 8, 31), 1)
+        if end.month == 12 and end.day >= 25:
+            return cal.add_working_days(dt.date(end.year + 1, 1, 1), 1)
+        if (end.month, end.day) == (1, 1):
+            return cal.add_working_days(end, 1)
+    return cal.roll_forward(end)
 
 
 @functools.cache
@@ -343,9 +387,12 @@ def tribunal_calendar(
     settings: Settings = DEFAULT_SETTINGS,
     source: HolidaySource = HolidaySource.SNAPSHOT,
 ) -> WorkingDayCalendar:
-    """The SEN Tribunal calendar for ``settings.tribunal_non_working_days``: weekends, bank
-    holidays and (by default) 25 Dec-1 Jan and August are not working days. Use
-    :meth:`WorkingDayCalendar.roll_forward` to move a deadline (rule :data:`TRIBUNAL_ROLL_RULE`).
+    """A calendar whose closed days are weekends, bank holidays and (by default) the r.12(3)(a)
+    window, 25 Dec-1 Jan and August.
+
+    Do not use its :meth:`~WorkingDayCalendar.roll_forward` for appeal deadlines: it rolls a date
+    that ends on a weekend just before the window through the whole window, which HESC r.12 does
+    not do. Use :func:`hesc_rule_12` (rule :data:`TRIBUNAL_ROLL_RULE`).
     """
     return _tribunal(settings.working_days, settings.tribunal_non_working_days, source)
 

@@ -93,12 +93,14 @@ class Settings:
     )
     tribunal_non_working_days: TribunalNonWorkingDays = _setting(
         TribunalNonWorkingDays.ROLL_FORWARD,
-        "SEN appeal deadlines falling on 25 Dec-1 Jan or in August move to the next working day.",
+        "An SEN appeal time that ends on 25 Dec-1 Jan or in August is in time on the first working "
+        "day after 1 January or 31 August (only when the time itself ends in the window; a time "
+        "ending on a weekend just before it moves to the next working day only).",
         Provenance(
             [
-                cite("Upper Tribunal Rules r.12(3) (analogue)", P),
+                cite("HESC Rules 2008 r.12(2), r.12(3)(a) (verbatim reproduction)", S,
+                     "https://www.mentalhealthlaw.co.uk/Text:Tribunal_rule_12"),
                 cite("IPSEA: deadlines in August / Christmas move forward", S),
-                cite("HESC Rules r.12 text not read", U),
             ]
         ),
         "none: only weekends and bank holidays move a deadline",

@@ -11,7 +11,7 @@ from sen_disagreement.calendar import (
     add_calendar_days,
     add_months,
     add_weeks,
-    tribunal_calendar,
+    hesc_rule_12,
     working_day_calendar,
 )
 from sen_disagreement.clocks.model import (
@@ -22,6 +22,7 @@ from sen_disagreement.clocks.model import (
     ClockKind,
     ClockState,
     Condition,
+    Counting,
     Deadline,
     ExceptionEffect,
     ExceptionPeriod,
@@ -83,18 +84,35 @@ def period_end(
     length: int,
     unit: Unit,
     *,
+    counting: Counting | None = None,
     backwards: bool = False,
     counts_start_day: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> dt.date:
-    """The end of a period of ``length`` ``unit`` from ``start`` (before it if ``backwards``).
+    """The last day of a period of ``length`` ``unit`` counted from ``start`` as ``counting``
+    says (see :class:`~sen_disagreement.clocks.model.Counting`).
 
-    ``counts_start_day``: the start day is day 1 of the period ("beginning with the day ..."),
-    so a 15-day period from the 1st ends on the 15th.
+    * ``WITHIN_AFTER`` / ``NOT_LATER_THAN``: ``start`` is day 0; N months end on the
+      corresponding date (clamped to month end).
+    * ``STARTING_WITH``: ``start`` is day 1. N days or weeks end one day before ``start`` plus
+      N days or weeks; N working days end on the N-th working day on or after ``start``; N
+      months end on the day before the corresponding date N months later, or on the last day of
+      that month when it has no corresponding date.
+    * ``BEFORE``: counted back from ``start``.
+
+    ``backwards`` / ``counts_start_day`` are the older spelling of ``BEFORE`` /
+    ``STARTING_WITH``, used only when ``counting`` is not given.
     """
-    n = -length if backwards else length
-    if counts_start_day and length > 0:
-        n += 1 if backwards else -1
+    if counting is None:
+        if backwards:
+            counting = Counting.BEFORE
+        elif counts_start_day:
+            counting = Counting.STARTING_WITH
+        else:
+            counting = Counting.WITHIN_AFTER
+    if counting is Counting.STARTING_WITH and length > 0:
+        return _starting_with_end(start, length, unit, settings)
+    n = -length if counting is Counting.BEFORE else length
     if unit is Unit.WORKING_DAYS:
         return working_day_calendar(settings).add_working_days(start, n)
     if unit is Unit.CALENDAR_DAYS:
@@ -102,6 +120,22 @@ def period_end(
     if unit is Unit.WEEKS:
         return add_weeks(start, n)
     return add_months(start, n)
+
+
+def _starting_with_end(start: dt.date, length: int, unit: Unit, settings: Settings) -> dt.date:
+    """Last day of a period of ``length`` ``unit`` "starting with" ``start`` (day 1)."""
+    day_before = add_calendar_days(start, -1)
+    if unit is Unit.WORKING_DAYS:
+        return working_day_calendar(settings).add_working_days(day_before, length)
+    if unit is Unit.CALENDAR_DAYS:
+        return add_calendar_days(start, length - 1)
+    if unit is Unit.WEEKS:
+        return add_calendar_days(add_weeks(start, length), -1)
+    target = add_months(start, length)
+    if target.day < start.day:
+        # No corresponding date in the target month: the period runs to its last day.
+        return target
+    return add_calendar_days(target, -1)
 
 
 def due_date(
@@ -117,12 +151,11 @@ def due_date(
         trigger_date,
         clock.length,
         effective_unit(clock, settings),
-        backwards=clock.counts_backwards,
-        counts_start_day=clock.counts_trigger_day,
+        counting=clock.counting,
         settings=settings,
     )
     if clock.roll is Roll.TRIBUNAL:
-        due = tribunal_calendar(settings).roll_forward(due)
+        due = hesc_rule_12(due, settings)
     return due
 
 
@@ -245,8 +278,7 @@ def deadline(
             trigger_date,
             clock.length or 0,
             effective_unit(clock, settings),
-            backwards=clock.counts_backwards,
-            counts_start_day=clock.counts_trigger_day,
+            counting=clock.counting,
             settings=settings,
         )
         if clock.roll is Roll.TRIBUNAL
@@ -433,11 +465,14 @@ def appeal_deadline(
     settings: Settings = DEFAULT_SETTINGS,
 ) -> AppealDeadline:
     """The SEN appeal deadline: the later of decision notice + 2 months and certificate + 1 month
-    (HESC Rules r.20(1)(c)), moved forward off Tribunal non-working days.
+    (HESC Rules r.20(1)(c)), then moved by HESC Rules r.12 (:func:`calendar.hesc_rule_12`):
+    r.12(3)(a) only when that later date itself falls on 25 December-1 January or in August,
+    otherwise r.12(2) (next working day).
 
     ``certificate_required=False`` for an appeal only about section I (the school or institution
     named, or that none is named): no certificate is needed, so the deadline is final without
     one. With ``certificate_required=True`` and no certificate yet, the result is provisional.
+    ``from_decision`` / ``from_certificate`` are each limb's date as r.12 would move it alone.
     """
     if certificate_issued is not None and certificate_issued < decision_notice_sent:
         raise InvalidInputError(
@@ -451,17 +486,18 @@ def appeal_deadline(
     try:
         raw_decision = add_months(decision_notice_sent, 2)
         raw_cert = None if certificate_issued is None else add_months(certificate_issued, 1)
-        cal = tribunal_calendar(settings)
-        from_decision = cal.roll_forward(raw_decision)
-        from_cert = None if raw_cert is None else cal.roll_forward(raw_cert)
+        from_decision = hesc_rule_12(raw_decision, settings)
+        from_cert = None if raw_cert is None else hesc_rule_12(raw_cert, settings)
     except InvalidInputError as err:
         raise InvalidInputError(
             err.message, field="decision_notice_sent", rule_id=err.rule_id
         ) from None
-    cert_governs = from_cert is not None and raw_cert is not None and raw_cert > raw_decision
+    # r.20(1)(c): the time ends on the later of the two unrolled dates; r.12 then applies to
+    # that end date (not to each limb and then the later).
+    cert_governs = raw_cert is not None and raw_cert > raw_decision
     governing = from_cert_clock if cert_governs else from_decision_clock
     rolled_from = raw_cert if cert_governs and raw_cert is not None else raw_decision
-    due = from_cert if cert_governs and from_cert is not None else from_decision
+    due = hesc_rule_12(rolled_from, settings)
     citations = from_decision_clock.provenance.citations + tuple(
         x for x in from_cert_clock.provenance.citations
         if x not in from_decision_clock.provenance.citations

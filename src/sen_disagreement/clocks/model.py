@@ -46,6 +46,29 @@ class Actor(enum.Enum):
         return self.value.replace("_", " ").replace("icb", "ICB")
 
 
+class Counting(enum.Enum):
+    """How the words of a provision count a period from its trigger day (law.md, "Corrections").
+
+    Each value names the statutory words; the arithmetic is in
+    :func:`sen_disagreement.clocks.period_end`."""
+
+    WITHIN_AFTER = "within N after"
+    """"within 2 months after" / "within 3 working days of": the trigger day is day 0, so N
+    months after 15 April ends on 15 June (the corresponding date)."""
+    NOT_LATER_THAN = "not later than N after"
+    """"not later than N after": the same arithmetic as ``WITHIN_AFTER``."""
+    STARTING_WITH = "starting with / beginning with"
+    """"the period of N ... starting with (beginning with) the day ...": the trigger day is day 1.
+    N days/weeks end N days/weeks later less one day; N months end on the day before the
+    corresponding date N months later, or on the last day of that month when it has no
+    corresponding date (12 months starting with 15 Apr 2025 end on 14 Apr 2026; 6 months
+    starting with 31 Aug 2025 end on 28 Feb 2026; 12 months starting with 29 Feb 2024 end on
+    28 Feb 2025)."""
+    BEFORE = "before"
+    """"at least N before" / "N before the transfer": counted backwards from the trigger day
+    (the named day is day 0)."""
+
+
 class ClockKind(enum.Enum):
     """Whether the end of the period is a deadline to act, or the end of a minimum period the
     other side must allow before it proceeds (reg 13(1)(a), reg 22(2)(c))."""
@@ -60,7 +83,9 @@ class Roll(enum.Enum):
     NONE = "none"
     """Nothing: the date stands (EHC and mediation clocks; no rule moves them)."""
     TRIBUNAL = "tribunal"
-    """Moves to the next SEN Tribunal working day (rule ``calendar.tribunal_roll_forward``)."""
+    """HESC Rules r.12 (rule ``calendar.tribunal_roll_forward``, :func:`calendar.hesc_rule_12`):
+    the first working day after 1 January / 31 August if the period ends in 25 Dec-1 Jan or
+    August, else the next working day if it ends on a non-working day."""
 
 
 class Condition(enum.Enum):
@@ -182,8 +207,7 @@ class ClockDefinition:
     starts_from: str
     who_must_act: Actor
     provenance: Provenance
-    counts_backwards: bool = False
-    counts_trigger_day: bool = False
+    counting: Counting = Counting.WITHIN_AFTER
     kind: ClockKind = ClockKind.DEADLINE
     roll: Roll = Roll.NONE
     conditions: tuple[Condition, ...] = ()
@@ -206,6 +230,16 @@ class ClockDefinition:
 
     def cite(self) -> str:
         return self.provenance.cite()
+
+    @property
+    def counts_backwards(self) -> bool:
+        """The period runs back from the trigger day (``counting`` is ``BEFORE``)."""
+        return self.counting is Counting.BEFORE
+
+    @property
+    def counts_trigger_day(self) -> bool:
+        """The trigger day is day 1 (``counting`` is ``STARTING_WITH``)."""
+        return self.counting is Counting.STARTING_WITH
 
     @property
     def trigger(self) -> str:
@@ -354,7 +388,8 @@ class AppealDeadline:
     """The SEN appeal deadline under HESC Rules r.20(1)(c).
 
     ``due`` is the later of ``from_decision`` (notice + 2 months) and ``from_certificate``
-    (certificate + 1 month), moved forward off Tribunal non-working days. ``provisional`` is True
+    (certificate + 1 month), moved by HESC Rules r.12 (``rolled_from`` is the unmoved date).
+    ``provisional`` is True
     when a certificate is required but not yet issued: a later certificate can move ``due``.
     """
 

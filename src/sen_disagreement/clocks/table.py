@@ -18,6 +18,7 @@ from sen_disagreement.clocks.model import (
     ClockException,
     ClockKind,
     Condition,
+    Counting,
     ExceptionEffect,
     ExceptionKind,
     FixedDateDeadline,
@@ -41,6 +42,7 @@ _IPSEA_PROCESS = "https://www.ipsea.org.uk/the-mediation-process"
 _SEFTON_ARRANGING = (
     "http://www.seftondirectory.com/kb5/sefton/directory/site.page?id=05SE0eCpP_s&localofferchannel=1"
 )
+_HESC_R12 = "https://www.mentalhealthlaw.co.uk/Text:Tribunal_rule_12"
 _HESC_R20 = "https://www.legislation.gov.uk/uksi/2008/2699/article/20/data.html"
 _REG_42 = "https://legislation.gov.uk/uksi/2014/1530/regulation/42/2014-09-01/data.htm?view=plain"
 _REG_44 = "https://sendfamilymagic.mykajabi.com/blog/appeal-guidance"
@@ -300,7 +302,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
                 )
             ]
         ),
-        counts_backwards=True,
+        counting=Counting.BEFORE,
         conditions=(Condition.MEDIATION_DATE_NOTICE,),
         settings=("working_days", "mediation_date_notice"),
     ),
@@ -353,12 +355,14 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         provenance=_prov(
             [
                 cite("HESC Rules 2008 r.20(1)(c)(i)", P, _HESC_R20),
-                # The roll-forward (weekends, bank holidays, 25 Dec-1 Jan, August) is only as
-                # sure as its source, so the clock carries that grade too.
+                # The r.12 text was read only as a secondary verbatim reproduction, so the
+                # clock carries that grade too.
                 cite(
-                    "IPSEA: Christmas/August roll-forward",
+                    "HESC Rules r.12(2), r.12(3)(a): end in 25 Dec-1 Jan or August -> first "
+                    "working day after 1 Jan / 31 Aug; other non-working day -> next working day "
+                    "(verbatim reproduction)",
                     S,
-                    "https://www.ipsea.org.uk/how-to-submit-an-appeal-general-advice",
+                    _HESC_R12,
                 ),
             ]
         ),
@@ -379,9 +383,11 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             [
                 cite("HESC Rules r.20(1)(c)(ii)", P, _HESC_R20),
                 cite(
-                    "IPSEA: Christmas/August roll-forward",
+                    "HESC Rules r.12(2), r.12(3)(a): end in 25 Dec-1 Jan or August -> first "
+                    "working day after 1 Jan / 31 Aug; other non-working day -> next working day "
+                    "(verbatim reproduction)",
                     S,
-                    "https://www.ipsea.org.uk/how-to-submit-an-appeal-general-advice",
+                    _HESC_R12,
                 ),
             ]
         ),
@@ -483,7 +489,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
                 )
             ]
         ),
-        counts_trigger_day=True,
+        counting=Counting.STARTING_WITH,
         kind=ClockKind.MINIMUM_PERIOD,
     ),
     ClockDefinition(
@@ -507,9 +513,12 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         triggers=("plan_made", "review_meeting"),
         starts_from="the plan was first made, then the last review",
         who_must_act=Actor.LOCAL_AUTHORITY,
+        # s.44(1): "in the period of 12 months starting with the date on which the plan was first
+        # made" (then with the date of the previous review): plan made 15 Apr 2025 -> 14 Apr 2026.
         provenance=_prov(
             [cite("CFA 2014 s.44(1)", P, "http://www.legislation.gov.uk/ukpga/2014/6/notes/division/4/3/11/8")]
         ),
+        counting=Counting.STARTING_WITH,
     ),
     ClockDefinition(
         id="review_meeting_notice",
@@ -520,7 +529,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="the review meeting (counted backwards)",
         who_must_act=Actor.PERSON_ARRANGING_REVIEW,
         provenance=_prov([cite("SEND Regs reg 20(3), (4)", P)]),
-        counts_backwards=True,
+        counting=Counting.BEFORE,
     ),
     ClockDefinition(
         id="review_report",
@@ -570,7 +579,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="the day the proposed amendments are served (that day counts as day 1)",
         who_must_act=Actor.PARENT_OR_YOUNG_PERSON,
         provenance=_prov([cite("SEND Regs reg 22(2)(c)", P, _REG_22)]),
-        counts_trigger_day=True,
+        counting=Counting.STARTING_WITH,
         kind=ClockKind.MINIMUM_PERIOD,
     ),
     ClockDefinition(
@@ -602,7 +611,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="the transfer date (counted backwards)",
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 18(2)", P, _REG_18)]),
-        counts_backwards=True,
+        counting=Counting.BEFORE,
         conditions=(Condition.TRANSFER_POST16_OTHER_TIME,),
     ),
     ClockDefinition(
@@ -777,13 +786,20 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         provenance=_prov(
             [
                 cite(
+                    "Local Government Act 1974 s.26B(2): 'the period of 12 months beginning with "
+                    "the day on which the person affected first had notice of the matters'",
+                    P,
+                    "https://www.legislation.gov.uk/ukpga/1974/7/section/26B",
+                ),
+                cite(
                     "Local Government Act 1974 ss.26B, 34D",
                     S,
                     "https://lgo.org.uk/decisions/education/special-educational-needs/24-001-429",
-                )
+                ),
             ],
             valid_from=None,
         ),
+        counting=Counting.STARTING_WITH,
     ),
     ClockDefinition(
         id="nhs_social_care_complaint",
@@ -835,13 +851,27 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         provenance=_prov(
             [
                 cite(
+                    "Equality Act 2010 Sch 17 para 4(1): 'the period of 6 months starting with "
+                    "the date when the conduct complained of occurred' (the para 4(2)-(3) early "
+                    "conciliation extension is not modelled here)",
+                    P,
+                    "https://www.legislation.gov.uk/ukpga/2010/15/schedule/17",
+                ),
+                cite(
                     "Equality Act 2010 Sch 17 para 4",
                     S,
                     "https://www.ipsea.org.uk/procedure-for-disability-discrimination-claims",
-                )
+                ),
+                cite(
+                    "HESC Rules r.12(3): disability discrimination claims outside the "
+                    "Christmas/August rule from 21 July 2020 (verbatim reproduction)",
+                    S,
+                    _HESC_R12,
+                ),
             ],
             valid_from=None,
         ),
+        counting=Counting.STARTING_WITH,
     ),
 )
 
