@@ -1193,7 +1193,11 @@ class SqlStore(Generic[C]):
                 if row is None:
                     msg = f"case {case_id} is not in the store"
                     raise NotFoundError(msg)
-                if row[1]:
+                try:
+                    held = self._codec.bool_out(row[1])
+                except Exception:  # fail closed: an unreadable hold is never taken as none
+                    raise StoredDataError("cases.legal_hold", case_id=case_id) from None
+                if held:
                     raise LegalHoldError(case_id)
                 self._d.erase_case(tx, case_id, int(row[0]))
                 self._audit(tx, [self._stamp(actor, "case.purged", case_id, "ok", ())])
