@@ -228,8 +228,8 @@ class Pair:
         document = records.to_record(new).document
         # As in a save: the stored version is in the guard's cache (this process wrote it),
         # the new one is not.
-        invariants._parsed.cache_clear()
-        invariants._parsed(previous, new.kind)
+        invariants._read_cached.cache_clear()
+        invariants._read_cached(previous, new.kind)
         return (timed(functools.partial(records.to_record, new)),
                 timed(functools.partial(document_guard, previous, document, kind=new.kind)))
 

@@ -18,7 +18,7 @@ import enum
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from attrs import field, frozen
 
@@ -33,7 +33,7 @@ from sen_disagreement._checks import (
     check_shape,
     typed_fields,
 )
-from sen_disagreement.errors import InvalidInputError, NotFoundError
+from sen_disagreement.errors import AccessDeniedError, InvalidInputError, NotFoundError
 
 __all__ = [
     "FACILITATOR_ROLES",
@@ -258,13 +258,15 @@ class StaticActorDirectory:
 
 
 def resolve(directory: ActorDirectory, user_id: object) -> Actor:
-    """The directory's actor for ``user_id``; :class:`NotFoundError` if it knows no such user."""
+    """The directory's actor for ``user_id``. :class:`NotFoundError` when it knows no such user
+    or answers with anything but an :class:`Actor` for that id (garbage from a directory is an
+    unknown user); :class:`AccessDeniedError` for the system actor, which is the library's own."""
     uid = check_user_id(user_id)
     actor = directory.resolve(uid)
-    if actor is None:
+    if not isinstance(cast(object, actor), Actor) or actor is None or actor.actor_id != uid:
         msg = f"user {uid} is not known to the council's actor directory"
         raise NotFoundError(msg)
-    if actor.actor_id != uid:
-        raise InvalidInputError("the directory answered with another user", field="user",
-                                rule_id="actor.directory")
+    if actor.role is Role.SYSTEM:
+        raise AccessDeniedError(f"user {uid}: the system actor is the library's own",
+                                rule_id="who.system", citation="sen-disagreement")
     return actor

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
 
 from attrs import field, frozen
 
@@ -66,36 +65,19 @@ TRIBUNAL_ALLOWED = frozenset({Disclosure.PUBLIC, Disclosure.PARTIES})
 MAX_TEXT = 100_000
 
 
-def _member_of(kind: type[enum.Enum]) -> Any:
-    # A plain string is refused: kind='offer' once passed the without-prejudice rule as text.
-    def check(_inst: object, attribute: Any, value: object) -> None:
-        if not isinstance(value, kind):
-            raise InvalidInputError(f"must be a {kind.__name__} member", field=attribute.name,
-                                    rule_id="input.type")
-    return check
-
-
-def _is_bool(_inst: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidInputError("must be a bool", field=attribute.name, rule_id="input.type")
-
-
-def _is_text(_inst: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
-        raise InvalidInputError("must be a string", field=attribute.name, rule_id="input.type")
-
-
 @frozen(kw_only=True, field_transformer=typed_fields)
 class RecordedItem:
     item_id: str = field(validator=id_validator)
-    kind: ItemKind = field(validator=_member_of(ItemKind))
-    disclosure: Disclosure = field(validator=_member_of(Disclosure))
+    # Types checked when built (typed_fields): kind='offer' as a string once passed the
+    # without-prejudice rule as text.
+    kind: ItemKind
+    disclosure: Disclosure
     recorded_at: dt.datetime = field(validator=utc_validator)
     recorded_by: str = field(validator=actor_validator)
-    in_meeting: bool = field(validator=_is_bool)
+    in_meeting: bool
     """Made during a disagreement-resolution or mediation meeting."""
-    text: str = field(repr=False, validator=_is_text)
-    by_facilitator: bool = field(default=False, validator=_is_bool)
+    text: str = field(repr=False)
+    by_facilitator: bool = False
     """Recorded by the case's provider, mediation adviser or mediator (set by the case when the
     item is added, and never changed): such a record stays the facilitators' even if the case's
     facilitator later changes."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, cast
+from typing import Any
 
 from attrs import define, field, frozen
 
@@ -33,7 +33,7 @@ from sen_disagreement._checks import (
     check_shape,
     check_utc,
 )
-from sen_disagreement.actors import SYSTEM, Actor, ActorDirectory, Role, check_user_id
+from sen_disagreement.actors import SYSTEM, Actor, ActorDirectory, resolve
 from sen_disagreement.council import (
     CaseContext,
     CaseEvent,
@@ -48,7 +48,6 @@ from sen_disagreement.errors import (
     AccessDeniedError,
     InvalidInputError,
     NoProviderError,
-    NotFoundError,
     StaleWriteError,
 )
 from sen_disagreement.parties import PEOPLE
@@ -137,6 +136,16 @@ class OpenMediation:
     notice: DecisionNotice = field(validator=_notice)
 
 
+@frozen
+class _PluginDirectory:
+    """The installed plugins' ``sen_resolve_actor`` hook as an :class:`ActorDirectory`."""
+
+    hooks: Hooks
+
+    def resolve(self, user_id: str) -> Actor | None:
+        return self.hooks.resolve_actor(user_id)
+
+
 @define
 class CaseService:
     """Cases of many councils in one store, with their councils' plugins and actor directory.
@@ -176,15 +185,9 @@ class CaseService:
         """The directory's actor for ``user`` (a user id, or an :class:`Actor` that must be exactly
         what the directory says for its id: a hand-built actor with another role, council or
         grants is refused)."""
-        uid = user.actor_id if isinstance(user, Actor) else check_user_id(user)
-        found = (self.directory.resolve(uid) if self.directory is not None
-                 else self.hooks.resolve_actor(uid))
-        if found is None or not isinstance(cast(object, found), Actor) or found.actor_id != uid:
-            msg = f"user {uid} is not known to the council's actor directory"
-            raise NotFoundError(msg)
-        if found.role is Role.SYSTEM:
-            raise AccessDeniedError(f"user {uid}: the system actor is the library's own",
-                                    rule_id="who.system", citation="sen-disagreement")
+        uid = user.actor_id if isinstance(user, Actor) else user
+        directory = self.directory if self.directory is not None else _PluginDirectory(self.hooks)
+        found = resolve(directory, uid)
         if isinstance(user, Actor) and user != found:
             raise AccessDeniedError(
                 f"user {uid}: the actor given is not what the council's directory says",

@@ -153,16 +153,6 @@ def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
     return added
 
 
-def _is_case_document(document: str | None) -> bool:
-    if document is None:
-        return False
-    try:
-        payload = json.loads(document)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(payload, dict) and "document_version" in payload and "case" in payload
-
-
 def document_guard(
     previous: str | None, document: str, *, kind: str, record: CaseRecord | None = None
 ) -> tuple[AuditEntry, ...] | None:
@@ -172,16 +162,20 @@ def document_guard(
     a council, closure date or date of birth of its own, is refused). Returns the audit entries
     the new version adds, or ``None`` when neither is a case document (the store's own tests keep
     opaque documents)."""
-    was_case = _is_case_document(previous)
-    if not was_case and not _is_case_document(document):
-        return None
-    if previous is not None and not was_case:
+    old = _read_case(previous, kind)
+    new = _read_case(document, kind)
+    if new is None:
+        if old is None:
+            return None
+        from sen_disagreement.workflow.records import case_from_document
+
+        case_from_document(document, kind=kind)  # raises the error naming what is wrong
+        raise _refuse("document", "must be a case document")
+    if previous is not None and old is None:
         # The stored version is not a readable case (tampered, or an opaque record): a case
         # written over it would have no history to be checked against.
         raise _refuse("document", "the stored version is not a readable case document, so "
                       "no new case version is written over it")
-    new = _parse(document, kind)
-    old = _parse(previous, kind) if previous is not None else None
     added = check_successor(old, new)
     if record is not None:
         check_columns(new, record)
@@ -202,19 +196,31 @@ _CACHE_LIMIT = 256 * 1024
 stays within about 64 MB however large an odd case grows)."""
 
 
-def _parse(document: str, kind: str) -> Case:
+def _read_case(document: str | None, kind: str) -> Case | None:
+    """The case a stored document holds, or ``None`` when it is not a case document (not JSON,
+    or none of a case document's keys). Each document is parsed once; a case document that does
+    not read as a case raises."""
+    if document is None:
+        return None
     if len(document) <= _CACHE_LIMIT:
-        return _parsed(document, kind)
-    from sen_disagreement.workflow.records import case_from_document
-
-    return case_from_document(document, kind=kind)
+        return _read_cached(document, kind)
+    return _read(document, kind)
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed(document: str, kind: str) -> Case:
-    """A stored document as a case. Cached by its exact text: the version a save checks against
-    is, most of the time, the one the previous save in this process parsed (cases are frozen, so
-    sharing one is safe)."""
-    from sen_disagreement.workflow.records import case_from_document
+def _read_cached(document: str, kind: str) -> Case | None:
+    """Cached by the exact text: the version a save checks against is, most of the time, the
+    one the previous save in this process read (cases are frozen, so sharing one is safe)."""
+    return _read(document, kind)
 
-    return case_from_document(document, kind=kind)
+
+def _read(document: str, kind: str) -> Case | None:
+    from sen_disagreement.workflow.records import case_from_payload
+
+    try:
+        payload = json.loads(document)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not (isinstance(payload, dict) and "document_version" in payload and "case" in payload):
+        return None
+    return case_from_payload(payload, kind=kind)

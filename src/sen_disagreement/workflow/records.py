@@ -33,6 +33,7 @@ from sen_disagreement.workflow.mediation import MediationCase
 __all__ = [
     "DOCUMENT_VERSION",
     "case_from_document",
+    "case_from_payload",
     "columns",
     "from_record",
     "save",
@@ -140,6 +141,13 @@ def case_from_document(
         payload = json.loads(document)
     except (ValueError, TypeError, RecursionError):
         raise _unreadable() from None
+    return case_from_payload(payload, kind=kind, settings=settings)
+
+
+def case_from_payload(
+    payload: object, *, kind: str | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> Case:
+    """:func:`case_from_document` for a document already parsed from JSON."""
     if not isinstance(payload, dict):
         raise _unreadable()
     version = payload.get("document_version")

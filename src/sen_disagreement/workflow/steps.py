@@ -8,8 +8,9 @@ that actor here. :data:`PERMISSIONS` is the one table of which roles may take wh
 cites the provision it rests on or is graded UNCONFIRMED where it is a judgement of this library.
 :func:`apply_step` is the one engine both case types go through: authorise, then apply.
 
-Steps validate their fields when built (enums are enums, ids are ids, dates are dates), so a
-malformed command is an :class:`~sen_disagreement.errors.InvalidInputError` naming the field.
+Steps validate their fields when built (enums are enums, ids are ids, dates are dates: the
+shared :func:`~sen_disagreement._checks.typed_fields` checks, plus id shapes here), so a malformed
+command is an :class:`~sen_disagreement.errors.InvalidInputError` naming the field.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ MED = MediationCase.KIND
 # --- validators ---------------------------------------------------------------------------------
 
 
-def _enum(kind: type[Any]) -> Any:
+def _instance_of(kind: type[Any]) -> Any:
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kind):
             raise InvalidInputError(f"must be a {kind.__name__}", field=attribute.name,
@@ -77,29 +78,12 @@ def _enum(kind: type[Any]) -> Any:
     return check
 
 
-def _date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise InvalidInputError("must be a date (not a datetime)", field=attribute.name,
-                                rule_id="input.type")
 
-
-def _opt_date(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _date(inst, attribute, value)
-
-
-def _bool(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidInputError("must be a bool", field=attribute.name, rule_id="input.type")
 
 
 def _local_id(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     check_id(value, attribute.name)
 
-
-def _text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidInputError("must be a string", field=attribute.name, rule_id="input.type")
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -123,7 +107,7 @@ class SeekAgreement(Step):
 @frozen(kw_only=True, field_transformer=typed_fields)
 class RecordIssue(Step):
     NAME = "record_issue"
-    issue: Issue = field(validator=_enum(Issue))
+    issue: Issue = field(validator=_instance_of(Issue))
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -133,8 +117,8 @@ class AcceptDecision(Step):
 
     NAME = "agree"
     party_id: str = field(validator=_local_id)
-    told_la_on: dt.date | None = field(default=None, validator=_opt_date)
-    on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
+    told_la_on: dt.date | None = None
+    on_behalf_lacking_capacity: bool = False
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -144,16 +128,16 @@ class Decline(Step):
 
     NAME = "decline"
     party_id: str = field(validator=_local_id)
-    on: dt.date | None = field(default=None, validator=_opt_date)
-    on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
+    on: dt.date | None = None
+    on_behalf_lacking_capacity: bool = False
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class Withdraw(Step):
     NAME = "withdraw"
     party_id: str = field(validator=_local_id)
-    on: dt.date | None = field(default=None, validator=_opt_date)
-    on_behalf_lacking_capacity: bool = field(default=False, validator=_bool)
+    on: dt.date | None = None
+    on_behalf_lacking_capacity: bool = False
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -167,14 +151,14 @@ class AssignProvider(Step):
 class ContactAdviser(Step):
     NAME = "contact_adviser"
     adviser_id: str = field(validator=_local_id)
-    adviser: Party = field(validator=_enum(Party))
-    on: dt.date = field(validator=_date)
+    adviser: Party = field(validator=_instance_of(Party))
+    on: dt.date
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class GiveInformation(Step):
     NAME = "give_information"
-    on: dt.date = field(validator=_date)
+    on: dt.date
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -186,7 +170,7 @@ class ConfirmIssues(Step):
 class NotifyCommissioningBody(Step):
     NAME = "notify_commissioning_body"
     body_id: str = field(validator=_local_id)
-    on: dt.date = field(validator=_date)
+    on: dt.date
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -199,10 +183,10 @@ class ArrangeMeeting(Step):
     """Fix the meeting date; for mediation, with the independent mediator."""
 
     NAME = "arrange_meeting"
-    meeting_date: dt.date = field(validator=_date)
+    meeting_date: dt.date
     mediator_id: str | None = None
     mediator: Party | None = None
-    shorter_notice_agreed: bool = field(default=False, validator=_bool)
+    shorter_notice_agreed: bool = False
 
     def __attrs_post_init__(self) -> None:
         if (self.mediator_id is None) != (self.mediator is None):
@@ -217,7 +201,7 @@ class ArrangeMeeting(Step):
 @frozen(kw_only=True, field_transformer=typed_fields)
 class HoldMeeting(Step):
     NAME = "hold_meeting"
-    on: dt.date = field(validator=_date)
+    on: dt.date
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -227,10 +211,10 @@ class RecordItem(Step):
 
     NAME = "record_item"
     item_id: str = field(validator=_local_id)
-    kind: ItemKind = field(validator=_enum(ItemKind))
-    disclosure: Disclosure = field(validator=_enum(Disclosure))
-    text: str = field(validator=_text, repr=False)
-    in_meeting: bool = field(default=False, validator=_bool)
+    kind: ItemKind
+    disclosure: Disclosure
+    text: str = field(repr=False)
+    in_meeting: bool = False
 
 
 def _outcomes(value: object) -> tuple[tuple[str, IssueOutcome], ...]:
@@ -256,7 +240,7 @@ class RecordOutcome(Step):
 @frozen(kw_only=True, field_transformer=typed_fields)
 class IssueCertificate(Step):
     NAME = "issue_certificate"
-    on: dt.date = field(validator=_date)
+    on: dt.date
 
 
 def _actions(value: object) -> tuple[AgreedAction, ...]:
@@ -295,8 +279,8 @@ class RecordAgreement(Step):
 
     NAME = "record_agreement"
     document_id: str = field(validator=_local_id)
-    text: str = field(validator=_text, repr=False)
-    agreed_on: dt.date = field(validator=_date)
+    text: str = field(repr=False)
+    agreed_on: dt.date
     actions: tuple[AgreedAction, ...] = field(converter=_actions)
     other_periods_in_writing: tuple[tuple[str, dt.date], ...] = field(
         factory=tuple, converter=_periods
@@ -309,8 +293,8 @@ class RecordAgreement(Step):
 @frozen(kw_only=True, field_transformer=typed_fields)
 class DutyMet(Step):
     NAME = "duty_met"
-    key: str = field(validator=_text)
-    on: dt.date = field(validator=_date)
+    key: str
+    on: dt.date
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -323,7 +307,7 @@ class Sweep(Step):
     """The daily clock sweep for one day (the system actor only)."""
 
     NAME = "sweep"
-    today: dt.date = field(validator=_date)
+    today: dt.date
 
 
 _STEP_NAMES: dict[type, str] = {
