@@ -266,8 +266,10 @@ def unstructure(obj: object) -> Any:
     return _CONVERTER.unstructure(obj)
 
 
-def loads(text: str | bytes, cls: type[T]) -> T:
-    """Parse a JSON document into ``cls``."""
+def parse_json(text: str | bytes) -> Any:
+    """Parse a JSON document the way every reader of this library does: at most
+    :data:`MAX_DOCUMENT_BYTES`, no repeated keys, no nesting or number the parser cannot hold.
+    Raises :class:`DocumentError` listing the faults (never echoing the document)."""
     # Characters first (cheap, and bounds the encode), then bytes.
     if len(text) > MAX_DOCUMENT_BYTES or (
         isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES
@@ -291,10 +293,20 @@ def loads(text: str | bytes, cls: type[T]) -> T:
             [InvalidInputError(f"is not valid JSON{where}", field="$", rule_id="input.json")]
         ) from None
     duplicates: list[InvalidInputError] = []
-    _duplicate_keys(data, "$", duplicates)
+    try:
+        _duplicate_keys(data, "$", duplicates)
+    except RecursionError:
+        raise DocumentError(
+            [InvalidInputError("is nested too deeply", field="$", rule_id="input.json")]
+        ) from None
     if duplicates:
         raise DocumentError(duplicates)
-    return structure(data, cls)
+    return data
+
+
+def loads(text: str | bytes, cls: type[T]) -> T:
+    """Parse a JSON document into ``cls``."""
+    return structure(parse_json(text), cls)
 
 
 def dumps(obj: object) -> str:
