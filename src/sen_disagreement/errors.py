@@ -7,6 +7,28 @@ without-prejudice material: they name fields and rules only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sen_disagreement.provenance import Check, Rule
+
+
+def _rule(rule: str | Rule | Check, citation: str | None) -> tuple[str, str | None]:
+    """An error may be given the rule itself (preferred) or its id."""
+    if isinstance(rule, str):
+        return rule, citation
+    from sen_disagreement.provenance import Rule
+
+    if citation is None and isinstance(rule, Rule):
+        citation = rule.cite()
+    return rule.rule_id, citation
+
+
+def _lookup(rule_id: str) -> Rule | Check | None:
+    from sen_disagreement.provenance import registered
+
+    return registered(rule_id)
+
 
 class SenDisagreementError(Exception):
     """Base class of every error raised by sen_disagreement."""
@@ -20,9 +42,10 @@ class InvalidInputError(SenDisagreementError, ValueError):
         message: str,
         *,
         field: str,
-        rule_id: str,
+        rule_id: str | Rule | Check,
         citation: str | None = None,
     ) -> None:
+        rule_id, citation = _rule(rule_id, citation)
         self.field = field
         self.rule_id = rule_id
         self.citation = citation
@@ -37,6 +60,11 @@ class InvalidInputError(SenDisagreementError, ValueError):
         if self.field.startswith("$") and path != "$":
             field = path + self.field[1:]
         return type(self)(self.message, field=field, rule_id=self.rule_id, citation=self.citation)
+
+    @property
+    def rule(self) -> Rule | Check | None:
+        """The registered rule or check this error enforces."""
+        return _lookup(self.rule_id)
 
 
 class DocumentError(SenDisagreementError, ValueError):
@@ -59,10 +87,18 @@ class LegacyBodyError(InvalidInputError):
 class RuleViolationError(SenDisagreementError):
     """An action breaks one of the four principles or a process rule."""
 
-    def __init__(self, message: str, *, rule_id: str, citation: str) -> None:
+    def __init__(self, message: str, *, rule_id: str | Rule | Check,
+                 citation: str | None = None) -> None:
+        rule_id, cited = _rule(rule_id, citation)
         self.rule_id = rule_id
-        self.citation = citation
-        super().__init__(f"{message} (rule {rule_id}; {citation})")
+        self.citation = cited or ""
+        where = f"; {self.citation}" if self.citation else ""
+        super().__init__(f"{message} (rule {rule_id}{where})")
+
+    @property
+    def rule(self) -> Rule | Check | None:
+        """The registered rule or check this error enforces."""
+        return _lookup(self.rule_id)
 
 
 class ConsentRequiredError(RuleViolationError):

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from attrs import field, frozen
+
+if TYPE_CHECKING:
+    from sen_disagreement.citations import Instrument, ParsedCitation
 
 
 class Grade(enum.Enum):
@@ -50,6 +55,24 @@ class Citation:
 
     def __str__(self) -> str:
         return f"{self.text} {self.grade.label}"
+
+    @property
+    def parsed(self) -> ParsedCitation:
+        """The instrument and canonical provisions the text names
+        (:func:`sen_disagreement.citations.parse`)."""
+        from sen_disagreement.citations import parse
+
+        return parse(self.text)
+
+    @property
+    def instrument(self) -> Instrument | None:
+        """The Act, regulations, rules or guidance cited (``None`` for a secondary source)."""
+        return self.parsed.instrument
+
+    @property
+    def provisions(self) -> tuple[str, ...]:
+        """Canonical provisions cited: ``s.57(4)``, ``reg 34(1)``, ``r.12(3)(a)``..."""
+        return self.parsed.provisions
 
 
 def _citations(value: Iterable[Citation]) -> tuple[Citation, ...]:
@@ -91,13 +114,57 @@ class Provenance:
         return "; ".join(str(c) for c in self.citations)
 
 
+def _caller_location() -> str | None:
+    # Rule() -> attrs __init__ -> __attrs_post_init__ -> _register -> here: the frame that
+    # built the rule is four up. Recorded so `sen-disagreement rules` can say where it lives.
+    frame = sys._getframe(4)
+    module = frame.f_globals.get("__name__", "?")
+    return f"{module}:{frame.f_lineno}"
+
+
+_REGISTRY: dict[str, Rule | Check] = {}
+
+
+def _register(rule: Rule | Check) -> None:
+    if rule.location is None:
+        object.__setattr__(rule, "location", _caller_location())
+    existing = _REGISTRY.get(rule.rule_id)
+    if existing is None or (isinstance(existing, Check) and isinstance(rule, Rule)):
+        # A rule of law outranks the library check listed under the same id.
+        _REGISTRY[rule.rule_id] = rule
+    elif isinstance(existing, Rule) and isinstance(rule, Check):
+        return
+    elif existing != rule:
+        msg = f"rule id {rule.rule_id!r} is already registered with other content"
+        raise ValueError(msg)
+
+
+def registered(rule_id: str) -> Rule | Check | None:
+    """The rule or check registered under ``rule_id`` (``None`` if its module was never
+    imported or no such rule exists; :func:`sen_disagreement.rules.get` imports them all)."""
+    return _REGISTRY.get(rule_id)
+
+
+def registry() -> dict[str, Rule | Check]:
+    """Every rule and check registered so far, by id (a copy)."""
+    return dict(_REGISTRY)
+
+
 @frozen
 class Rule:
-    """A named, cited legal rule. ``rule_id`` is stable: tests, docs and errors refer to it."""
+    """A named, cited legal rule. ``rule_id`` is stable: tests, docs and errors refer to it.
+
+    Every rule registers itself when built (an id may not be reused for other content), so
+    :mod:`sen_disagreement.rules` can list each one with its citations, code and tests."""
 
     rule_id: str
     summary: str
     provenance: Provenance
+    location: str | None = field(default=None, eq=False, kw_only=True)
+    """``module:line`` where the rule is defined (filled in when built)."""
+
+    def __attrs_post_init__(self) -> None:
+        _register(self)
 
     @property
     def grade(self) -> Grade:
@@ -105,6 +172,23 @@ class Rule:
 
     def cite(self) -> str:
         return self.provenance.cite()
+
+
+@frozen
+class Check:
+    """One of the library's own checks (the shape of an input, a stored row, who may act): not
+    a rule of law, so it has no citation. Registered beside the rules so every ``rule_id`` an
+    error carries names something a reader can look up."""
+
+    rule_id: str
+    summary: str
+    location: str | None = field(default=None, eq=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        _register(self)
+
+    def cite(self) -> str:
+        return "sen-disagreement check (not a rule of law)"
 
 
 def cite(text: str, grade: Grade, url: str | None = None) -> Citation:

@@ -66,6 +66,12 @@ MEDIATION_DATE_NOTICE = Rule(
 )
 
 
+def _icb_cite() -> str:
+    from sen_disagreement.clocks import CLOCKS
+
+    return CLOCKS[ICB_CLOCK].provenance.cite()
+
+
 class ArrangingStage(CaseStage):
     """The arranging stage of :class:`~.case.MediationCase`: issues, commissioning bodies, route,
     meeting, withdrawal."""
@@ -110,13 +116,16 @@ class ArrangingStage(CaseStage):
         self._begin(MediationEvent.NOTIFY_COMMISSIONING_BODY, at, actor)
         if self.deadline(ICB_CLOCK) is None:
             raise InvalidInputError("the mediation issues include no health care",
-                                    field="body_id", rule_id="mediation.icb_notification")
+                                    field="body_id", rule_id=ICB_CLOCK,
+                                    citation=_icb_cite())
         if body_id not in self._bodies():
             raise InvalidInputError("is not a commissioning body of this case", field="body_id",
-                                    rule_id="mediation.icb_notification")
+                                    rule_id=ICB_CLOCK,
+                                    citation=_icb_cite())
         if body_id in dict(self.commissioning_bodies_notified):
             raise InvalidInputError("was already told", field="body_id",
-                                    rule_id="mediation.icb_notification")
+                                    rule_id=ICB_CLOCK,
+                                    citation=_icb_cite())
         check_date_order(on, self.told_la_on, "on", "workflow.mediation.dates")
         self._not_future(on, at)
         notified = (*self.commissioning_bodies_notified, (body_id, on))
