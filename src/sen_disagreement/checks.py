@@ -24,7 +24,8 @@ INPUT = _family("input", "An input value has the type and shape its field declar
     "type", "required", "unknown_key", "duplicate_key", "json", "encoding", "document_size",
     "file", "id", "case_id", "council", "actor", "item", "name_length", "text_length",
     "schema_version", "date_not_future", "parties.count", "parties.other_side", "party_unique",
-    "citation", "step",
+    "citation", "step", "utc_time", "date", "datetime", "date_range", "enum", "range",
+    "string_length", "array_length", "user",
 ])
 IDENTIFIERS = {
     **_family("identifier", "An identifier is one this kind of party has", [
@@ -82,4 +83,6 @@ CLOCKS = _family("clocks", "A clock question names known clocks, events and date
     "known_clock", "known_event", "event_date", "exception_period",
 ])
 CALENDAR = _family("calendar", "A date is inside the working-day calendar's range", ["range"])
-CLI = _family("cli", "A command-line document has the documented shape", ["deadlines.input"])
+CLI = _family("cli", "A command-line input has the documented shape", [
+    "deadlines.input", "demo.db_path", "demo.fresh_file", "demo.sqlite_only",
+])

@@ -13,10 +13,22 @@ if TYPE_CHECKING:
     from sen_disagreement.provenance import Check, Rule
 
 
+_RAISED: set[str] = set()
+"""Every distinct rule id an error has been built with in this process (ids are written in the
+library's code, so the set stays small); the test suite's census checks each is registered."""
+
+
+def raised_rule_ids() -> frozenset[str]:
+    """The rule ids errors have carried so far in this process."""
+    return frozenset(_RAISED)
+
+
 def _rule(rule: str | Rule | Check, citation: str | None) -> tuple[str, str | None]:
     """An error may be given the rule itself (preferred) or its id."""
     if isinstance(rule, str):
+        _RAISED.add(rule)
         return rule, citation
+    _RAISED.add(rule.rule_id)
     from sen_disagreement.provenance import Rule
 
     if citation is None and isinstance(rule, Rule):
@@ -225,6 +237,7 @@ class StoredDocumentError(StoredDataError, InvalidInputError):
 
     def __init__(self, field: str, *, case_id: str | None, rule_id: str, problem: str) -> None:
         StoredDataError.__init__(self, field, case_id=case_id, problem=problem)
+        _RAISED.add(rule_id)
         self.rule_id = rule_id
         self.citation = None
         self.message = problem

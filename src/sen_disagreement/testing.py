@@ -219,3 +219,28 @@ class CouncilPluginContract:
             faults=faults,
         )
         assert faults == []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--rule-census", action="store_true", default=False,
+        help="sen-disagreement: fail the run if any error raised during it carried a rule id "
+             "that is not a registered rule or check (sen_disagreement.rules).",
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not session.config.getoption("--rule-census"):
+        return
+    from sen_disagreement import rules
+    from sen_disagreement.errors import raised_rule_ids
+    from sen_disagreement.provenance import registered
+
+    rules.entries()  # import every module so every rule has registered itself
+    unknown = sorted(r for r in raised_rule_ids() if registered(r) is None)
+    if unknown:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"rule census: unregistered rule ids raised: {unknown}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
