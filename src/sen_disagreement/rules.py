@@ -57,10 +57,13 @@ class Entry:
 
     @property
     def provisions(self) -> tuple[tuple[str, str], ...]:
-        """(instrument key, canonical provision) pairs of every citation."""
+        """(instrument key, canonical provision) pairs of every citation, and the provision
+        the rule's id names (``s57.voluntary`` belongs to CFA s.57 even where the words were
+        read in the Explanatory Notes or the Code of Practice)."""
         if self.provenance is None:
             return ()
-        out: list[tuple[str, str]] = []
+        own = id_provision(self.rule.rule_id)
+        out: list[tuple[str, str]] = [] if own is None else [own]
         for c in self.provenance.citations:
             parsed = c.parsed
             key = parsed.instrument.key if parsed.instrument else ""
@@ -81,6 +84,22 @@ class Entry:
     @property
     def where(self) -> str:
         return self.path + ("" if self.line is None else f":{self.line}")
+
+
+_ID_PROVISION = re.compile(r"^(s|reg|r)(\d+[a-z]?)((?:_\d+)*)\.")
+_ID_INSTRUMENT = {"s": ("cfa2014", "s."), "reg": ("send_regs_2014", "reg "),
+                  "r": ("hesc_rules_2008", "r.")}
+
+
+def id_provision(rule_id: str) -> tuple[str, str] | None:
+    """The provision a rule id names, by the house spelling: ``s57.`` is CFA 2014 s.57,
+    ``reg42_5.`` SEND Regs 2014 reg 42(5), ``r12_3.`` HESC Rules r.12(3)."""
+    m = _ID_PROVISION.match(rule_id)
+    if m is None:
+        return None
+    key, marker = _ID_INSTRUMENT[m[1]]
+    subs = "".join(f"({n})" for n in m[3].split("_") if n)
+    return key, f"{marker}{m[2].upper()}{subs}"
 
 
 def name_key(rule_id: str) -> str:
