@@ -433,12 +433,14 @@ def test_arrange_mediation_deadline_setting_held_vs_arranged() -> None:
         assert case.tick(d(45), at=at(d(45))).state is expect
 
 
-def test_mediation_withdrawal_stops_the_process_and_a_certificate_is_due() -> None:
+def test_mediation_withdraw_any_time_stops_the_process_and_a_certificate_is_due() -> None:
     case = med_wanted(med_case()).choose_route(at=at(d(7)), actor="o")
     case = case.withdraw("mum", on=d(9), at=at(d(9)), actor="adv")
     assert case.state is MediationState.DECLINED
     assert case.arrange_clock is not None
     assert case.arrange_clock.status is DeadlineStatus.STOPPED
+    due = case.deadline("certificate_after_declining")
+    assert due is not None and due.due == clocks.due_date("certificate_after_declining", d(9))
     with pytest.raises(InvalidTransitionError):
         case.hold_meeting(on=d(10), at=at(d(10)), actor="mediator")
 

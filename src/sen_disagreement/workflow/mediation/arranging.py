@@ -16,7 +16,7 @@ from sen_disagreement.errors import (
 )
 from sen_disagreement.independence import check_independence
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
-from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
+from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import MeetingDeadline
 from sen_disagreement.voluntary import ConsentDecision
 from sen_disagreement.workflow import _clocks
@@ -36,7 +36,7 @@ from sen_disagreement.workflow.mediation.notice import MEDIATION_PROCESS, REG_32
 if TYPE_CHECKING:
     from sen_disagreement.workflow.mediation.case import MediationCase
 
-__all__ = ["MEDIATE_LATER", "MEDIATION_DATE_NOTICE", "ArrangingStage"]
+__all__ = ["MEDIATE_LATER", "MEDIATION_DATE_NOTICE", "MEDIATION_WITHDRAWAL", "ArrangingStage"]
 
 MEDIATE_LATER = Rule(
     "mediation.later_after_not_arranged",
@@ -70,6 +70,22 @@ def _icb_cite() -> str:
     from sen_disagreement.clocks import CLOCKS
 
     return CLOCKS[ICB_CLOCK].provenance.cite()
+
+
+MEDIATION_WITHDRAWAL = Rule(
+    "mediation.withdraw_any_time",
+    "The parent or young person may stop mediation at any time, having agreed to it; nothing "
+    "further is arranged and the mediation adviser owes a certificate within 3 working days.",
+    Provenance(
+        [
+            cite("CFA 2014 s.55(4)-(5); SEND Regs 2014 reg 34(1)", S,
+                 "https://sendadvicesurrey.org.uk/information-advice-and-support/mediation/"),
+            cite("that withdrawing after agreeing is treated as not wishing to pursue mediation",
+                 U),
+        ],
+        valid_from=SEND_REGS_START,
+    ),
+)
 
 
 class ArrangingStage(CaseStage):
@@ -247,7 +263,7 @@ class ArrangingStage(CaseStage):
         if self.ledger.stopped(parties):
             raise ConsentRequiredError(
                 "the parent or young person no longer wants mediation",
-                rule_id="s57.withdraw_any_time", citation=MEDIATION_PROCESS.cite(),
+                rule_id=MEDIATION_WITHDRAWAL,
             )
         self.ledger.require_all_agreed(parties)
 
