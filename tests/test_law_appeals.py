@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from sen_disagreement.appeals import (
+    HEALTH_SOCIAL_CARE_NOT_APPEALABLE,
     SECTION_I_ONLY,
     MediationRoute,
     certificate_requirement,
@@ -57,7 +58,7 @@ def test_s55_certificate_required_for_each_non_placement_limb(decision: D) -> No
 
 @pytest.mark.parametrize("decisions", [[D.PLAN_PLACEMENT_NAMED], [D.PLAN_NO_PLACEMENT_NAMED],
                                        [D.PLAN_PLACEMENT_NAMED, D.PLAN_NO_PLACEMENT_NAMED]])
-def test_s55_section_i_only_appeal_needs_no_certificate_but_may_mediate(
+def test_s55_section_i_exception_only_placement_appeal_needs_no_certificate_but_may_mediate(
     decisions: list[D],
 ) -> None:
     req = certificate_requirement(decisions)
@@ -77,9 +78,19 @@ def test_s55_an_appeal_names_at_least_one_decision() -> None:
     assert err.value.field == "decisions"
 
 
-def test_eqa_disability_discrimination_has_neither_certificate_nor_mediation() -> None:
+def test_eqa_disability_discrimination_no_mediation_nor_certificate() -> None:
     req = disability_discrimination_claim()
     assert (req.required, req.mediation_available) == (False, False)
+    assert req.rule.rule_id == "eqa.disability_discrimination_no_mediation"
+
+
+def test_s51_health_social_care_not_appealable_no_limb_is_about_sections_g_or_h() -> None:
+    sections = {d.plan_section for d in D} - {None}
+    assert sections == {PlanSection.B, PlanSection.F, PlanSection.I}
+    assert not sections & {PlanSection.G, PlanSection.H1, PlanSection.H2}
+    rule = HEALTH_SOCIAL_CARE_NOT_APPEALABLE
+    assert rule.rule_id == "s51.health_social_care_not_appealable"
+    assert rule.cite().startswith("CFA 2014 s.51(2)")
 
 
 def test_s51_2_c_limbs_map_to_plan_sections() -> None:

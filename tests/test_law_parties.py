@@ -60,9 +60,12 @@ def test_young_person_definition_aged_30_is_refused_naming_the_field() -> None:
 
 
 def test_young_person_definition_needs_a_date_of_birth() -> None:
+    # A young person may be described without one, but is never confirmed as one without it.
+    person = Party(kind=K.YOUNG_PERSON)
     with pytest.raises(InvalidInputError) as err:
-        Party(kind=K.YOUNG_PERSON)
+        person.check_on(dt.date(2025, 3, 3))
     assert err.value.field == "date_of_birth"
+    assert err.value.rule_id == "young_person.definition"
 
 
 def test_ccg_abolished_on_1_july_2022_names_integrated_care_boards() -> None:

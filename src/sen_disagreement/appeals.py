@@ -1,18 +1,31 @@
 """Appealable decisions (CFA 2014 s.51(2)), when a mediation certificate is needed before an
 appeal (s.55), and who arranges mediation (the mediation route).
+
+:func:`mediation_route` names who takes part in words, not stand-ins: *the parent or young
+person*, the local authority and *each commissioning body* (:class:`MediationParticipant`); the
+responsible commissioning bodies themselves (an ICB or NHS England from 1 July 2022, a CCG or
+NHS England before); and the event that starts each clock (:class:`ClockStart`, from
+:data:`sen_disagreement.clocks.CLOCKS`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable
 
 from attrs import frozen
 
+from sen_disagreement.clocks.table import CLOCKS
 from sen_disagreement.ehc import EhcStage, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
-from sen_disagreement.parties import PartyKind
-from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
+from sen_disagreement.parties import (
+    FAMILY,
+    HEALTH_COMMISSIONING_BODIES,
+    PartyKind,
+    check_kind_in_force,
+)
+from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 
 _S51 = cite(
     "CFA 2014 s.51(2)",
@@ -190,16 +203,164 @@ _IPSEA_MEDIATION = cite(
 _REG_NUMBERS = cite("SEND Regs 2014 regulation numbers (believed regs 35-37)", U)
 
 
+_MEDIATION_REGS = "https://www.legislation.gov.uk/uksi/2014/1530/part/2/crossheading/mediation/made"
+_S56 = "https://legislation.gov.uk/id/ukpga/2014/6/section/56?timeline=false&view=extent"
+
+
+class MediationParticipant(enum.Enum):
+    """Who takes part in (or arranges) a mediation, named as the law names them."""
+
+    PARENT_OR_YOUNG_PERSON = "parent_or_young_person"
+    """The parent, or the young person once over compulsory school age (never both)."""
+    LOCAL_AUTHORITY = "local_authority"
+    EACH_COMMISSIONING_BODY = "each_commissioning_body"
+    """Each responsible commissioning body (see :attr:`MediationArrangement.responsible_bodies`):
+    there may be more than one."""
+
+    @property
+    def label(self) -> str:
+        return _PARTICIPANT_LABELS[self]
+
+    @property
+    def kinds(self) -> frozenset[PartyKind]:
+        """The party kinds that can fill this place (on any date)."""
+        return _PARTICIPANT_KINDS[self]
+
+
+_PARTICIPANT_LABELS = {
+    MediationParticipant.PARENT_OR_YOUNG_PERSON: "the parent or young person",
+    MediationParticipant.LOCAL_AUTHORITY: "the local authority",
+    MediationParticipant.EACH_COMMISSIONING_BODY: "each commissioning body",
+}
+_PARTICIPANT_KINDS = {
+    MediationParticipant.PARENT_OR_YOUNG_PERSON: FAMILY,
+    MediationParticipant.LOCAL_AUTHORITY: frozenset({PartyKind.LOCAL_AUTHORITY}),
+    MediationParticipant.EACH_COMMISSIONING_BODY: HEALTH_COMMISSIONING_BODIES,
+}
+
+MEDIATION_ISSUES_NAMED = Rule(
+    "mediation.route",
+    "Who arranges mediation follows from the mediation issues, which the parent or young person "
+    "tells the local authority: special educational, health care and/or social care provision.",
+    Provenance(
+        [
+            cite("SEND Regs 2014 reg 32(e) (tell the LA the mediation issues)", P,
+                 _MEDIATION_REGS),
+            cite("SEND Regs 2014 (regulation numbers not read) per IPSEA 'the mediation process'",
+                 S, "https://www.ipsea.org.uk/the-mediation-process"),
+        ]
+    ),
+)
+
+RESPONSIBLE_COMMISSIONING_BODY = Rule(
+    "mediation.responsible_commissioning_body",
+    "Where the mediation issues include health care, each responsible commissioning body takes "
+    "part (and, for health care only, arranges it): from 1 July 2022 an integrated care board or "
+    "NHS England, whichever commissions the health care provision in issue.",
+    Provenance(
+        [
+            cite("CFA 2014 s.56(3) as amended from 1 July 2022 (integrated care board; NHS "
+                 "England)", P, _S56),
+            cite("CFA 2014 s.56(4): a commissioning body is a body under a duty to arrange "
+                 "health care provision of any kind (read with s.56(3); not recorded in law.md)",
+                 S, _S56),
+            cite("Health and Care Act 2022; SI 2022/634 (in force 1 July 2022)", P),
+            cite("SEND Regs 2014 (regulation numbers not read) per IPSEA 'the mediation process'",
+                 S, "https://www.ipsea.org.uk/the-mediation-process"),
+        ],
+        valid_from=ICB_START,
+    ),
+)
+
+RESPONSIBLE_COMMISSIONING_BODY_BEFORE_ICB = Rule(
+    "mediation.responsible_commissioning_body.before_icb",
+    "Before 1 July 2022 the responsible commissioning body was a clinical commissioning group or "
+    "the NHS Commissioning Board (NHS England), whichever commissioned the health care provision.",
+    Provenance(
+        [
+            cite("CFA 2014 s.56(4): a commissioning body is a body under a duty to arrange "
+                 "health care provision of any kind (not recorded in law.md)", S, _S56),
+            cite("Health and Care Act 2022; SI 2022/634 (CCGs abolished 1 July 2022)", P),
+            cite("SEND Regs 2014 (regulation numbers not read) per IPSEA 'the mediation process'",
+                 S, "https://www.ipsea.org.uk/the-mediation-process"),
+        ],
+        valid_to=ICB_START,
+    ),
+)
+
+
+@frozen
+class ClockStart:
+    """A clock of :data:`sen_disagreement.clocks.CLOCKS` and the event that starts it."""
+
+    clock_id: str
+    event: str
+    """The trigger event name (``la_told_wish_to_mediate``, ``commissioning_body_notified``...)."""
+    starts_from: str
+    """The same event in words."""
+
+    @classmethod
+    def of(cls, clock_id: str) -> ClockStart:
+        clock = CLOCKS[clock_id]
+        return cls(clock_id, clock.trigger, clock.starts_from)
+
+
 @frozen
 class MediationArrangement:
+    """Who arranges a mediation, who takes part, and the clocks that run.
+
+    The first six attributes are kept from earlier versions. ``parties`` and ``arranged_by`` are
+    party kinds: in ``parties`` :attr:`PartyKind.PARENT` stands for the parent *or young person*
+    and each responsible body appears once; prefer ``participants``, ``arranger`` and
+    ``responsible_bodies``, which say it in full.
+    """
+
     route: MediationRoute
     arranged_by: PartyKind
+    """The local authority, or (health care only) the first responsible commissioning body."""
     parties: tuple[PartyKind, ...]
     arrange_clock_id: str
     """The id of the 30-day clock in :mod:`sen_disagreement.clocks`."""
     notify_commissioning_bodies: bool
     """Whether the LA must tell each commissioning body the issues within 3 working days."""
     rule: Rule
+    participants: tuple[MediationParticipant, ...]
+    """Who takes part: the parent or young person, the LA and/or each commissioning body."""
+    arranger: MediationParticipant
+    """Who arranges: the local authority, or each commissioning body (health care only)."""
+    responsible_bodies: tuple[PartyKind, ...]
+    """The responsible commissioning bodies (ICB and/or NHS England; CCG before 1 July 2022);
+    empty when health care is not in issue."""
+    responsible_bodies_assumed: bool
+    """True when the caller did not name the bodies and the ICB (CCG before 1 July 2022) is
+    shown as the usual one: check whether NHS England commissions the provision instead."""
+    responsible_body_rule: Rule | None
+    """The rule naming the responsible bodies for the date judged on (``None`` without health)."""
+    arrange_clock: ClockStart
+    """The 30-day clock and the event that starts it."""
+    notification_clock: ClockStart | None
+    """The LA's 3-working-day clock to tell each commissioning body the issues, and its event;
+    ``None`` when health care is not in issue."""
+    judged_on: dt.date | None
+    """The date the bodies were judged for; ``None`` when no date was given."""
+
+    @property
+    def summary(self) -> str:
+        """The arrangement in words, e.g. "the local authority arranges one mediation with the
+        parent or young person and each commissioning body (integrated care board (ICB))..."."""
+        others = [p.label for p in self.participants if p is not self.arranger]
+        text = f"{self.arranger.label} arranges "
+        text += "one mediation with " if self.route is MediationRoute.JOINT else "mediation with "
+        text += " and ".join(others)
+        if self.responsible_bodies:
+            text += " (" + ", ".join(k.label for k in self.responsible_bodies) + ")"
+        text += f", within 30 days of: {self.arrange_clock.starts_from}"
+        if self.notification_clock is not None:
+            text += (
+                "; the local authority first tells each commissioning body the issues within 3 "
+                f"working days of: {self.notification_clock.starts_from}"
+            )
+        return text
 
 
 MEDIATION_ROUTES = {
@@ -223,32 +384,119 @@ MEDIATION_ROUTES = {
     ),
 }
 
-_FAMILY = PartyKind.PARENT  # the family side, shown as 'parent or young person'
+_NOTIFY_CLOCK = "icb_notification_of_health_issues"
+_ARRANGE_CLOCK = {
+    MediationRoute.LOCAL_AUTHORITY: "arrange_mediation_education_social_care",
+    MediationRoute.COMMISSIONING_BODY: "arrange_mediation_health_only",
+    MediationRoute.JOINT: "arrange_mediation_mixed",
+}
 
 
-def mediation_route(issues: Iterable[Provision]) -> MediationArrangement:
-    """Who arranges mediation, and who takes part, for mediation issues about ``issues``."""
+def _responsible_bodies(
+    health: bool,
+    commissioning_bodies: Iterable[PartyKind] | None,
+    on: dt.date | None,
+    route_rule: Rule,
+) -> tuple[tuple[PartyKind, ...], bool, Rule | None]:
+    before_icb = on is not None and on < ICB_START
+    body_rule = RESPONSIBLE_COMMISSIONING_BODY_BEFORE_ICB if before_icb else (
+        RESPONSIBLE_COMMISSIONING_BODY
+    )
+    if commissioning_bodies is None:
+        if not health:
+            return (), False, None
+        usual = PartyKind.CLINICAL_COMMISSIONING_GROUP if before_icb else (
+            PartyKind.INTEGRATED_CARE_BOARD
+        )
+        return (usual,), True, body_rule
+    bodies = tuple(dict.fromkeys(commissioning_bodies))
+    if not health:
+        if bodies:
+            raise InvalidInputError(
+                "commissioning bodies take part only when the mediation issues include health "
+                "care",
+                field="commissioning_bodies",
+                rule_id=route_rule.rule_id,
+                citation=route_rule.cite(),
+            )
+        return (), False, None
+    if not bodies:
+        raise InvalidInputError(
+            "name each responsible commissioning body: the mediation issues include health care",
+            field="commissioning_bodies",
+            rule_id=body_rule.rule_id,
+            citation=body_rule.cite(),
+        )
+    for i, kind in enumerate(bodies):
+        if kind not in HEALTH_COMMISSIONING_BODIES:
+            raise InvalidInputError(
+                "must be a health commissioning body (integrated care board or NHS England; a "
+                "clinical commissioning group before 1 July 2022)",
+                field=f"commissioning_bodies[{i}]",
+                rule_id=body_rule.rule_id,
+                citation=body_rule.cite(),
+            )
+        if on is not None:
+            check_kind_in_force(kind, on, field=f"commissioning_bodies[{i}]")
+    return bodies, False, body_rule
+
+
+def mediation_route(
+    issues: Iterable[Provision],
+    *,
+    on: dt.date | None = None,
+    commissioning_bodies: Iterable[PartyKind] | None = None,
+) -> MediationArrangement:
+    """Who arranges mediation, and who takes part, for mediation issues about ``issues``.
+
+    ``commissioning_bodies`` names the responsible commissioning bodies (kinds) where health care
+    is in issue: integrated care board and/or NHS England (a clinical commissioning group before
+    1 July 2022). Without them the usual body is shown, an ICB (a CCG when ``on`` is before
+    1 July 2022), with ``responsible_bodies_assumed`` set. With ``on``, a body that did not exist
+    on that date is refused (rules ``ccg.abolished``, ``icb.established``).
+    """
     kinds = frozenset(issues)
     if not kinds:
         raise InvalidInputError(
             "name what the mediation issues are about (special educational, health care or "
             "social care provision)",
             field="issues",
-            rule_id="mediation.route",
+            rule_id=MEDIATION_ISSUES_NAMED.rule_id,
+            citation=MEDIATION_ISSUES_NAMED.cite(),
         )
     health = Provision.HEALTH_CARE in kinds
-    parties: tuple[PartyKind, ...]
     other = bool(kinds - {Provision.HEALTH_CARE})
+    family = MediationParticipant.PARENT_OR_YOUNG_PERSON
+    la = MediationParticipant.LOCAL_AUTHORITY
+    each_body = MediationParticipant.EACH_COMMISSIONING_BODY
+    participants: tuple[MediationParticipant, ...]
     if health and other:
-        route, by = MediationRoute.JOINT, PartyKind.LOCAL_AUTHORITY
-        parties = (_FAMILY, PartyKind.LOCAL_AUTHORITY, PartyKind.INTEGRATED_CARE_BOARD)
-        clock = "arrange_mediation_mixed"
+        route, arranger, participants = MediationRoute.JOINT, la, (family, la, each_body)
     elif health:
-        route, by = MediationRoute.COMMISSIONING_BODY, PartyKind.INTEGRATED_CARE_BOARD
-        parties = (_FAMILY, PartyKind.INTEGRATED_CARE_BOARD)
-        clock = "arrange_mediation_health_only"
+        route, arranger = MediationRoute.COMMISSIONING_BODY, each_body
+        participants = (family, each_body)
     else:
-        route, by = MediationRoute.LOCAL_AUTHORITY, PartyKind.LOCAL_AUTHORITY
-        parties = (_FAMILY, PartyKind.LOCAL_AUTHORITY)
-        clock = "arrange_mediation_education_social_care"
-    return MediationArrangement(route, by, parties, clock, health, MEDIATION_ROUTES[route])
+        route, arranger, participants = MediationRoute.LOCAL_AUTHORITY, la, (family, la)
+    rule = MEDIATION_ROUTES[route]
+    bodies, assumed, body_rule = _responsible_bodies(health, commissioning_bodies, on, rule)
+    # Legacy view: PARENT for the parent or young person, then the LA, then each body.
+    legacy_la = (PartyKind.LOCAL_AUTHORITY,) if la in participants else ()
+    legacy_parties = (PartyKind.PARENT, *legacy_la, *bodies)
+    arranged_by = bodies[0] if arranger is each_body else PartyKind.LOCAL_AUTHORITY
+    clock_id = _ARRANGE_CLOCK[route]
+    return MediationArrangement(
+        route,
+        arranged_by,
+        legacy_parties,
+        clock_id,
+        health,
+        rule,
+        participants=participants,
+        arranger=arranger,
+        responsible_bodies=bodies,
+        responsible_bodies_assumed=assumed,
+        responsible_body_rule=body_rule,
+        arrange_clock=ClockStart.of(clock_id),
+        notification_clock=ClockStart.of(_NOTIFY_CLOCK) if health else None,
+        judged_on=on,
+    )

@@ -9,10 +9,16 @@ mediation adviser.
   issue; not by the education provider in dispute.
 * Mediation adviser: not employed by an English local authority, an ICB or NHS England, whatever
   the issues (CFA s.56(3)); not by the education provider in dispute.
+
+:func:`assess_independence` answers (an :class:`IndependenceAnswer`: independent or not, the
+:class:`~sen_disagreement.provenance.Rule` that decided it, the reason in words, the date judged
+on); :func:`check_independence` is built on it and raises
+:class:`~sen_disagreement.errors.IndependenceError` instead of answering "no".
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from attrs import frozen
@@ -25,6 +31,7 @@ from sen_disagreement.parties import (
     Employer,
     Party,
     PartyKind,
+    check_kind_in_force,
 )
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
@@ -92,6 +99,90 @@ ADVISER_INDEPENDENT = Rule(
 )
 
 
+MEDIATOR_INDEPENDENT = Rule(
+    "s52.mediator_independence",
+    "The mediator must be independent: not employed by a local authority, nor by the education "
+    "provider in dispute; where health care is in issue, not by an ICB or NHS England either "
+    "(rule s53.mediator_independence.health_body).",
+    Provenance([cite("CFA 2014 Explanatory Notes para 265 (s.52: independent mediator)", P)]),
+)
+DR_INDEPENDENT = Rule(
+    "s57.independence",
+    "The disagreement-resolution facilitator must be independent: not employed by a local "
+    "authority, a CCG, NHS England (the NHS Commissioning Board), an ICB (setting "
+    "s57_health_body_independence) or the education provider in dispute.",
+    Provenance(
+        [
+            cite("CFA 2014 Explanatory Notes para 275 (s.57: independent person)", P),
+            cite("SEND Code of Practice para 11.6 (independent of the local authority)", S),
+        ]
+    ),
+)
+INDEPENDENT_ROLE = Rule(
+    "independence.role",
+    "Independence is required of, and checked for, three roles only: the mediation adviser "
+    "(CFA s.56(2)-(3)), the mediator (s.52) and the disagreement-resolution facilitator (s.57).",
+    Provenance(
+        [
+            cite("CFA 2014 s.56(2)-(3) as amended (mediation adviser)", P),
+            cite("CFA 2014 Explanatory Notes paras 265, 275 (mediator; disagreement resolution)",
+                 P),
+        ]
+    ),
+)
+
+_ROLE_RULES = {
+    PartyKind.MEDIATION_ADVISER: ADVISER_INDEPENDENT,
+    PartyKind.MEDIATOR: MEDIATOR_INDEPENDENT,
+    PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER: DR_INDEPENDENT,
+}
+"""The rule that answers "independent" for each role when no exclusion applies."""
+
+RULES = (
+    DR_NOT_LA,
+    DR_NOT_HEALTH,
+    DR_NOT_ICB,
+    NOT_EDUCATION_PROVIDER,
+    MEDIATOR_NOT_LA,
+    MEDIATOR_NOT_HEALTH,
+    ADVISER_INDEPENDENT,
+    MEDIATOR_INDEPENDENT,
+    DR_INDEPENDENT,
+    INDEPENDENT_ROLE,
+)
+"""Every rule of this module (each error it raises names one of them)."""
+
+
+@frozen
+class IndependenceAnswer:
+    """Whether an appointee is independent for their role, and why.
+
+    ``rule`` is the rule that decided it: the exclusion that failed when ``independent`` is
+    False; the role's own independence rule (``s56.adviser_independence``,
+    ``s52.mediator_independence``, ``s57.independence``) when it is True. ``rules_applied`` lists
+    every rule that was checked. ``judged_on`` is the date the question was asked about (rules
+    in force on it are applied); ``None`` only for :func:`check_independence` called without a
+    date, when every rule is applied whatever its dates. ``reason`` names kinds of body, never the
+    appointee's or employer's name.
+    """
+
+    role: PartyKind
+    independent: bool
+    rule: Rule
+    reason: str
+    judged_on: dt.date | None
+    rules_applied: tuple[Rule, ...]
+
+    def raise_if_not_independent(self) -> IndependenceCheck:
+        """The :class:`IndependenceCheck` when independent, else :class:`IndependenceError`
+        citing :attr:`rule`."""
+        if not self.independent:
+            raise IndependenceError(
+                self.reason, rule_id=self.rule.rule_id, citation=self.rule.cite()
+            )
+        return IndependenceCheck(self.role, self.rules_applied)
+
+
 @frozen
 class IndependenceCheck:
     """The outcome of a successful check: the rules that were applied."""
@@ -101,23 +192,111 @@ class IndependenceCheck:
 
 
 def _excluded(
-    role: PartyKind, health_in_issue: bool, settings: Settings
+    role: PartyKind, health_in_issue: bool, settings: Settings, on: dt.date | None
 ) -> list[tuple[frozenset[PartyKind], Rule]]:
     la = frozenset({PartyKind.LOCAL_AUTHORITY})
+    rules: list[tuple[frozenset[PartyKind], Rule]]
     if role is PartyKind.MEDIATION_ADVISER:
-        return [(la | HEALTH_COMMISSIONING_BODIES, ADVISER_INDEPENDENT)]
-    if role is PartyKind.MEDIATOR:
+        rules = [(la | HEALTH_COMMISSIONING_BODIES, ADVISER_INDEPENDENT)]
+    elif role is PartyKind.MEDIATOR:
         rules = [(la, MEDIATOR_NOT_LA)]
         if health_in_issue:
             rules.append((HEALTH_COMMISSIONING_BODIES, MEDIATOR_NOT_HEALTH))
+    else:
+        rules = [
+            (la, DR_NOT_LA),
+            (frozenset({PartyKind.CLINICAL_COMMISSIONING_GROUP, PartyKind.NHS_ENGLAND}),
+             DR_NOT_HEALTH),
+        ]
+        if settings.s57_health_body_independence:
+            rules.append((frozenset({PartyKind.INTEGRATED_CARE_BOARD}), DR_NOT_ICB))
+    if on is None:
         return rules
-    rules = [
-        (la, DR_NOT_LA),
-        (frozenset({PartyKind.CLINICAL_COMMISSIONING_GROUP, PartyKind.NHS_ENGLAND}), DR_NOT_HEALTH),
-    ]
-    if settings.s57_health_body_independence:
-        rules.append((frozenset({PartyKind.INTEGRATED_CARE_BOARD}), DR_NOT_ICB))
-    return rules
+    return [(kinds, rule) for kinds, rule in rules if rule.provenance.applies_on(on)]
+
+
+def _article(label: str) -> str:
+    return "an" if label[0] in "aeiou" else "a"
+
+
+def _assess(
+    appointee: Party,
+    case_parties: Iterable[Party],
+    health_in_issue: bool,
+    on: dt.date | None,
+    settings: Settings,
+) -> IndependenceAnswer:
+    """The one place the independence rules are applied."""
+    role = appointee.kind
+    if role not in INDEPENDENT_ROLES:
+        raise InvalidInputError(
+            "only a mediation adviser, mediator or disagreement-resolution provider is checked "
+            "for independence",
+            field="kind",
+            rule_id=INDEPENDENT_ROLE.rule_id,
+            citation=INDEPENDENT_ROLE.cite(),
+        )
+    employer: Employer | None = appointee.employer
+    if employer is not None and on is not None:
+        # A CCG employer after 1 July 2022, or an ICB one before it, is a mistake in the input.
+        check_kind_in_force(employer.kind, on, field="employer.kind")
+    rules = _excluded(role, health_in_issue, settings, on)
+    applied = (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
+
+    def no(reason: str, rule: Rule) -> IndependenceAnswer:
+        return IndependenceAnswer(role, False, rule, reason, on, applied)
+
+    if employer is not None:
+        for kinds, rule in rules:
+            if employer.kind in kinds:
+                return no(
+                    f"a {role.label} employed by {_article(employer.kind.label)} "
+                    f"{employer.kind.label} is not independent",
+                    rule,
+                )
+        if employer.kind in EDUCATION_PROVIDERS:
+            for party in case_parties:
+                if party.kind in EDUCATION_PROVIDERS and party.same_body(employer):
+                    return no(
+                        f"a {role.label} employed by the {employer.kind.label} in dispute is not "
+                        "independent",
+                        NOT_EDUCATION_PROVIDER,
+                    )
+    excluded = sorted({k.label for kinds, _ in rules for k in kinds})
+    bodies = ", ".join(excluded) + (", " if excluded else "") + "the education provider in dispute"
+    whose = (
+        "an independent organisation (no employer recorded)"
+        if employer is None
+        else f"employed by {_article(employer.kind.label)} {employer.kind.label}"
+    )
+    return IndependenceAnswer(
+        role,
+        True,
+        _ROLE_RULES[role],
+        f"independent: a {role.label} {whose}, not employed by any of: {bodies}",
+        on,
+        applied,
+    )
+
+
+def assess_independence(
+    appointee: Party,
+    *,
+    case_parties: Iterable[Party],
+    health_in_issue: bool,
+    on: dt.date,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> IndependenceAnswer:
+    """Whether ``appointee`` is independent for their role on ``on``: an answer, never an
+    :class:`IndependenceError`.
+
+    ``appointee.employer`` is the body employing the person (or, for a provider organisation,
+    the body it belongs to); ``None`` means an independent organisation. Only rules in force on
+    ``on`` apply (the ICB bar from 1 July 2022). Bad input is an :class:`InvalidInputError`: a
+    role that is not an independent one (rule ``independence.role``), an employer of a kind that
+    did not exist on ``on`` (rules ``ccg.abolished``, ``icb.established``).
+    """
+    return _assess(appointee, case_parties, health_in_issue, on, settings)
 
 
 def check_independence(
@@ -126,39 +305,13 @@ def check_independence(
     case_parties: Iterable[Party],
     health_in_issue: bool,
     settings: Settings = DEFAULT_SETTINGS,
+    on: dt.date | None = None,
 ) -> IndependenceCheck:
     """Refuse an appointee whose employer the law excludes; otherwise say which rules passed.
 
-    ``appointee.employer`` is the body employing the person (or, for a provider organisation,
-    the body it belongs to); ``None`` means an independent organisation.
+    The same rules as :func:`assess_independence`, with "not independent" raised as an
+    :class:`IndependenceError` citing the rule. Without ``on`` every rule applies whatever its
+    dates (the behaviour before dates were checked).
     """
-    role = appointee.kind
-    if role not in INDEPENDENT_ROLES:
-        raise InvalidInputError(
-            "only a mediation adviser, mediator or disagreement-resolution provider is checked "
-            "for independence",
-            field="kind",
-            rule_id="independence.role",
-        )
-    rules = _excluded(role, health_in_issue, settings)
-    applied = [rule for _, rule in rules] + [NOT_EDUCATION_PROVIDER]
-    employer: Employer | None = appointee.employer
-    if employer is None:
-        return IndependenceCheck(role, tuple(applied))
-    for kinds, rule in rules:
-        if employer.kind in kinds:
-            raise IndependenceError(
-                f"a {role.label} employed by a {employer.kind.label} is not independent",
-                rule_id=rule.rule_id,
-                citation=rule.cite(),
-            )
-    if employer.kind in EDUCATION_PROVIDERS:
-        for party in case_parties:
-            if party.kind in EDUCATION_PROVIDERS and party.same_body(employer):
-                raise IndependenceError(
-                    f"a {role.label} employed by the {employer.kind.label} in dispute is not "
-                    "independent",
-                    rule_id=NOT_EDUCATION_PROVIDER.rule_id,
-                    citation=NOT_EDUCATION_PROVIDER.cite(),
-                )
-    return IndependenceCheck(role, tuple(applied))
+    answer = _assess(appointee, case_parties, health_in_issue, on, settings)
+    return answer.raise_if_not_independent()

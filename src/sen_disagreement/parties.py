@@ -2,8 +2,16 @@
 
 A party is described by its :class:`PartyKind`. Whether a person is a *child* or a *young person*
 is never typed in by hand alone: it is derived from the date of birth on the date that matters
-(:func:`is_young_person`), because the rights pass from the parent to the young person at the end
-of compulsory school age.
+(:func:`is_young_person`, :func:`age_status`), because the rights pass from the parent to the young
+person at the end of compulsory school age (:func:`who_decides`).
+
+A child or young person whose date of birth is not known is described with
+``date_of_birth=None`` (:data:`DATE_OF_BIRTH_UNKNOWN`). Nothing is guessed from the kind alone:
+every rule that depends on age answers that it needs the date of birth, either as an answer
+(:class:`AgeAnswer`, :class:`WhoDecidesAnswer` with ``needs == "date_of_birth"``) or as an
+:class:`~sen_disagreement.errors.InvalidInputError` whose ``field`` is ``date_of_birth`` and whose
+``rule_id`` names the rule (:meth:`Party.check_on`, :func:`end_of_compulsory_school_age`,
+:func:`is_young_person`, :func:`is_child`, :func:`age_on`).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import re
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
+from sen_disagreement.checks import IDENTIFIERS, INPUT, PARTY
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 
@@ -163,33 +172,218 @@ def check_kind_in_force(kind: PartyKind, on: dt.date, *, field: str = "kind") ->
 
 # --- Age --------------------------------------------------------------------------------------
 
+_IPSEA_YOUNG_PERSON = "https://www.ipsea.org.uk/faqs/young-person"
 
-def end_of_compulsory_school_age(date_of_birth: dt.date) -> dt.date:
-    """The last Friday in June of the school year (1 Sept-31 Aug) in which the person turns 16."""
-    sixteenth_year = date_of_birth.year + 16
+END_OF_COMPULSORY_SCHOOL_AGE = Rule(
+    "compulsory_school_age.end",
+    "Compulsory school age ends on the last Friday in June of the school year (1 September to "
+    "31 August) in which the person turns 16.",
+    Provenance(
+        [
+            cite("CFA 2014 s.83(2) per IPSEA 'young person' (end of compulsory school age)", S,
+                 _IPSEA_YOUNG_PERSON),
+            cite("Education Act 1996 s.8(3) (school leaving date) as quoted by edyourself "
+                 "'compulsory school age'", S,
+                 "https://edyourself.wordpress.com/2015/03/05/compulsory-school-age/"),
+        ]
+    ),
+)
+
+DATE_OF_BIRTH_UNKNOWN: None = None
+"""What ``date_of_birth`` is for a child or young person whose date of birth is not known."""
+
+DATE_OF_BIRTH_FIELD = "date_of_birth"
+"""The field every age-dependent rule names when it needs the date of birth."""
+
+
+def _needs_date_of_birth(rule: Rule, question: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"unknown: {question} needs the date of birth, which is not given",
+        field=DATE_OF_BIRTH_FIELD,
+        rule_id=rule.rule_id,
+        citation=rule.cite(),
+    )
+
+
+def _known(date_of_birth: dt.date | None, rule: Rule, question: str) -> dt.date:
+    if date_of_birth is None:
+        raise _needs_date_of_birth(rule, question)
+    return date_of_birth
+
+
+def end_of_compulsory_school_age(date_of_birth: dt.date | None) -> dt.date:
+    """The last Friday in June of the school year (1 Sept-31 Aug) in which the person turns 16
+    (rule ``compulsory_school_age.end``). An unknown date of birth is an
+    :class:`InvalidInputError` naming ``date_of_birth`` and the rule."""
+    born = _known(date_of_birth, END_OF_COMPULSORY_SCHOOL_AGE, "the end of compulsory school age")
+    sixteenth_year = born.year + 16
     # A birthday from September onwards falls in the school year that ends the next summer.
-    june_year = sixteenth_year + 1 if date_of_birth.month >= 9 else sixteenth_year
+    june_year = sixteenth_year + 1 if born.month >= 9 else sixteenth_year
     last = dt.date(june_year, 6, 30)
     return last - dt.timedelta(days=(last.weekday() - 4) % 7)
 
 
-def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+def age_on(date_of_birth: dt.date | None, day: dt.date) -> int:
     """Whole years of age on ``day`` (someone born on 29 February turns a year older on 1 March
-    in common years)."""
-    years = day.year - date_of_birth.year
-    if (day.month, day.day) < (date_of_birth.month, date_of_birth.day):
+    in common years). An unknown date of birth is an :class:`InvalidInputError` naming
+    ``date_of_birth`` and rule ``young_person.definition`` (the under-25 limit)."""
+    born = _known(date_of_birth, YOUNG_PERSON_DEFINITION, "the person's age")
+    years = day.year - born.year
+    if (day.month, day.day) < (born.month, born.day):
         years -= 1
     return years
 
 
-def is_young_person(date_of_birth: dt.date, day: dt.date) -> bool:
-    """Over compulsory school age and under 25 on ``day`` (rule ``young_person.definition``)."""
-    return day > end_of_compulsory_school_age(date_of_birth) and age_on(date_of_birth, day) < 25
+def is_young_person(date_of_birth: dt.date | None, day: dt.date) -> bool:
+    """Over compulsory school age and under 25 on ``day`` (rule ``young_person.definition``).
+    An unknown date of birth is an :class:`InvalidInputError`, never a guess."""
+    born = _known(date_of_birth, YOUNG_PERSON_DEFINITION, "whether this is a young person")
+    return day > end_of_compulsory_school_age(born) and age_on(born, day) < 25
 
 
-def is_child(date_of_birth: dt.date, day: dt.date) -> bool:
-    """Not over compulsory school age on ``day`` (and born by then)."""
-    return date_of_birth <= day <= end_of_compulsory_school_age(date_of_birth)
+def is_child(date_of_birth: dt.date | None, day: dt.date) -> bool:
+    """Not over compulsory school age on ``day`` (and born by then). An unknown date of birth is
+    an :class:`InvalidInputError` naming rule ``compulsory_school_age.end``."""
+    born = _known(date_of_birth, END_OF_COMPULSORY_SCHOOL_AGE, "whether this is a child")
+    return born <= day <= end_of_compulsory_school_age(born)
+
+
+class AgeStatus(enum.Enum):
+    """What a person is on a given day, for CFA 2014 Part 3."""
+
+    CHILD = "child"
+    """Not over compulsory school age: the parent brings the disagreement and decides."""
+    YOUNG_PERSON = "young_person"
+    """Over compulsory school age and under 25: the rights are the young person's own."""
+    AGED_25_OR_OVER = "aged_25_or_over"
+    """Neither a child nor a young person."""
+    DATE_OF_BIRTH_NEEDED = "date_of_birth_needed"
+    """The date of birth is not known, so none of the above can be said."""
+
+
+@frozen
+class AgeAnswer:
+    """Which :class:`AgeStatus` a person has on ``judged_on``, the rule that decided it and why.
+
+    ``needs`` is ``"date_of_birth"`` when the answer is :attr:`AgeStatus.DATE_OF_BIRTH_NEEDED`,
+    else ``None``. ``reason`` never states the date of birth, the age or the end of compulsory
+    school age (the child's personal data): it names the rule only."""
+
+    status: AgeStatus
+    rule: Rule
+    reason: str
+    judged_on: dt.date
+    needs: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.needs is None
+
+
+def _check_not_future(date_of_birth: dt.date, day: dt.date) -> None:
+    if date_of_birth > day:
+        raise InvalidInputError(
+            f"date of birth is after the date of the disagreement ({day})",
+            field=DATE_OF_BIRTH_FIELD,
+            rule_id=PARTY["date_of_birth.future"],
+        )
+
+
+def age_status(date_of_birth: dt.date | None, on: dt.date) -> AgeAnswer:
+    """Child, young person, 25 or over, or "the date of birth is needed" on ``on``.
+
+    Never raises for an unknown date of birth (that is the
+    :attr:`AgeStatus.DATE_OF_BIRTH_NEEDED` answer); a date of birth after ``on`` is an
+    :class:`InvalidInputError` (rule ``party.date_of_birth.future``)."""
+    if date_of_birth is None:
+        return AgeAnswer(
+            AgeStatus.DATE_OF_BIRTH_NEEDED,
+            YOUNG_PERSON_DEFINITION,
+            "unknown: whether this is a child or a young person (over compulsory school age and "
+            "under 25) needs the date of birth, which is not given",
+            on,
+            needs=DATE_OF_BIRTH_FIELD,
+        )
+    _check_not_future(date_of_birth, on)
+    if on <= end_of_compulsory_school_age(date_of_birth):
+        return AgeAnswer(
+            AgeStatus.CHILD,
+            END_OF_COMPULSORY_SCHOOL_AGE,
+            "not over compulsory school age on this date: a child",
+            on,
+        )
+    if age_on(date_of_birth, on) >= 25:
+        return AgeAnswer(
+            AgeStatus.AGED_25_OR_OVER,
+            YOUNG_PERSON_DEFINITION,
+            "aged 25 or over on this date; a young person is under 25",
+            on,
+        )
+    return AgeAnswer(
+        AgeStatus.YOUNG_PERSON,
+        YOUNG_PERSON_DEFINITION,
+        "over compulsory school age and under 25 on this date: a young person",
+        on,
+    )
+
+
+@frozen
+class WhoDecidesAnswer:
+    """Who takes the decisions for the family side on ``judged_on``: the parent (for a child) or
+    the young person. ``decides`` is ``None`` when the date of birth is needed (``needs`` is then
+    ``"date_of_birth"``) or when the person is 25 or over (no CFA Part 3 rights remain)."""
+
+    decides: PartyKind | None
+    rule: Rule
+    reason: str
+    judged_on: dt.date
+    age: AgeAnswer
+    needs: str | None = None
+
+
+def who_decides(date_of_birth: dt.date | None, on: dt.date) -> WhoDecidesAnswer:
+    """Whether the parent or the young person decides, from the date of birth on ``on``.
+
+    A young person who lacks capacity still holds the rights; a parent may act for them (rule
+    ``young_person.decides``), which this answer does not decide. An unknown date of birth is
+    answered, not guessed: ``decides`` is ``None`` and ``needs`` is ``"date_of_birth"``."""
+    from sen_disagreement.voluntary import YOUNG_PERSON_DECIDES
+
+    age = age_status(date_of_birth, on)
+    if age.status is AgeStatus.DATE_OF_BIRTH_NEEDED:
+        return WhoDecidesAnswer(
+            None,
+            YOUNG_PERSON_DEFINITION,
+            "unknown: whether the parent or the young person decides needs the date of birth, "
+            "which is not given",
+            on,
+            age,
+            needs=DATE_OF_BIRTH_FIELD,
+        )
+    if age.status is AgeStatus.CHILD:
+        return WhoDecidesAnswer(
+            PartyKind.PARENT,
+            YOUNG_PERSON_DEFINITION,
+            "a child: the parent decides until compulsory school age ends",
+            on,
+            age,
+        )
+    if age.status is AgeStatus.YOUNG_PERSON:
+        return WhoDecidesAnswer(
+            PartyKind.YOUNG_PERSON,
+            YOUNG_PERSON_DECIDES,
+            "a young person decides for themselves (a parent acts only for a young person who "
+            "lacks capacity)",
+            on,
+            age,
+        )
+    return WhoDecidesAnswer(
+        None,
+        YOUNG_PERSON_DEFINITION,
+        "aged 25 or over: neither the parent nor the person has rights as a young person",
+        on,
+        age,
+    )
 
 
 # --- Identifiers ------------------------------------------------------------------------------
@@ -236,7 +430,7 @@ def _check_name(instance: object, attribute: object, value: str | None) -> None:
         raise InvalidInputError(
             f"must be 1-{MAX_NAME_LENGTH} characters",
             field="name",
-            rule_id="input.name_length",
+            rule_id=INPUT["name_length"],
         )
 
 
@@ -259,13 +453,13 @@ class Identifiers:
                 raise InvalidInputError(
                     f"a {kind.label} does not have a {name}",
                     field=f"identifiers.{name}",
-                    rule_id=f"identifier.{name}.kind",
+                    rule_id=IDENTIFIERS[f"{name}.kind"],
                 )
             if not pattern.fullmatch(value):
                 raise InvalidInputError(
                     f"must be {shape}",
                     field=f"identifiers.{name}",
-                    rule_id=f"identifier.{name}.shape",
+                    rule_id=IDENTIFIERS[f"{name}.shape"],
                 )
 
 
@@ -285,8 +479,11 @@ class Employer:
 class Party:
     """A person or body taking part in, or facilitating, a disagreement.
 
-    ``date_of_birth`` is required for a young person (it decides whether they are one) and
-    optional for a child. ``employer`` is used for the independent roles.
+    ``date_of_birth`` decides whether a person is a child or a young person; ``None``
+    (:data:`DATE_OF_BIRTH_UNKNOWN`) means it is not known. A young person may be described
+    without one, but :meth:`check_on` then refuses to confirm them as a young person and every
+    age rule answers that it needs the date of birth. ``employer`` is used for the independent
+    roles.
     """
 
     kind: PartyKind
@@ -302,28 +499,21 @@ class Party:
             raise InvalidInputError(
                 f"a {self.kind.label} has no date of birth",
                 field="date_of_birth",
-                rule_id="party.date_of_birth.kind",
-            )
-        if self.kind is PartyKind.YOUNG_PERSON and self.date_of_birth is None:
-            raise InvalidInputError(
-                "a young person's date of birth is needed to confirm they are one",
-                field="date_of_birth",
-                rule_id=YOUNG_PERSON_DEFINITION.rule_id,
-                citation=YOUNG_PERSON_DEFINITION.cite(),
+                rule_id=PARTY["date_of_birth.kind"],
             )
         if self.employer is not None and self.kind not in INDEPENDENT_ROLES:
             raise InvalidInputError(
                 "only a mediation adviser, mediator or disagreement-resolution provider "
                 "records an employer",
                 field="employer",
-                rule_id="party.employer.kind",
+                rule_id=PARTY["employer.kind"],
             )
         if self.acting_for_young_person_lacking_capacity and self.kind is not PartyKind.PARENT:
             raise InvalidInputError(
                 "only a parent (or other representative) can act for a young person who lacks "
                 "capacity",
                 field="acting_for_young_person_lacking_capacity",
-                rule_id="party.representative.kind",
+                rule_id=PARTY["representative.kind"],
             )
 
     def same_body(self, other: Party | Employer) -> bool:
@@ -340,17 +530,31 @@ class Party:
         # Nothing to tell them apart: treat as the same body, the cautious answer.
         return True
 
+    def age_status(self, on: dt.date) -> AgeAnswer:
+        """The person's :class:`AgeAnswer` on ``on`` (``DATE_OF_BIRTH_NEEDED`` when the date of
+        birth is unknown). Only a parent, child or young person has one."""
+        if self.kind not in PEOPLE:
+            raise InvalidInputError(
+                f"a {self.kind.label} has no age",
+                field="kind",
+                rule_id=PARTY["date_of_birth.kind"],
+            )
+        return age_status(self.date_of_birth, on)
+
     def check_on(self, day: dt.date) -> None:
-        """Checks that depend on the date: dated body kinds and the young person's age."""
+        """Checks that depend on the date: dated body kinds and the young person's age.
+
+        A young person whose date of birth is unknown cannot be confirmed as one: the check
+        refuses, naming ``date_of_birth`` and rule ``young_person.definition`` (it never takes
+        the kind on trust). A child's or parent's unknown date of birth is accepted."""
         check_kind_in_force(self.kind, day)
+        if self.kind is PartyKind.YOUNG_PERSON and self.date_of_birth is None:
+            raise _needs_date_of_birth(
+                YOUNG_PERSON_DEFINITION, "whether this is a young person on this date"
+            )
         if self.date_of_birth is None:
             return
-        if self.date_of_birth > day:
-            raise InvalidInputError(
-                f"date of birth is after the date of the disagreement ({day})",
-                field="date_of_birth",
-                rule_id="party.date_of_birth.future",
-            )
+        _check_not_future(self.date_of_birth, day)
         if self.kind is PartyKind.YOUNG_PERSON and not is_young_person(self.date_of_birth, day):
             # Name the rule that failed, never a value derived from the date of birth (age,
             # birthday, end of compulsory school age): those are the child's personal data.
