@@ -50,7 +50,7 @@ def test_snapshot_matches_installed_holidays_package() -> None:
         (D(2027, 12, 28), "observed"),  # Christmas Day and Boxing Day both on a weekend
     ],
 )
-def test_working_day_rule_excludes_one_offs_and_substitute_days(
+def test_calendar_working_day_excludes_one_offs_and_substitute_days(
     day: dt.date, name_part: str
 ) -> None:
     assert name_part in bank_holidays()[day]
@@ -133,7 +133,7 @@ def test_dates_outside_calendar_range_raise_typed_error(call: object) -> None:
     assert err.value.field == "date"
 
 
-def test_calendar_month_rule_31_december_plus_two_months_is_end_of_february() -> None:
+def test_calendar_calendar_month_31_december_plus_two_months_is_end_of_february() -> None:
     assert add_months(D(2024, 12, 31), 2) == D(2025, 2, 28)
     assert add_months(D(2023, 12, 31), 2) == D(2024, 2, 29)
     assert CALENDAR_MONTH_RULE.provenance.citations[0].grade is Grade.PRIMARY
@@ -161,7 +161,7 @@ def test_weeks_are_calendar_weeks() -> None:
     assert add_weeks(D(2025, 1, 6), 6) == D(2025, 2, 17)
 
 
-def test_tribunal_roll_rule_august_moves_to_first_working_day_of_september() -> None:
+def test_calendar_tribunal_roll_forward_august_moves_to_first_working_day_of_september() -> None:
     assert hesc_rule_12(D(2025, 8, 15)) == D(2025, 9, 1)
     assert hesc_rule_12(D(2024, 8, 31)) == D(2024, 9, 2)  # Sat 31 Aug -> Mon 2 Sep
     # r.12(3)(a) verbatim reproduction read on a secondary source: [S], no longer UNCONFIRMED.

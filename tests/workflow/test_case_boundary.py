@@ -114,7 +114,7 @@ def test_facilitator_records_author_is_the_actor_never_a_caller_field(
     assert not hasattr(st.RecordItem, "recorded_by")
 
 
-def test_facilitator_records_store_refuses_an_open_one_written_by_hand(
+def test_s57_facilitator_records_confidential_store_refuses_an_open_one_by_hand(
     service: CaseService,
 ) -> None:
     _held(service)
@@ -143,7 +143,7 @@ def _tamper(service: CaseService, **changes: object) -> None:
     save(service.store, new, expected_version=record.version)
 
 
-def test_history_append_only_store_refuses_a_relabelled_offer(service: CaseService) -> None:
+def test_case_history_append_only_store_refuses_a_relabelled_offer(service: CaseService) -> None:
     _held(service)
     service.apply(CASE, "officer-1", st.RecordItem(
         item_id="wp-note", kind=ItemKind.NOTE, disclosure=Disclosure.WITHOUT_PREJUDICE,

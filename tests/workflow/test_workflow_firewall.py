@@ -191,7 +191,7 @@ def test_s57_without_prejudice_canaries_never_leave_the_process(
     assert any(i.text == "an open document" for i in bundle.items)
 
 
-def test_subject_access_export_withholds_wp_unless_a_redaction_decision_releases_it() -> None:
+def test_ukgdpr_art15_subject_access_withholds_wp_unless_a_redaction_releases_it() -> None:
     case = held_mediation("sar-1", {"without_prejudice": "WP-SAR-MARK",
                                     "confidential": "CONF-SAR-MARK"})
     sink = AuditLog()

@@ -287,7 +287,7 @@ def med_held(case: MediationCase) -> MediationCase:
     return case.issue_certificate(on=d(21), at=at(d(21)), actor="adv")
 
 
-def test_reg32_notice_must_carry_every_listed_item() -> None:
+def test_reg32_notice_contents_must_carry_every_listed_item() -> None:
     with pytest.raises(InvalidInputError) as err:
         DecisionNotice(sent_on=DAY0, decisions=[AppealableDecision.NOT_TO_ASSESS],
                        contents={Reg32Item.RIGHT_TO_MEDIATION, Reg32Item.TIMESCALES})
@@ -312,7 +312,7 @@ def test_s56_adviser_employed_by_the_la_refused() -> None:
         med_case().contact_adviser("adv", bad, on=d(1), at=at(d(1)), actor="adv")
 
 
-def test_reg34_1_certificate_after_declining_three_working_days() -> None:
+def test_reg34_certificate_after_declining_three_working_days_reg34_1() -> None:
     case = med_case().contact_adviser("adv", ADVISER, on=d(4), at=at(d(4)), actor="adv")
     case = case.give_information(on=d(4), at=at(d(4), 11), actor="adv")
     case = case.decline_mediation("mum", on=d(4), at=at(d(4), 12), actor="adv")  # a Friday
@@ -488,7 +488,7 @@ def test_reg_42_2_agreed_amendment_to_section_f_runs_on_the_unconfirmed_reg_44_c
     assert clocks.CLOCKS["order_amend_plan"].grade.value == "UNCONFIRMED"
 
 
-def test_reg_42_3_non_appealable_action_two_weeks() -> None:
+def test_reg42_follow_up_non_appealable_action_two_weeks_reg_42_3() -> None:
     action = AgreedAction(action_id="meet", kind=ActionKind.NON_APPEALABLE,
                           by=PartyKind.LOCAL_AUTHORITY)
     case = _agreement(med_held(med_case()), [action])
@@ -519,7 +519,7 @@ def test_reg_42_4_commissioning_body_tells_the_la_within_one_week() -> None:
     assert case.agreement is not None and case.agreement.la_party is False
 
 
-def test_reg_42_5_other_periods_agreed_in_writing_replace_the_statutory_ones() -> None:
+def test_reg42_5_other_periods_in_writing_replace_the_statutory_ones() -> None:
     action = AgreedAction(action_id="meet", kind=ActionKind.NON_APPEALABLE,
                           by=PartyKind.LOCAL_AUTHORITY)
     case = _agreement(med_held(med_case()), [action],

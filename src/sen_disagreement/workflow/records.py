@@ -4,8 +4,9 @@ The whole case (parties, consent ledger, issues, items, deadlines, certificates,
 the record's JSON ``document``, written with the library's strict cattrs converter
 (:func:`sen_disagreement.serialization.make_converter`). The columns the store queries travel
 beside it: council, kind, state, the deadlines (clock id, due date, status), the subject's date
-of birth and the closure date. Settings are not stored: they are the council's configuration and
-are supplied again by :func:`from_record`.
+of birth and the closure date. The case's settings (the council's readings of unconfirmed law,
+pinned when the case opened) are part of the document and come back with it; a document stored
+before settings were pinned has none, and :func:`from_record` gives it the ``settings`` passed.
 
 :func:`save` writes a case through a :class:`~sen_disagreement.store.contract.Store`; the store
 writes the audit entries the version adds in the same transaction, so the store's audit trail
@@ -25,16 +26,25 @@ from sen_disagreement.errors import InvalidInputError, StoredDataError, StoredDo
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.serialization import make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
-from sen_disagreement.store.contract import CaseRecord, DeadlineEntry, OutboxMessage, Store
+from sen_disagreement.store.contract import (
+    APPEAL_CLOCK_ID,
+    APPEAL_STATUS,
+    CaseRecord,
+    DeadlineEntry,
+    OutboxMessage,
+    Store,
+)
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = [
     "DOCUMENT_VERSION",
+    "appeal_entry",
     "case_from_document",
     "case_from_payload",
     "columns",
+    "deadline_entries",
     "from_record",
     "save",
     "to_record",
@@ -70,16 +80,40 @@ def columns(case: Case) -> dict[str, Any]:
         "state": case.state.value,
         "created_at": case.created_at,
         "updated_at": case.audit.entries[-1].at,
-        "deadlines": tuple(d.entry() for d in case.deadlines),
+        "deadlines": deadline_entries(case),
         "subject_date_of_birth": _subject_dob(case),
         "closed_on": case.closed_on,
     }
 
 
+def appeal_entry(case: Case) -> DeadlineEntry | None:
+    """The deadline row of the case's SEN appeal deadline (HESC Rules r.20(1)(c)), once it is
+    known: from the latest mediation certificate (the date the certificate records), or, for a
+    decision that needs no certificate (section I only), from the decision notice under the
+    case's pinned settings. ``None`` while it is not known (a certificate is still needed) and
+    for disagreement resolution, which has no appeal deadline of its own."""
+    if not isinstance(case, MediationCase):
+        return None
+    if case.certificates:
+        due = case.certificates[-1].appeal_deadline
+    elif not case.notice.certificate_required:
+        due = case.appeal_deadline
+    else:
+        return None
+    return DeadlineEntry(clock_id=APPEAL_CLOCK_ID, due=due, status=APPEAL_STATUS)
+
+
+def deadline_entries(case: Case) -> tuple[DeadlineEntry, ...]:
+    """The deadline rows a save writes: every tracked clock (running and settled duties, the
+    reg 42 follow-up duties among them) and, once known, the appeal deadline."""
+    out = tuple(d.entry() for d in case.deadlines)
+    appeal = appeal_entry(case)
+    return out if appeal is None else (*out, appeal)
+
+
 def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
-    data: dict[str, Any] = _CONVERTER.unstructure(case)
-    data.pop("settings", None)
+    data: dict[str, Any] = _CONVERTER.unstructure(case)  # settings included: pinned to the case
     document = json.dumps(
         {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data},
         ensure_ascii=False, sort_keys=True,
@@ -88,7 +122,8 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 
 
 def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
-    """The case a record holds, with the council's ``settings``.
+    """The case a record holds, with the settings stored in it (``settings``: for a document
+    stored before settings were pinned, which has none).
 
     The record came from a store, so what is wrong with it is a stored-data fault: a document
     that is not a valid case raises :class:`StoredDocumentError` (a :class:`StoredDataError`
@@ -118,6 +153,11 @@ def _check_columns(given: dict[str, Any], record: CaseRecord) -> None:
         stored = getattr(record, name)
         if name == "deadlines":  # the store returns them ordered by clock id
             same = sorted(stored, key=_clock) == sorted(value, key=_clock)
+            if not same and not any(e.clock_id == APPEAL_CLOCK_ID for e in stored):
+                # Saved before the appeal deadline was a stored row (schema 5 on SQLite, 6 on
+                # PostgreSQL backfill the certificate cases): the row comes with the next save.
+                value = tuple(e for e in value if e.clock_id != APPEAL_CLOCK_ID)
+                same = sorted(stored, key=_clock) == sorted(value, key=_clock)
         else:
             same = stored == value
         if not same:
@@ -134,7 +174,8 @@ def _clock(entry: DeadlineEntry) -> str:
 def case_from_document(
     document: str, *, kind: str | None = None, settings: Settings = DEFAULT_SETTINGS
 ) -> Case:
-    """The case a stored JSON document holds (``kind``: the record's kind, which must match).
+    """The case a stored JSON document holds (``kind``: the record's kind, which must match),
+    with its stored settings, or ``settings`` if it has none (an older document).
     A document that is not one raises :class:`InvalidInputError` naming the field and the rule
     (never a value); :func:`from_record` names the case as well."""
     try:
@@ -164,10 +205,13 @@ def case_from_payload(
                                 rule_id="store.case_kind")
     try:
         # Every record re-checks its fields as it is built (ids, UTC times), as when recorded.
-        case: Case = _CONVERTER.structure(payload.get("case"), cls)
+        body = payload.get("case")
+        case: Case = _CONVERTER.structure(body, cls)
     except (Exception, RecursionError):
         # cattrs' messages quote stored values, which may be without-prejudice text.
         raise _unreadable() from None
+    if isinstance(body, dict) and "settings" in body:
+        return case  # the settings pinned when the case opened
     return attrs.evolve(case, settings=settings)
 
 

@@ -27,11 +27,12 @@ from sen_disagreement.actors import Actor, Role
 from sen_disagreement.appeals import MediationRoute
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError
+from sen_disagreement.independence import MEDIATOR_INDEPENDENT
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.access import acting_party
-from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
+from sen_disagreement.workflow.disagreement_resolution import DR_PROCESS, DisagreementResolutionCase
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import AgreedAction, MediationCase, MediationState
 
@@ -585,7 +586,7 @@ def _apply_dr(
     if isinstance(step, AssignProvider):
         if provider is None:
             raise InvalidInputError("no provider was routed for this case", field="provider",
-                                    rule_id="s57.disagreement_resolution")
+                                    rule_id=DR_PROCESS)
         return case.assign_provider(provider[0], provider[1], at=at, actor=who)
     if isinstance(step, ArrangeMeeting):
         if step.mediator is not None:
@@ -635,7 +636,7 @@ def _apply_mediation(
     if isinstance(step, ArrangeMeeting):
         if step.mediator_id is None or step.mediator is None:
             raise InvalidInputError("mediation is arranged with a named mediator",
-                                    field="mediator", rule_id="s52.mediator_independence")
+                                    field="mediator", rule_id=MEDIATOR_INDEPENDENT)
         return case.arrange_meeting(step.mediator_id, step.mediator,
                                     meeting_date=step.meeting_date, at=at, actor=who,
                                     shorter_notice_agreed=step.shorter_notice_agreed)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sen_disagreement._checks import check_id
 from sen_disagreement.errors import InvalidInputError
-from sen_disagreement.independence import check_independence
+from sen_disagreement.independence import ADVISER_INDEPENDENT, check_independence
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.voluntary import ConsentDecision
 from sen_disagreement.workflow._case import (
@@ -41,10 +41,10 @@ class AdviserStage(CaseStage):
         check_id(adviser_id, "adviser_id")
         if adviser.kind is not PartyKind.MEDIATION_ADVISER:
             raise InvalidInputError("must be a mediation adviser", field="adviser.kind",
-                                    rule_id="s56.adviser_independence")
+                                    rule_id=ADVISER_INDEPENDENT)
         if adviser_id in self.party_map:
             raise InvalidInputError("the adviser cannot be one of the sides",
-                                    field="adviser_id", rule_id="s56.adviser_independence")
+                                    field="adviser_id", rule_id=ADVISER_INDEPENDENT)
         check_date_order(on, self.notice.sent_on, "on", REG_33.rule_id)
         self._not_future(on, at)
         check_independence(adviser, case_parties=self.party_map.values(),

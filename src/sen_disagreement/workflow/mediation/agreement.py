@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, typed_fields
-from sen_disagreement.clocks import CLOCKS
+from sen_disagreement.clocks import CLOCKS, ClockException, ExceptionEffect, OrderKind
+from sen_disagreement.clocks import order_clock_ids as _order_clock_ids
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, cite
@@ -18,10 +19,12 @@ from sen_disagreement.provenance import P, Provenance, Rule, cite
 __all__ = [
     "ORDER_CLOCK_IDS",
     "REG_42",
+    "REG_42_2_EXCEPTIONS",
     "REG_42_5",
     "ActionKind",
     "AgreedAction",
     "MediationAgreement",
+    "order_clock_ids_for",
 ]
 
 _REG_42_URL = "https://legislation.gov.uk/uksi/2014/1530/regulation/42/2014-09-01/data.htm?view=plain"
@@ -43,6 +46,25 @@ REG_42_5 = Rule(
 ORDER_CLOCK_IDS: tuple[str, ...] = CLOCKS["agreement_appealable_matters"].delegates_to
 """The reg 44 clocks an agreed appealable matter runs on (reg 42(2)); defined once, with the
 clocks."""
+
+REG_42_2_EXCEPTIONS: tuple[ClockException, ...] = tuple(
+    e
+    for e in CLOCKS["agreement_appealable_matters"].exceptions
+    if e.effect is not ExceptionEffect.DISAPPLY
+)
+"""The lawful exceptions an agreed appealable matter's reg 44 clocks recognise: reg 42(2)
+applies the reg 44 limits, so with them the reg 44(3) exceptions (the 2-week absence from the
+LA's area [S]; the other limbs only with setting ``reg_44_3_unconfirmed_limbs``) and, for an
+agreement whose clocks ran from 1 May to 25 September 2020, the SI 2020/471 coronavirus
+exception when setting ``coronavirus_mediation_clocks`` covers reg 42. Defined with the
+clocks (``agreement_appealable_matters``)."""
+
+
+def order_clock_ids_for(kinds: OrderKind | Iterable[OrderKind]) -> tuple[str, ...]:
+    """The reg 44 clocks of an agreed appealable matter with these limbs, for
+    :attr:`AgreedAction.order_clock_ids`: continue to maintain the plan *and* amend it gives
+    ``("order_amend_plan", "order_continue_to_maintain")``, so both duties are tracked."""
+    return _order_clock_ids(kinds)
 
 
 class ActionKind(enum.Enum):

@@ -14,7 +14,7 @@ from sen_disagreement.errors import (
     InvalidInputError,
     InvalidTransitionError,
 )
-from sen_disagreement.independence import check_independence
+from sen_disagreement.independence import MEDIATOR_INDEPENDENT, check_independence
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import MeetingDeadline
@@ -31,7 +31,7 @@ from sen_disagreement.workflow.certificates import CertificateKind
 from sen_disagreement.workflow.issues import Issue
 from sen_disagreement.workflow.mediation._stage import CaseStage
 from sen_disagreement.workflow.mediation.machine import ICB_CLOCK, MediationEvent, MediationState
-from sen_disagreement.workflow.mediation.notice import MEDIATION_PROCESS, REG_32
+from sen_disagreement.workflow.mediation.notice import REG_32
 
 if TYPE_CHECKING:
     from sen_disagreement.workflow.mediation.case import MediationCase
@@ -185,11 +185,11 @@ class ArrangingStage(CaseStage):
         check_id(mediator_id, "mediator_id")
         if mediator.kind is not PartyKind.MEDIATOR:
             raise InvalidInputError("must be a mediator", field="mediator.kind",
-                                    rule_id="s52.mediator_independence.local_authority")
+                                    rule_id=MEDIATOR_INDEPENDENT)
         if mediator_id in self.party_map:
             raise InvalidInputError("the mediator cannot be one of the sides",
                                     field="mediator_id",
-                                    rule_id="s52.mediator_independence.local_authority")
+                                    rule_id=MEDIATOR_INDEPENDENT)
         check_date_order(meeting_date, at.date(), "meeting_date", "workflow.mediation.dates")
         check_independence(
             mediator, case_parties=self.party_map.values(),

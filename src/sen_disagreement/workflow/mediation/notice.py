@@ -9,7 +9,11 @@ from collections.abc import Iterable
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
-from sen_disagreement.appeals import AppealableDecision, certificate_requirement
+from sen_disagreement.appeals import (
+    CERTIFICATE_REQUIRED,
+    AppealableDecision,
+    certificate_requirement,
+)
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, cite
 
@@ -74,7 +78,7 @@ class DecisionNotice:
         if not self.decisions:
             raise InvalidInputError(
                 "name at least one appealable decision (CFA s.51(2))",
-                field="notice.decisions", rule_id="s55.certificate_required",
+                field="notice.decisions", rule_id=CERTIFICATE_REQUIRED,
             )
         missing = sorted(i.value for i in Reg32Item if i not in self.contents)
         if missing:

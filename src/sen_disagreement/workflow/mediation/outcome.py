@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from sen_disagreement.appeals import MediationRoute
+from sen_disagreement.appeals import CERTIFICATE_REQUIRED, MediationRoute
 from sen_disagreement.disclosure import Disclosure, RecordedItem
 from sen_disagreement.errors import InvalidInputError, RuleViolationError
 from sen_disagreement.workflow._case import (
@@ -69,7 +69,7 @@ class OutcomeStage(CaseStage):
         }[self.state]
         if self.adviser is None:
             raise InvalidInputError("no mediation adviser is recorded", field="adviser",
-                                    rule_id="s55.certificate_required")
+                                    rule_id=CERTIFICATE_REQUIRED)
         self._not_future(on, at)
         assert self.certificate_clock is not None
         clock = self.deadline(self.certificate_clock)
@@ -77,7 +77,7 @@ class OutcomeStage(CaseStage):
         issuer = self.mediator if kind is CertificateKind.AFTER_MEDIATION else self.adviser
         if issuer is None:
             raise InvalidInputError("no mediator is recorded", field="mediator",
-                                    rule_id="s55.certificate_required")
+                                    rule_id=CERTIFICATE_REQUIRED)
         cert = issue_certificate(
             kind=kind, issued_on=on, issued_by=issuer.party_id,
             adviser_name=self.adviser.party.name, decisions=self.notice.decisions,
