@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "deadlines": "sen_disagreement.cli.deadlines:deadlines",
     "demo": "sen_disagreement.cli.demo:demo",
     "plugins": "sen_disagreement.cli.plugins:plugins",
+    "rules": "sen_disagreement.cli.rules:rules_command",
     "schema": "sen_disagreement.cli.classify:schema",
     "settings": "sen_disagreement.cli.classify:settings_command",
     "store": "sen_disagreement.cli.store:store",
