@@ -6,6 +6,8 @@ Usage: ``python scripts/gen_clock_docs.py [--check]``
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import sys
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from sen_disagreement.clocks import (
     EVENTS,
     FIXED_DATE_DEADLINES,
     ClockDefinition,
+    ClockException,
     ClockKind,
     Roll,
 )
@@ -45,6 +48,24 @@ def _length(clock: ClockDefinition) -> str:
     return text
 
 
+def _exception(e: ClockException) -> str:
+    """``kind [grade, limits]``: the grade, a required continuous period, the days a dated
+    exception existed, and the setting an UNCONFIRMED one depends on."""
+    extra = [e.grade.value]
+    if e.min_days is not None:
+        extra.append(f"at least {e.min_days} days")
+    last = e.provenance.valid_to
+    if last is not None and e.provenance.valid_from is not None:
+        closes = (last - dt.timedelta(days=1)).isoformat()
+        extra.append(f"{e.provenance.valid_from.isoformat()} to {closes} only")
+    if e.setting is not None:
+        values = "/".join(
+            str(v.value) if isinstance(v, enum.Enum) else str(v).lower() for v in e.setting_values
+        )
+        extra.append(f"if `{e.setting}`={values}")
+    return f"{e.kind.value} [{', '.join(extra)}]"
+
+
 def _notes(clock: ClockDefinition) -> str:
     notes = []
     if clock.kind is ClockKind.MINIMUM_PERIOD:
@@ -56,7 +77,8 @@ def _notes(clock: ClockDefinition) -> str:
     if clock.conditions:
         notes.append("only if " + "; ".join(c.value for c in clock.conditions))
     if clock.exceptions:
-        kinds = ", ".join(sorted({e.kind.value for e in clock.exceptions}))
+        ordered = sorted(clock.exceptions, key=lambda e: e.kind.value)
+        kinds = ", ".join(_exception(e) for e in ordered)
         notes.append(f"exceptions: {kinds}")
     if clock.delegates_to:
         notes.append("applies " + ", ".join(f"`{t}`" for t in clock.delegates_to))
@@ -100,6 +122,14 @@ def render() -> str:
         "`agreement_appealable_matters` is not a single clock: reg 42(2) applies the reg 44 time "
         "limits as if the mediation agreement were a Tribunal order, so it yields the `order_*` "
         "deadlines that fit what was agreed (`OrderKind`), each dated from the agreement.",
+        "",
+        "Lawful exceptions (*notes*: kind [grade, limits]) are recorded as `ExceptionPeriod` "
+        "inputs; each deadline lists those it applied and those available during its period. "
+        "The reg 44(3) exceptions relieve every `order_*` clock and, through reg 42(2), the "
+        "agreement clocks: the 2-week absence from the LA's area [S]; the other limbs only with "
+        "setting `reg_44_3_unconfirmed_limbs`. The SI 2020/471 coronavirus exception existed "
+        "only from 1 May to 25 September 2020: a clock whose period never overlapped those days "
+        "refuses it, and it never applied to the Tribunal appeal limits.",
         "",
         f"`{APPEAL_CLOCK_ID}` (not in the reference's list) is the combined SEN appeal deadline "
         "that `compute_deadlines` adds: the later of `tribunal_appeal_from_decision` and "

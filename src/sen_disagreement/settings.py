@@ -64,6 +64,22 @@ class MeetingDeadline(enum.Enum):
     """A date must be fixed within 30 days; the meeting may be later (Hertfordshire, SOS!SEN)."""
 
 
+class CoronavirusMediation(enum.Enum):
+    """Which mediation time limits (SEND Regs 2014 regs 33-42) the SI 2020/471 coronavirus
+    exception relaxed from 1 May to 25 September 2020 (the list in reg 2A is UNCONFIRMED)."""
+
+    NONE = "none"
+    """None: every mediation time limit stood throughout 2020 (the cautious reading: no body is
+    excused on an unconfirmed reading)."""
+    BODIES = "bodies"
+    """The duties of the bodies: the mediation adviser's certificates, the LA's notice to the
+    ICB, arranging mediation within 30 days and the reg 42 follow-up duties (including the
+    reg 44 limits that reg 42(2) applies). Not the parent's or young person's reg 33 contact."""
+    ALL = "all"
+    """As ``bodies``, and also the parent's or young person's 2-month reg 33 contact with the
+    mediation adviser."""
+
+
 def _setting(
     default: Any, summary: str, provenance: Provenance, alternatives: str
 ) -> Any:
@@ -74,6 +90,11 @@ def _setting(
 
 
 _IPSEA = "https://www.ipsea.org.uk/the-mediation-process"
+_DFE_CORONAVIRUS = (
+    "https://gov.uk/government/publications/changes-to-the-law-on-education-health-and-care-needs-"
+    "assessments-and-plans-due-to-coronavirus/annex-a-details-of-the-amendments-to-the-existing-"
+    "regulations"
+)
 
 
 @frozen(kw_only=True)
@@ -159,8 +180,9 @@ class Settings:
     )
     lawful_exception_effect: ExceptionEffect = _setting(
         ExceptionEffect.EXTEND,
-        "Effect of a lawful exception (SEND Regs reg 5(4), 10(4), 13(3), 27(3)) on the time "
-        "limit it relieves: the clock is treated as stopped for the exception's duration.",
+        "Effect of a lawful exception (SEND Regs reg 5(4), 10(4), 13(3), 27(3), 44(3); the SI "
+        "2020/471 coronavirus exception) on the time limit it relieves: the clock is treated as "
+        "stopped for the exception's duration.",
         Provenance(
             [
                 cite("SEND Regs reg 10(4)(a)-(c), 27(3): limit need not be met if impractical", P),
@@ -168,6 +190,53 @@ class Settings:
             ]
         ),
         "disapply: the time limit is lifted entirely while any exception is recorded",
+    )
+    reg_44_3_unconfirmed_limbs: bool = _setting(
+        False,
+        "Whether the Tribunal-order clocks (SEND Regs 2014 reg 44(2), and mediation agreements "
+        "through reg 42(2)) also recognise the reg 44(3) circumstances the reference could not "
+        "confirm: exceptional personal circumstances, and the school/post-16 and early years "
+        "closure windows (worded as reg 10(4)(a)-(c)). The 2-week absence from the LA's area "
+        "[S] is always recognised.",
+        Provenance(
+            [
+                cite("SEND Regs 2014 reg 44(3): exceptions for listed circumstances exist; "
+                     "absence from the area for 2 weeks or more (HMCTS SEND18 guidance)", S),
+                cite("SEND Regs 2014 reg 44(3): wording of the other limbs not read", U),
+            ]
+        ),
+        "true: the unconfirmed limbs also relieve the reg 44(2) limits (graded UNCONFIRMED)",
+    )
+    coronavirus_other_send_regs_clocks: bool = _setting(
+        True,
+        "Whether the SI 2020/471 coronavirus exception (1 May-25 Sep 2020) also covers the "
+        "SEND Regs timescales DfE guidance does not name one by one: reg 4(1), 5(1), 10(1), "
+        "27(2) and the Tribunal-order limits of reg 44(2). The 20-week plan limit (reg 13(2)) "
+        "and the advice duty (reg 8(1)) are named [S].",
+        Provenance(
+            [
+                cite("SI 2020/471 reg 2A: 'principally for various processes relating to EHC "
+                     "needs assessments and plans' (DfE guidance, Annex A)", S,
+                     _DFE_CORONAVIRUS),
+                cite("SI 2020/471 reg 2A: which of these regulations are listed", U),
+            ]
+        ),
+        "false: only the named reg 8(1) and reg 13(2) clocks recognise the coronavirus exception",
+    )
+    coronavirus_mediation_clocks: CoronavirusMediation = _setting(
+        CoronavirusMediation.NONE,
+        "Which mediation time limits (regs 33-42, including the reg 44 limits reg 42(2) applies "
+        "to agreements) the SI 2020/471 coronavirus exception covered, 1 May-25 Sep 2020. "
+        "Default: none (the cautious reading). It never covered the Tribunal appeal limits.",
+        Provenance(
+            [
+                cite("SI 2020/471 reg 2A: did not change the Tribunal appeal time limits "
+                     "(DfE guidance)", S, _DFE_CORONAVIRUS),
+                cite("SI 2020/471 reg 2A: which mediation regulations are listed", U),
+            ]
+        ),
+        "bodies: the duties of the adviser, LA and commissioning bodies (regs 34-42); all: "
+        "also the reg 33 contact by the parent or young person",
     )
 
 

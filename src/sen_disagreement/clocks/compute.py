@@ -15,7 +15,10 @@ from sen_disagreement.calendar import (
     working_day_calendar,
 )
 from sen_disagreement.clocks.model import (
+    ORDER_CONDITIONS,
+    ORDER_LIMBS_RULE_ID,
     AppealDeadline,
+    AppliedException,
     Circumstances,
     ClockDefinition,
     ClockException,
@@ -25,6 +28,7 @@ from sen_disagreement.clocks.model import (
     Counting,
     Deadline,
     ExceptionEffect,
+    ExceptionKind,
     ExceptionPeriod,
     MediationIssues,
     OrderKind,
@@ -33,7 +37,12 @@ from sen_disagreement.clocks.model import (
     TransferKind,
     Unit,
 )
-from sen_disagreement.clocks.table import CLOCKS, EVENTS, FIXED_DATE_DEADLINES
+from sen_disagreement.clocks.table import (
+    CLOCKS,
+    EVENTS,
+    FIXED_DATE_DEADLINES,
+    ORDER_KIND_CLOCKS,
+)
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance
 from sen_disagreement.settings import (
@@ -169,26 +178,118 @@ def _no_single_length(clock: ClockDefinition) -> InvalidInputError:
     )
 
 
+def _recognised(
+    clock: ClockDefinition, settings: Settings, via: ClockDefinition | None = None
+) -> dict[ExceptionKind, ClockException]:
+    """The exceptions the clock recognises under ``settings``, by kind. Reached through a
+    mediation agreement (``via``, reg 42(2)), the agreement's list applies, less the exceptions
+    that disapply the agreement as a whole (reg 42(5))."""
+    source = clock.exceptions if via is None else via.exceptions
+    return {
+        e.kind: e
+        for e in source
+        if e.enabled(settings) and (via is None or e.effect is not ExceptionEffect.DISAPPLY)
+    }
+
+
+def _aimed_at(period: ExceptionPeriod, clock: ClockDefinition, via: ClockDefinition | None) -> bool:
+    """Whether ``period`` names this clock (or the agreement it is reached through)."""
+    return clock.id in period.clock_ids or (via is not None and via.id in period.clock_ids)
+
+
 def _relevant_exceptions(
-    clock: ClockDefinition, periods: Iterable[ExceptionPeriod]
+    clock: ClockDefinition,
+    periods: Iterable[ExceptionPeriod],
+    settings: Settings = DEFAULT_SETTINGS,
+    via: ClockDefinition | None = None,
 ) -> list[tuple[ExceptionPeriod, ClockException]]:
-    known = {e.kind: e for e in clock.exceptions}
+    known = _recognised(clock, settings, via)
     return [
         (p, known[p.kind])
         for p in periods
-        if p.kind in known and (not p.clock_ids or clock.id in p.clock_ids)
+        if p.kind in known and (not p.clock_ids or _aimed_at(p, clock, via))
     ]
+
+
+def _exception_error(
+    message: str, exc: ClockException, clock: ClockDefinition, field: str
+) -> InvalidInputError:
+    return InvalidInputError(
+        message, field=field, rule_id=exc.rule_id or clock.id, citation=exc.provenance.cite()
+    )
+
+
+def _last_day(exc: ClockException) -> dt.date | None:
+    valid_to = exc.provenance.valid_to
+    return None if valid_to is None else valid_to - dt.timedelta(days=1)
+
+
+def _checked_exceptions(
+    clock: ClockDefinition,
+    trigger_date: dt.date,
+    due: dt.date,
+    periods: Sequence[ExceptionPeriod],
+    settings: Settings,
+    *,
+    via: ClockDefinition | None,
+    aimed: bool,
+) -> list[AppliedException]:
+    """The recorded exceptions that apply to the clock, checked against the words of their
+    provisions: a continuous period the provision requires (reg 44(3): 2 weeks or more), and
+    the days a dated exception existed (SI 2020/471: 1 May-25 September 2020). A dated
+    exception is cut to those days. One the clock's period never overlapped is refused when it
+    was recorded for this clock (``aimed``, or the period names it); otherwise it is left out,
+    as an exception after the due date changes nothing."""
+    out: list[AppliedException] = []
+    first_day, last_day = sorted((trigger_date, due))
+    for period, exc in _relevant_exceptions(clock, periods, settings, via):
+        days = period.days
+        if exc.min_days is not None and days is not None and days < exc.min_days:
+            raise _exception_error(
+                f"this exception needs a continuous period of at least {exc.min_days} days; "
+                f"the recorded period has {days}",
+                exc,
+                clock,
+                "exceptions.end",
+            )
+        applied = period
+        closes = _last_day(exc)
+        if closes is not None:
+            # A dated exception (SI 2020/471): it existed only on some days.
+            opens = exc.provenance.valid_from or dt.date.min
+            window = f"{opens.isoformat()} to {closes.isoformat()}"
+            if not exc.available_between(first_day, last_day):
+                if aimed or _aimed_at(period, clock, via):
+                    raise _exception_error(
+                        f"this exception existed only from {window}; the clock ran from "
+                        f"{first_day.isoformat()} to {last_day.isoformat()}",
+                        exc,
+                        clock,
+                        "exceptions.kind",
+                    )
+                continue
+            end = closes if period.end is None else min(period.end, closes)
+            if period.start > closes or end < opens:
+                raise _exception_error(
+                    f"this exception existed only from {window}", exc, clock, "exceptions.start"
+                )
+            start = max(period.start, opens)
+            if (start, end) != (period.start, period.end):
+                applied = attrs.evolve(period, start=start, end=end)
+        out.append(AppliedException(applied, exc))
+    return out
 
 
 def _apply_exceptions(
     clock: ClockDefinition,
     trigger_date: dt.date,
     due: dt.date,
-    periods: Sequence[ExceptionPeriod],
+    applied: Sequence[AppliedException],
     settings: Settings,
 ) -> tuple[dt.date | None, bool, str | None, tuple[ClockException, ...]]:
-    """(due, disapplied, note, exceptions used) after the lawful exceptions in ``periods``."""
-    relevant = _relevant_exceptions(clock, periods)
+    """(due, disapplied, note, exceptions used) after the checked exceptions in ``applied``
+    (see :func:`_checked_exceptions`)."""
+    relevant = [(a.period, a.exception) for a in applied]
     if not relevant:
         return due, False, None, ()
     used = tuple(e for _, e in relevant)
@@ -254,10 +355,41 @@ def deadline(
 ) -> Deadline:
     """The cited deadline of clock ``clock_id`` started by an event on ``trigger_date``.
 
+    ``exceptions`` are recorded for this clock: each kind the clock recognises (under
+    ``settings``) is checked against its provision and applied; ``Deadline.exceptions`` lists
+    them and ``Deadline.available_exceptions`` every exception the clock could have used.
+    ``via`` names the mediation agreement clock (reg 42(2)) the deadline is reached through.
+
     Raises :class:`~sen_disagreement.errors.InvalidInputError` (naming the trigger event and the
     clock) when the clock was not in force on ``trigger_date``, or for a clock with no single
-    length (``agreement_appealable_matters``: use :func:`deadlines_for`).
+    length (``agreement_appealable_matters``: use :func:`deadlines_for`); and (naming the
+    exception's field and rule) for an exception its provision does not allow: a reg 44(3)
+    absence shorter than 2 weeks, or a coronavirus exception outside 1 May-25 September 2020 or
+    on a clock whose period never overlapped those days.
     """
+    return _deadline(
+        clock_id,
+        trigger_date,
+        settings=settings,
+        exceptions=exceptions,
+        trigger=trigger,
+        via=via,
+        conditions=conditions,
+        aimed=True,
+    )
+
+
+def _deadline(
+    clock_id: str,
+    trigger_date: dt.date,
+    *,
+    settings: Settings,
+    exceptions: Sequence[ExceptionPeriod],
+    trigger: str | None,
+    via: str | None,
+    conditions: tuple[Condition, ...],
+    aimed: bool,
+) -> Deadline:
     clock = _clock(clock_id)
     event = trigger or clock.trigger
     if not clock.provenance.applies_on(trigger_date):
@@ -284,7 +416,17 @@ def deadline(
         if clock.roll is Roll.TRIBUNAL
         else raw
     )
-    due, disapplied, note, used = _apply_exceptions(clock, trigger_date, raw, exceptions, settings)
+    via_clock = CLOCKS.get(via) if via is not None else None
+    applied = _checked_exceptions(
+        clock, trigger_date, raw, exceptions, settings, via=via_clock, aimed=aimed
+    )
+    first_day, last_day = sorted((trigger_date, raw))
+    available = tuple(
+        e
+        for e in _recognised(clock, settings, via_clock).values()
+        if e.available_between(first_day, last_day)
+    )
+    due, disapplied, note, used = _apply_exceptions(clock, trigger_date, raw, applied, settings)
     if clock.roll is Roll.TRIBUNAL and raw != unrolled:
         note = f"moved from {unrolled.isoformat()} (Tribunal non-working day)"
     return Deadline(
@@ -301,7 +443,22 @@ def deadline(
         conditions=conditions,
         disapplied=disapplied,
         note=note,
+        exceptions=tuple(applied),
+        available_exceptions=available,
     )
+
+
+def order_clock_ids(kinds: OrderKind | Iterable[OrderKind]) -> tuple[str, ...]:
+    """The reg 44(2) clocks an order (or agreed appealable matter, reg 42(2)) with these limbs
+    starts, in the reference's order: ``(CONTINUE_TO_MAINTAIN, AMEND_PLAN)`` gives
+    ``("order_amend_plan", "order_continue_to_maintain")``."""
+    limbs = Circumstances(order_kinds=kinds).orders
+    if not limbs:
+        raise InvalidInputError(
+            "an order has at least one limb", field="order_kinds", rule_id=ORDER_LIMBS_RULE_ID
+        )
+    wanted = {c for k in limbs for c in ORDER_KIND_CLOCKS[k]}
+    return tuple(c for c in CLOCKS["agreement_appealable_matters"].delegates_to if c in wanted)
 
 
 def _condition_holds(
@@ -310,7 +467,10 @@ def _condition_holds(
     """True / False, or None when the fact is not known."""
     issues = c.mediation_issues
     transfer = c.transfer_kind
-    order = c.order_kind
+    orders = c.orders
+    order_condition = _ORDER_CONDITION_KINDS.get(condition)
+    if order_condition is not None:
+        return None if not orders else order_condition in orders
     match condition:
         case Condition.CERTIFICATE_REQUIRED:
             return c.certificate_required
@@ -325,20 +485,6 @@ def _condition_holds(
         case Condition.LA_NOT_PARTY:
             party = c.la_party_to_agreement
             return None if party is None else not party
-        case Condition.ORDER_ASSESS:
-            return None if order is None else order is OrderKind.ASSESS
-        case Condition.ORDER_MAKE_PLAN:
-            return None if order is None else order is OrderKind.MAKE_PLAN
-        case Condition.ORDER_CEASE_UPHELD:
-            return None if order is None else order is OrderKind.CEASE_UPHELD
-        case Condition.ORDER_RECONSIDER:
-            return None if order is None else order is OrderKind.RECONSIDER
-        case Condition.ORDER_AMEND_PLAN:
-            return None if order is None else order is OrderKind.AMEND_PLAN
-        case Condition.ORDER_AMEND_PLACEMENT:
-            return None if order is None else order is OrderKind.AMEND_PLACEMENT
-        case Condition.ORDER_CONTINUE:
-            return None if order is None else order is OrderKind.CONTINUE_TO_MAINTAIN
         case Condition.TRANSFER_GENERAL:
             return None if transfer is None else transfer is TransferKind.GENERAL
         case Condition.TRANSFER_SECONDARY_TO_POST16:
@@ -347,6 +493,10 @@ def _condition_holds(
             return None if transfer is None else transfer is TransferKind.POST16_OTHER_TIME
         case Condition.MEDIATION_DATE_NOTICE:
             return settings.mediation_date_notice
+    return None  # pragma: no cover - every other condition is an order limb
+
+
+_ORDER_CONDITION_KINDS: dict[Condition, OrderKind] = {v: k for k, v in ORDER_CONDITIONS.items()}
 
 
 def _unknown_conditions(
@@ -407,17 +557,23 @@ def deadlines_for(
         return []
     if not clock.delegates_to:
         return [
-            deadline(
+            _deadline(
                 clock_id,
                 trigger_date,
                 settings=settings,
                 exceptions=c.exceptions,
                 trigger=trigger,
+                via=None,
                 conditions=conditions,
+                aimed=False,
             )
         ]
     event = trigger or clock.trigger
-    relevant = _relevant_exceptions(clock, c.exceptions)
+    relevant = [
+        (p, e)
+        for p, e in _relevant_exceptions(clock, c.exceptions, settings)
+        if e.effect is ExceptionEffect.DISAPPLY
+    ]
     if relevant:
         return [
             Deadline(
@@ -430,6 +586,7 @@ def deadlines_for(
                 provenance=_with_exceptions(clock.provenance, tuple(e for _, e in relevant)),
                 disapplied=True,
                 note="parties agreed a different timescale in writing (reg 42(5))",
+                exceptions=tuple(AppliedException(p, e) for p, e in relevant),
             )
         ]
     out: list[Deadline] = []
@@ -437,13 +594,15 @@ def deadlines_for(
         sub = _unknown_conditions(CLOCKS[target].conditions, c, settings)
         if sub is None:
             continue
-        d = deadline(
+        d = _deadline(
             target,
             trigger_date,
             settings=settings,
+            exceptions=c.exceptions,
             trigger=event,
             via=clock.id,
             conditions=conditions + sub,
+            aimed=False,
         )
         merged = Provenance(
             clock.provenance.citations + d.provenance.citations,
@@ -641,11 +800,8 @@ def state_of(
     if done is not None and done <= as_of:
         on_time = d.due is None or done <= d.due
         return ClockState(d.clock_id, Status.MET if on_time else Status.MISSED, as_of, d, done)
-    clock = CLOCKS.get(d.via or d.clock_id)
-    if d.due is None or (
-        clock is not None
-        and any(p.covers(as_of) for p, _ in _relevant_exceptions(clock, c.exceptions))
-    ):
+    clock = CLOCKS.get(d.clock_id)
+    if d.due is None or _paused_on(d, c, settings, as_of):
         return ClockState(d.clock_id, Status.PAUSED, as_of, d, done)
     backwards = clock is not None and clock.counts_backwards and d.via is None
     if not backwards and d.trigger_date > as_of:
@@ -656,6 +812,22 @@ def state_of(
     left = working_day_calendar(settings).working_days_between(as_of, d.due)
     status = Status.DUE_SOON if left <= due_within else Status.RUNNING
     return ClockState(d.clock_id, status, as_of, d, done, left)
+
+
+def _paused_on(d: Deadline, c: Circumstances, settings: Settings, as_of: dt.date) -> bool:
+    """A recorded exception covers ``as_of``: those the deadline applied, else (for a deadline
+    computed without them) those in ``c`` that its clock recognises."""
+    if d.exceptions:
+        return any(a.period.covers(as_of) for a in d.exceptions)
+    clock = CLOCKS.get(d.clock_id)
+    if clock is None or not c.exceptions or clock.length is None:
+        return False
+    via = CLOCKS.get(d.via) if d.via is not None else None
+    applied = _checked_exceptions(
+        clock, d.trigger_date, d.unadjusted or d.trigger_date, c.exceptions, settings,
+        via=via, aimed=False,
+    )
+    return any(a.period.covers(as_of) for a in applied)
 
 
 def clock_statuses(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import attrs
 from attrs import field, frozen
 
-from sen_disagreement.provenance import Grade, Provenance
+from sen_disagreement.provenance import SEND_REGS_START, Grade, Provenance, Rule, S, cite
 from sen_disagreement.settings import Settings
 
 
@@ -122,7 +122,10 @@ class MediationIssues(enum.Enum):
 
 
 class OrderKind(enum.Enum):
-    """The kind of Tribunal order, or of appealable matter agreed at mediation (reg 44(2))."""
+    """The kind of Tribunal order, or of appealable matter agreed at mediation (reg 44(2)).
+
+    An order can have several limbs (continue to maintain the plan *and* amend it): give them
+    all in :attr:`Circumstances.order_kinds` and every limb's clock runs."""
 
     ASSESS = "assess"
     MAKE_PLAN = "make_plan"
@@ -132,6 +135,39 @@ class OrderKind(enum.Enum):
     AMEND_PLAN = "amend_plan"
     AMEND_PLACEMENT = "amend_placement"
     CONTINUE_TO_MAINTAIN = "continue_to_maintain"
+
+
+ORDER_CONDITIONS: dict[OrderKind, Condition] = {
+    OrderKind.ASSESS: Condition.ORDER_ASSESS,
+    OrderKind.MAKE_PLAN: Condition.ORDER_MAKE_PLAN,
+    OrderKind.CEASE_UPHELD: Condition.ORDER_CEASE_UPHELD,
+    OrderKind.RECONSIDER: Condition.ORDER_RECONSIDER,
+    OrderKind.AMEND_PLAN: Condition.ORDER_AMEND_PLAN,
+    OrderKind.AMEND_PLACEMENT: Condition.ORDER_AMEND_PLACEMENT,
+    OrderKind.CONTINUE_TO_MAINTAIN: Condition.ORDER_CONTINUE,
+}
+"""The condition each kind of order (limb) satisfies: the reg 44 clocks it starts."""
+
+ORDER_LIMBS = Rule(
+    "reg44_2.order_limbs",
+    "A Tribunal order (or a mediation agreement, reg 42(2)) can have several limbs, e.g. "
+    "continue to maintain the plan and amend it: the LA meets each limb's reg 44(2) limit "
+    "(continue at once, amend within 5 weeks). An order dismissing an appeal against ceasing "
+    "to maintain has no other limb.",
+    Provenance(
+        [
+            cite(
+                "SEND Regs 2014 reg 44(2): a limit for each kind of order: change the plan "
+                "within 5 weeks, change the school named within 2 weeks, continue to maintain "
+                "with immediate effect (HMCTS SEND18 guidance)",
+                S,
+            )
+        ],
+        valid_from=SEND_REGS_START,
+    ),
+)
+ORDER_LIMBS_RULE_ID = ORDER_LIMBS.rule_id
+"""Rule id of the check on an order with several limbs (:attr:`Circumstances.order_kinds`)."""
 
 
 class TransferKind(enum.Enum):
@@ -153,11 +189,18 @@ class ExceptionKind(enum.Enum):
     EXCEPTIONAL_PERSONAL_CIRCUMSTANCES = "exceptional_personal_circumstances"
     """Exceptional personal circumstances of the child, parent or young person."""
     ABSENCE_FROM_AREA = "absence_from_area"
-    """The child, parent or young person is away from the LA's area for at least 4 weeks."""
+    """The child, parent or young person is away from the LA's area for a continuous period:
+    at least 4 weeks for reg 5(4)/10(4)(d) [S], at least 2 weeks for the Tribunal-order limits
+    of reg 44(3) [S] (a shorter recorded absence is refused for those clocks)."""
     MISSED_APPOINTMENT = "missed_appointment"
     """An examination or test appointment for the advice was missed."""
     WRITTEN_ALTERNATIVE_TIMESCALE = "written_alternative_timescale"
     """The parties to a mediation agreement agreed a different timescale in writing."""
+    CORONAVIRUS = "coronavirus"
+    """Meeting the limit was impractical for a reason relating to the incidence or
+    transmission of coronavirus (SI 2020/471 reg 2A): available only from 1 May to 25 September
+    2020 inclusive, on the SEND Regs timescales it covered, never on the Tribunal appeal
+    limits."""
 
 
 class ExceptionEffect(enum.Enum):
@@ -169,19 +212,54 @@ class ExceptionEffect(enum.Enum):
     """The period does not apply (reg 42(5))."""
 
 
-@frozen
-class ClockException:
-    """A lawful exception recognised for one clock, with the provision that creates it."""
-
-    kind: ExceptionKind
-    provenance: Provenance
-    effect: ExceptionEffect = ExceptionEffect.BY_SETTING
-
-
 def _has_setting(name: str) -> None:
     if name not in attrs.fields_dict(Settings):
         msg = f"unknown setting {name!r}"
         raise ValueError(msg)
+
+
+def _check_setting(_inst: object, _attr: object, value: str | None) -> None:
+    if value is not None:
+        _has_setting(value)
+
+
+@frozen
+class ClockException:
+    """A lawful exception recognised for one clock, with the provision that creates it.
+
+    ``provenance`` dates it: an exception exists only on the days its provenance applies (the
+    SI 2020/471 coronavirus exception: 1 May to 25 September 2020). ``setting`` names the
+    :class:`~sen_disagreement.settings.Settings` field that decides an UNCONFIRMED exception;
+    it is recognised only while that field has one of ``setting_values``. ``min_days`` is the
+    continuous period the provision requires (reg 44(3): an absence of 2 weeks or more).
+    ``rule_id`` names the rule in errors and tests.
+    """
+
+    kind: ExceptionKind
+    provenance: Provenance
+    effect: ExceptionEffect = ExceptionEffect.BY_SETTING
+    rule_id: str | None = None
+    setting: str | None = field(default=None, validator=_check_setting)
+    setting_values: tuple[object, ...] = (True,)
+    min_days: int | None = None
+
+    @property
+    def grade(self) -> Grade:
+        return self.provenance.grade
+
+    def cite(self) -> str:
+        return self.provenance.cite()
+
+    def enabled(self, settings: Settings) -> bool:
+        """Whether ``settings`` recognise this exception (always, unless it has a setting)."""
+        return self.setting is None or getattr(settings, self.setting) in self.setting_values
+
+    def available_between(self, first: dt.date, last: dt.date) -> bool:
+        """Whether the exception existed on some day from ``first`` to ``last`` inclusive."""
+        p = self.provenance
+        if p.valid_to is not None and first >= p.valid_to:
+            return False
+        return not (p.valid_from is not None and last < p.valid_from)
 
 
 def _check_settings(_inst: object, _attr: object, value: tuple[str, ...]) -> None:
@@ -280,16 +358,25 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _check_evidence(_inst: object, _attr: object, value: str | None) -> None:
+    if value is not None:
+        from sen_disagreement._checks import check_id
+
+        check_id(value, "exceptions.evidence")
+
+
 @frozen
 class ExceptionPeriod:
     """An explicit input: a lawful exception in force from ``start`` to ``end`` inclusive
     (``end=None``: still in force). ``clock_ids`` limits it to some clocks (default: every clock
-    that recognises this kind of exception)."""
+    that recognises this kind of exception). ``evidence`` is the id of the recorded item that
+    shows the circumstance (never free text)."""
 
     kind: ExceptionKind
     start: dt.date
     end: dt.date | None = None
     clock_ids: tuple[str, ...] = field(default=(), converter=_strings)
+    evidence: str | None = field(default=None, validator=_check_evidence)
 
     def __attrs_post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
@@ -304,9 +391,40 @@ class ExceptionPeriod:
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
 
+    @property
+    def days(self) -> int | None:
+        """Length in days, both ends counted (None while it has no end)."""
+        return None if self.end is None else (self.end - self.start).days + 1
+
+
+@frozen
+class AppliedException:
+    """A recorded exception period as one clock applied it, with the provision that allowed it.
+
+    ``period`` is the period as applied: a dated exception is cut to the days it existed (the
+    coronavirus exception ends on 25 September 2020 at the latest)."""
+
+    period: ExceptionPeriod
+    exception: ClockException
+
+    @property
+    def kind(self) -> ExceptionKind:
+        return self.exception.kind
+
 
 def _periods(value: Iterable[ExceptionPeriod]) -> tuple[ExceptionPeriod, ...]:
     return tuple(value)
+
+
+def _order_kinds(value: OrderKind | Iterable[OrderKind]) -> tuple[OrderKind, ...]:
+    from sen_disagreement.errors import InvalidInputError
+
+    items = (value,) if isinstance(value, OrderKind) else tuple(value)
+    if not all(isinstance(k, OrderKind) for k in items):
+        raise InvalidInputError(
+            "must be order kinds (OrderKind)", field="order_kinds", rule_id=ORDER_LIMBS_RULE_ID
+        )
+    return tuple(dict.fromkeys(items))
 
 
 @frozen(kw_only=True)
@@ -322,8 +440,38 @@ class Circumstances:
     mediation_issues: MediationIssues | None = None
     la_party_to_agreement: bool | None = None
     order_kind: OrderKind | None = None
+    """The kind of order (or agreed appealable matter), when it has one limb."""
     transfer_kind: TransferKind | None = None
     exceptions: tuple[ExceptionPeriod, ...] = field(default=(), converter=_periods)
+    order_kinds: tuple[OrderKind, ...] = field(default=(), converter=_order_kinds)
+    """Every limb of an order with several (e.g. continue to maintain the plan and amend it):
+    each limb's reg 44 clocks run. Combined with ``order_kind`` when both are given."""
+
+    def __attrs_post_init__(self) -> None:
+        single: object = self.order_kind
+        if single is not None and not isinstance(single, OrderKind):
+            from sen_disagreement.errors import InvalidInputError
+
+            raise InvalidInputError(
+                "must be an order kind (OrderKind)", field="order_kind",
+                rule_id=ORDER_LIMBS_RULE_ID,
+            )
+        kinds = self.orders
+        if OrderKind.CEASE_UPHELD in kinds and len(kinds) > 1:
+            from sen_disagreement.errors import InvalidInputError
+
+            raise InvalidInputError(
+                "an order dismissing an appeal against ceasing to maintain the plan has no other "
+                "limb (the plan ceases)",
+                field="order_kinds",
+                rule_id=ORDER_LIMBS_RULE_ID,
+            )
+
+    @property
+    def orders(self) -> tuple[OrderKind, ...]:
+        """Every limb of the order: ``order_kind`` then ``order_kinds``, without repeats."""
+        first = () if self.order_kind is None else (self.order_kind,)
+        return tuple(dict.fromkeys(first + self.order_kinds))
 
 
 class Status(enum.Enum):
@@ -362,6 +510,12 @@ class Deadline:
     provisional: bool = False
     disapplied: bool = False
     note: str | None = None
+    exceptions: tuple[AppliedException, ...] = ()
+    """The recorded lawful exceptions this clock applied, each with its provision."""
+    available_exceptions: tuple[ClockException, ...] = ()
+    """The lawful exceptions the clock recognised on some day of its period (trigger day to
+    unextended due date) under the settings used: a 2020 clock lists the coronavirus exception
+    when its period overlapped 1 May-25 September 2020."""
 
     @property
     def grade(self) -> Grade:
@@ -369,6 +523,10 @@ class Deadline:
 
     def cite(self) -> str:
         return self.provenance.cite()
+
+    def exception_available(self, kind: ExceptionKind) -> bool:
+        """Whether an exception of ``kind`` was available to this clock."""
+        return any(e.kind is kind for e in self.available_exceptions)
 
 
 @frozen
@@ -381,6 +539,20 @@ class ClockState:
     deadline: Deadline | None = None
     completed_on: dt.date | None = None
     working_days_left: int | None = None
+
+    @property
+    def exceptions(self) -> tuple[AppliedException, ...]:
+        """The recorded exceptions the clock applied (see :attr:`Deadline.exceptions`)."""
+        return () if self.deadline is None else self.deadline.exceptions
+
+    @property
+    def available_exceptions(self) -> tuple[ClockException, ...]:
+        """The exceptions available to the clock (see :attr:`Deadline.available_exceptions`)."""
+        return () if self.deadline is None else self.deadline.available_exceptions
+
+    def exception_available(self, kind: ExceptionKind) -> bool:
+        """Whether an exception of ``kind`` was available to this clock."""
+        return any(e.kind is kind for e in self.available_exceptions)
 
 
 @frozen

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sen_disagreement.clocks.model import (
+    ORDER_CONDITIONS,
     Actor,
     ClockDefinition,
     ClockException,
@@ -22,6 +23,7 @@ from sen_disagreement.clocks.model import (
     ExceptionEffect,
     ExceptionKind,
     FixedDateDeadline,
+    OrderKind,
     Roll,
     Unit,
 )
@@ -30,10 +32,12 @@ from sen_disagreement.provenance import (
     Citation,
     P,
     Provenance,
+    Rule,
     S,
     U,
     cite,
 )
+from sen_disagreement.settings import CoronavirusMediation
 
 _REGS = "https://www.legislation.gov.uk/uksi/2014/1530"
 _MEDIATION_REGS = f"{_REGS}/part/2/crossheading/mediation/made"
@@ -54,6 +58,88 @@ _IPSEA_LETTER_10 = (
 _REG_18 = "https://legislation.gov.uk/uksi/2014/1530/part/2/crossheading/reviews-and-reassessments"
 _REG_22 = "https://legislation.gov.uk/cy/uksi/2014/1530/regulation/22/2020-05-01?view=plain+extent"
 
+_DFE_CORONAVIRUS = (
+    "https://gov.uk/government/publications/changes-to-the-law-on-education-health-and-care-needs-"
+    "assessments-and-plans-due-to-coronavirus/education-health-and-care-needs-assessments-and-"
+    "plans-guidance-on-temporary-legislative-changes-relating-to-coronavirus-covid-19"
+)
+_DFE_CORONAVIRUS_ANNEX_A = (
+    "https://gov.uk/government/publications/changes-to-the-law-on-education-health-and-care-needs-"
+    "assessments-and-plans-due-to-coronavirus/annex-a-details-of-the-amendments-to-the-existing-"
+    "regulations"
+)
+
+CORONAVIRUS_EXCEPTION_START = dt.date(2020, 5, 1)
+"""First day of the SI 2020/471 coronavirus exception."""
+CORONAVIRUS_EXCEPTION_END = dt.date(2020, 9, 26)
+"""The day the SI 2020/471 coronavirus exception ended (exclusive, as ``Provenance.valid_to``):
+the last day it was available is 25 September 2020."""
+
+_REG_44_3_ABSENCE_CITE = cite(
+    "SEND Regs 2014 reg 44(3): the LA need not meet the reg 44(2) limits where impractical "
+    "because the child, parent or young person is absent from its area for a continuous "
+    "period of 2 weeks or more (HMCTS SEND18 guidance)",
+    S,
+)
+_REG_44_3_UNCONFIRMED = "(limb not confirmed; the reg 44(3) wording was not read)"
+
+REG_44_3_ABSENCE = Rule(
+    "reg44_3.absence_from_area",
+    "The LA need not meet the time limits of reg 44(2) (Tribunal orders; mediation agreements "
+    "through reg 42(2)) where it is impractical because the child, parent or young person is "
+    "absent from its area for a continuous period of 2 weeks or more.",
+    Provenance([_REG_44_3_ABSENCE_CITE], valid_from=SEND_REGS_START),
+)
+REG_44_3_PERSONAL = Rule(
+    "reg44_3.exceptional_personal_circumstances",
+    "UNCONFIRMED reg 44(3) limb (setting reg_44_3_unconfirmed_limbs): exceptional personal "
+    "circumstances of the child, parent or young person.",
+    Provenance(
+        [cite(f"SEND Regs 2014 reg 44(3): exceptional personal circumstances "
+              f"{_REG_44_3_UNCONFIRMED}", U)],
+        valid_from=SEND_REGS_START,
+    ),
+)
+REG_44_3_INSTITUTION_CLOSURE = Rule(
+    "reg44_3.institution_closure",
+    "UNCONFIRMED reg 44(3) limb (setting reg_44_3_unconfirmed_limbs): the school or post-16 "
+    "institution closure window, worded as reg 10(4)(a).",
+    Provenance(
+        [cite(f"SEND Regs 2014 reg 44(3): school/post-16 closure window "
+              f"{_REG_44_3_UNCONFIRMED}", U)],
+        valid_from=SEND_REGS_START,
+    ),
+)
+REG_44_3_EARLY_YEARS_CLOSURE = Rule(
+    "reg44_3.early_years_closure",
+    "UNCONFIRMED reg 44(3) limb (setting reg_44_3_unconfirmed_limbs): the early years provider "
+    "closure window, worded as reg 10(4)(b).",
+    Provenance(
+        [cite(f"SEND Regs 2014 reg 44(3): early years provider closure window "
+              f"{_REG_44_3_UNCONFIRMED}", U)],
+        valid_from=SEND_REGS_START,
+    ),
+)
+CORONAVIRUS_EXCEPTION = Rule(
+    "si2020_471.coronavirus_exception",
+    "From 1 May to 25 September 2020 inclusive, a time limit of the SEND Regs timescales SI "
+    "2020/471 listed need not be met where that was impractical for a reason relating to the "
+    "incidence or transmission of coronavirus. The Tribunal appeal limits were not changed.",
+    Provenance(
+        [
+            cite(
+                "SI 2020/471 reg 2A (inserted into SEND Regs 2014 from 1 May to 25 September "
+                "2020): coronavirus reason added to the 'impractical' exceptions of the listed "
+                "timescales; Tribunal appeal limits unchanged (DfE guidance)",
+                S,
+                _DFE_CORONAVIRUS,
+            )
+        ],
+        valid_from=CORONAVIRUS_EXCEPTION_START,
+        valid_to=CORONAVIRUS_EXCEPTION_END,
+    ),
+)
+
 TRIBUNAL_RECOMMENDATIONS_START = dt.date(2018, 4, 3)
 """The Tribunal's health and social care recommendation power began (national trial under
 SI 2017/1306, confirmed as continuing in July 2021) [S]."""
@@ -73,22 +159,35 @@ def _reg_10_4_exceptions(provision: str) -> tuple[ClockException, ...]:
     return (
         ClockException(
             ExceptionKind.INSTITUTION_CLOSURE,
-            _prov([cite(f"{provision}: reg 10(4)(a) school/post-16 closure window", P, _REG_27)]),
+            _prov([cite(
+                    f"SEND Regs 2014 {provision}: reg 10(4)(a) school/post-16 closure window",
+                    P,
+                    _REG_27,
+                )]),
         ),
         ClockException(
             ExceptionKind.EARLY_YEARS_CLOSURE,
-            _prov([cite(f"{provision}: reg 10(4)(b) early years provider closure", P, _REG_27)]),
+            _prov([cite(
+                    f"SEND Regs 2014 {provision}: reg 10(4)(b) early years provider closure",
+                    P,
+                    _REG_27,
+                )]),
         ),
         ClockException(
             ExceptionKind.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES,
-            _prov([cite(f"{provision}: reg 10(4)(c) exceptional personal circumstances", P)]),
+            _prov([cite(
+                    f"SEND Regs 2014 {provision}: reg 10(4)(c) exceptional personal "
+                    "circumstances",
+                    P,
+                )]),
         ),
         ClockException(
             ExceptionKind.ABSENCE_FROM_AREA,
             _prov(
                 [
                     cite(
-                        f"{provision}: reg 10(4)(d) absence from the LA's area for 4+ weeks",
+                        f"SEND Regs 2014 {provision}: reg 10(4)(d) absence from the LA's area "
+                        "for 4+ weeks",
                         S,
                         _IPSEA_LETTER_10,
                     )
@@ -101,7 +200,7 @@ def _reg_10_4_exceptions(provision: str) -> tuple[ClockException, ...]:
 _REG_5_4 = (
     ClockException(
         ExceptionKind.INSTITUTION_CLOSURE,
-        _prov([cite("SEND Regs reg 5(4)(a) school/post-16 closure window", P, _REG_5)]),
+        _prov([cite("SEND Regs 2014 reg 5(4)(a) school/post-16 closure window", P, _REG_5)]),
     ),
     *(
         ClockException(
@@ -109,7 +208,7 @@ _REG_5_4 = (
             _prov(
                 [
                     cite(
-                        f"SEND Regs reg 5(4) (per IPSEA): {kind.value.replace('_', ' ')}",
+                        f"SEND Regs 2014 reg 5(4) (per IPSEA): {kind.value.replace('_', ' ')}",
                         S,
                         "https://www.ipsea.org.uk/letter-when-the-la-does-not-respond-to-a-request-"
                         "for-assessment-within-the-time-limit",
@@ -127,19 +226,129 @@ _REG_5_4 = (
 
 _REG_42_5 = ClockException(
     ExceptionKind.WRITTEN_ALTERNATIVE_TIMESCALE,
-    _prov([cite("SEND Regs reg 42(5): parties agree another timescale in writing", P, _REG_42)]),
+    _prov([cite(
+            "SEND Regs 2014 reg 42(5): parties agree another timescale in writing", P, _REG_42
+        )]),
     ExceptionEffect.DISAPPLY,
 )
 
 _REG_8 = tuple(
     ClockException(
         kind,
-        _prov([cite("SEND Regs reg 8 exceptions (detail unconfirmed)", S, "https://edyourself.org/send-regulations/")]),
+        _prov(
+            [
+                cite(
+                    "SEND Regs 2014 reg 8 exceptions (detail unconfirmed)",
+                    S,
+                    "https://edyourself.org/send-regulations/",
+                )
+            ]
+        ),
     )
     for kind in (ExceptionKind.MISSED_APPOINTMENT, ExceptionKind.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES)
 )
 
 _EXCEPTION_SETTING = ("lawful_exception_effect",)
+
+
+def _reg_44_3_exceptions(applied_by: str | None = None) -> tuple[ClockException, ...]:
+    """The reg 44(3) exceptions to the reg 44(2) limits: the LA need not meet them where it is
+    impractical because of the listed circumstances. The 2-week absence limb is [S] (HMCTS
+    SEND18 guidance); the other limbs' wording was not read, so they are UNCONFIRMED and
+    recognised only with setting ``reg_44_3_unconfirmed_limbs``. ``applied_by`` names the
+    provision that applies them elsewhere (reg 42(2): mediation agreements)."""
+    def provenance(rule: Rule) -> Provenance:
+        if applied_by is None:
+            return rule.provenance
+        return _prov(
+            cite(c.text.replace("reg 44(3)", f"{applied_by} applying reg 44(3)", 1), c.grade,
+                 c.url)
+            for c in rule.provenance.citations
+        )
+
+    return (
+        ClockException(
+            ExceptionKind.ABSENCE_FROM_AREA,
+            provenance(REG_44_3_ABSENCE),
+            rule_id=REG_44_3_ABSENCE.rule_id,
+            min_days=14,
+        ),
+        *(
+            ClockException(
+                kind,
+                provenance(rule),
+                rule_id=rule.rule_id,
+                setting="reg_44_3_unconfirmed_limbs",
+            )
+            for kind, rule in (
+                (ExceptionKind.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES, REG_44_3_PERSONAL),
+                (ExceptionKind.INSTITUTION_CLOSURE, REG_44_3_INSTITUTION_CLOSURE),
+                (ExceptionKind.EARLY_YEARS_CLOSURE, REG_44_3_EARLY_YEARS_CLOSURE),
+            )
+        ),
+    )
+
+
+def _coronavirus(
+    provision: str,
+    *,
+    named: str | None = None,
+    named_url: str = _DFE_CORONAVIRUS_ANNEX_A,
+    setting: str | None = None,
+    setting_values: tuple[object, ...] = (True,),
+) -> ClockException:
+    """The SI 2020/471 coronavirus exception to ``provision``, 1 May-25 September 2020.
+
+    ``named``: the DfE guidance names this timescale (its words, graded [S]); otherwise whether
+    reg 2A lists it is UNCONFIRMED and ``setting`` decides."""
+    general = cite(
+        f"SI 2020/471 reg 2A (SEND Regs 2014, 1 May-25 Sep 2020): {provision} need not be met "
+        "where impractical for a reason relating to the incidence or transmission of "
+        "coronavirus (DfE guidance)",
+        S,
+        _DFE_CORONAVIRUS,
+    )
+    citations = [general]
+    if named is not None:
+        citations.append(cite(f"SI 2020/471 reg 2A: {named} (DfE guidance)", S, named_url))
+    else:
+        citations.append(cite(f"SI 2020/471 reg 2A: {provision} on its list not confirmed", U))
+    return ClockException(
+        ExceptionKind.CORONAVIRUS,
+        Provenance(
+            tuple(citations),
+            valid_from=CORONAVIRUS_EXCEPTION_START,
+            valid_to=CORONAVIRUS_EXCEPTION_END,
+        ),
+        rule_id=CORONAVIRUS_EXCEPTION.rule_id,
+        setting=setting,
+        setting_values=setting_values,
+    )
+
+
+def _coronavirus_send_regs(provision: str) -> ClockException:
+    return _coronavirus(provision, setting="coronavirus_other_send_regs_clocks")
+
+
+_MEDIATION_BODIES = (CoronavirusMediation.BODIES, CoronavirusMediation.ALL)
+
+
+def _coronavirus_mediation(
+    provision: str, values: tuple[object, ...] = _MEDIATION_BODIES
+) -> tuple[ClockException, ...]:
+    return (
+        _coronavirus(provision, setting="coronavirus_mediation_clocks", setting_values=values),
+    )
+
+
+_MEDIATION_CORONAVIRUS_SETTING = ("coronavirus_mediation_clocks", "lawful_exception_effect")
+_REG_44_SETTINGS = (
+    "lawful_exception_effect",
+    "reg_44_3_unconfirmed_limbs",
+    "coronavirus_other_send_regs_clocks",
+)
+_EHC_CORONAVIRUS_SETTINGS = ("lawful_exception_effect", "coronavirus_other_send_regs_clocks")
+_REG_44_EXCEPTIONS = (*_reg_44_3_exceptions(), _coronavirus_send_regs("reg 44(2)"))
 
 # The clocks ------------------------------------------------------------------------------------
 
@@ -172,6 +381,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         provenance=_prov([cite("SEND Regs 2014 reg 33", P, _MEDIATION_REGS)]),
         conditions=(Condition.CERTIFICATE_REQUIRED,),
         completed_by=("adviser_contacted",),
+        exceptions=_coronavirus_mediation("reg 33", (CoronavirusMediation.ALL,)),
+        settings=_MEDIATION_CORONAVIRUS_SETTING,
     ),
     ClockDefinition(
         id="certificate_after_declining",
@@ -192,7 +403,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             ]
         ),
         completed_by=("certificate_issued",),
-        settings=("working_days",),
+        exceptions=_coronavirus_mediation("reg 34(1)"),
+        settings=("working_days", *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     ClockDefinition(
         id="icb_notification_of_health_issues",
@@ -207,7 +419,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             [cite("SEND Regs (regulation number not confirmed; believed 35/36)", S, _IPSEA_PROCESS)]
         ),
         conditions=(Condition.HEALTH_ISSUES,),
-        settings=("working_days",),
+        exceptions=_coronavirus_mediation("the ICB notification"),
+        settings=("working_days", *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     # Arranging mediation (law.md 2.7) ----------------------------------------------------------
     ClockDefinition(
@@ -220,7 +433,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs (regulation number not confirmed)", S, _IPSEA_PROCESS)]),
         conditions=(Condition.EDUCATION_SOCIAL_CARE_ONLY,),
-        settings=_ARRANGE_SETTINGS,
+        exceptions=_coronavirus_mediation("the 30-day arranging duty"),
+        settings=(*_ARRANGE_SETTINGS, *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     ClockDefinition(
         id="arrange_mediation_health_only",
@@ -233,7 +447,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.RESPONSIBLE_COMMISSIONING_BODY,
         provenance=_prov([cite("SEND Regs (regulation number not confirmed)", S, _IPSEA_PROCESS)]),
         conditions=(Condition.HEALTH_ONLY,),
-        settings=_ARRANGE_SETTINGS,
+        exceptions=_coronavirus_mediation("the 30-day arranging duty"),
+        settings=(*_ARRANGE_SETTINGS, *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     ClockDefinition(
         id="arrange_mediation_mixed",
@@ -246,7 +461,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs (regulation number not confirmed)", S, _IPSEA_PROCESS)]),
         conditions=(Condition.MIXED_ISSUES,),
-        settings=_ARRANGE_SETTINGS,
+        exceptions=_coronavirus_mediation("the 30-day arranging duty"),
+        settings=(*_ARRANGE_SETTINGS, *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     ClockDefinition(
         id="deemed_certificate",
@@ -261,7 +477,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             [cite("SEND Regs (regulation number not confirmed; believed 37)", S, _IPSEA_PROCESS)]
         ),
         completed_by=("certificate_issued",),
-        settings=("working_days", "deemed_certificate_unit"),
+        exceptions=_coronavirus_mediation("the deemed certificate duty"),
+        settings=("working_days", "deemed_certificate_unit", *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     ClockDefinition(
         id="certificate_after_mediation",
@@ -281,7 +498,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             ]
         ),
         completed_by=("certificate_issued",),
-        settings=("working_days",),
+        exceptions=_coronavirus_mediation("the certificate after mediation"),
+        settings=("working_days", *_MEDIATION_CORONAVIRUS_SETTING),
     ),
     ClockDefinition(
         id="mediation_date_notice",
@@ -317,8 +535,17 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="date of the mediation agreement (treated as the date of an order)",
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 42(2)", P, _REG_42)]),
-        exceptions=(_REG_42_5,),
         delegates_to=_ORDER_CLOCK_IDS,
+        exceptions=(
+            _REG_42_5,
+            *_reg_44_3_exceptions("reg 42(2)"),
+            *_coronavirus_mediation("reg 42(2)"),
+        ),
+        settings=(
+            "lawful_exception_effect",
+            "reg_44_3_unconfirmed_limbs",
+            "coronavirus_mediation_clocks",
+        ),
     ),
     ClockDefinition(
         id="agreement_non_appealable_action",
@@ -329,7 +556,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="date of the mediation agreement",
         who_must_act=Actor.LOCAL_AUTHORITY_OR_RESPONSIBLE_COMMISSIONING_BODY,
         provenance=_prov([cite("SEND Regs reg 42(3)", P, _REG_42)]),
-        exceptions=(_REG_42_5,),
+        exceptions=(_REG_42_5, *_coronavirus_mediation("reg 42(3)")),
+        settings=_MEDIATION_CORONAVIRUS_SETTING,
     ),
     ClockDefinition(
         id="agreement_notify_la",
@@ -342,6 +570,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.RESPONSIBLE_COMMISSIONING_BODY,
         provenance=_prov([cite("SEND Regs reg 42(4)", P, _REG_42)]),
         conditions=(Condition.LA_NOT_PARTY,),
+        exceptions=_coronavirus_mediation("reg 42(4)"),
+        settings=_MEDIATION_CORONAVIRUS_SETTING,
     ),
     # Tribunal (law.md 3) ----------------------------------------------------------------------
     ClockDefinition(
@@ -425,8 +655,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="receipt of the request (or the LA becoming responsible under s.24)",
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 5(1); exceptions reg 5(4)", P, _REG_5)]),
-        exceptions=_REG_5_4,
-        settings=_EXCEPTION_SETTING,
+        exceptions=(*_REG_5_4, _coronavirus_send_regs("reg 5(1)")),
+        settings=_EHC_CORONAVIRUS_SETTINGS,
     ),
     ClockDefinition(
         id="determination_no_provision_needed",
@@ -438,6 +668,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="receipt of the request (or the LA becoming responsible)",
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 4(1)", P, f"{_REGS}/regulation/4/data.html")]),
+        exceptions=(_coronavirus_send_regs("reg 4(1)"),),
+        settings=_EHC_CORONAVIRUS_SETTINGS,
     ),
     ClockDefinition(
         id="advice_for_assessment",
@@ -448,7 +680,13 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="the LA's request for advice",
         who_must_act=Actor.ADVICE_GIVERS,
         provenance=_prov([cite("SEND Regs reg 8 (detail not confirmed)", S, "https://edyourself.org/send-regulations/")]),
-        exceptions=_REG_8,
+        exceptions=(
+            *_REG_8,
+            _coronavirus(
+                "reg 8(1)",
+                named="reg 8(1): bodies asked for advice respond in a timely manner instead",
+            ),
+        ),
         settings=_EXCEPTION_SETTING,
     ),
     ClockDefinition(
@@ -468,8 +706,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
                 )
             ]
         ),
-        exceptions=_reg_10_4_exceptions("reg 10(4)"),
-        settings=_EXCEPTION_SETTING,
+        exceptions=(*_reg_10_4_exceptions("reg 10(4)"), _coronavirus_send_regs("reg 10(1)")),
+        settings=_EHC_CORONAVIRUS_SETTINGS,
     ),
     ClockDefinition(
         id="draft_plan_representations",
@@ -502,7 +740,14 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="receipt of the assessment request (or the LA becoming responsible)",
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 13(2); exceptions reg 13(3)", P)]),
-        exceptions=_reg_10_4_exceptions("reg 13(3)"),
+        exceptions=(
+            *_reg_10_4_exceptions("reg 13(3)"),
+            _coronavirus(
+                "reg 13(2)",
+                named="reg 13(2): the 20-week limit for the final plan (DfE's example)",
+                named_url=_DFE_CORONAVIRUS,
+            ),
+        ),
         settings=_EXCEPTION_SETTING,
     ),
     ClockDefinition(
@@ -641,8 +886,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         starts_from="the reg 25(1) notice, or the decision to re-assess under s.44(3)",
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 27(2); exceptions reg 27(3)", P, _REG_27)]),
-        exceptions=_reg_10_4_exceptions("reg 27(3)"),
-        settings=_EXCEPTION_SETTING,
+        exceptions=(*_reg_10_4_exceptions("reg 27(3)"), _coronavirus_send_regs("reg 27(2)")),
+        settings=_EHC_CORONAVIRUS_SETTINGS,
     ),
     # Complying with Tribunal orders (law.md 3.5) ------------------------------------------------
     ClockDefinition(
@@ -656,6 +901,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(b)", S, _REG_44)]),
         conditions=(Condition.ORDER_ASSESS,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_assess_no_plan",
@@ -667,6 +914,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(b)(i)", S, _REG_44)]),
         conditions=(Condition.ORDER_ASSESS,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_assess_final_plan",
@@ -678,6 +927,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(b)(ii)", S, _REG_44)]),
         conditions=(Condition.ORDER_ASSESS,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_make_plan_draft",
@@ -689,6 +940,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(c)(i)", S, _REG_44)]),
         conditions=(Condition.ORDER_MAKE_PLAN,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_make_plan_final",
@@ -700,6 +953,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(c)(ii)", S, _REG_44)]),
         conditions=(Condition.ORDER_MAKE_PLAN,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_cease_upheld",
@@ -711,6 +966,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44(2)(a)", S, _REG_44)]),
         conditions=(Condition.ORDER_CEASE_UPHELD,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     # The other reg 44 limbs: the statutory reference could not confirm them ("commonly cited as
     # 2 weeks / 5 weeks / 2 weeks / immediately; verify"), so each is its own clock graded
@@ -726,6 +983,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
         conditions=(Condition.ORDER_RECONSIDER,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_amend_plan",
@@ -748,6 +1007,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             ]
         ),
         conditions=(Condition.ORDER_AMEND_PLAN,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_amend_placement",
@@ -760,6 +1021,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
         conditions=(Condition.ORDER_AMEND_PLACEMENT,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     ClockDefinition(
         id="order_continue_to_maintain",
@@ -772,6 +1035,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
         conditions=(Condition.ORDER_CONTINUE,),
+        exceptions=_REG_44_EXCEPTIONS,
+        settings=_REG_44_SETTINGS,
     ),
     # Other routes of redress (law.md 6) ---------------------------------------------------------
     ClockDefinition(
@@ -877,6 +1142,12 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
 
 CLOCKS: dict[str, ClockDefinition] = {c.id: c for c in _DEFINITIONS}
 """Every clock by id, in the reference's order."""
+
+ORDER_KIND_CLOCKS: dict[OrderKind, tuple[str, ...]] = {
+    kind: tuple(i for i in _ORDER_CLOCK_IDS if ORDER_CONDITIONS[kind] in CLOCKS[i].conditions)
+    for kind in OrderKind
+}
+"""The reg 44(2) clocks each kind of order (limb) starts, in the reference's order."""
 
 FIXED_DATE_DEADLINES: dict[str, FixedDateDeadline] = {
     f.id: f
