@@ -796,7 +796,7 @@ def test_hostile_input_json_format(case: Case) -> None:
     result = run(case.data, "--format", "json")
     assert_clean_failure(result)
     report = json.loads(result.stdout)
-    assert report["error"] == "invalid input"
+    assert (report["error"], report["exit_code"]) == ("DocumentError", 2)
     problems = report["problems"]
     assert problems, "at least one problem is reported"
     for p in problems:

@@ -233,6 +233,6 @@ def test_bad_input_names_the_field_and_exits_2_without_traceback(
     code, out, err = run(*args, stdin=stdin)
     assert code == 2
     assert out == ""
-    assert err.startswith("Invalid input: ")
+    assert err.startswith("Invalid input:\n  ")
     assert f"{field}: " in err
     assert "Traceback" not in err

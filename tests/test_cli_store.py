@@ -1,5 +1,5 @@
 """``sen-disagreement store verify``: exit 0 when every link holds, 1 at the first broken link,
-2 when the store cannot be read."""
+3 when the store cannot be opened or read (a fault outside the request)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def test_store_verify_cli_reports_ok_then_the_first_broken_link(tmp_path: Path) 
     assert one.exit_code == 0, one.output
 
 
-def test_store_verify_cli_a_missing_directory_is_exit_2(tmp_path: Path) -> None:
+def test_store_verify_cli_a_missing_directory_is_exit_3(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["store", "verify", "--db",
                                        f"sqlite:///{tmp_path / 'nowhere' / 'x.sqlite3'}"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "Traceback" not in result.output

@@ -100,9 +100,18 @@ def test_sefton_case_is_routed_to_global_mediation_by_the_installed_plugin(
         ]
 
 
-def test_a_council_without_a_plugin_gets_a_clear_no_provider_answer(tmp_path: Path) -> None:
+class _CouncilOnly:
+    """Declares Sefton but no provider (a case of an uninstalled council cannot be opened)."""
+
+    @hookimpl
+    def sen_register_councils(self) -> tuple[CouncilProfile, ...]:
+        return (CouncilProfile(name="Sefton", gss_code=SEFTON, la_number="343", slug="sefton"),)
+
+
+def test_a_council_without_a_provider_gets_a_clear_no_provider_answer(tmp_path: Path) -> None:
     service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
                                load_entry_points=False)
+    service.hooks.plugin_manager.register(_CouncilOnly(), name="council-only")
     with service.store:
         version = _agreed(service)
         case, _ = service.load(CASE_ID)

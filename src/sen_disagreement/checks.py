@@ -66,16 +66,19 @@ STORE = _family("store", "A stored row holds only what the library writes", [
     "integer", "lease", "limit", "mediation", "non_negative_int", "now", "on_or_before",
     "outbox_case", "outbox_message", "outcome", "payload_ref", "slug", "start", "state",
     "status", "template", "timedelta", "timestamps_order", "unique", "case_document",
+    "event_time", "idempotency_key_reused", "version_matches",
 ])
 RETENTION = _family("store.retention", "A retention rule is well formed", [
     "council", "fallback", "name", "policy", "provenance", "rule", "trigger", "unique", "years",
-    "kind",
+    "kind", "unconfirmed",
 ])
 
 # Council plugins --------------------------------------------------------------------------------
 COUNCIL = _family("council", "A council plugin's declaration is well formed", [
     "address", "case_context", "contact_role", "employer", "process", "reachable", "text", "utc",
-    "installed", "key", "ambiguous",
+    "installed", "key", "ambiguous", "gss_code", "la_number", "slug", "telephone", "website",
+    "provider_kind", "case_context_minimised", "case_id", "council", "email", "name",
+    "postcode", "provider_id", "recipient_role", "template", "url",
 ])
 
 # Clocks and the calendar ------------------------------------------------------------------------

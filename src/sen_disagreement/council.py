@@ -12,6 +12,11 @@ Records (all ``@frozen``, validated when built):
 * :class:`Notification` and the :class:`NotificationChannel` protocol, with
   :class:`LoggingChannel`, the development channel that writes ids and template names to the log.
 
+The council key (:func:`canonical_council`): a council is known by its GSS code. Its slug, DfE
+LA number and name are accepted where a council is named (opening a case, the command line,
+store queries through the service) and turned into that profile; an unknown or uninstalled
+council is refused with :class:`UnknownCouncilError` naming the installed ones.
+
 Routing (:func:`route_provider`) checks every candidate against the independence rules *before*
 a plugin chooses, and checks the choice again before it is returned.
 
@@ -29,7 +34,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from attrs import field, frozen
@@ -39,6 +44,7 @@ from sen_disagreement.errors import (
     IndependenceError,
     InvalidInputError,
     NoProviderError,
+    NotFoundError,
 )
 from sen_disagreement.independence import IndependenceCheck, check_independence
 from sen_disagreement.parties import (
@@ -75,6 +81,8 @@ __all__ = [
     "Provider",
     "Routing",
     "StoreAttentionQueue",
+    "UnknownCouncilError",
+    "canonical_council",
     "no_provider_error",
     "route_provider",
     "send_notification",
@@ -169,8 +177,15 @@ class CouncilProfile:
             identifiers=Identifiers(gss_code=self.gss_code, la_number=self.la_number),
         )
 
+    @property
+    def aliases(self) -> tuple[str, str, str]:
+        """The keys a stored case or an actor may name this council by: its GSS code (the
+        canonical key, first), slug and LA number."""
+        return (self.gss_code, self.slug, self.la_number)
+
     def matches(self, key: str) -> bool:
-        """Whether ``key`` names this council: its slug, GSS code, LA number or name."""
+        """Whether ``key`` names this council: its slug, GSS code, LA number or name. (To turn a
+        key into an installed council, use :func:`canonical_council`.)"""
         folded = key.strip().casefold()
         return folded in {
             self.slug,
@@ -179,6 +194,97 @@ class CouncilProfile:
             self.name.casefold(),
             (self.legal_name or self.name).casefold(),
         }
+
+
+# --- The council key ---------------------------------------------------------------------------
+
+MAX_COUNCIL_KEY = 200
+"""Longest council key (slug, GSS code, LA number or name) accepted at the door."""
+
+
+class UnknownCouncilError(InvalidInputError, NotFoundError):
+    """A council key that names no installed council (or names two by their names).
+
+    An :class:`InvalidInputError` (``field``, ``rule_id`` ``council.installed``) and a
+    :class:`NotFoundError`. ``installed`` lists the installed councils; the message names each by
+    slug and GSS code."""
+
+    def __init__(
+        self,
+        key: str,
+        installed: Sequence[CouncilProfile],
+        *,
+        field: str = "council",
+        rule_id: str = "council.installed",
+        problem: str = "is installed",
+    ) -> None:
+        self.key = key
+        self.installed = tuple(installed)
+        known = ", ".join(f"{c.slug} ({c.gss_code})" for c in sorted(
+            self.installed, key=lambda c: c.slug)) or "none"
+        shown = key if len(key) <= 64 else key[:61] + "..."
+        message = f"no council {shown!r} {problem} (installed councils: {known})"
+        InvalidInputError.__init__(self, message, field=field, rule_id=rule_id)
+        self._problem = problem
+
+    def at(self, path: str) -> UnknownCouncilError:
+        moved = InvalidInputError.at(self, path)
+        return UnknownCouncilError(self.key, self.installed, field=moved.field,
+                                   rule_id=self.rule_id, problem=self._problem)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_unknown_council, (self.key, self.installed, self.field, self.rule_id,
+                                   self._problem))
+
+
+def _unknown_council(
+    key: str, installed: tuple[CouncilProfile, ...], field: str, rule_id: str, problem: str
+) -> UnknownCouncilError:
+    return UnknownCouncilError(key, installed, field=field, rule_id=rule_id, problem=problem)
+
+
+def canonical_council(
+    hooks: Hooks, value: str | CouncilProfile, *, field: str = "council"
+) -> CouncilProfile:
+    """The installed council ``value`` names: the one door through which a council key enters.
+
+    ``value`` is a GSS code (``E08000014``, the canonical key), a slug (``sefton``), a DfE LA
+    number (``343``) or a name (``Sefton``, ``Sefton Metropolitan Borough Council``), any case,
+    spaces around ignored; or a :class:`CouncilProfile`, which must be installed. The kinds of
+    key are tried in that order, so a council merely *named* like another's code or slug is
+    never taken for it. Store a case under the answer's ``gss_code``.
+
+    Raises :class:`UnknownCouncilError` (an :class:`InvalidInputError` naming ``field``) when no
+    installed council has that key, or two have it as their names, and
+    :class:`InvalidInputError` when ``value`` is not a short string."""
+    councils = hooks.councils()
+    if isinstance(value, CouncilProfile):
+        found = next((c for c in councils if c.gss_code == value.gss_code), None)
+        if found is None:
+            raise UnknownCouncilError(value.gss_code, councils, field=field)
+        return found
+    given: object = value  # callers without type checking pass anything
+    if not isinstance(given, str) or not given.strip() or len(given) > MAX_COUNCIL_KEY:
+        raise InvalidInputError(
+            f"must be a council's GSS code, slug, LA number or name (1-{MAX_COUNCIL_KEY} "
+            "characters)", field=field, rule_id="council.key",
+        )
+    key = value.strip()
+    folded = key.casefold()
+    tiers: tuple[Callable[[CouncilProfile], bool], ...] = (
+        lambda c: c.gss_code.casefold() == folded,
+        lambda c: c.slug == folded,
+        lambda c: c.la_number == key,
+        lambda c: folded in {c.name.casefold(), (c.legal_name or c.name).casefold()},
+    )
+    for tier in tiers:
+        hits = [c for c in councils if tier(c)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:  # only names can repeat: the registry refuses a repeated code, slug or number
+            raise UnknownCouncilError(key, councils, field=field, rule_id="council.ambiguous",
+                                      problem="is one installed council (the name is shared)")
+    raise UnknownCouncilError(key, councils, field=field)
 
 
 # --- Providers ---------------------------------------------------------------------------------
@@ -647,11 +753,15 @@ def route_provider(
     is not installed or declares no provider of the kind needed, and :class:`IndependenceError`
     when every declared provider fails the independence rules for this case.
     """
-    profile = council if isinstance(council, CouncilProfile) else hooks.find_council(council)
-    if profile is None:
-        raise no_provider_error(
-            council, "no installed council plugin declares this council"
-        )
+    if isinstance(council, CouncilProfile):
+        profile = council
+    else:
+        try:
+            profile = canonical_council(hooks, council)
+        except InvalidInputError:
+            raise no_provider_error(
+                council, "no installed council plugin declares this council"
+            ) from None
     faults: list[PluginFault] = []
     kind = PROVIDER_KIND_FOR[case.process]
     declared = [

@@ -18,7 +18,8 @@ timeout, checks what it returns and isolates its faults: a plugin that raises, h
 something malformed is reported with its name and the hook's, and the other plugins still run.
 
 Hook names follow one pattern: ``sen_register_<things>`` declare what a council has;
-``sen_choose_<thing>`` decides (the first answer wins); ``sen_after_<event>`` observes.
+``sen_choose_<thing>`` decides (the first answer wins); ``sen_after_<event>`` observes;
+``sen_council_settings`` and ``sen_resolve_actor`` answer one question (the first answer wins).
 
 .. versionadded:: 0.1.0
 """
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         NotificationChannel,
         Provider,
     )
+    from sen_disagreement.settings import Settings
 
 __all__ = [
     "PROJECT",
@@ -47,6 +49,7 @@ __all__ = [
     "hookspec",
     "sen_after_case_event",
     "sen_choose_provider",
+    "sen_council_settings",
     "sen_register_channels",
     "sen_register_contacts",
     "sen_register_councils",
@@ -220,5 +223,33 @@ def sen_resolve_actor(user_id: str) -> Actor | None:
     **First result wins:** yes.
 
     .. versionadded:: 0.2.0
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def sen_council_settings(council: CouncilProfile) -> Settings | None:
+    """Supply the settings a council works to: its readings of the points of law the library
+    could not confirm (:class:`~sen_disagreement.settings.Settings`; ``sen-disagreement settings``
+    lists them).
+
+    **When it fires:** when a case of ``council`` is opened
+    (:meth:`sen_disagreement.service.CaseService.open_case`). The answer is pinned to the case and
+    stored with it: a case keeps the settings it was opened under, whatever the plugin answers
+    later. Also when a case stored before settings were pinned is loaded (it gets the council's
+    settings of today).
+
+    **Arguments:**
+
+    * ``council``: the council asked about. Return ``None`` for a council you do not serve.
+
+    **Returns:** a :class:`~sen_disagreement.settings.Settings`, or ``None`` to leave the answer
+    to the next plugin (and finally to the host's own settings, by default the documented
+    defaults). Anything else is a ``malformed`` fault; a case is not opened while its council's
+    settings hook faults.
+
+    **First result wins:** yes.
+
+    .. versionadded:: 0.3.0
     """
     raise NotImplementedError

@@ -57,9 +57,11 @@ from sen_disagreement.council import (
     NotificationChannel,
     PluginFault,
     Provider,
+    canonical_council,
 )
-from sen_disagreement.errors import NotFoundError, PluginError
+from sen_disagreement.errors import InvalidInputError, PluginError
 from sen_disagreement.hookspecs import PROJECT, hookimpl
+from sen_disagreement.settings import Settings
 
 __all__ = [
     "BLOCK_ENV_VAR",
@@ -96,6 +98,7 @@ HOOK_NAMES: Final = (
     "sen_register_channels",
     "sen_choose_provider",
     "sen_resolve_actor",
+    "sen_council_settings",
     "sen_after_case_event",
 )
 """Every hook, in the order the reference documents them."""
@@ -375,6 +378,9 @@ class Hooks:
         self._timeout = timeout
         self._workers = _WorkerPool()
         self._councils_cache: tuple[frozenset[tuple[str, int]], list[CouncilProfile]] | None = None
+        self._settings_cache: tuple[
+            frozenset[tuple[str, int]], dict[CouncilProfile, Settings | None]
+        ] = (frozenset(), {})
         self._strict = strict
         self._clock = clock
         self.attention: AttentionQueue = attention if attention is not None else (
@@ -521,7 +527,7 @@ class Hooks:
 
         The declarations are static, and this runs on every save and route, so a fault-free
         answer is kept until the set of registered plugins changes."""
-        key = frozenset((name, id(plugin)) for name, plugin in self._pm.list_name_plugin())
+        key = self._plugin_key()
         cached = self._councils_cache
         if cached is not None and cached[0] == key:
             return list(cached[1])
@@ -555,19 +561,61 @@ class Hooks:
                 out.append(profile)
         return out
 
+    def _plugin_key(self) -> frozenset[tuple[str, int]]:
+        return frozenset((name, id(plugin)) for name, plugin in self._pm.list_name_plugin())
+
     def find_council(self, key: str) -> CouncilProfile | None:
-        """The council whose slug, GSS code, LA number or name is ``key``, or ``None``."""
-        return next((c for c in self.councils() if c.matches(key)), None)
+        """The council whose GSS code, slug, LA number or name is ``key``, or ``None`` (see
+        :func:`~sen_disagreement.council.canonical_council`)."""
+        try:
+            return canonical_council(self, key)
+        except InvalidInputError:
+            return None
 
     def council(self, key: str) -> CouncilProfile:
-        """Like :meth:`find_council` but raises :class:`NotFoundError` listing what is installed."""
-        councils = self.councils()
-        found = next((c for c in councils if c.matches(key)), None)
-        if found is None:
-            known = ", ".join(sorted(c.slug for c in councils)) or "none"
-            msg = f"no council {key!r} is installed (installed councils: {known})"
-            raise NotFoundError(msg)
-        return found
+        """Like :meth:`find_council` but raises
+        :class:`~sen_disagreement.council.UnknownCouncilError` (a :class:`NotFoundError` and an
+        :class:`InvalidInputError`) naming what is installed."""
+        return canonical_council(self, key)
+
+    def council_settings(
+        self,
+        council: CouncilProfile,
+        *,
+        case_id: str | None = None,
+        faults: list[PluginFault] | None = None,
+    ) -> Settings | None:
+        """The settings ``council`` works to (``sen_council_settings``, first valid answer wins),
+        or ``None`` when no plugin supplies them. An answer that is not a
+        :class:`~sen_disagreement.settings.Settings` is a malformed fault and the next plugin is
+        asked. A fault-free answer is kept until the set of registered plugins changes."""
+        key = self._plugin_key()
+        cached_key, cache = self._settings_cache
+        if cached_key != key:
+            cache = {}
+            self._settings_cache = (key, cache)
+        if council in cache:
+            return cache[council]
+
+        def check(raw: object) -> Settings | None:
+            if raw is None:
+                return None
+            if not isinstance(raw, Settings):
+                msg = f"expected Settings or None, got {type(raw).__name__}"
+                raise TypeError(msg)
+            return raw
+
+        found: list[PluginFault] = []
+        answers = self._call(
+            "sen_council_settings", {"council": council}, check, found, council, case_id,
+            first=True,
+        )
+        if faults is not None:
+            faults.extend(found)
+        answer = answers[0][1] if answers else None
+        if not found:
+            cache[council] = answer
+        return answer
 
     def providers(
         self,

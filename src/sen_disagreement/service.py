@@ -33,13 +33,22 @@ from sen_disagreement._checks import (
     check_shape,
     check_utc,
 )
-from sen_disagreement.actors import SYSTEM, Actor, ActorDirectory, resolve
+from sen_disagreement.actors import (
+    FACILITATOR_ROLES,
+    SYSTEM,
+    Actor,
+    ActorDirectory,
+    Role,
+    resolve,
+)
 from sen_disagreement.council import (
     CaseContext,
     CaseEvent,
     CouncilProfile,
+    PluginFault,
     Routing,
     StoreAttentionQueue,
+    canonical_council,
     no_provider_error,
     route_provider,
 )
@@ -48,14 +57,22 @@ from sen_disagreement.errors import (
     AccessDeniedError,
     InvalidInputError,
     NoProviderError,
+    NotFoundError,
     StaleWriteError,
 )
 from sen_disagreement.parties import PEOPLE
 from sen_disagreement.plugins import DEFAULT_TIMEOUT, Hooks, make_plugin_manager
+from sen_disagreement.provenance import Provenance, Rule, U, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
-from sen_disagreement.store import CaseRecord, Store, open_store
+from sen_disagreement.store import CaseRecord, DeadlineHit, Store, open_store
 from sen_disagreement.workflow import Case, CaseParty, records
-from sen_disagreement.workflow.access import read_item, readable_items
+from sen_disagreement.workflow.access import (
+    ACCESS_RULE,
+    acting_party,
+    attached_reason,
+    read_item,
+    readable_items,
+)
 from sen_disagreement.workflow.audit import AuditEntry, make_entry
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.exports import (
@@ -77,13 +94,25 @@ from sen_disagreement.workflow.steps import (
     permission,
 )
 
-__all__ = ["CLOCK_SKEW", "CaseService", "OpenDisagreementResolution", "OpenMediation"]
+__all__ = ["AUDIT_READ", "CLOCK_SKEW", "CaseService", "OpenDisagreementResolution",
+           "OpenMediation"]
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 """How far after the service's clock a step's time may be (clocks of two servers differ)."""
 
+AUDIT_READ = Rule(
+    "access.audit_trail",
+    "A case's audit trail (who did and read what, and every refusal) is read by the officers of "
+    "the council that owns the case.",
+    Provenance([cite("who may read a case's audit trail (a judgement of this library)", U)]),
+)
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _hit_order(hit: DeadlineHit) -> tuple[dt.date, str, str]:
+    return (hit.due, hit.case_id, hit.clock_id)
 
 
 def _parties(value: Iterable[CaseParty]) -> tuple[CaseParty, ...]:
@@ -151,7 +180,13 @@ class CaseService:
     """Cases of many councils in one store, with their councils' plugins and actor directory.
 
     ``directory``: who a user id is. ``None`` asks the installed plugins' ``sen_resolve_actor``
-    hook (a council binds it to its own identity system)."""
+    hook (a council binds it to its own identity system).
+
+    A council is named by its GSS code, slug, LA number or name wherever the service takes one
+    (:func:`~sen_disagreement.council.canonical_council`); a case is stored under its council's
+    GSS code. ``settings`` are those of a council whose plugin supplies none through
+    ``sen_council_settings``; the settings in force when a case opens are pinned to it and
+    stored with it."""
 
     store: Store
     hooks: Hooks
@@ -197,23 +232,90 @@ class CaseService:
 
     # --- councils and routing -------------------------------------------------------------------
 
+    def council(self, key: str) -> CouncilProfile:
+        """The installed council ``key`` (GSS code, slug, LA number or name) names; raises
+        :class:`~sen_disagreement.council.UnknownCouncilError` naming the installed ones."""
+        return canonical_council(self.hooks, key)
+
     def council_of(self, case: Case) -> CouncilProfile:
-        """The installed council a case belongs to (its ``council`` is a slug or GSS code)."""
+        """The installed council a case belongs to (its ``council`` is its GSS code; a case
+        stored before that may hold the slug)."""
         profile = self._profile(case.council)
         if profile is None:
             raise no_provider_error(case.council, "no installed council plugin declares it")
         return profile
 
     def _profile(self, council: str) -> CouncilProfile | None:
-        # A case's council is its slug or GSS code, matched exactly: a council merely *named*
-        # like another's code must never be taken for it.
-        return next((c for c in self.hooks.councils() if council in (c.slug, c.gss_code)), None)
+        # The one door: a GSS code, then a slug, then an LA number, then a name, so a council
+        # merely *named* like another's code is never taken for it.
+        try:
+            return canonical_council(self.hooks, council)
+        except InvalidInputError:
+            return None
 
     def _council_keys(self, council: str) -> tuple[str, ...]:
         profile = self._profile(council)
         if profile is None:
             return (council,)
-        return tuple(k for k in (council, profile.slug, profile.gss_code) if k)
+        return tuple(dict.fromkeys((council, *profile.aliases)))
+
+    def settings_for(self, council: str | CouncilProfile) -> Settings:
+        """The settings a case of ``council`` opens under: what the council's plugin supplies
+        (``sen_council_settings``), else the service's ``settings``. Raises the
+        :class:`~sen_disagreement.errors.PluginError` of a plugin that faulted, rather than open
+        a case under settings the council did not choose."""
+        profile = canonical_council(self.hooks, council)
+        faults: list[PluginFault] = []
+        supplied = self.hooks.council_settings(profile, faults=faults)
+        if faults:
+            raise faults[0].as_error()
+        return self.settings if supplied is None else supplied
+
+    def _stored_settings(self, council: str) -> Settings:
+        """For a case stored before settings were pinned: its council's settings of today."""
+        profile = self._profile(council)
+        supplied = None if profile is None else self.hooks.council_settings(profile)
+        return self.settings if supplied is None else supplied
+
+    # --- store queries by council -----------------------------------------------------------------
+
+    def find_cases(
+        self, council: str, *, kind: str | None = None, state: str | None = None,
+        after_case_id: str | None = None, limit: int = 1000,
+    ) -> list[CaseRecord]:
+        """Current cases of ``council`` (any of its keys: a case stored under its slug and one
+        under its GSS code are the same council's), ordered by case id; page with
+        ``after_case_id``. Raises :class:`~sen_disagreement.council.UnknownCouncilError`."""
+        profile = canonical_council(self.hooks, council)
+        found: dict[str, CaseRecord] = {}
+        for key in profile.aliases:
+            for record in self.store.find_cases(key, kind=kind, state=state,
+                                                after_case_id=after_case_id, limit=limit):
+                found.setdefault(record.case_id, record)
+        return [found[k] for k in sorted(found)][:limit]
+
+    def deadlines_between(
+        self, start: dt.date | None, end: dt.date, *, council: str, clock_id: str | None = None,
+        status: str = "running", kind: str | None = None, limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        """:meth:`Store.deadlines_between` for the cases of ``council`` (any of its keys)."""
+        profile = canonical_council(self.hooks, council)
+        hits = [hit for key in profile.aliases
+                for hit in self.store.deadlines_between(start, end, clock_id=clock_id,
+                                                        status=status, council=key, kind=kind,
+                                                        limit=limit)]
+        return sorted(hits, key=_hit_order)[:limit]
+
+    def overdue(
+        self, today: dt.date, *, council: str, clock_id: str | None = None,
+        kind: str | None = None, limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        """:meth:`Store.overdue` for the cases of ``council`` (any of its keys)."""
+        profile = canonical_council(self.hooks, council)
+        hits = [hit for key in profile.aliases
+                for hit in self.store.overdue(today, clock_id=clock_id, council=key, kind=kind,
+                                              limit=limit)]
+        return sorted(hits, key=_hit_order)[:limit]
 
     def route(self, case: Case) -> Routing:
         """Choose the provider for ``case`` through the council's plugins; the choice has passed
@@ -232,7 +334,8 @@ class CaseService:
         """The stored case and its version (for the library's own use and for a host that shows
         it to a user through :meth:`readable_items`)."""
         record = self.store.load(case_id)
-        return records.from_record(record, settings=self.settings), record.version
+        case = records.from_record(record, settings=self._stored_settings(record.council))
+        return case, record.version
 
     def readable_items(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
                        ) -> tuple[RecordedItem, ...]:
@@ -269,6 +372,90 @@ class CaseService:
                                      redactions=redactions,
                                      councils=self._council_keys(case.council))
 
+    def case_for(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
+                 ) -> tuple[Case, int]:
+        """The stored case and its version for a user with a part in it (the attachment rule of
+        :mod:`~sen_disagreement.workflow.access`); otherwise an audited
+        :class:`AccessDeniedError`. Its items are for the library: show a user only what
+        :meth:`readable_items` returns."""
+        actor = self.actor(user)
+        case, version = self.load(case_id)
+        reason = attached_reason(case, actor, councils=self._council_keys(case.council))
+        if reason:
+            self.store.append_audit(make_entry(actor=actor.actor_id, action="case.read",
+                                               at=at or self._now(), case_id=case.case_id,
+                                               outcome="refused"))
+            raise AccessDeniedError(
+                f"{actor.role.value} {actor.actor_id} may not see case {case.case_id}: {reason}",
+                rule_id=ACCESS_RULE.rule_id, citation=ACCESS_RULE.cite(),
+            )
+        return case, version
+
+    def cases_for(self, user: str | Actor, *, council: str | None = None,
+                  kind: str | None = None, state: str | None = None) -> list[CaseRecord]:
+        """The current cases ``user`` has a part in (the attachment rule of
+        :mod:`~sen_disagreement.workflow.access`), by case id: an officer's, its council's; a
+        family member's or body officer's, those it holds a grant for; a facilitator's, those of
+        the installed councils (or ``council``) it is assigned to."""
+        actor = self.actor(user)
+        councils: list[str] = []
+        if actor.role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
+            councils = list(self._council_keys(actor.council or ""))
+        elif actor.role in FACILITATOR_ROLES:
+            councils = [k for c in self.hooks.councils() for k in self._council_keys(c.gss_code)]
+        if council is not None:
+            wanted = self._council_keys(council)
+            councils = (list(wanted) if actor.role in FACILITATOR_ROLES
+                        else [c for c in councils if c in wanted])
+        found: dict[str, CaseRecord] = {}
+        for key in dict.fromkeys(councils):
+            after: str | None = None
+            while True:
+                page = self.store.find_cases(key, kind=kind, state=state, after_case_id=after)
+                found.update((r.case_id, r) for r in page)
+                if len(page) < 1000:
+                    break
+                after = page[-1].case_id
+        for grant in actor.grants:
+            try:
+                record = self.store.load(grant.case_id)
+            except NotFoundError:
+                continue
+            if (kind in (None, record.kind) and state in (None, record.state)
+                    and (council is None or record.council in self._council_keys(council))):
+                found[record.case_id] = record
+        out = []
+        for record in found.values():
+            case = records.from_record(record, settings=self._stored_settings(record.council))
+            if acting_party(case, actor, councils=self._council_keys(case.council)) is not None:
+                out.append(record)
+        return sorted(out, key=lambda r: r.case_id)
+
+    def audit_trail(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
+                    ) -> list[AuditEntry]:
+        """The audit trail of a case, for an officer of the council that owns it
+        (:data:`AUDIT_READ`); anyone else is refused (audited). Entries name actors, actions,
+        outcomes and field names, never content."""
+        actor = self.actor(user)
+        case, _ = self.load(case_id)
+        if actor.role is not Role.LA_OFFICER or actor.council not in self._council_keys(
+            case.council
+        ):
+            self.store.append_audit(make_entry(actor=actor.actor_id, action="audit.read",
+                                               at=at or self._now(), case_id=case.case_id,
+                                               outcome="refused"))
+            raise AccessDeniedError(
+                f"{actor.role.value} {actor.actor_id} may not read the audit trail of case "
+                f"{case.case_id}", rule_id=AUDIT_READ.rule_id, citation=AUDIT_READ.cite(),
+            )
+        entries: list[AuditEntry] = []
+        while True:
+            page = self.store.audit_trail(case.case_id, after_seq=entries[-1].seq if entries
+                                          else 0)
+            entries.extend(page)
+            if len(page) < 10_000:
+                return entries
+
     # --- changing ---------------------------------------------------------------------------------
 
     def open_case(
@@ -276,34 +463,40 @@ class CaseService:
         at: dt.datetime | None = None,
     ) -> CaseRecord:
         """Open and store a new case: a referral to disagreement resolution, or an appealable
-        decision's notice for mediation. Only an LA officer of the case's council opens one."""
+        decision's notice for mediation. Only an LA officer of the case's council opens one.
+
+        The council may be named by any of its keys; the case is stored under its GSS code, with
+        the settings in force (:meth:`settings_for`) pinned to it. An uninstalled council is
+        refused with :class:`~sen_disagreement.council.UnknownCouncilError`."""
         actor = self.actor(user)
         when = self._when(at)
         if not isinstance(opening, OpenDisagreementResolution | OpenMediation):
             raise InvalidInputError("must be OpenDisagreementResolution or OpenMediation",
                                     field="opening", rule_id="input.type")
+        profile = canonical_council(self.hooks, opening.council)
         kind = (DisagreementResolutionCase.KIND if isinstance(opening, OpenDisagreementResolution)
                 else MediationCase.KIND)
         row = permission("open", kind)
         assert row is not None
         if actor.role not in row.roles or actor.council not in self._council_keys(
-            opening.council
+            profile.gss_code
         ):
             self._audit_refusal(actor, str(opening.case_id), "open", when)
             raise AccessDeniedError(
                 f"{actor.role.value} {actor.actor_id} may not open a case for this council",
                 rule_id=row.rule.rule_id, citation=row.rule.cite(),
             )
+        settings = self.settings_for(profile)
         case: Case
         if isinstance(opening, OpenDisagreementResolution):
             case = DisagreementResolutionCase.refer(
-                case_id=opening.case_id, council=opening.council, parties=opening.parties,
-                at=when, actor=actor.actor_id, issues=opening.issues, settings=self.settings,
+                case_id=opening.case_id, council=profile.gss_code, parties=opening.parties,
+                at=when, actor=actor.actor_id, issues=opening.issues, settings=settings,
             )
         else:
             case = MediationCase.notify_decision(
-                case_id=opening.case_id, council=opening.council, parties=opening.parties,
-                notice=opening.notice, at=when, actor=actor.actor_id, settings=self.settings,
+                case_id=opening.case_id, council=profile.gss_code, parties=opening.parties,
+                notice=opening.notice, at=when, actor=actor.actor_id, settings=settings,
             )
         return self._commit(None, case, 0)
 
@@ -324,7 +517,7 @@ class CaseService:
         """Apply what the passing of ``today`` makes happen to one case (as the system actor);
         ``None`` when nothing happened."""
         record = self.store.load(case_id)
-        case = records.from_record(record, settings=self.settings)
+        case = records.from_record(record, settings=self._stored_settings(record.council))
         new = apply_step(case, SYSTEM, Sweep(today=today), at=self._when(at))
         if len(new.audit) == len(case.audit):
             return None
@@ -335,7 +528,7 @@ class CaseService:
         record = self.store.load(case_id)
         if expected_version is not None and record.version != expected_version:
             raise StaleWriteError(case_id, expected_version, record.version)
-        case = records.from_record(record, settings=self.settings)
+        case = records.from_record(record, settings=self._stored_settings(record.council))
         councils = self._council_keys(case.council)
         provider = None
         try:

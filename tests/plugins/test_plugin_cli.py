@@ -76,17 +76,17 @@ def test_blocked_sefton_gives_no_provider(
 ) -> None:
     monkeypatch.setenv(BLOCK_ENV_VAR, "sefton")
     result = runner.invoke(main, ["council", "sefton", "--route", "disagreement_resolution"])
-    assert result.exit_code == 1
-    assert "no provider configured for Sefton" in result.output
+    assert result.exit_code == 2  # an uninstalled council is bad input, refused at the door
+    assert "no council 'sefton' is installed (installed councils: none)" in result.output
 
 
 def test_without_sefton_installed(runner: CliRunner, fake_distributions: InstallFakes) -> None:
     fake_distributions()
     result = runner.invoke(main, ["council", "sefton", "--route", "disagreement_resolution"])
-    assert result.exit_code == 1
-    assert "no provider configured for Sefton" in result.output
+    assert result.exit_code == 2
+    assert "no council 'sefton' is installed" in result.output
     shown = runner.invoke(main, ["council", "sefton"])
-    assert shown.exit_code == 1
+    assert shown.exit_code == 2
     assert "no council 'sefton' is installed (installed councils: none)" in shown.output
     assert "Councils: none installed" in runner.invoke(main, ["plugins"]).output
 

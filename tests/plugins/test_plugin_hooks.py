@@ -308,3 +308,31 @@ def test_hook_sen_resolve_actor(sen_hooks: Hooks, register_sen_plugin: RegisterP
     assert [f.plugin for f in faults] == ["lies"]
     assert sen_hooks.resolve_actor("system") is None
     assert sen_hooks.resolve_actor("nobody") is None
+
+
+def test_hook_sen_council_settings(sen_hooks: Hooks, register_sen_plugin: RegisterPlugin) -> None:
+    from sen_disagreement.settings import MeetingDeadline, Settings
+
+    north_settings = Settings(arrange_mediation_deadline=MeetingDeadline.ARRANGED)
+
+    class Malformed:
+        @hookimpl(tryfirst=True)
+        def sen_council_settings(self, council: CouncilProfile) -> object:
+            return {"arrange_mediation_deadline": "arranged"} if council == NORTH else None
+
+    class North(CouncilPlugin):
+        @hookimpl
+        def sen_council_settings(self, council: CouncilProfile) -> Settings | None:
+            return north_settings if council == self.council else None
+
+    register_sen_plugin(North(NORTH), name="north")
+    register_sen_plugin(CouncilPlugin(SOUTH), name="south")
+    assert sen_hooks.council_settings(NORTH) == north_settings
+    assert sen_hooks.council_settings(SOUTH) is None  # no plugin answers: the host's settings
+    register_sen_plugin(Malformed(), name="malformed")
+    faults: list[PluginFault] = []
+    # A malformed answer is a fault, and the next plugin is asked.
+    assert sen_hooks.council_settings(NORTH, faults=faults) == north_settings
+    assert [(f.plugin, f.hook, f.kind) for f in faults] == [
+        ("malformed", "sen_council_settings", FaultKind.MALFORMED)
+    ]

@@ -80,7 +80,7 @@ def roles(pg_cluster: PgCluster) -> Iterator[Roles]:
 @pytest.fixture
 def granted(roles: Roles) -> Roles:
     """Migrated and granted, as the how-to says."""
-    assert migrate(roles.owner_url) == pg_module.LATEST_VERSION == 5
+    assert migrate(roles.owner_url) == pg_module.LATEST_VERSION == 6
     grant_application_role(roles.owner_url, roles.app)
     return roles
 
@@ -114,6 +114,7 @@ _EXPECTED = {
     "audit": {"SELECT", "INSERT"},
     "case_history": {"SELECT", "INSERT"},
     "audit_chain": {"SELECT", "INSERT", "UPDATE"},
+    "leases": {"SELECT", "INSERT", "UPDATE"},
     "schema_version": {"SELECT"},
     "purge_permits": set(),
 }
@@ -157,7 +158,7 @@ def test_granting_is_refused_to_a_superuser_the_owner_or_no_role(granted: Roles)
             grant_application_role(granted.owner_url, role)
     grant_application_role(granted.owner_url, granted.app)  # granting again changes nothing
     with open_store(granted.app_url) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == 6
 
 
 # --- the application role works ---------------------------------------------------------------
@@ -166,7 +167,7 @@ def test_granting_is_refused_to_a_superuser_the_owner_or_no_role(granted: Roles)
 def test_the_application_role_runs_the_whole_store_workflow(granted: Roles) -> None:
     owner = _sql(granted.owner_url)
     with open_store(granted.app_url, now=lambda: T0) as store:
-        assert isinstance(store, PostgresStore) and store.schema_version() == 5
+        assert isinstance(store, PostgresStore) and store.schema_version() == 6
         first = store.save(make_case("ENG-ROLE-1"), 0, actor="officer:1",
                            outbox=[_msg("ENG-ROLE-1", "k1")])
         second = store.save(attrs.evolve(first, state="closed", closed_on=dt.date(2020, 1, 1)),
@@ -325,7 +326,7 @@ def test_the_application_role_opens_a_current_schema_without_ddl(granted: Roles)
         holder.execute("SELECT pg_advisory_xact_lock(hashtext('sen_disagreement.' ||"
                        " current_schema()))")
         with PostgresStore(granted.app_url + "%20-clock_timeout%3D2000") as store:
-            assert store.schema_version() == 5
+            assert store.schema_version() == 6
             store.save(make_case("ENG-ROLE-1"), 0, actor="officer:1")
         holder.execute("ROLLBACK")
 
@@ -351,16 +352,16 @@ def test_the_application_role_cannot_migrate_and_says_who_can(roles: Roles) -> N
     with pytest.raises(StoreError) as err:
         open_store(roles.app_url)
     message = str(err.value)
-    assert "schema version 4" in message and "needs 5" in message
+    assert "schema version 4" in message and "needs 6" in message
     assert "run the migrations as the migration role" in message
     assert err.value.__cause__ is None and err.value.__suppress_context__
     assert owner("SELECT max(version) FROM schema_version") == [(4,)]
     assert owner("SELECT to_regprocedure('sen_purge_case(text)')") == [(None,)]
     # The migration role migrates (opening as it does too), then grants; the app opens.
-    assert migrate(roles.owner_url) == 5
+    assert migrate(roles.owner_url) == 6
     grant_application_role(roles.owner_url, roles.app)
     with open_store(roles.app_url) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == 6
         store.save(make_case("ENG-ROLE-1"), 0, actor="officer:1")
         assert store.purge(["ENG-ROLE-1"], actor="dpo:1").purged == ("ENG-ROLE-1",)
     app = _sql(roles.app_url)

@@ -172,7 +172,7 @@ def test_an_older_sqlite_schema_is_migrated_on_open(tmp_path: Path) -> None:
     db = tmp_path / "v1.sqlite3"
     _v1_sqlite_file(db)
     with open_store(f"sqlite:///{db}") as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
         old = store.load("OLD-1")
         assert old.document == '{"old":true}'
         assert old.deadlines[0].due == dt.date(2024, 7, 1)
@@ -197,6 +197,7 @@ def test_an_older_sqlite_schema_is_migrated_on_open(tmp_path: Path) -> None:
         (2,),
         (3,),
         (4,),
+        (5,),
     ]
     assert c.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
     c.close()
@@ -229,7 +230,7 @@ def test_an_older_postgres_schema_is_migrated_on_open(pg_url: str) -> None:
             " '{}')"
         )
     with open_store(pg_url) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == 6
         assert store.load("OLD-1").version == 1
         ids = store.enqueue(
             [

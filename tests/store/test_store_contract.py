@@ -46,8 +46,9 @@ def _msg(case_id: str, key: str, template: str = "mediation_arranged") -> Outbox
 
 
 def test_schema_is_migrated_on_open(store: Store) -> None:
-    # PostgreSQL's migration 5 adds the purge function of the application role.
-    assert store.schema_version() == {"SQLiteStore": 4, "PostgresStore": 5}[type(store).__name__]
+    # PostgreSQL's migration 5 adds the purge function of the application role; SQLite 5 and
+    # PostgreSQL 6 the sweep's leases.
+    assert store.schema_version() == {"SQLiteStore": 5, "PostgresStore": 6}[type(store).__name__]
     assert isinstance(store, Store)
 
 

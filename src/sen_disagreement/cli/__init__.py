@@ -16,11 +16,13 @@ COMMANDS: dict[str, str] = {
     "council": "sen_disagreement.cli.plugins:council",
     "deadlines": "sen_disagreement.cli.deadlines:deadlines",
     "demo": "sen_disagreement.cli.demo:demo",
+    "due": "sen_disagreement.cli.due:due",
     "plugins": "sen_disagreement.cli.plugins:plugins",
     "rules": "sen_disagreement.cli.rules:rules_command",
     "schema": "sen_disagreement.cli.classify:schema",
     "settings": "sen_disagreement.cli.classify:settings_command",
     "store": "sen_disagreement.cli.store:store",
+    "sweep": "sen_disagreement.cli.sweep:sweep",
 }
 
 
@@ -38,7 +40,7 @@ class _LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=_LazyGroup)
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sen-disagreement")
 def main() -> None:
     """Statutory SEN disagreement resolution and mediation, as executable rules.

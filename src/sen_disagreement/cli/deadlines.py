@@ -7,15 +7,18 @@ FILE``, ``-`` for stdin) of this shape (every key optional)::
      "certificate_required": true,
      "mediation_issues": "education_social_care" | "health_only" | "mixed",
      "la_party_to_agreement": true,
-     "order_kind": "assess" | "make_plan" | "cease_upheld",
+     "order_kind": "assess" | "make_plan" | "cease_upheld" | [several limbs, e.g.
+                   "continue_to_maintain", "amend_plan"],
      "transfer_kind": "general" | "secondary_to_post16" | "post16_other_time",
      "exceptions": [{"kind": "absence_from_area", "start": "2025-02-01", "end": "2025-02-28"}],
      "completed": {"review_report": "2025-06-27"},
      "as_of": "2025-03-01",
      "settings": {"tribunal_non_working_days": "none"}}
 
-Flags override the document. Output: a table (default), JSON, or an iCalendar file with one
-all-day event per deadline. Invalid input: a message naming the field, exit code 2.
+Flags override the document. Output: a table (``--format text``, the default; ``table`` is the
+same), JSON, or an iCalendar file with one all-day event per deadline. Dates are written
+YYYY-MM-DD only. Invalid input: a message naming the field, exit code 2 (JSON under ``--format
+json``); the exit codes are those of every command (:mod:`sen_disagreement.cli._common`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn, TextIO
@@ -31,6 +35,8 @@ import attrs
 import click
 
 from sen_disagreement._checks import CASE_ID, CASE_ID_SHAPE, check_shape
+from sen_disagreement.cli._common import ExitCode, fail, read_json
+from sen_disagreement.cli._usage import Command
 from sen_disagreement.clocks import (
     EVENTS,
     Circumstances,
@@ -44,12 +50,13 @@ from sen_disagreement.clocks import (
     clock_statuses,
     compute_deadlines,
 )
-from sen_disagreement.errors import InvalidInputError, SenDisagreementError
+from sen_disagreement.errors import DocumentError, InvalidInputError, SenDisagreementError
 from sen_disagreement.settings import Settings
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = int(ExitCode.BAD_INPUT)
 MAX_INPUT_BYTES = 1_000_000
 _RULE = "cli.deadlines.input"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _bad(message: str, field: str, rule_id: str = _RULE) -> InvalidInputError:
@@ -57,7 +64,8 @@ def _bad(message: str, field: str, rule_id: str = _RULE) -> InvalidInputError:
 
 
 def _date(value: object, field: str) -> dt.date:
-    if not isinstance(value, str):
+    # fromisoformat alone also reads week dates (2025-W10-1), 20250310 and non-ASCII digits.
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise _bad("must be a date written YYYY-MM-DD", field)
     try:
         return dt.date.fromisoformat(value)
@@ -105,7 +113,7 @@ def _settings(overrides: Mapping[str, object], path: str) -> Settings:
 def _exception(raw: object, field: str) -> ExceptionPeriod:
     item = _mapping(raw, field)
     for key in item:
-        if key not in {"kind", "start", "end", "clock_ids"}:
+        if key not in {"kind", "start", "end", "clock_ids", "evidence"}:
             raise _bad("unknown key", f"{field}.{key}")
     if "kind" not in item or "start" not in item:
         raise _bad("needs 'kind' and 'start'", field)
@@ -119,11 +127,12 @@ def _exception(raw: object, field: str) -> ExceptionPeriod:
             _date(item["start"], f"{field}.start"),
             None if end is None else _date(end, f"{field}.end"),
             ids,
+            item.get("evidence"),
         )
     except InvalidInputError as err:
         if err.field.startswith(field):
             raise
-        raise _bad(err.message, f"{field}.end", err.rule_id) from None
+        raise _bad(err.message, f"{field}.{err.field.rpartition('.')[2]}", err.rule_id) from None
 
 
 _TOP_KEYS = {
@@ -145,6 +154,7 @@ _FACT_KEYS = (
     "mediation_issues",
     "la_party_to_agreement",
     "order_kind",
+    "order_kinds",
     "transfer_kind",
 )
 
@@ -169,12 +179,17 @@ def parse_document(doc: object) -> dict[str, Any]:
     out: dict[str, Any] = {}
     events = _mapping(top.get("events", {}), "$.events")
     out["events"] = {k: _date(v, f"$.events.{k}") for k, v in events.items()}
+    if isinstance(top.get("order_kind"), list):
+        # An order with several limbs (continue to maintain and amend): every limb's clock runs.
+        out["order_kinds"] = tuple(
+            _choice(OrderKind, k, f"$.order_kind[{i}]") for i, k in enumerate(top["order_kind"])
+        )
     for key, enum_type in (
         ("mediation_issues", MediationIssues),
         ("order_kind", OrderKind),
         ("transfer_kind", TransferKind),
     ):
-        if top.get(key) is not None:
+        if top.get(key) is not None and key not in out and f"{key}s" not in out:
             out[key] = _choice(enum_type, top[key], f"$.{key}")
     for key in ("certificate_required", "la_party_to_agreement"):
         if top.get(key) is not None:
@@ -333,12 +348,24 @@ def to_ics(
     return result
 
 
-def _fail(err: SenDisagreementError) -> NoReturn:
-    click.echo(f"Invalid input: {err}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
+def _fail(err: SenDisagreementError, fmt: str = "text") -> NoReturn:
+    """Report ``err`` the way every command does; input faults are listed under
+    ``Invalid input:`` (or as JSON ``problems`` under ``--format json``)."""
+    if isinstance(err, InvalidInputError) and not isinstance(err, DocumentError):
+        err = DocumentError([err])
+    fail(err, "json" if fmt == "json" else "text")
 
 
-@click.command()
+def _write(path: str, data: bytes, fmt: str) -> None:
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        _fail(_bad(f"cannot be written ({exc.strerror or type(exc).__name__})", "--output",
+                   "input.file"), fmt)
+
+
+@click.command(cls=Command)
 @click.option(
     "--event",
     "events",
@@ -349,16 +376,18 @@ def _fail(err: SenDisagreementError) -> NoReturn:
 @click.option(
     "--input",
     "source",
-    type=click.File("rb"),
     default=None,
+    metavar="FILE",
     help="JSON request document ('-' for stdin).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "ics"]),
-    default="table",
+    type=click.Choice(["text", "table", "json", "ics"]),
+    default="text",
     show_default=True,
+    help="text (a table; 'table' is the same) for people, json for programs (errors too), "
+    "ics for a calendar.",
 )
 @click.option(
     "--section-i-only",
@@ -399,7 +428,7 @@ def _fail(err: SenDisagreementError) -> NoReturn:
 )
 def deadlines(
     events: tuple[str, ...],
-    source: Any,
+    source: str | None,
     fmt: str,
     section_i_only: bool,
     mediation_issues: str | None,
@@ -423,7 +452,7 @@ def deadlines(
             check_shape(case_ref, CASE_ID, field="--case", rule_id="input.case_id",
                         shape=CASE_ID_SHAPE)
         except InvalidInputError as err:
-            _fail(err)
+            _fail(err, fmt)
     if list_events:
         for name, meaning in EVENTS.items():
             click.echo(f"{name:<38} {meaning}")
@@ -431,13 +460,8 @@ def deadlines(
     try:
         doc: dict[str, Any] = {}
         if source is not None:
-            raw = source.read(MAX_INPUT_BYTES + 1)
-            if len(raw) > MAX_INPUT_BYTES:
-                raise _bad("document is too large", "$")
-            try:
-                doc = parse_document(json.loads(raw.decode("utf-8")))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                raise _bad("is not valid UTF-8 JSON", "$") from None
+            # The one reader: size, UTF-8, repeated keys, depth and huge numbers refused.
+            doc = parse_document(read_json(source, field="$" if source == "-" else "--input"))
         overrides: dict[str, Any] = {
             "mediation_issues": mediation_issues and MediationIssues(mediation_issues),
             "order_kind": order_kind and OrderKind(order_kind),
@@ -449,20 +473,27 @@ def deadlines(
         request = build_request(
             doc, events=events, settings=settings, exceptions=exceptions, overrides=overrides
         )
-        found = compute_deadlines(request.events, request.circumstances, request.settings)
-        states: list[ClockState | None] = [None] * len(found)
-        if request.as_of is not None:
-            states = list(
-                clock_statuses(
-                    request.events,
-                    as_of=request.as_of,
-                    completed=request.completed,
-                    circumstances=request.circumstances,
-                    settings=request.settings,
+        try:
+            found = compute_deadlines(request.events, request.circumstances, request.settings)
+            states: list[ClockState | None] = [None] * len(found)
+            if request.as_of is not None:
+                states = list(
+                    clock_statuses(
+                        request.events,
+                        as_of=request.as_of,
+                        completed=request.completed,
+                        circumstances=request.circumstances,
+                        settings=request.settings,
+                    )
                 )
-            )
+        except (ValueError, OverflowError) as exc:
+            if isinstance(exc, SenDisagreementError):
+                raise
+            # datetime's own range: a deadline would fall after 9999-12-31.
+            raise _bad("a deadline would fall outside the calendar (after 9999-12-31)", "$",
+                       "input.date_range") from None
     except SenDisagreementError as err:
-        _fail(err)
+        _fail(err, fmt)
     rows = list(zip(found, states, strict=True))
     if fmt == "ics":
         digest = hashlib.sha256(
@@ -475,8 +506,7 @@ def deadlines(
             case_ref=case_ref,
         )
         if output:
-            with open(output, "wb") as fh:
-                fh.write(data)
+            _write(output, data, fmt)
         else:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -490,7 +520,6 @@ def deadlines(
         _table(rows, buf)
         text = buf.getvalue()
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        _write(output, text.encode("utf-8"), fmt)
     else:
         click.echo(text, nl=False)

@@ -4,46 +4,56 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from sen_disagreement.cli._common import ExitCode, error_document, fail, format_option
+from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import (
     IndependenceError,
     NoProviderError,
-    NotFoundError,
     PluginError,
+    SenDisagreementError,
 )
 
 if TYPE_CHECKING:
     from sen_disagreement.plugins import Hooks
 
-EXIT_NOT_FOUND = 1
-EXIT_PLUGIN_ERROR = 3
+EXIT_NO_PROVIDER = int(ExitCode.ANSWERED_NO)
+EXIT_NOT_FOUND = int(ExitCode.BAD_INPUT)
+EXIT_PLUGIN_ERROR = int(ExitCode.FAULT)
 
 
-def _hooks() -> Hooks:
+def _hooks(fmt: str) -> Hooks:
     from sen_disagreement.plugins import Hooks, make_plugin_manager
 
     try:
         return Hooks(make_plugin_manager())
     except PluginError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_PLUGIN_ERROR)
+        fail(exc, fmt)
 
 
-@click.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+def _answered_no(err: SenDisagreementError, fmt: str) -> NoReturn:
+    """The routing question answered "no provider": exit 1, the error in the usual shape."""
+    if fmt == "json":
+        click.echo(json.dumps({**error_document(err), "exit_code": EXIT_NO_PROVIDER}, indent=2))
+    else:
+        click.echo(f"error: {err}", err=True)
+    sys.exit(EXIT_NO_PROVIDER)
+
+
+@click.command(cls=Command)
+@format_option
 def plugins(fmt: str) -> None:
     """List installed plugins: name, distribution and version, and the hooks each implements.
 
-    Plugins named in SEN_DISAGREEMENT_BLOCK_PLUGINS (comma-separated) are not loaded.
+    Plugins named in SEN_DISAGREEMENT_BLOCK_PLUGINS (comma-separated) are not loaded. Exit code
+    0: listed; 3: a plugin could not be loaded.
     """
     from sen_disagreement.plugins import list_plugins
 
-    hooks = _hooks()
+    hooks = _hooks(fmt)
     infos = list_plugins(hooks.plugin_manager)
     if fmt == "json":
         click.echo(
@@ -79,7 +89,7 @@ def plugins(fmt: str) -> None:
     )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name")
 @click.option(
     "--format",
@@ -97,17 +107,23 @@ def plugins(fmt: str) -> None:
 )
 @click.option("--health-in-issue", is_flag=True, help="With --route: health care is in issue.")
 def council(name: str, fmt: str, process_name: str | None, health_in_issue: bool) -> None:
-    """Show council NAME (slug, GSS code, LA number or name): profile, providers, contacts.
+    """Show council NAME (GSS code, slug, LA number or name): profile, providers, contacts.
 
     With --route, route a check case (no personal data) to a provider as a real case would be,
-    independence checks included. Exit code 0: found (and routed); 1: not installed or no
-    provider; 3: a plugin could not be loaded.
+    independence checks included. Exit code 0: found (and routed); 1: no provider for the
+    route; 2: no such council installed (the installed ones are named); 3: a plugin could not
+    be loaded.
     """
-    from sen_disagreement.council import CaseContext, route_provider
+    from sen_disagreement.council import CaseContext, canonical_council, route_provider
     from sen_disagreement.oruk import export_council
     from sen_disagreement.voluntary import Process
 
-    hooks = _hooks()
+    err_fmt = "json" if fmt in ("json", "oruk") else "text"
+    hooks = _hooks(err_fmt)
+    try:
+        profile = canonical_council(hooks, name, field="NAME")
+    except SenDisagreementError as exc:
+        fail(exc, err_fmt)
     if process_name is not None:
         case = CaseContext(
             case_id="cli-route-check",
@@ -115,10 +131,9 @@ def council(name: str, fmt: str, process_name: str | None, health_in_issue: bool
             health_in_issue=health_in_issue,
         )
         try:
-            routing = route_provider(hooks, name, case)
+            routing = route_provider(hooks, profile, case)
         except (NoProviderError, IndependenceError) as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(EXIT_NOT_FOUND)
+            _answered_no(exc, err_fmt)
         provider = routing.provider
         if fmt == "text":
             click.echo(f"{routing.council.name}: {process_name} -> {provider.name}")
@@ -143,11 +158,6 @@ def council(name: str, fmt: str, process_name: str | None, health_in_issue: bool
                 )
             )
         return
-    try:
-        profile = hooks.council(name)
-    except NotFoundError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_NOT_FOUND)
     providers = hooks.providers(profile)
     contacts = hooks.contacts(profile)
     if fmt == "oruk":

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from sen_disagreement.cli._common import ExitCode, fail, format_option
+from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import SenDisagreementError
 
 
@@ -14,24 +16,23 @@ def store() -> None:
     """Look after a case store."""
 
 
-@store.command()
+@store.command(cls=Command)
 @click.option("--db", "url", default=None, metavar="URL",
               help="The store (default: $SEN_DISAGREEMENT_DB, then ./sen-disagreement.sqlite3).")
 @click.option("--case", "case_id", default=None, metavar="ID", help="Check one case only.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option
 def verify(url: str | None, case_id: str | None, fmt: str) -> None:
     """Walk the audit hash chains and check every stored case document against them.
 
     Exit 0 when every link holds, 1 at the first broken link (named: the case, the audit row
-    and what is wrong), 2 when the store cannot be opened or read."""
+    and what is wrong), 2 for a malformed case id, 3 when the store cannot be opened or read."""
     from sen_disagreement.store import open_store
 
     try:
         with open_store(url) as opened:
             report = opened.verify(case_id)
     except SenDisagreementError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
+        fail(exc, fmt)
     if fmt == "json":
         click.echo(json.dumps({
             "ok": report.ok, "chains": report.chains, "rows": report.rows,
@@ -48,4 +49,4 @@ def verify(url: str | None, case_id: str | None, fmt: str) -> None:
                       else ""))
         click.echo("ok: every link holds" if report.ok else f"BROKEN: {report.first_break}")
     if not report.ok:
-        raise SystemExit(1)
+        raise SystemExit(int(ExitCode.ANSWERED_NO))

@@ -29,11 +29,15 @@ from sen_disagreement.errors import InvalidInputError, StoredDataError
 from sen_disagreement.store.chain import VerifyReport
 
 __all__ = [
+    "APPEAL_CLOCK_ID",
+    "APPEAL_STATUS",
     "CASE_KINDS",
+    "LEASE_STATUSES",
     "AuditEntry",
     "CaseRecord",
     "DeadlineEntry",
     "DeadlineHit",
+    "Lease",
     "OutboxItem",
     "OutboxMessage",
     "OutboxStatus",
@@ -46,6 +50,19 @@ CASE_KINDS = ("disagreement_resolution", "mediation")
 """The record kinds a case can be (the retention rules are keyed by these)."""
 
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
+
+APPEAL_CLOCK_ID = "tribunal_appeal"
+"""The deadline row of a mediation case's SEN appeal deadline (HESC Rules r.20(1)(c)), written
+with the case once the date is known: a mediation certificate issued, or a decision for which no
+certificate is needed (section I only)."""
+APPEAL_STATUS = "appeal"
+"""The status of the :data:`APPEAL_CLOCK_ID` row. The appeal deadline is the family's, not a duty
+of the council: it is never ``running``, so it is never :meth:`Store.overdue` nor marked missed;
+``deadlines_between(..., status=APPEAL_STATUS)`` finds it."""
+LEASE_STATUSES = ("claimed", "held", "done")
+"""What :meth:`Store.claim_lease` can answer: ``claimed`` (the caller holds it now), ``held``
+(another holder's lease has not expired, or its row is locked by a claim in progress),
+``done`` (the work it guards was finished for that day)."""
 
 _CASE_ID = CASE_ID
 _COUNCIL = COUNCIL
@@ -125,7 +142,9 @@ def _document(_inst: object, attribute: attrs.Attribute[Any], value: object) -> 
 
 @frozen(kw_only=True)
 class DeadlineEntry:
-    """One statutory clock of a case, kept in an indexed child table for deadline queries."""
+    """One statutory clock of a case, kept in an indexed child table for deadline queries (the
+    running and settled duties, and the appeal deadline as :data:`APPEAL_CLOCK_ID` /
+    :data:`APPEAL_STATUS`)."""
 
     clock_id: str = field(validator=_matches(_SLUG, "clock_id", "a lower-case slug"))
     """Which clock, e.g. ``"arrange_mediation"`` (a slug the workflow layer defines)."""
@@ -246,6 +265,17 @@ class DeadlineHit(NamedTuple):
     clock_id: str
     due: dt.date
     status: str
+
+
+@frozen(kw_only=True)
+class Lease:
+    """A row of the store's lease table: who holds the named lease until when, and the last day
+    the work it guards was finished (``None``: never)."""
+
+    name: str
+    holder: str | None
+    expires_at: dt.datetime
+    done_through: dt.date | None
 
 
 class RetentionTrigger(enum.Enum):
@@ -433,6 +463,31 @@ class Store(Protocol):
         """Erase cases with their history, deadlines, outbox rows and audit entries, leaving one
         ``case.purged`` audit entry per case that records only the case id. Raises
         :class:`LegalHoldError` (nothing erased) if any case is under legal hold."""
+        ...
+
+    def claim_lease(
+        self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta, day: dt.date
+    ) -> str:
+        """Claim the lease ``name`` for ``holder`` until ``now + ttl`` to do the work of ``day``:
+        ``"claimed"`` if it was free, expired or already ``holder``'s; ``"held"`` if another
+        holder's lease runs (or another claim is in progress: PostgreSQL skips the locked row,
+        SQLite's write lock serialises the claims); ``"done"`` if that work was finished for
+        ``day`` or later (:meth:`release_lease` with ``done``)."""
+        ...
+
+    def renew_lease(
+        self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta
+    ) -> bool:
+        """Extend ``holder``'s lease to ``now + ttl``; ``False`` if it is no longer theirs."""
+        ...
+
+    def release_lease(self, name: str, holder: str, *, done: dt.date | None = None) -> bool:
+        """Give the lease up (``done``: the work of that day is finished, so later claims for
+        it answer ``"done"``); ``False`` if it was no longer ``holder``'s (nothing changes)."""
+        ...
+
+    def lease(self, name: str) -> Lease | None:
+        """The lease row ``name`` as stored, or ``None``."""
         ...
 
     def close(self) -> None:
@@ -640,6 +695,12 @@ def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta, channel: str 
     check_timedelta(lease, "lease")
     if channel is not None:
         check_name(channel, "channel")
+
+
+def check_lease(name: object, holder: object) -> None:
+    check_name(name, "name")
+    if not isinstance(holder, str) or _KEY.fullmatch(holder) is None:
+        raise _bad("holder", "must be 1-200 printable ASCII characters, no spaces", "lease")
 
 
 def check_retention_query(council: str, kind: str, on_or_before: dt.date, limit: int) -> None:

@@ -45,6 +45,7 @@ from sen_disagreement.store.contract import (
     CaseRecord,
     DeadlineEntry,
     DeadlineHit,
+    Lease,
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
@@ -60,10 +61,12 @@ from sen_disagreement.store.contract import (
     check_deadline_query,
     check_fields,
     check_int,
+    check_lease,
     check_limit,
     check_messages,
     check_name,
     check_retention_query,
+    check_timedelta,
     check_utc,
     check_version,
     decode_deadlines,
@@ -1129,6 +1132,93 @@ class SqlStore(Generic[C]):
             " WHERE id = ? AND status = 'claimed'",
             (self._codec.ts_in(retry_at),),
         )
+
+    # -- leases -------------------------------------------------------------------------------
+    def _lease_row(self, name: str, row: Row) -> Lease:
+        holder, expires, done = row
+        column = "expires_at"
+        try:
+            expires_at = self._codec.ts_out(expires)
+            column = "done_through"
+            done_through = None if done is None else self._codec.date_out(done)
+            column = "holder"
+            if holder is not None and not isinstance(holder, str):
+                raise TypeError
+        except _UNREADABLE:
+            raise StoredDataError(f"leases.{column}") from None
+        return Lease(name=name, holder=holder, expires_at=expires_at, done_through=done_through)
+
+    def claim_lease(
+        self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta, day: dt.date
+    ) -> str:
+        check_lease(name, holder)
+        check_utc(now, "now")
+        check_timedelta(ttl, "ttl")
+        check_date(day, "day")
+        until = self._codec.ts_in(now + ttl)
+        with self._write() as tx:
+            # PostgreSQL: a row another claim has locked is skipped, so that claim wins and this
+            # one answers "held" at once; SQLite: BEGIN IMMEDIATE already serialises the claims.
+            row = tx.one(
+                "SELECT holder, expires_at, done_through FROM leases WHERE name = ?"  # noqa: S608
+                f"{self._d.skip_locked}",
+                (name,),
+            )
+            if row is None:
+                added = tx.run(
+                    "INSERT INTO leases(name, holder, expires_at) VALUES (?,?,?)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    (name, holder, until),
+                )
+                return "claimed" if added == 1 else "held"
+            lease = self._lease_row(name, row)
+            if lease.done_through is not None and lease.done_through >= day:
+                return "done"
+            if lease.holder not in (None, holder) and lease.expires_at > now:
+                return "held"
+            tx.run("UPDATE leases SET holder = ?, expires_at = ? WHERE name = ?",
+                   (holder, until, name))
+            return "claimed"
+
+    def renew_lease(
+        self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta
+    ) -> bool:
+        check_lease(name, holder)
+        check_utc(now, "now")
+        check_timedelta(ttl, "ttl")
+        with self._write(single=True) as tx:
+            return tx.run("UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?",
+                          (self._codec.ts_in(now + ttl), name, holder)) == 1
+
+    def release_lease(self, name: str, holder: str, *, done: dt.date | None = None) -> bool:
+        check_lease(name, holder)
+        if done is not None:
+            check_date(done, "done")
+        codec = self._codec
+        with self._write() as tx:
+            row = tx.one(
+                f"SELECT holder, expires_at, done_through FROM leases WHERE name = ?"  # noqa: S608
+                f"{self._d.for_update}",
+                (name,),
+            )
+            if row is None or self._lease_row(name, row).holder != holder:
+                return False
+            lease = self._lease_row(name, row)
+            through = lease.done_through
+            if done is not None and (through is None or through < done):
+                through = done
+            tx.run(
+                "UPDATE leases SET holder = NULL, expires_at = ?, done_through = ? WHERE name = ?",
+                (codec.ts_in(_EPOCH), None if through is None else codec.date_in(through), name),
+            )
+            return True
+
+    def lease(self, name: str) -> Lease | None:
+        check_name(name, "name")
+        row = self._plain().one(
+            "SELECT holder, expires_at, done_through FROM leases WHERE name = ?", (name,)
+        )
+        return None if row is None else self._lease_row(name, row)
 
     # -- retention ------------------------------------------------------------------------------
     def retention_candidates(

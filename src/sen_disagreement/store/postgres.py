@@ -25,9 +25,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sen_disagreement.errors import StoredDataError, StoreError, UnsafeStoreSettingsError
 from sen_disagreement.store.contract import PurgeReport
@@ -210,6 +213,38 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "REVOKE ALL ON FUNCTION sen_purge_case(text) FROM PUBLIC",
         ),
     ),
+    (
+        6,
+        # The daily sweep's leases (sweeping.py), claimed with SKIP LOCKED; and the appeal
+        # deadline as a deadline row, backfilled for the cases with a certificate (whose
+        # document records the date; a document that is not JSON is left alone).
+        (
+            """CREATE TABLE leases (
+                name         text PRIMARY KEY,
+                holder       text,
+                expires_at   timestamptz NOT NULL,
+                done_through date
+            )""",
+            """DO $$
+            DECLARE
+              r record;
+              due text;
+            BEGIN
+              FOR r IN SELECT id, document FROM cases WHERE kind = 'mediation' LOOP
+                BEGIN
+                  due := (r.document::jsonb) #>> '{case,certificates,-1,appeal_deadline}';
+                  IF due IS NOT NULL THEN
+                    INSERT INTO deadlines(case_ref, clock_id, due, status)
+                      VALUES (r.id, 'tribunal_appeal', due::date, 'appeal')
+                      ON CONFLICT DO NOTHING;
+                  END IF;
+                EXCEPTION WHEN others THEN
+                  NULL;
+                END;
+              END LOOP;
+            END $$""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -221,9 +256,9 @@ _VACUUMED = ("cases", "case_history", "deadlines", "audit", "outbox")
 def application_role_grants(schema: str, role: str, *, maintain: bool = False) -> tuple[str, ...]:
     """The SQL that gives ``role`` exactly the rights the store needs in ``schema`` (both
     quoted SQL identifiers), after revoking whatever it had there (CREATE on the schema too):
-    read and write the cases, deadlines and outbox (DELETE on deadlines only: a purge deletes
-    through the function), append to audit and case_history (no UPDATE or DELETE), move the
-    audit chain heads, read the schema version, draw ids, and purge through
+    read and write the cases, deadlines, outbox and the sweep's leases (DELETE on deadlines
+    only: a purge deletes through the function), append to audit and case_history (no UPDATE or
+    DELETE), move the audit chain heads, read the schema version, draw ids, and purge through
     :data:`PURGE_FUNCTION`; nothing on purge_permits, no DDL, no TRUNCATE, no TRIGGER.
     ``maintain`` (PostgreSQL 17+): also MAINTAIN, so its purges can VACUUM. Run by the
     migration role (:func:`grant_application_role`)."""
@@ -236,6 +271,7 @@ def application_role_grants(schema: str, role: str, *, maintain: bool = False) -
         f"GRANT USAGE ON SCHEMA {s} TO {r}",
         f"GRANT SELECT, INSERT, UPDATE ON {s}.cases, {s}.outbox TO {r}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.deadlines TO {r}",
+        f"GRANT SELECT, INSERT, UPDATE ON {s}.leases TO {r}",
         f"GRANT SELECT, INSERT ON {s}.audit, {s}.case_history TO {r}",
         f"GRANT SELECT, INSERT, UPDATE ON {s}.audit_chain TO {r}",
         f"GRANT SELECT ON {s}.schema_version TO {r}",
@@ -338,6 +374,56 @@ class _Tx(Tx):
         return None if row is None else int(row[0])
 
 
+_USERINFO = re.compile(r"(://[^:/@\s]*):[^@\s]*@")
+
+
+def _where(url: str) -> tuple[str, str, list[str]]:
+    """The host and port ``url`` names (libpq's defaults where it names none) and the secrets
+    that must never be repeated: the password as written and as decoded."""
+    secrets: list[str] = []
+    host, port = "", ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = str(parts.port or "")
+        except ValueError:  # not a number: libpq names it in its cause
+            port = "(unreadable port)"
+        for raw in (parts.password, unquote(parts.password or "")):
+            if raw:
+                secrets.append(raw)
+        query = parse_qs(parts.query)
+        host = host or (query.get("host") or [""])[0]
+        port = port or (query.get("port") or [""])[0]
+        secrets.extend(p for p in query.get("password", []) if p)
+        if "@" in parts.netloc:
+            userinfo = parts.netloc.rsplit("@", 1)[0]
+            if ":" in userinfo:
+                secrets.append(userinfo.split(":", 1)[1])
+    except ValueError:  # a malformed URL (a bad port, an unclosed IPv6 bracket)
+        host = host or "(unreadable URL)"
+    host = host or os.environ.get("PGHOST") or "localhost"
+    port = port or os.environ.get("PGPORT") or "5432"
+    return host, port, sorted(set(secrets), key=len, reverse=True)
+
+
+def connection_error(url: str, exc: BaseException) -> StoreError:
+    """The error for a failed connection: it names the host, the port and libpq's cause, and
+    never the password (libpq's message can quote the whole URL)."""
+    host, port, secrets = _where(url)
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    cause = lines[0] if lines else ""
+    cause = cause.rsplit(" failed: ", 1)[-1]
+    for secret in secrets:
+        cause = cause.replace(secret, "***")
+    cause = _USERINFO.sub(r"\1:***@", cause)
+    if len(cause) > 200:
+        cause = cause[:197] + "..."
+    where = f"[{host}]" if ":" in host and not host.startswith("/") else host
+    detail = f"{cause} ({exc.__class__.__name__})" if cause else exc.__class__.__name__
+    return StoreError(f"cannot connect to PostgreSQL at {where}:{port}: {detail}")
+
+
 class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
     migrations = MIGRATIONS
     schema_version_ddl = (
@@ -368,9 +454,7 @@ class PostgresDialect(Dialect["psycopg.Connection[Any]"]):
         try:
             c = psycopg.connect(self._url, autocommit=True, connect_timeout=self._connect_timeout)
         except psycopg.Error as e:
-            # The driver's message can echo the URL; never pass it on (it may hold a password).
-            msg = f"cannot connect to PostgreSQL ({e.__class__.__name__})"
-            raise StoreError(msg) from None
+            raise connection_error(self._url, e) from None
         try:
             c.execute("SET TIME ZONE 'UTC'")
             _register_tolerant_loaders(c)

@@ -144,6 +144,28 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        5,
+        # The daily sweep's leases (sweeping.py): who holds each shard until when, and the last
+        # day its sweep finished. And the appeal deadline as a deadline row: backfilled for the
+        # cases with a certificate, whose document records the date (the rest get theirs with
+        # their next save).
+        (
+            """CREATE TABLE leases (
+                name         TEXT PRIMARY KEY,
+                holder       TEXT,
+                expires_at   INTEGER NOT NULL,
+                done_through TEXT
+            ) WITHOUT ROWID""",
+            """INSERT INTO deadlines(case_ref, clock_id, due, status)
+               SELECT ref, 'tribunal_appeal', due, 'appeal' FROM (
+                 SELECT id AS ref,
+                        json_extract(document, '$.case.certificates[#-1].appeal_deadline') AS due
+                 FROM cases WHERE kind = 'mediation' AND json_valid(document)
+               ) WHERE typeof(due) = 'text' AND length(due) = 10
+               ON CONFLICT DO NOTHING""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -1,6 +1,6 @@
 """Wirral's council plugin (an example to copy; see README.md for which data is illustrative).
 
-One module, six hooks. Every hook that concerns a council receives it: answer only for your own
+One module, seven hooks. Every hook that concerns a council receives it: answer only for your own
 council (``_ours``) so several councils can share one installation.
 
 References (replace with your council's sources):
@@ -26,6 +26,7 @@ from sen_disagreement.council import (
 )
 from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import PartyKind
+from sen_disagreement.settings import MeetingDeadline, Settings
 
 # 1. Who the council is. The slug is what officers type: `sen-disagreement council wirral`.
 WIRRAL = CouncilProfile(
@@ -163,3 +164,16 @@ def sen_after_case_event(council: CouncilProfile, event: CaseEvent) -> None:
         logging.getLogger("sen_disagreement_wirral.events").info(
             "case %s: %s", event.case_id, event.name
         )
+
+
+# 7. The council's readings of the points of law the library could not confirm (`sen-disagreement
+#    settings` lists them with their defaults). Return None to keep the defaults. The answer is
+#    pinned to each case when it opens and stored with it, so changing it later changes new
+#    cases only. Illustrative: a council reading the 30-day mediation duty as "arranged within
+#    30 days" (Hertfordshire's reading) rather than the default "held within 30 days".
+WIRRAL_SETTINGS = Settings(arrange_mediation_deadline=MeetingDeadline.ARRANGED)
+
+
+@hookimpl
+def sen_council_settings(council: CouncilProfile) -> Settings | None:
+    return WIRRAL_SETTINGS if _ours(council) else None

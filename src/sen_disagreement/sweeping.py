@@ -1,0 +1,408 @@
+"""The daily sweep of every stored case: what the passing of the days makes happen, and the
+reminders of what falls due soon.
+
+:func:`sweep_all` runs each case's clocks as at ``today`` through
+:meth:`sen_disagreement.service.CaseService.sweep` (the system actor, the one command path): the
+2-month adviser-contact period lapsing, the 30 days passing without a mediation (the adviser is
+told and the deemed-certificate clock starts), any other running duty passing (recorded as
+missed, the reg 42 follow-up duties among them). It then queues a reminder in the outbox for every
+running duty and every appeal deadline due within ``reminder_days`` working days.
+
+Which cases: only those with a running clock due before ``today`` (the store's indexed
+:meth:`~sen_disagreement.store.Store.overdue` query), so a day's sweep costs what that day
+brings, not the size of the store.
+
+The guarantees:
+
+* **Dated when it fell due.** A clock passes once its due day is over, so its event is dated
+  the day after the due date (00:00 UTC, which is that day in London too; never before the case's
+  last change), whatever day the sweep runs: a sweep that skipped days (a weekend, a holiday, an
+  outage) catches up one event at a time, in order, each with its own date. A 30-day miss is
+  recorded on the first day after the period ends, never before.
+* **Idempotent.** A case's sweep acts only on clocks still running, so a second sweep of the same
+  day finds nothing left to do; reminders carry an idempotency key (case, clock, due date), so
+  they are queued once.
+* **One transaction per event.** Each event is saved with its audit entry in its own
+  transaction, refused if the case moved on meanwhile (the case is then read again). A sweep
+  killed at any point leaves every case as it was or one event further on; a rerun picks up
+  where it stopped.
+* **Safe when two run at once.** The cases are split into ``shards`` by a hash of the case id;
+  a sweep claims a shard through a lease in the store (a row with an expiry: ``SKIP LOCKED`` on
+  PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), renews it while it works, and marks it done for
+  the day. Another sweep skips the shards that are held or done and waits for the held ones to
+  finish (or their lease to expire: the lease of a killed sweep lapses after ``lease_ttl``).
+  Were a lease ever to lapse under a live sweep, the optimistic version check still refuses the
+  second write of the same event.
+
+The reminder period is a parameter (default :data:`DEFAULT_REMINDER_DAYS` working days) until it
+is a council setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import secrets
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from sen_disagreement.errors import InvalidInputError, SenDisagreementError, StaleWriteError
+from sen_disagreement.store.contract import (
+    APPEAL_STATUS,
+    CaseRecord,
+    DeadlineHit,
+    OutboxMessage,
+    Store,
+)
+
+if TYPE_CHECKING:
+    from sen_disagreement.service import CaseService
+
+__all__ = [
+    "DEFAULT_LEASE_TTL",
+    "DEFAULT_REMINDER_DAYS",
+    "DEFAULT_SHARDS",
+    "REMINDER_CHANNEL",
+    "SweepReport",
+    "event_time",
+    "london_today",
+    "reminder_message",
+    "shard_of",
+    "sweep_all",
+]
+
+DEFAULT_REMINDER_DAYS = 5
+"""Working days before a deadline its reminder is queued (a parameter of the sweep until the
+council settings carry it)."""
+DEFAULT_SHARDS = 16
+DEFAULT_LEASE_TTL = dt.timedelta(seconds=60)
+REMINDER_CHANNEL = "reminder"
+DUTY_TEMPLATE = "deadline_reminder"
+APPEAL_TEMPLATE = "appeal_deadline_reminder"
+MAX_REMINDER_DAYS = 60
+_RUNNING = "running"
+_QUERY_LIMIT = 1_000_000
+_STALE_RETRIES = 5
+
+
+def london_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in England (the statutory day), from ``now`` (UTC; default: the clock).
+    Without the time-zone database, the UTC date, which is never ahead of London's."""
+    when = now or dt.datetime.now(dt.UTC)
+    try:
+        from zoneinfo import ZoneInfo
+
+        return when.astimezone(ZoneInfo("Europe/London")).date()
+    except (ImportError, LookupError, ValueError, OSError):
+        return when.astimezone(dt.UTC).date()
+
+
+def event_time(day: dt.date, last_change: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """When the event of a clock passing on ``day`` is dated: 00:00 UTC that day (the same
+    date in London), but never before the case's last change, nor after ``now``."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return max(min(start, now), last_change)
+
+
+def shard_of(case_id: str, shards: int) -> int:
+    """The shard a case is swept in (stable across runs and processes)."""
+    digest = hashlib.blake2b(case_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def reminder_message(hit: DeadlineHit, reminder_days: int) -> OutboxMessage:
+    """The outbox message reminding of ``hit``: no case content, only what names the deadline
+    (the relay looks the rest up); the idempotency key is the case, the clock and the due date,
+    so a deadline that moves is reminded of again, and one that does not, once."""
+    ref = f"deadline/{hit.case_id}/{hit.clock_id}/{hit.due.isoformat()}"
+    key = hashlib.sha256(f"{ref}/{reminder_days}".encode()).hexdigest()[:40]
+    template = APPEAL_TEMPLATE if hit.status == APPEAL_STATUS else DUTY_TEMPLATE
+    return OutboxMessage(case_id=hit.case_id, channel=REMINDER_CHANNEL, template=template,
+                         idempotency_key=f"reminder.{key}", payload_ref=ref)
+
+
+@frozen(kw_only=True)
+class SweepReport:
+    """What a sweep did (case ids only where named: never case content)."""
+
+    today: dt.date
+    candidates: int
+    """Cases of this sweep's shards with a running clock due before ``today``."""
+    changed: int
+    """Cases at least one event was recorded in."""
+    events: int
+    """Events recorded (one saved version each)."""
+    outcomes: tuple[tuple[str, int], ...]
+    """Events by what happened: ``not_arranged`` (the deemed-certificate clock started),
+    ``lapsed``, ``missed`` (a duty passed undone)."""
+    reminders: int
+    """Reminder messages queued (or found queued already: the outbox keeps each once)."""
+    shards: int
+    swept_shards: int
+    done_shards: int
+    """Shards another sweep (or an earlier run) finished for ``today``."""
+    held_shards: int
+    """Shards still held by another sweep when this one stopped waiting (0 when it waited)."""
+    failed: tuple[str, ...] = ()
+    """Cases whose sweep failed (a stored-data fault); their shard is not marked done."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed and self.held_shards == 0
+
+    def summary(self) -> str:
+        """One line for a log or a terminal."""
+        parts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.outcomes)
+        line = (f"swept {self.today.isoformat()}: {self.candidates} case(s) with a passed clock, "
+                f"{self.events} event(s) in {self.changed} case(s)"
+                + (f" ({parts})" if parts else "")
+                + f", {self.reminders} reminder(s) queued; "
+                f"{self.swept_shards}/{self.shards} shard(s) swept here, {self.done_shards} done "
+                "already")
+        if self.held_shards:
+            line += f", {self.held_shards} still held by another sweep"
+        if self.failed:
+            line += f"; {len(self.failed)} case(s) FAILED"
+        return line
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(), "candidates": self.candidates,
+            "changed": self.changed, "events": self.events, "outcomes": dict(self.outcomes),
+            "reminders": self.reminders, "shards": self.shards,
+            "swept_shards": self.swept_shards, "done_shards": self.done_shards,
+            "held_shards": self.held_shards, "failed": list(self.failed),
+            "complete": self.complete,
+        }
+
+
+def _holder() -> str:
+    host = re.sub(r"[^\x21-\x7e]", "_", socket.gethostname())[:100] or "host"
+    return f"{host}.{os.getpid()}.{secrets.token_hex(4)}"
+
+
+def _next_day(record: CaseRecord) -> dt.date | None:
+    """The day the earliest running clock of ``record`` passes (the day after it is due)."""
+    running = [d.due for d in record.deadlines if d.status == _RUNNING]
+    return min(running) + dt.timedelta(days=1) if running else None
+
+
+def _outcomes(before: CaseRecord, after: CaseRecord, counts: Counter[str]) -> None:
+    """Count what one saved sweep event did, from the rows before and after it."""
+    was = {d.clock_id: d.status for d in before.deadlines}
+    missed = sum(1 for d in after.deadlines
+                 if d.status == "missed" and was.get(d.clock_id) == _RUNNING)
+    if after.state != before.state and after.state in ("not_arranged", "lapsed"):
+        counts[after.state] += 1
+        missed -= 1  # the clock whose passing that was
+    if missed > 0:
+        counts["missed"] += missed
+
+
+def _check(today: object, reminder_days: object, shards: object, lease_ttl: object) -> None:
+    if not isinstance(today, dt.date) or isinstance(today, dt.datetime):
+        raise InvalidInputError("must be a date", field="today", rule_id="input.date")
+    if type(reminder_days) is not int or not 0 <= reminder_days <= MAX_REMINDER_DAYS:
+        raise InvalidInputError(f"must be an integer in 0..{MAX_REMINDER_DAYS}",
+                                field="reminder_days", rule_id="input.range")
+    if type(shards) is not int or not 1 <= shards <= 1024:
+        raise InvalidInputError("must be an integer in 1..1024", field="shards",
+                                rule_id="input.range")
+    if not isinstance(lease_ttl, dt.timedelta) or lease_ttl < dt.timedelta(seconds=1):
+        raise InvalidInputError("must be at least one second", field="lease_ttl",
+                                rule_id="input.range")
+
+
+def _service(target: CaseService | Store) -> CaseService:
+    from sen_disagreement.service import CaseService
+
+    if isinstance(target, CaseService):
+        return target
+    if isinstance(target, Store):
+        from sen_disagreement.council import StoreAttentionQueue
+        from sen_disagreement.plugins import Hooks, make_plugin_manager
+
+        hooks = Hooks(make_plugin_manager(load_entry_points=False),
+                      attention=StoreAttentionQueue(target))
+        return CaseService(target, hooks)
+    raise InvalidInputError("must be a CaseService or a Store", field="service",
+                            rule_id="input.type")
+
+
+class _Run:
+    """One sweep in progress (its lease holder, counters, and the cases of each shard)."""
+
+    def __init__(self, service: CaseService, today: dt.date, *, reminder_days: int,
+                 shards: int, lease_ttl: dt.timedelta, holder: str,
+                 progress: Callable[[int], None] | None) -> None:
+        self.service = service
+        self.store = service.store
+        self.today = today
+        self.reminder_days = reminder_days
+        self.shards = shards
+        self.ttl = lease_ttl
+        self.holder = holder
+        self.progress = progress
+        self.counts: Counter[str] = Counter()
+        self.changed = 0
+        self.events = 0
+        self.reminders = 0
+        self.candidates = 0
+        self.failed: list[str] = []
+        self._renewed = 0.0
+        self._window_end = self._reminder_end()
+
+    def _now(self) -> dt.datetime:
+        return self.service.clock()
+
+    @staticmethod
+    def lease_now() -> dt.datetime:
+        """Leases run on the wall clock (they coordinate processes in real time), whatever
+        clock the service dates events by."""
+        return dt.datetime.now(dt.UTC)
+
+    def _reminder_end(self) -> dt.date:
+        from sen_disagreement.calendar import working_day_calendar
+
+        cal = working_day_calendar(self.service.settings)
+        return cal.add_working_days(self.today, self.reminder_days) if self.reminder_days else (
+            self.today)
+
+    def lease_name(self, shard: int) -> str:
+        return f"sweep.{self.shards}.{shard}"
+
+    def renew(self, shard: int) -> bool:
+        """Renew the shard's lease once a third of it has run; ``False`` if it was lost."""
+        if time.monotonic() - self._renewed < self.ttl.total_seconds() / 3:
+            return True
+        self._renewed = time.monotonic()
+        return self.store.renew_lease(self.lease_name(shard), self.holder,
+                                      now=self.lease_now(), ttl=self.ttl)
+
+    def sweep_shard(self, shard: int, case_ids: Sequence[str]) -> bool:
+        """Sweep one claimed shard and queue its reminders; ``False`` if the lease was lost
+        or a case failed (the shard is then not marked done)."""
+        self._renewed = time.monotonic()
+        for case_id in case_ids:
+            if not self.renew(shard):
+                return False
+            self.sweep_case(case_id)
+            if self.progress is not None:
+                self.progress(1)
+        if not self.renew(shard):
+            return False
+        self.remind(shard)
+        return not any(shard_of(c, self.shards) == shard for c in self.failed)
+
+    def sweep_case(self, case_id: str) -> None:
+        """Every event of one case up to ``today``, one saved version each, in order."""
+        tries = 0
+        changed = False
+        try:
+            record = self.store.load(case_id)
+            while True:
+                day = _next_day(record)
+                if day is None or day > self.today:
+                    break
+                at = event_time(day, record.updated_at, self._now())
+                try:
+                    saved = self.service.sweep(case_id, day, at=at)
+                except StaleWriteError:
+                    tries += 1
+                    if tries > _STALE_RETRIES:
+                        raise
+                    record = self.store.load(case_id)  # changed meanwhile: read it again
+                    continue
+                if saved is None:
+                    break
+                _outcomes(record, saved, self.counts)
+                self.events += 1
+                changed = True
+                record = saved
+        except SenDisagreementError:
+            # A stored-data fault or a refused event: named by case id only, the rest goes on.
+            self.failed.append(case_id)
+        if changed:
+            self.changed += 1
+
+    def remind(self, shard: int) -> None:
+        messages = [
+            reminder_message(hit, self.reminder_days)
+            for status in (_RUNNING, APPEAL_STATUS)
+            for hit in self.store.deadlines_between(self.today, self._window_end, status=status,
+                                                    limit=_QUERY_LIMIT)
+            if shard_of(hit.case_id, self.shards) == shard
+        ]
+        for start in range(0, len(messages), 500):
+            self.reminders += len(self.store.enqueue(messages[start:start + 500]))
+
+
+def sweep_all(
+    service: CaseService | Store,
+    today: dt.date | None = None,
+    *,
+    reminder_days: int = DEFAULT_REMINDER_DAYS,
+    shards: int = DEFAULT_SHARDS,
+    lease_ttl: dt.timedelta = DEFAULT_LEASE_TTL,
+    wait: bool = True,
+    poll: float | None = None,
+    holder: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_candidates: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Sweep every case with a passed clock as at ``today`` (default: today in London) and queue
+    the reminders of what falls due within ``reminder_days`` working days; see the module.
+
+    ``service``: the :class:`~sen_disagreement.service.CaseService` to act through (a bare
+    :class:`~sen_disagreement.store.Store` gets one without plugins). ``wait``: wait for shards
+    another sweep holds to finish (``False``: report them as held). ``progress`` is called with
+    1 after each case, ``on_candidates`` once with the number of cases to sweep. Raises
+    :class:`InvalidInputError` for a bad argument (nothing written) and
+    :class:`~sen_disagreement.errors.StoreError` when the store fails."""
+    svc = _service(service)
+    day = london_today(svc.clock()) if today is None else today
+    _check(day, reminder_days, shards, lease_ttl)
+    run = _Run(svc, day, reminder_days=reminder_days, shards=shards, lease_ttl=lease_ttl,
+               holder=holder or _holder(), progress=progress)
+    by_shard: dict[int, list[str]] = {}
+    for case_id in sorted({h.case_id for h in svc.store.overdue(day, limit=_QUERY_LIMIT)}):
+        by_shard.setdefault(shard_of(case_id, shards), []).append(case_id)
+    if on_candidates is not None:
+        on_candidates(sum(len(v) for v in by_shard.values()))
+    pending = set(range(shards))
+    swept = done = 0
+    interval = poll if poll is not None else min(1.0, lease_ttl.total_seconds() / 4)
+    while pending:
+        held = []
+        for shard in sorted(pending):
+            name = run.lease_name(shard)
+            answer = svc.store.claim_lease(name, run.holder, now=run.lease_now(),
+                                           ttl=lease_ttl, day=day)
+            if answer == "held":
+                held.append(shard)
+                continue
+            pending.discard(shard)
+            if answer == "done":
+                done += 1
+                continue
+            cases = by_shard.get(shard, [])
+            run.candidates += len(cases)
+            finished = run.sweep_shard(shard, cases)
+            svc.store.release_lease(name, run.holder, done=day if finished else None)
+            swept += 1
+        if not held or not wait:
+            break
+        time.sleep(interval)
+    return SweepReport(
+        today=day, candidates=run.candidates, changed=run.changed, events=run.events,
+        outcomes=tuple(sorted(run.counts.items())), reminders=run.reminders, shards=shards,
+        swept_shards=swept, done_shards=done, held_shards=len(pending),
+        failed=tuple(run.failed),
+    )
