@@ -128,13 +128,20 @@ def test_every_reference_clock_id_is_defined_in_order() -> None:
     assert list(FIXED_DATE_DEADLINES) == list(REFERENCE_FIXED_DATES)
 
 
+# HMCTS SEND18 guidance gives the amend, amend-placement and continue limbs [S]; reconsider
+# stays UNCONFIRMED.
+_REG_44_GRADES = {"order_reconsider": Grade.UNCONFIRMED, "order_amend_plan": Grade.SECONDARY,
+                  "order_amend_placement": Grade.SECONDARY,
+                  "order_continue_to_maintain": Grade.SECONDARY}
+
+
 @pytest.mark.parametrize(("clock_id", "length"), UNCONFIRMED_REG_44_LIMBS.items())
-def test_reg_44_other_limbs_are_unconfirmed_clocks(
+def test_reg_44_other_limbs_are_graded_clocks(
     clock_id: str, length: tuple[int, Unit]
 ) -> None:
     clock = CLOCKS[clock_id]
     assert (clock.length, clock.unit) == length
-    assert clock.grade is Grade.UNCONFIRMED
+    assert clock.grade is _REG_44_GRADES[clock_id]
     assert clock_id in CLOCKS["agreement_appealable_matters"].delegates_to
 
 

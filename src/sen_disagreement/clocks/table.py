@@ -997,7 +997,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         who_must_act=Actor.LOCAL_AUTHORITY,
         provenance=_prov(
             [
-                cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44),
+                cite("SEND Regs 2014 reg 44(2): a statement or EHC plan is changed within 5 weeks "
+                     "of the order (HMCTS SEND18 guidance; sub-paragraph not read)", S),
                 cite(
                     "SEND Regs reg 45(4) as substituted by SI 2015/359: 5 weeks for unopposed "
                     "s.51(2)(c)(i)/(ii) and (e) appeals",
@@ -1019,7 +1020,9 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         triggers=("tribunal_order",),
         starts_from="date of the order",
         who_must_act=Actor.LOCAL_AUTHORITY,
-        provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
+        provenance=_prov([cite("SEND Regs 2014 reg 44(2): the name of the school or institution "
+                               "is changed within 2 weeks of the order (HMCTS SEND18 guidance; "
+                               "sub-paragraph not read)", S)]),
         conditions=(Condition.ORDER_AMEND_PLACEMENT,),
         exceptions=_REG_44_EXCEPTIONS,
         settings=_REG_44_SETTINGS,
@@ -1033,7 +1036,9 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
         triggers=("tribunal_order",),
         starts_from="date of the order (immediately)",
         who_must_act=Actor.LOCAL_AUTHORITY,
-        provenance=_prov([cite("SEND Regs reg 44 (limb and period not confirmed)", U, _REG_44)]),
+        provenance=_prov([cite("SEND Regs 2014 reg 44(2): the plan continues to be maintained "
+                               "with immediate effect (HMCTS SEND18 guidance; sub-paragraph not "
+                               "read)", S)]),
         conditions=(Condition.ORDER_CONTINUE,),
         exceptions=_REG_44_EXCEPTIONS,
         settings=_REG_44_SETTINGS,
