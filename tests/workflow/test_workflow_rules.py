@@ -479,13 +479,14 @@ def test_reg_42_2_appealable_matters_on_the_reg_44_clocks() -> None:
     assert final is not None and final.due == clocks.due_date("order_assess_final_plan", d(20))
 
 
-def test_reg_42_2_agreed_amendment_to_section_f_runs_on_the_unconfirmed_reg_44_clock() -> None:
+def test_reg42_2_agreed_amendment_to_section_f_runs_on_the_reg_44_amend_clock() -> None:
     action = AgreedAction(action_id="amend-f", kind=ActionKind.APPEALABLE,
                           by=PartyKind.LOCAL_AUTHORITY, order_clock_ids=("order_amend_plan",))
     case = _agreement(med_held(med_case()), [action])
     duty = case.deadline("order_amend_plan.amend-f")
     assert duty is not None and duty.due == clocks.due_date("order_amend_plan", d(20))
-    assert clocks.CLOCKS["order_amend_plan"].grade.value == "UNCONFIRMED"
+    # 5 weeks [S] from HMCTS SEND18 guidance (the reg 44(2) sub-paragraph was not read).
+    assert clocks.CLOCKS["order_amend_plan"].grade.value == "S"
 
 
 def test_reg42_follow_up_non_appealable_action_two_weeks_reg_42_3() -> None:

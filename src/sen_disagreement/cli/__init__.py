@@ -12,6 +12,7 @@ import click
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
+    "case": "sen_disagreement.cli.case:case",
     "classify": "sen_disagreement.cli.classify:classify",
     "council": "sen_disagreement.cli.plugins:council",
     "deadlines": "sen_disagreement.cli.deadlines:deadlines",
