@@ -1,0 +1,116 @@
+"""What a notification channel receives and returns: the contract between the dispatcher and a
+council's channel plugins (GOV.UK Notify, SMTP email, the development log).
+
+A channel is handed one :class:`OutgoingMessage` at a time: the message kind (a statutory
+communication or a reminder), the address of its one recipient, and the personalisation the
+kind's allow-list permits (a case reference, dates, the council's contact, a certificate's
+kind). Nothing recorded in disagreement resolution or mediation, and no health detail, ever
+reaches a channel. The channel delivers it or raises :class:`ChannelError`, saying whether a
+retry may succeed. ``reference`` is the message's idempotency key: a channel that can dedupe
+(Notify's ``reference``, an SMTP ``Message-ID``) passes it on, so a retried message that was in
+fact delivered is recognised.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Protocol, runtime_checkable
+
+from attrs import field, frozen
+
+from sen_disagreement.errors import SenDisagreementError
+
+
+class Medium(enum.Enum):
+    """How a message reaches its recipient."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+
+
+def _postal(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@frozen
+class Address:
+    """Where one recipient is reached. Personal data: never logged, never in an error."""
+
+    email: str | None = None
+    phone: str | None = None
+    postal: tuple[str, ...] = field(default=(), converter=_postal)
+    """Address lines, the postcode last (GOV.UK Notify letters need 3 to 7 lines)."""
+
+    def __repr__(self) -> str:
+        # A repr that could reach a log line or a traceback names which parts are present only.
+        parts = [n for n in ("email", "phone") if getattr(self, n)] + (
+            ["postal"] if self.postal else [])
+        return f"Address(<{', '.join(parts) or 'empty'}>)"
+
+
+def _personalisation(value: Mapping[str, str] | Iterable[tuple[str, str]]
+                     ) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((str(k), str(v)) for k, v in items))
+
+
+@frozen
+class OutgoingMessage:
+    """One message to one recipient, as a channel receives it."""
+
+    kind: str
+    """The message kind (``certificate_issued``, ``deadline_reminder``...): a channel maps it to
+    its own template."""
+    medium: Medium
+    council: str
+    """The council's GSS code."""
+    case_reference: str
+    address: Address = field(repr=False)
+    personalisation: tuple[tuple[str, str], ...] = field(converter=_personalisation)
+    """Only the fields the kind's allow-list names, as text."""
+    reference: str
+    """The idempotency key: the same on every attempt at this message."""
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return dict(self.personalisation)
+
+
+@frozen
+class Receipt:
+    """What a channel says about a delivered (or accepted) message: ids and status only."""
+
+    message_id: str
+    status: str = "accepted"
+
+
+class ChannelError(SenDisagreementError):
+    """A channel could not deliver a message. ``retryable``: a later attempt may succeed (a
+    timeout, 429, 5xx); otherwise (400, 403, a refused address) it never will. The message
+    names the channel and the cause, never the address or the personalisation."""
+
+    def __init__(self, message: str, *, channel: str, retryable: bool) -> None:
+        self.channel = channel
+        self.retryable = retryable
+        super().__init__(f"channel {channel!r}: {message}")
+
+
+@runtime_checkable
+class MessageChannel(Protocol):
+    """Something that delivers :class:`OutgoingMessage` s."""
+
+    @property
+    def name(self) -> str:
+        """A lower-case slug, unique among a council's channels (``"notify"``, ``"smtp"``)."""
+        ...
+
+    @property
+    def media(self) -> frozenset[Medium]:
+        """The media this channel can deliver."""
+        ...
+
+    def send(self, message: OutgoingMessage) -> Receipt:
+        """Deliver one message or raise :class:`ChannelError`."""
+        ...
