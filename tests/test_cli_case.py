@@ -104,19 +104,6 @@ def walkthrough(cli: Cli) -> None:
 # --- the stores -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pg_cluster() -> Iterator[PgCluster]:
-    """The store tests' throwaway PostgreSQL cluster (tests/store/conftest.py), for this module."""
-    cluster = PgCluster()
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.create_roles()
-        yield cluster
-    finally:
-        cluster.destroy()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def case_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh store: a SQLite file, or a PostgreSQL schema as the application role."""

@@ -20,8 +20,6 @@ import sweep_support as support
 from click.testing import CliRunner
 
 # The PostgreSQL cluster of the store tests (a session fixture; imported, not copied).
-from store.conftest import pg_cluster, pg_schema  # noqa: F401
-
 from sen_disagreement.cli import main
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.service import CaseService
@@ -268,7 +266,7 @@ def test_two_sweeps_at_once_on_one_sqlite_file_do_each_thing_once(url: str) -> N
 
 
 @pytest.mark.postgres
-def test_two_sweeps_at_once_on_postgresql_do_each_thing_once(pg_schema: object) -> None:  # noqa: F811
+def test_two_sweeps_at_once_on_postgresql_do_each_thing_once(pg_schema: object) -> None:
     _concurrent(pg_schema.app_url, 120)  # type: ignore[attr-defined]
 
 

@@ -170,18 +170,6 @@ class PgSchema:
     """The superuser: can disable the constraint triggers too (tamper tests)."""
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PgCluster]:
-    cluster = PgCluster()
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.create_roles()
-        yield cluster
-    finally:
-        cluster.destroy()
-
-
 @pytest.fixture
 def new_pg_cluster() -> type[PgCluster]:
     """Build a separate cluster (for tests that crash their server)."""
@@ -195,13 +183,6 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
     yield pg_cluster.url(schema, user=OWNER_ROLE)
     pg_cluster.drop_schema(schema)
 
-
-@pytest.fixture
-def pg_schema(pg_cluster: PgCluster) -> Iterator[PgSchema]:
-    """A migrated schema granted to the application role."""
-    schema = pg_cluster.app_schema()
-    yield schema
-    pg_cluster.drop_schema(schema.name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

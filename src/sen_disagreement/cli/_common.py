@@ -14,8 +14,10 @@ Exit codes (the same for every command):
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
@@ -101,6 +103,21 @@ def fail(err: SenDisagreementError, fmt: str = "text") -> NoReturn:
         else:
             click.echo(f"error: {err}", err=True)
     sys.exit(int(exit_code_for(err)))
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value: object, field: str) -> dt.date:
+    """A date written YYYY-MM-DD, nothing else: ``date.fromisoformat`` alone also reads week
+    dates (``2025-W10-1``), ``20250310`` and non-ASCII digits."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInputError("must be a date written YYYY-MM-DD", field=field,
+                            rule_id="input.date")
 
 
 def read_source(source: str, *, field: str = "$") -> bytes:

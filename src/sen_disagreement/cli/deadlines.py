@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn, TextIO
@@ -35,7 +34,7 @@ import attrs
 import click
 
 from sen_disagreement._checks import CASE_ID, CASE_ID_SHAPE, check_shape
-from sen_disagreement.cli._common import ExitCode, fail, read_json
+from sen_disagreement.cli._common import ExitCode, fail, iso_date, read_json
 from sen_disagreement.cli._usage import Command
 from sen_disagreement.clocks import (
     EVENTS,
@@ -56,7 +55,6 @@ from sen_disagreement.settings import Settings
 EXIT_BAD_INPUT = int(ExitCode.BAD_INPUT)
 MAX_INPUT_BYTES = 1_000_000
 _RULE = "cli.deadlines.input"
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _bad(message: str, field: str, rule_id: str = _RULE) -> InvalidInputError:
@@ -64,12 +62,9 @@ def _bad(message: str, field: str, rule_id: str = _RULE) -> InvalidInputError:
 
 
 def _date(value: object, field: str) -> dt.date:
-    # fromisoformat alone also reads week dates (2025-W10-1), 20250310 and non-ASCII digits.
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise _bad("must be a date written YYYY-MM-DD", field)
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return iso_date(value, field)
+    except InvalidInputError:
         raise _bad("must be a date written YYYY-MM-DD", field) from None
 
 

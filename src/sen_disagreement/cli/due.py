@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sen_disagreement.cli._common import ExitCode, fail
+from sen_disagreement.cli._common import ExitCode, fail, iso_date
 from sen_disagreement.errors import (
     AccessDeniedError,
     InvalidInputError,
@@ -59,16 +59,6 @@ def parse_within(value: str) -> int:
         raise InvalidInputError(f"must be a number of days or weeks such as 7d or 2w (at most "
                                 f"{MAX_DAYS} days)", field="--within", rule_id="input.range")
     return days
-
-
-def _date(value: str, field: str) -> dt.date:
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError("must be a date written YYYY-MM-DD", field=field,
-                                rule_id="input.date") from None
 
 
 def _clock_of(key: str) -> str:
@@ -250,7 +240,7 @@ def due(within: str, start: str | None, council: str | None, officer: str | None
     err_fmt = "json" if fmt == "json" else "text"
     try:
         days = parse_within(within)
-        first = None if start is None else _date(start, "--from")
+        first = None if start is None else iso_date(start, "--from")
         directory = None
         if users is not None:
             from sen_disagreement.actors import StaticActorDirectory

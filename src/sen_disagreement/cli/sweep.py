@@ -20,20 +20,8 @@ from typing import Any
 
 import click
 
-from sen_disagreement.cli._common import ExitCode, fail, format_option
+from sen_disagreement.cli._common import ExitCode, fail, format_option, iso_date
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
-
-
-def _day(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError("must be a date written YYYY-MM-DD", field=field,
-                                rule_id="input.date") from None
 
 
 @click.command()
@@ -58,7 +46,7 @@ def sweep(url: str | None, as_at: str | None, remind_days: int, lease_seconds: i
     from sen_disagreement.sweeping import sweep_all
 
     try:
-        today = _day(as_at, "--as-at")
+        today = None if as_at is None else iso_date(as_at, "--as-at")
         if not 1 <= lease_seconds <= 3600:
             raise InvalidInputError("must be 1-3600", field="--lease-seconds",
                                     rule_id="input.range")
