@@ -114,3 +114,21 @@ class MessageChannel(Protocol):
     def send(self, message: OutgoingMessage) -> Receipt:
         """Deliver one message or raise :class:`ChannelError`."""
         ...
+
+
+@runtime_checkable
+class KindAwareChannel(MessageChannel, Protocol):
+    """A :class:`MessageChannel` that also says which message kinds it takes (optional).
+
+    The dispatcher sends a message through the first of the council's message channels, in the
+    order its plugins registered them, whose ``media`` include the medium chosen for the
+    recipient and which, if it has an ``accepts`` method, accepts the kind and medium. A plugin
+    thereby chooses the channel per kind and recipient: register the channel for the kinds it
+    serves first, and answer ``False`` from ``accepts`` for the others.
+
+    .. versionadded:: 0.5.0
+    """
+
+    def accepts(self, kind: str, medium: Medium) -> bool:
+        """Whether this channel delivers messages of ``kind`` by ``medium``."""
+        ...

@@ -81,6 +81,14 @@ COUNCIL = _family("council", "A council plugin's declaration is well formed", [
     "postcode", "provider_id", "recipient_role", "template", "url",
 ])
 
+# A party's contact details and the messages sent to them ---------------------------------------
+CONTACT = _family("contact", "A party's contact details have their published shape", [
+    "type", "email", "phone", "postal", "reachable",
+])
+NOTIFY = _family("notify", "A queued message names a known kind, recipient and fields", [
+    "kind", "recipient", "payload_ref", "allow_list", "address", "channel", "case",
+])
+
 # Clocks and the calendar ------------------------------------------------------------------------
 CLOCKS = _family("clocks", "A clock question names known clocks, events and dates", [
     "known_clock", "known_event", "event_date", "exception_period",

@@ -35,11 +35,12 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import CASE_ID, COUNCIL
+from sen_disagreement.channels import Medium, OutgoingMessage, Receipt
 from sen_disagreement.errors import (
     IndependenceError,
     InvalidInputError,
@@ -534,8 +535,14 @@ class NotificationChannel(Protocol):
 
 
 class LoggingChannel:
-    """The development channel: writes the case id, council, template and recipient role to the
-    ``sen_disagreement.notifications`` logger at INFO. Nothing else is logged."""
+    """The development channel. It is both a (legacy) :class:`NotificationChannel` and a
+    :class:`~sen_disagreement.channels.MessageChannel` of every medium.
+
+    A :class:`Notification` is logged as the case id, council, template and recipient role; an
+    :class:`~sen_disagreement.channels.OutgoingMessage` as its kind, medium, case reference and
+    reference (the idempotency key), never its address or personalisation, to the
+    ``sen_disagreement.notifications`` logger at INFO. Nothing else is logged. The dispatcher
+    uses it only for a council with no other message channel (development)."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
         self._log = logger or logging.getLogger("sen_disagreement.notifications")
@@ -544,7 +551,26 @@ class LoggingChannel:
     def name(self) -> str:
         return "log"
 
-    def send(self, notification: Notification) -> None:
+    @property
+    def media(self) -> frozenset[Medium]:
+        return frozenset(Medium)
+
+    @overload
+    def send(self, notification: Notification) -> None: ...
+    @overload
+    def send(self, notification: OutgoingMessage) -> Receipt: ...
+
+    def send(self, notification: Notification | OutgoingMessage) -> Receipt | None:
+        if isinstance(notification, OutgoingMessage):
+            self._log.info(
+                "message kind=%s medium=%s case=%s council=%s reference=%s",
+                notification.kind,
+                notification.medium.value,
+                notification.case_reference,
+                notification.council,
+                notification.reference,
+            )
+            return Receipt(message_id=f"log-{notification.reference}", status="logged")
         self._log.info(
             "notification case=%s council=%s template=%s to=%s",
             notification.case_id,
@@ -552,6 +578,7 @@ class LoggingChannel:
             notification.template,
             notification.recipient_role,
         )
+        return None
 
 
 # --- Faults and the manual-attention queue -----------------------------------------------------
@@ -812,12 +839,18 @@ def route_provider(
 def send_notification(
     hooks: Hooks, council: CouncilProfile, notification: Notification
 ) -> list[str]:
-    """Send ``notification`` through every channel of ``council``; return the names of the
-    channels that accepted it. A channel that raises or hangs is isolated like a hook: the case
-    is parked and the other channels still send."""
+    """Send ``notification`` through every (legacy) notification channel of ``council``; return
+    the names of the channels that accepted it. Deprecated: statutory messages go through the
+    outbox and :func:`sen_disagreement.dispatch.dispatch`; channels that are
+    :class:`~sen_disagreement.channels.MessageChannel` s (other than the log) are skipped
+    here. A channel that raises or hangs is isolated like a hook: the case is parked and the
+    other channels still send."""
     sent: list[str] = []
     channels = hooks.channels(council, case_id=notification.case_id)
     for channel in channels:
+        if not isinstance(channel, LoggingChannel) and hasattr(channel, "media"):
+            # A MessageChannel takes OutgoingMessages from the dispatcher, not Notifications.
+            continue
         if hooks.run_isolated(
             plugin=f"channel:{channel.name}",
             hook="NotificationChannel.send",

@@ -33,6 +33,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from sen_disagreement.actors import Actor
+    from sen_disagreement.channels import MessageChannel
     from sen_disagreement.council import (
         CaseContext,
         CaseEvent,
@@ -131,7 +132,9 @@ def sen_register_contacts(council: CouncilProfile) -> Sequence[Contact]:
 
 
 @hookspec
-def sen_register_channels(council: CouncilProfile) -> Sequence[NotificationChannel]:
+def sen_register_channels(
+    council: CouncilProfile,
+) -> Sequence[NotificationChannel | MessageChannel]:
     """Declare the channels a council sends notifications through.
 
     **When it fires:** when a notification for a case of ``council`` is dispatched.
@@ -140,11 +143,18 @@ def sen_register_channels(council: CouncilProfile) -> Sequence[NotificationChann
 
     * ``council``: the council whose notification is being sent.
 
-    **Returns:** a sequence of objects implementing
-    :class:`~sen_disagreement.council.NotificationChannel` (a ``name`` slug and a ``send``
-    method). The built-in development channel ``log`` is always registered last; real email, SMS
-    and letter channels come from plugins. A channel receives ids and a template name only, never
-    case content.
+    **Returns:** a sequence of channels: objects implementing
+    :class:`~sen_disagreement.channels.MessageChannel` (a ``name`` slug, the ``media`` it
+    delivers and ``send(OutgoingMessage) -> Receipt``), through which the dispatcher
+    (:func:`sen_disagreement.dispatch.dispatch`) sends the statutory messages; or, deprecated
+    and kept for one release, the older :class:`~sen_disagreement.council.NotificationChannel`
+    (``send(Notification)``, used only by ``send_notification``). The order is the choice: a
+    message goes through the first channel whose ``media`` include the recipient's medium and
+    which accepts the kind (optional ``accepts(kind, medium)``,
+    :class:`~sen_disagreement.channels.KindAwareChannel`). The built-in development channel
+    ``log`` is always registered last, and the dispatcher uses it only when no plugin registers
+    a message channel for the council. A channel receives a message's kind, its one recipient's
+    address and the kind's allow-listed fields only, never case content.
 
     **First result wins:** no. Answers are concatenated; a channel name repeated for the same
     council is a fault.

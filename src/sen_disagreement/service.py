@@ -8,7 +8,8 @@ Every change goes the same way::
       -> authorise the step for that actor           (workflow.steps.PERMISSIONS; refusals audited)
       -> apply it                                    (the case's own rules)
       -> check the new version against the stored one (workflow.invariants)
-      -> save case, new audit entries, clock rows and outbox messages in ONE transaction,
+      -> save case, new audit entries, clock rows and the outbox messages the law attaches
+         to the change (sen_disagreement.messages) in ONE transaction,
          refused if the stored version moved on (optimistic concurrency)
       -> tell the plugins that observe case events   (isolated; one deadline for the save)
 
@@ -25,6 +26,7 @@ from typing import Any
 
 from attrs import define, field, frozen
 
+from sen_disagreement import messages
 from sen_disagreement._checks import (
     CASE_ID,
     CASE_ID_SHAPE,
@@ -548,7 +550,10 @@ class CaseService:
 
     def _commit(self, old: Case | None, new: Case, version: int) -> CaseRecord:
         added = check_successor(old, new)
-        saved = records.save(self.store, new, expected_version=version)
+        # The messages the law attaches to this change, saved in the same transaction as the
+        # case (both or neither); their keys make a retried step queue nothing twice.
+        outbox = messages.for_change(old, new)
+        saved = records.save(self.store, new, expected_version=version, outbox=outbox)
         self._observe(new, added)
         return saved
 

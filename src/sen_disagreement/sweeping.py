@@ -83,7 +83,7 @@ DEFAULT_REMINDER_DAYS = 5
 council settings carry it)."""
 DEFAULT_SHARDS = 16
 DEFAULT_LEASE_TTL = dt.timedelta(seconds=60)
-REMINDER_CHANNEL = "reminder"
+REMINDER_CHANNEL = "reminder"  # = sen_disagreement.messages.REMINDER_CHANNEL
 DUTY_TEMPLATE = "deadline_reminder"
 APPEAL_TEMPLATE = "appeal_deadline_reminder"
 MAX_REMINDER_DAYS = 60
@@ -117,15 +117,18 @@ def shard_of(case_id: str, shards: int) -> int:
     return int.from_bytes(digest, "big") % shards
 
 
-def reminder_message(hit: DeadlineHit, reminder_days: int) -> OutboxMessage:
-    """The outbox message reminding of ``hit``: no case content, only what names the deadline
-    (the relay looks the rest up); the idempotency key is the case, the clock and the due date,
-    so a deadline that moves is reminded of again, and one that does not, once."""
-    ref = f"deadline/{hit.case_id}/{hit.clock_id}/{hit.due.isoformat()}"
-    key = hashlib.sha256(f"{ref}/{reminder_days}".encode()).hexdigest()[:40]
-    template = APPEAL_TEMPLATE if hit.status == APPEAL_STATUS else DUTY_TEMPLATE
-    return OutboxMessage(case_id=hit.case_id, channel=REMINDER_CHANNEL, template=template,
-                         idempotency_key=f"reminder.{key}", payload_ref=ref)
+def reminder_message(hit: DeadlineHit, reminder_days: int = DEFAULT_REMINDER_DAYS
+                     ) -> OutboxMessage:
+    """The outbox message reminding the casework team of ``hit``
+    (:func:`sen_disagreement.messages.reminder`: kind ``deadline_reminder`` or
+    ``appeal_deadline_reminder``): no case content, only what names the deadline and the
+    recipient (the dispatcher looks the rest up); the idempotency key is the case, the kind,
+    the recipient and the deadline (clock and due date), so a deadline that moves is reminded of
+    again, and one that does not, once. ``reminder_days`` is kept for callers of 0.x."""
+    from sen_disagreement.messages import reminder
+
+    del reminder_days
+    return reminder(hit)
 
 
 @frozen(kw_only=True)

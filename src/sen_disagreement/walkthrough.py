@@ -8,6 +8,9 @@
    s.51(2)(e)). The parent contacts the mediation adviser, wants mediation, and the council's 30
    days pass with no mediation: the library notices, the adviser is told, and a certificate is
    issued within 3 working days. The walkthrough ends with the appeal deadline.
+3. The statutory messages the law attached to those steps (the adviser told, the certificate
+   sent to the parent) were queued in the outbox in the same transactions as the steps; the
+   dispatcher sends them, here through the development log channel.
 
 Run it with ``sen-disagreement demo`` or ``python examples/sefton_walkthrough.py``.
 
@@ -23,16 +26,26 @@ mediation adviser, so the adviser here is an invented example.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
 from sen_disagreement.appeals import AppealableDecision
+from sen_disagreement.council import Contact, ContactRole, CouncilProfile
 from sen_disagreement.disclosure import Disclosure, ItemKind
+from sen_disagreement.dispatch import dispatch_all
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.errors import AccessDeniedError
+from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.messages import kind_of
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
-from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, MediationCase
+from sen_disagreement.workflow import (
+    CaseParty,
+    DisagreementResolutionCase,
+    MediationCase,
+    PartyContact,
+)
 from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
@@ -47,6 +60,18 @@ PARENT = "sam.parent"
 PROVIDER = "gm-practitioner-1"
 ADVISER = "adviser-1"
 CLERK = "tribunal-clerk-1"
+
+
+class ExampleAdviserContact:
+    """A development plugin standing in for the mediation adviser's published contact (Sefton's
+    pages read for this project name none): where the adviser is told the 30 days passed."""
+
+    @hookimpl
+    def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
+        if council.gss_code != COUNCIL:
+            return ()
+        return (Contact(role=ContactRole.MEDIATION_ADVISER, name="Example mediation adviser",
+                        email="adviser@example.org"),)
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -70,12 +95,16 @@ def run(db_path: Path) -> list[str]:
     """Run the walkthrough against a new SQLite file at ``db_path``; return the narrative."""
     out: list[str] = []
     say = out.append
-    parent = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"))
+    # The parent's contact details are confidential personal data kept with the case: used to
+    # address the messages the law sends them, never shown to anyone else.
+    parent = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"),
+                       PartyContact(email="sam.parent@example.org"))
     sefton = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council",
                                        identifiers=Identifiers(gss_code=COUNCIL,
                                                                la_number="343")))
     service = CaseService.open(f"sqlite:///{db_path.resolve()}", timeout=None,
                                directory=directory())
+    service.hooks.plugin_manager.register(ExampleAdviserContact(), name="walkthrough.adviser")
     with service.store as store:
         # --- 1. disagreement resolution --------------------------------------------------------
         day = dt.date(2025, 1, 13)
@@ -184,6 +213,16 @@ def run(db_path: Path) -> list[str]:
         say(f"Tribunal bundle: {len(bundle.items)} document(s); the disagreement-resolution "
             f"bundle has {len(dr_bundle.items)} (the offer made in the meeting is without "
             "prejudice and never included).")
+
+        # --- 3. the statutory messages, queued with the steps and dispatched -------------------
+        report = dispatch_all(store, service.hooks)
+        say(f"{report.claimed} statutory message(s) were queued in the outbox with the steps "
+            "that caused them; the dispatcher sent them:")
+        for d in report.deliveries:
+            kind = kind_of(d.kind)
+            say(f"Message {d.kind} to {kind.recipient} ({d.recipient}), rule {d.rule_id}: "
+                f"{d.status}" + (f" via the {d.channel} channel" if d.channel else "")
+                + (f" ({d.reason})" if d.reason else "") + ".")
         say(f"Stored: {len(store.audit_trail(DR_CASE))} + "
             f"{len(store.audit_trail(MED_CASE))} audit entries in {db_path.name}.")
     return out

@@ -38,6 +38,7 @@ def test_entry_points_are_loaded_with_their_distribution(
     )
     assert infos["wirral"].version == "0.2.0"
     assert infos["sefton"].hooks == (
+        "sen_register_channels",
         "sen_register_contacts",
         "sen_register_councils",
         "sen_register_providers",

@@ -70,7 +70,8 @@ def test_sefton_walkthrough_partial_agreement_then_deemed_certificate(tmp_path: 
         # plus what happened around the case: the refused attempt and the bundle export.
         for case in (dr, med):
             trail = store.audit_trail(case.case_id)
-            changes = [e for e in trail if not e.action.startswith(("step.", "export."))]
+            changes = [e for e in trail
+                       if not e.action.startswith(("step.", "export.", "message."))]
             assert [(e.actor, e.action, e.at, e.outcome, e.fields) for e in changes] == [
                 (e.actor, e.action, e.at, e.outcome, e.fields) for e in case.audit.entries
             ]
@@ -83,7 +84,12 @@ def test_sefton_walkthrough_partial_agreement_then_deemed_certificate(tmp_path: 
         assert refused == [(OFFICER, "step.agree", "refused_unauthorised")]
         assert not [e for e in store.audit_trail(MED_CASE) if e.action.startswith("step.")]
         assert len(dr_trail) == len(dr.audit) + 2
-        assert len(store.audit_trail(MED_CASE)) == len(med.audit) + 1
+        sent = [e for e in store.audit_trail(MED_CASE) if e.action.startswith("message.")]
+        # The statutory messages' delivery status: outbox ids and channels only.
+        assert [(e.action, e.outcome) for e in sent] == [("message.sent", "sent")] * 2
+        assert all(f.startswith(("outbox.", "channel.", "receipt.")) for e in sent
+                   for f in e.fields)
+        assert len(store.audit_trail(MED_CASE)) == len(med.audit) + 1 + len(sent)
         assert (f"Stored: {len(dr_trail)} + {len(store.audit_trail(MED_CASE))} audit entries "
                 f"in {db.name}.") in lines
 

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "deadlines": "sen_disagreement.cli.deadlines:deadlines",
     "demo": "sen_disagreement.cli.demo:demo",
     "due": "sen_disagreement.cli.due:due",
+    "notify": "sen_disagreement.cli.notify:notify",
     "plugins": "sen_disagreement.cli.plugins:plugins",
     "rules": "sen_disagreement.cli.rules:rules_command",
     "schema": "sen_disagreement.cli.classify:schema",

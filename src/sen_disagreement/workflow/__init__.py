@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from sen_disagreement.workflow._case import CaseParty, DeadlineStatus, TrackedDeadline
+from sen_disagreement.workflow._case import CaseParty, DeadlineStatus, PartyContact, TrackedDeadline
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
 
@@ -22,5 +22,6 @@ __all__ = [
     "DeadlineStatus",
     "DisagreementResolutionCase",
     "MediationCase",
+    "PartyContact",
     "TrackedDeadline",
 ]

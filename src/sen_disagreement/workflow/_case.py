@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 from attrs import frozen
@@ -29,7 +30,7 @@ from sen_disagreement.store.contract import DeadlineEntry
 from sen_disagreement.workflow import _clocks
 from sen_disagreement.workflow.audit import DeadlineView
 
-__all__ = ["CaseParty", "DeadlineStatus", "TrackedDeadline"]
+__all__ = ["CaseParty", "DeadlineStatus", "PartyContact", "TrackedDeadline"]
 
 def check_actor(actor: object) -> str:
     return check_shape(actor, ACTOR, field="actor", rule_id="input.actor", shape=ACTOR_SHAPE)
@@ -40,12 +41,96 @@ def check_case_ref(case_id: object, council: object) -> None:
     check_shape(council, COUNCIL, field="council", rule_id="input.council", shape=COUNCIL_SHAPE)
 
 
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
+# UK numbers: 10-11 digits starting 0, or +44; single spaces allowed between digits.
+_PHONE = re.compile(r"(?:0|\+44 ?)[0-9](?: ?[0-9]){8,9}")
+_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}")
+_LINE = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
+
+
+def _contact_bad(name: str, message: str, rule: str) -> InvalidInputError:
+    # Never quotes the value: contact details are personal data.
+    return InvalidInputError(message, field=f"contact.{name}", rule_id=f"contact.{rule}")
+
+
+def _contact_email(_inst: object, _attr: object, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or len(value) > 254
+                              or _EMAIL.fullmatch(value) is None):
+        raise _contact_bad("email", "must be an email address, or absent", "email")
+
+
+def _contact_phone(_inst: object, _attr: object, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or _PHONE.fullmatch(value) is None):
+        raise _contact_bad("phone", "must be a UK telephone number (0... or +44...), or absent",
+                           "phone")
+
+
+def _postal_lines(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    raise _contact_bad("postal", "must be a list of address lines", "postal")
+
+
+def _contact_postal(_inst: object, _attr: object, value: tuple[Any, ...]) -> None:
+    if not value:
+        return
+    if not 3 <= len(value) <= 7:
+        raise _contact_bad("postal", "must be 3-7 address lines, the postcode last", "postal")
+    for i, line in enumerate(value):
+        if not isinstance(line, str) or _LINE.fullmatch(line) is None or not line.strip():
+            raise _contact_bad(f"postal[{i}]", "must be 1-100 characters, no control characters",
+                               "postal")
+    last = value[-1]
+    if not isinstance(last, str) or _POSTCODE.fullmatch(last.strip().upper()) is None:
+        raise _contact_bad("postal", "must end with a UK postcode line", "postal")
+
+
+@frozen(kw_only=True)
+class PartyContact:
+    """How a party of the case is reached (email, UK phone, postal address lines with the
+    postcode last). Confidential personal data: kept with the case, used only to address the
+    messages the law sends this party, released only in the party's own subject-access export;
+    never in a Tribunal bundle, a log line, an error message or another party's view. Its repr
+    names which parts are present, never the values."""
+
+    email: str | None = attrs.field(default=None, validator=_contact_email)
+    phone: str | None = attrs.field(default=None, validator=_contact_phone)
+    postal: tuple[str, ...] = attrs.field(default=(), converter=_postal_lines,
+                                          validator=_contact_postal)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.email or self.phone or self.postal):
+            raise _contact_bad("contact", "needs an email, a phone number or a postal address",
+                               "reachable")
+
+    def __repr__(self) -> str:
+        parts = [n for n in ("email", "phone") if getattr(self, n)] + (
+            ["postal"] if self.postal else [])
+        return f"PartyContact(<{', '.join(parts)}>)"
+
+    __str__ = __repr__
+
+    def as_json(self) -> dict[str, object]:
+        """For the party's own subject-access export only."""
+        return {"email": self.email, "phone": self.phone, "postal": list(self.postal)}
+
+
+def _contact(_inst: object, _attr: object, value: Any) -> None:
+    if value is not None and not isinstance(value, PartyContact):
+        raise InvalidInputError("must be a PartyContact or absent", field="contact",
+                                rule_id="contact.type")
+
+
 @frozen(field_transformer=typed_fields)
 class CaseParty:
-    """A party of a case under its case-local id."""
+    """A party of a case under its case-local id. ``contact``: how the party is reached by the
+    messages the law sends it (confidential personal data; see :class:`PartyContact`)."""
 
     party_id: str = attrs.field(validator=lambda _i, _a, v: _party_id(v))
     party: Party
+    contact: PartyContact | None = attrs.field(default=None, validator=_contact, repr=False)
 
 
 class SharedViews:

@@ -524,6 +524,9 @@ def subject_access_export(
                              recorded_at=item.recorded_at, text=item.text if release else None,
                              withheld=not release))
     party = case.party_map[subject_id]
+    # The subject's own contact details are theirs to see (and only theirs: no other export
+    # or view carries them).
+    contact = next((p.contact for p in case.parties if p.party_id == subject_id), None)
     consent = tuple(
         {"at": e.at.isoformat(), "decision": e.decision.value,
          "on_behalf": e.on_behalf_lacking_capacity}
@@ -540,6 +543,7 @@ def subject_access_export(
             "kind": party.kind.value,
             "name": party.name,
             "date_of_birth": party.date_of_birth.isoformat() if party.date_of_birth else None,
+            "contact": contact.as_json() if contact is not None else None,
         },
         consent=consent, issues=tuple(_issues_json(case.issues)), certificates=certificates,
         items=tuple(items), process=_process_json(case),

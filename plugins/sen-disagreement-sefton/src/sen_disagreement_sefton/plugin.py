@@ -9,15 +9,20 @@ References:
 Not declared, because the council pages read do not name them: a mediation provider, the
 mediation adviser, SENDIASS, and the person acting for the local authority that decision notices
 must name (SEND Regs reg 32(f)). Add them here when the council confirms them.
+
+Channels: every message goes through GOV.UK Notify when ``sen-disagreement-notify`` is installed
+and configured (:mod:`sen_disagreement_sefton.channels` declares the templates it uses).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sen_disagreement.channels import MessageChannel
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile, Provider
 from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import PartyKind
+from sen_disagreement_sefton import channels as _channels
 
 SEFTON = CouncilProfile(
     name="Sefton",
@@ -65,3 +70,20 @@ def sen_register_providers(council: CouncilProfile) -> Sequence[Provider]:
 @hookimpl
 def sen_register_contacts(council: CouncilProfile) -> Sequence[Contact]:
     return (SEN_CASEWORK_TEAM,) if _ours(council) else ()
+
+
+_notify: list[MessageChannel] = []
+
+
+@hookimpl
+def sen_register_channels(council: CouncilProfile) -> Sequence[MessageChannel]:
+    """Sefton's GOV.UK Notify channel (:mod:`sen_disagreement_sefton.channels`), when the
+    Notify package is installed and configured; built once per process."""
+    if not _ours(council):
+        return ()
+    if not _notify:
+        channel = _channels.notify_channel()
+        if channel is None:
+            return ()
+        _notify.append(channel)
+    return tuple(_notify)

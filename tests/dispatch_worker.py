@@ -1,0 +1,52 @@
+"""A dispatcher in its own process, for the kill -9 trials of tests/test_dispatch.py:
+``python dispatch_worker.py DB DELIVERIES SEED``. It prints ``ready`` once set up, then sends
+batch after batch through a channel that appends each delivery's reference to DELIVERIES
+(O_APPEND: what was written survives a SIGKILL) and fails a fifth of the time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import notify_support as ns
+
+from sen_disagreement.channels import ChannelError, Medium, OutgoingMessage, Receipt
+from sen_disagreement.dispatch import NO_WAIT, dispatch_all
+from sen_disagreement.store import open_store
+
+
+class FileChannel:
+    def __init__(self, path: str, seed: int) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        import random
+
+        self.rng = random.Random(seed)
+
+    @property
+    def name(self) -> str:
+        return "file"
+
+    @property
+    def media(self) -> frozenset[Medium]:
+        return frozenset(Medium)
+
+    def send(self, message: OutgoingMessage) -> Receipt:
+        if self.rng.random() < 0.2:
+            raise ChannelError("temporarily unavailable", channel="file", retryable=True)
+        os.write(self.fd, f"{message.reference}\n".encode())
+        return Receipt(message_id=message.reference[-12:])
+
+
+def main() -> None:
+    db, deliveries, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    store = open_store(f"sqlite:///{db}")
+    hooks = ns.hooks(FileChannel(deliveries, seed))
+    print("ready", flush=True)
+    dispatch_all(store, hooks, limit=25, lease=dt.timedelta(seconds=1), max_attempts=1000,
+                 policy=NO_WAIT)
+    print("drained", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""The dispatcher: leases, retries with stamina, dead letters and alerts, at-least-once under
+flaky channels and kill -9, several workers at once (SQLite files; PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import notify_support as ns
+import pytest
+from click.testing import CliRunner
+
+from sen_disagreement import messages
+from sen_disagreement.channels import ChannelError, Medium, OutgoingMessage, Receipt
+from sen_disagreement.cli import main
+from sen_disagreement.council import LoggingChannel, Notification, send_notification
+from sen_disagreement.dispatch import NO_WAIT, RetryPolicy, dispatch, dispatch_all
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.service import CaseService
+from sen_disagreement.store import DeadlineHit, Store, open_store
+
+WORKER = Path(__file__).with_name("dispatch_worker.py")
+FAR = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _queue(svc: CaseService, n: int, *, cases: int = 5, prefix: str = "c") -> list[str]:
+    """``n`` reminders over ``cases`` new cases; their idempotency keys."""
+    ids = [f"{prefix}-{i}" for i in range(cases)]
+    for cid in ids:
+        ns.open_to_route(svc, cid)
+    msgs = [messages.reminder(DeadlineHit(ids[i % cases], ns.GSS, "mediation", "route_chosen",
+                                          f"clock_{i}", dt.date(2025, 4, 1), "running"))
+            for i in range(n)]
+    for start in range(0, n, 2000):
+        svc.store.enqueue(msgs[start:start + 2000])
+    return [m.idempotency_key for m in msgs]
+
+
+def _statuses(store: Store, db: Path) -> dict[str, str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        return dict(c.execute("SELECT idempotency_key, status FROM outbox"))
+
+
+# --- one message, end to end ---------------------------------------------------------------------
+
+
+def test_a_message_is_sent_through_the_councils_channel_and_audited_by_id(
+    tmp_path: Path,
+) -> None:
+    channel = ns.RecordingChannel("notify")
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), channel, case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")
+    report = dispatch(svc.store, svc.hooks, policy=NO_WAIT)
+    assert (report.claimed, report.sent) == (1, 1)
+    [sent] = channel.delivered
+    assert sent.kind == "health_issues_to_commissioning_body" and sent.medium is Medium.EMAIL
+    assert sent.address.email == "send@icb.example.org" and sent.council == ns.GSS
+    assert sent.reference.startswith("msg.")
+    [d] = report.deliveries
+    assert (d.status, d.channel, d.recipient, d.rule_id) == (
+        "sent", "notify", "party:icb", "icb_notification_of_health_issues")
+    [entry] = [e for e in svc.store.audit_trail("m-1") if e.action.startswith("message.")]
+    assert entry.action == "message.sent" and entry.outcome == "sent"
+    assert entry.fields == (f"outbox.{d.outbox_id}", "channel.notify", "receipt.notify-1")
+    assert dispatch(svc.store, svc.hooks).claimed == 0  # sent once
+
+
+def test_bad_arguments_are_typed_errors_and_claim_nothing(tmp_path: Path) -> None:
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")
+    for kwargs, field in [({"limit": 0}, "limit"), ({"lease": dt.timedelta(0)}, "lease"),
+                          ({"max_attempts": 0}, "max_attempts"),
+                          ({"now": dt.datetime(2025, 1, 1)}, "now")]:
+        with pytest.raises(InvalidInputError) as err:
+            dispatch(svc.store, svc.hooks, **kwargs)  # type: ignore[arg-type]
+        assert err.value.field == field
+    with pytest.raises(InvalidInputError) as err:
+        dispatch(svc.store, svc.hooks, policy="fast")  # type: ignore[arg-type]
+    assert err.value.field == "policy"
+    for bad in ({"attempts": 0}, {"timeout": -1.0}, {"backoff": dt.timedelta(days=30)},
+                {"attempts": True}):
+        with pytest.raises(InvalidInputError):
+            RetryPolicy(**bad)
+    with pytest.raises(InvalidInputError):
+        dispatch_all(svc.store, svc.hooks, max_batches=0)
+    assert dispatch(svc.store, svc.hooks, policy=NO_WAIT).claimed == 1
+
+
+# --- dead letters and alerts ---------------------------------------------------------------------
+
+
+def test_a_refused_message_is_dead_lettered_and_the_casework_team_alerted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
+    class Leaky(ns.RecordingChannel):
+        def send(self, message: OutgoingMessage) -> Receipt:
+            if message.kind == "delivery_failed":
+                return super().send(message)
+            # A badly written plugin quoting the address in its error: never logged or kept.
+            raise ChannelError(f"400 bad address {message.address.email}", channel="leaky",
+                               retryable=False)
+
+    channel = Leaky("leaky")
+    db = tmp_path / "db.sqlite3"
+    svc = ns.service(_url(db), channel, case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")
+    report = dispatch_all(svc.store, svc.hooks, policy=NO_WAIT)
+    assert [(d.kind, d.status, d.reason) for d in report.deliveries] == [
+        ("health_issues_to_commissioning_body", "dead", "channel_error.refused"),
+        ("delivery_failed", "sent", None),
+    ]
+    [alert] = channel.delivered
+    assert alert.address.email == ns.CASEWORK.email
+    assert alert.fields == {"case_reference": "m-1", "failed_kind":
+                            "health_issues_to_commissioning_body",
+                            "message_number": str(report.deliveries[0].outbox_id)}
+    trail = [(e.action, e.outcome) for e in svc.store.audit_trail("m-1")
+             if e.action.startswith("message.")]
+    assert trail == [("message.dead", "dead"), ("message.sent", "sent")]
+    everything = [r.getMessage() + json.dumps(getattr(r, "stamina.caused_by", ""))
+                  for r in caplog.records] + [json.dumps(report.as_json())]
+    assert not [h for h in everything if "icb.example.org" in h]
+    assert dispatch_all(svc.store, svc.hooks).claimed == 0  # alerted once
+
+
+def test_a_message_failing_max_attempts_times_is_dead_lettered(tmp_path: Path) -> None:
+    channel = ns.RecordingChannel("flaky", fail=1.0)
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), channel, case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")
+    report = dispatch_all(svc.store, svc.hooks, policy=NO_WAIT, max_attempts=3)
+    first = [d for d in report.deliveries if d.kind != "delivery_failed"]
+    assert [d.status for d in first] == ["retry", "retry", "dead"]
+    assert first[-1].reason == "max_attempts.channel_error.retryable"
+    assert channel.attempts >= 3 * NO_WAIT.attempts  # stamina retried within each claim
+
+
+def test_no_address_or_no_channel_for_the_medium_is_a_dead_letter(tmp_path: Path) -> None:
+    sms_only = ns.RecordingChannel("sms", media=frozenset({Medium.SMS}))
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), sms_only, case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")  # the ICB has an email address only
+    report = dispatch_all(svc.store, svc.hooks, policy=NO_WAIT)
+    assert next((d.kind, d.status, d.reason) for d in report.deliveries) == (
+        "health_issues_to_commissioning_body", "dead", "notify.channel")
+
+
+# --- choosing the channel ------------------------------------------------------------------------
+
+
+class _Letters(ns.RecordingChannel):
+    def accepts(self, kind: str, medium: Medium) -> bool:
+        return kind == "certificate_issued"
+
+
+class _Legacy:
+    name = "legacy"
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+
+    def send(self, notification: Notification) -> None:
+        self.sent.append(notification)
+
+
+def test_the_plugin_chooses_the_channel_per_kind_and_the_log_channel_only_stands_in(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sen_disagreement.notifications")
+    letters = _Letters("letters")
+    general = ns.RecordingChannel("general")
+    legacy = _Legacy()
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), legacy, letters, general, case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")
+    ns.to_agreement(svc, "m-1")
+    dispatch_all(svc.store, svc.hooks, policy=NO_WAIT)
+    assert [m.kind for m in letters.delivered] == ["certificate_issued"]
+    assert "certificate_issued" not in [m.kind for m in general.delivered]
+    assert len(general.delivered) == 4 and legacy.sent == []
+    assert not [r for r in caplog.records if r.getMessage().startswith("message ")]
+    # With no message channel of its own the council's messages go to the development log,
+    # which logs ids and kinds only.
+    dev = ns.service(_url(tmp_path / "dev.sqlite3"), legacy, case_ids=["m-2"])
+    ns.open_to_route(dev, "m-2")
+    report = dispatch_all(dev.store, dev.hooks, policy=NO_WAIT)
+    assert [d.channel for d in report.deliveries] == ["log"]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("message ")]
+    assert len(lines) == 1
+    line = lines[0]
+    assert "icb.example.org" not in line and "kind=health_issues_to_commissioning_body" in line
+    # The legacy path still works for one release.
+    assert send_notification(dev.hooks, ns.COUNCIL, Notification(
+        case_id="m-2", council=ns.GSS, template="t", recipient_role="parent")) == [
+        "legacy", "log"]
+    assert len(legacy.sent) == 1
+    assert isinstance(LoggingChannel().send(Notification(
+        case_id="m-2", council=ns.GSS, template="t", recipient_role="parent")), type(None))
+
+
+def test_a_channel_plugin_fault_is_retried_later_not_sent_to_the_log(tmp_path: Path) -> None:
+    class Broken:
+        @hookimpl
+        def sen_register_channels(self) -> Sequence[object]:
+            raise RuntimeError("plugin bug")
+
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), case_ids=["m-1"])
+    svc.hooks.plugin_manager.register(Broken(), name="broken")
+    ns.open_to_route(svc, "m-1")
+    report = dispatch(svc.store, svc.hooks, policy=NO_WAIT)
+    assert [(d.status, d.reason, d.channel) for d in report.deliveries] == [
+        ("retry", "plugin_fault", None)]
+
+
+# --- at least once: flaky channels, 10,000 messages each -----------------------------------------
+
+
+@pytest.mark.parametrize(("fail", "timeout"),
+                         [(0.1, 0.0), (0.5, 0.0), (0.9, 0.0), (0.0, 0.3)],
+                         ids=["fail10", "fail50", "fail90", "timeout_after_accept"])
+def test_ten_thousand_messages_through_a_flaky_channel_lose_none(
+    tmp_path: Path, fail: float, timeout: float
+) -> None:
+    channel = ns.RecordingChannel("flaky", fail=fail, accept_then_timeout=timeout, seed=7)
+    db = tmp_path / "db.sqlite3"
+    svc = ns.service(_url(db), channel, case_ids=[f"c-{i}" for i in range(5)])
+    keys = _queue(svc, 10_000)
+    # More attempts per claim where the channel fails most, so the test stays quick; the
+    # number of claims is bounded all the same.
+    policy = RetryPolicy(attempts=10 if fail > 0.5 else 3, wait_initial=0.0, wait_max=0.0,
+                         wait_jitter=0.0, backoff=dt.timedelta(0), backoff_max=dt.timedelta(0))
+    report = dispatch_all(svc.store, svc.hooks, policy=policy, limit=500, max_attempts=200)
+    statuses = _statuses(svc.store, db)
+    assert len(statuses) == 10_005  # and the 5 ICB messages of the cases
+    assert [k for k, s in statuses.items() if s != "sent"] == []  # 0 lost, 0 dead
+    assert report.dead == 0
+    by_message: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in channel.delivered:
+        by_message[(m.case_reference, m.fields.get("deadline", m.kind))].add(m.reference)
+    assert all(len(refs) == 1 for refs in by_message.values())  # duplicates: same reference
+    delivered = {r for refs in by_message.values() for r in refs}
+    assert set(keys) <= delivered
+    if timeout:
+        assert len(channel.delivered) > len(delivered)  # there were duplicates
+
+
+# --- kill -9 mid-batch ---------------------------------------------------------------------------
+
+
+def test_fifty_kill_9_trials_of_the_dispatcher_lose_no_message(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    deliveries = tmp_path / "deliveries.txt"
+    svc = ns.service(_url(db), case_ids=[f"k-{i}" for i in range(5)])
+    keys = _queue(svc, 3_000, prefix="k")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    rng = random.Random(3)
+    started = time.monotonic()
+    killed = 0
+    for trial in range(50):
+        proc = subprocess.Popen([sys.executable, str(WORKER), str(db), str(deliveries),
+                                 str(trial)], stdout=subprocess.PIPE, text=True, env=env)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.12))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        killed += proc.returncode == -signal.SIGKILL
+    assert killed == 50
+    assert time.monotonic() - started < 60
+    # A dispatcher after the leases lapse takes over what the killed ones claimed.
+    recovery = ns.hooks(ns.RecordingChannel("after"))
+    with open_store(_url(db)) as store:
+        dispatch_all(store, recovery, now=lambda: FAR, policy=NO_WAIT, max_attempts=1000)
+        statuses = _statuses(store, db)
+    assert [k for k in keys if statuses[k] != "sent"] == []
+    sent_by_workers = set(deliveries.read_text().split())
+    assert sent_by_workers <= set(statuses)  # every delivery carries a queued reference
+    assert len(sent_by_workers) > 0
+
+
+# --- several workers at once ---------------------------------------------------------------------
+
+
+def _workers(url: str, n_workers: int, n: int, tmp: Path) -> None:
+    channel = ns.RecordingChannel("shared", fail=0.1)
+    svc = ns.service(url, channel, case_ids=[f"w-{i}" for i in range(5)])
+    keys = _queue(svc, n, prefix="w")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with open_store(url) as store:
+                dispatch_all(store, ns.hooks(channel), policy=NO_WAIT, limit=50,
+                             max_attempts=1000)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(n_workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    svc.store.close()
+    assert errors == []
+    refs = [m.reference for m in channel.delivered]
+    assert set(keys) <= set(refs)
+    # Leases never lapsed here, so no message was sent twice.
+    assert len(refs) == len(set(refs)) == n + 5
+
+
+def test_four_workers_at_once_on_sqlite_send_each_message_once(tmp_path: Path) -> None:
+    _workers(_url(tmp_path / "db.sqlite3"), 4, 2_000, tmp_path)
+
+
+@pytest.mark.postgres
+def test_four_workers_at_once_on_postgresql_skip_locked_send_each_message_once(
+    pg_schema: object, tmp_path: Path
+) -> None:
+    _workers(pg_schema.app_url, 4, 2_000, tmp_path)  # type: ignore[attr-defined]
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_notify_run_sends_and_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    svc = ns.service(_url(db), case_ids=["m-1"])
+    ns.open_to_route(svc, "m-1")
+    ns.to_agreement(svc, "m-1")
+    pm = ns.hooks(ns.RecordingChannel("cli")).plugin_manager
+    import sen_disagreement.plugins as plugins
+
+    monkeypatch.setattr(plugins, "make_plugin_manager", lambda **_: pm)
+    runner = CliRunner()
+    once = runner.invoke(main, ["notify", "run", "--db", _url(db), "--once", "--limit", "2",
+                                "--format", "json"])
+    assert once.exit_code == 0, once.output
+    doc = json.loads(once.output)
+    assert (doc["claimed"], doc["sent"]) == (2, 2)
+    assert {d["status"] for d in doc["deliveries"]} == {"sent"}
+    rest = runner.invoke(main, ["notify", "run", "--db", _url(db)])
+    assert rest.exit_code == 0 and rest.output.startswith("claimed 3 message(s): 3 sent")
+    bad = runner.invoke(main, ["notify", "run", "--db", _url(db), "--limit", "0"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
