@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import enum
 import json
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
@@ -46,6 +48,9 @@ __all__ = [
     "check_user_id",
 ]
 
+
+MAX_FILE_BYTES = 1_000_000
+"""Largest actor directory file read (a council's directory proper is a plugin, not a file)."""
 
 class Role(enum.Enum):
     """What an actor is, as the council's directory says. One role per actor."""
@@ -248,7 +253,14 @@ class StaticActorDirectory:
     @classmethod
     def from_json(cls, path: str | Path) -> StaticActorDirectory:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            # A regular file of at most MAX_FILE_BYTES: a FIFO would block, /dev/zero never end.
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise OSError("not a regular file")
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+            if len(raw) > MAX_FILE_BYTES:
+                raise ValueError("too large")
+            data = json.loads(raw.decode("utf-8"))
         except (OSError, ValueError, RecursionError):
             raise InvalidInputError("is not a readable JSON file of users", field="path",
                                     rule_id="actor.file") from None

@@ -191,10 +191,16 @@ def _instrument_at(segment: str) -> tuple[Instrument | None, str]:
     return None, stripped
 
 
+MAX_TEXT = 500
+
+
 @lru_cache(maxsize=1024)
 def parse(text: str) -> ParsedCitation:
     """Read a citation's text (see the module docstring). Never raises: text naming no known
     instrument parses to ``instrument=None``."""
+    # Citations in this library are a line or two; a longer text is read up to MAX_TEXT (the
+    # continuation rules make reading cost grow with the square of a provision's length).
+    text = text[:MAX_TEXT]
     first_instrument: Instrument | None = None
     current: Instrument | None = None
     provisions: list[str] = []

@@ -34,7 +34,11 @@ from attrs import frozen
 
 import sen_disagreement
 from sen_disagreement import citations
+from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Check, Provenance, Rule, registry
+
+MAX_QUERY = 200
+"""Longest citation query read."""
 
 _SKIP = ("sen_disagreement.cli", "sen_disagreement.testing", "sen_disagreement.__main__")
 
@@ -200,7 +204,11 @@ def find(*, cite: str | None = None, rule_id: str | None = None,
 
 
 def citation_query(text: str) -> tuple[tuple[str, str], ...]:
-    """The (instrument key or ``*``, provision) pairs a citation query names."""
+    """The (instrument key or ``*``, provision) pairs a citation query names. A query longer
+    than :data:`MAX_QUERY` characters is refused (no citation is that long)."""
+    if len(text) > MAX_QUERY:
+        raise InvalidInputError(f"is longer than {MAX_QUERY} characters", field="--cite",
+                                rule_id="input.citation")
     parsed = citations.parse(text.strip())
     if parsed.instrument is not None:
         return tuple((parsed.instrument.key, p) for p in parsed.provisions)

@@ -97,14 +97,18 @@ def _is_frozenset(t: Any) -> bool:
 
 
 def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    # The allowed values are listed only on the way out (this hook runs for every enum field
+    # of every stored case). The value given is never quoted: text pasted into the wrong field
+    # may be without-prejudice and would reach stderr and logs.
     allowed = [str(m.value) for m in cls]
     if not isinstance(value, str):
         raise _TypeFault(f"must be one of {allowed}, not {_json_type(value)}")
-    try:
-        return cls(value)
-    except ValueError:
-        shown = value if len(value) <= 40 else value[:40] + "..."
-        raise _TypeFault(f"{shown!r} is not one of {allowed}", "input.enum") from None
+    raise _TypeFault(f"is not one of {allowed}", "input.enum")
 
 
 def _json_type(value: object) -> str:
@@ -244,6 +248,18 @@ def _duplicate_keys(data: Any, path: str, out: list[InvalidInputError]) -> None:
     elif isinstance(data, list):
         for i, value in enumerate(data):
             _duplicate_keys(value, f"{path}[{i}]", out)
+    elif isinstance(data, str) and not _encodable(data):
+        # JSON can spell a lone surrogate ("\ud800") that no UTF-8 store or channel can hold.
+        out.append(InvalidInputError("is not valid Unicode text (a lone surrogate)",
+                                     field=path, rule_id="input.encoding"))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def structure(data: Any, cls: type[T]) -> T:

@@ -21,6 +21,7 @@ cannot undo or corrupt the saved case; it is parked for manual attention instead
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -60,6 +61,7 @@ from sen_disagreement.errors import (
     InvalidInputError,
     NoProviderError,
     NotFoundError,
+    SenDisagreementError,
     StaleWriteError,
 )
 from sen_disagreement.parties import PEOPLE
@@ -108,6 +110,8 @@ AUDIT_READ = Rule(
     "the council that owns the case.",
     Provenance([cite("who may read a case's audit trail (a judgement of this library)", U)]),
 )
+
+_LOG = logging.getLogger("sen_disagreement.service")
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -381,14 +385,22 @@ class CaseService:
         :class:`AccessDeniedError`. Its items are for the library: show a user only what
         :meth:`readable_items` returns."""
         actor = self.actor(user)
-        case, version = self.load(case_id)
-        reason = attached_reason(case, actor, councils=self._council_keys(case.council))
-        if reason:
-            self.store.append_audit(make_entry(actor=actor.actor_id, action="case.read",
-                                               at=at or self._now(), case_id=case.case_id,
-                                               outcome="refused"))
+        if at is not None:
+            self._when(at)  # the same bounds as a step: never in the future
+        try:
+            case, version = self.load(case_id)
+        except NotFoundError:
+            case = None
+        if case is None or attached_reason(case, actor,
+                                           councils=self._council_keys(case.council)):
+            # One answer whether or not the case exists, so a user with no part in a case
+            # cannot probe which ids are stored; the probe is audited either way, at the time
+            # it happened (never a time the caller chose).
+            self._audit(actor=actor.actor_id, action="case.read", case_id=case_id,
+                        outcome="refused")
             raise AccessDeniedError(
-                f"{actor.role.value} {actor.actor_id} may not see case {case.case_id}: {reason}",
+                f"{actor.role.value} {actor.actor_id} may not see case {case_id} (not a case "
+                "they have a part in)",
                 rule_id=ACCESS_RULE.rule_id, citation=ACCESS_RULE.cite(),
             )
         return case, version
@@ -568,13 +580,25 @@ class CaseService:
         )
 
     def _audit_refusal(self, actor: Actor, case_id: str, step: str, at: dt.datetime) -> None:
+        # Dated now, not at the step's ``at``: a caller must not be able to date its refused
+        # attempt (or keep it out of the trail with a time the store refuses).
+        self._audit(actor=actor.actor_id, action=f"step.{step}", case_id=case_id,
+                    outcome="refused_unauthorised")
+
+    def _audit(self, *, actor: str, action: str, case_id: str, outcome: str) -> None:
+        """Append a refusal to the audit trail, dated now. The refusal itself is what the caller
+        gets: a store fault while auditing it is logged (ids only), never put in its place."""
         try:
-            entry = make_entry(actor=actor.actor_id, action=f"step.{step}", at=at,
-                               case_id=case_id, outcome="refused_unauthorised")
+            entry = make_entry(actor=actor, action=action, at=self._now(), case_id=case_id,
+                               outcome=outcome)
         except InvalidInputError:  # a malformed case id: audit without it
-            entry = make_entry(actor=actor.actor_id, action=f"step.{step}", at=at,
-                               case_id="unknown", outcome="refused_unauthorised")
-        self.store.append_audit(entry)
+            entry = make_entry(actor=actor, action=action, at=self._now(), case_id="unknown",
+                               outcome=outcome)
+        try:
+            self.store.append_audit(entry)
+        except SenDisagreementError as exc:
+            _LOG.warning("refusal of %s by %s not audited: %s", action, actor,
+                         type(exc).__name__)
 
     def _now(self) -> dt.datetime:
         return self.clock()

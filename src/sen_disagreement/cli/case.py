@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from sen_disagreement.cli._common import ExitCode, fail, format_option, read_json
+from sen_disagreement.cli._common import (
+    ExitCode,
+    fail,
+    format_option,
+    read_json,
+    require_existing_store,
+)
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
 if TYPE_CHECKING:
@@ -94,10 +100,11 @@ def _reported(fmt: str) -> Iterator[None]:
 
 
 @contextmanager
-def _service(url: str | None, actors: str | None, user: str | None
+def _service(url: str | None, actors: str | None, user: str | None, *, reads: bool = False
              ) -> Iterator[tuple[CaseService, str]]:
     """The service on the store ``url``, with the directory ``actors`` (or the plugins'), and
-    the user id that acts."""
+    the user id that acts. ``reads``: the command only reads, so a store that does not exist
+    is refused rather than created."""
     from sen_disagreement.actors import StaticActorDirectory
     from sen_disagreement.service import CaseService
 
@@ -112,6 +119,8 @@ def _service(url: str | None, actors: str | None, user: str | None
             if exc.field != "path":
                 raise
             raise InvalidInputError(exc.message, field="--actors", rule_id=exc.rule_id) from None
+    if reads:
+        require_existing_store(url, "this command only reads")
     service = CaseService.open(url, directory=directory)
     with service.store:
         service.actor(user)  # an unknown user is refused before anything else is done
@@ -199,7 +208,7 @@ def sweep_command(case_id: str, at: str | None, user: str | None, actors: str | 
     The daily sweep over every case is `sen-disagreement sweep`."""
     with _reported(fmt):
         when = _when(at)
-        with _service(url, actors, user) as (service, uid):
+        with _service(url, actors, user, reads=True) as (service, uid):
             service.case_for(case_id, uid, at=when)
             moment = when or service.clock()
             record = service.sweep(case_id, moment.date(), at=moment)
@@ -225,7 +234,7 @@ def list_command(council: str | None, state: str | None, kind: str | None, user:
     from sen_disagreement.cli._case_views import record_line, record_view
 
     with _reported(fmt):
-        with _service(url, actors, user) as (service, uid):
+        with _service(url, actors, user, reads=True) as (service, uid):
             found = service.cases_for(uid, council=council, kind=kind, state=state)
         if fmt == "json":
             _echo_json({"cases": [record_view(r) for r in found]})
@@ -246,7 +255,7 @@ def show_command(case_id: str, user: str | None, actors: str | None, url: str | 
     from sen_disagreement.cli._case_views import case_view, show_text
 
     with _reported(fmt):
-        with _service(url, actors, user) as (service, uid):
+        with _service(url, actors, user, reads=True) as (service, uid):
             found, version = service.case_for(case_id, uid)
             view = case_view(found, version, service.readable_items(case_id, uid))
         if fmt == "json":
@@ -276,13 +285,18 @@ def export_command(case_id: str, kind: str, subject: str | None, release: tuple[
         if kind == "subject-access" and not subject:
             raise InvalidInputError("is required for a subject-access export",
                                     field="--subject", rule_id="input.required")
-        with _service(url, actors, user) as (service, uid):
+        with _service(url, actors, user, reads=True) as (service, uid):
             export: Any
             if kind == "tribunal":
                 export = service.tribunal_bundle(case_id, uid)
             else:
                 from sen_disagreement.workflow.exports import Redaction
 
+                both = sorted(set(release) & set(withhold))
+                if both:
+                    raise InvalidInputError(
+                        f"names item {both[0][:64]!r} that --release also names: one decision "
+                        "per item", field="--withhold", rule_id="input.item")
                 redactions = dict.fromkeys(release, Redaction.RELEASE)
                 redactions.update(dict.fromkeys(withhold, Redaction.WITHHOLD))
                 export = service.subject_access_export(case_id, uid, subject_id=subject or "",
@@ -302,7 +316,7 @@ def audit_command(case_id: str, user: str | None, actors: str | None, url: str |
     from sen_disagreement.cli._case_views import audit_view
 
     with _reported(fmt):
-        with _service(url, actors, user) as (service, uid):
+        with _service(url, actors, user, reads=True) as (service, uid):
             entries = audit_view(service.audit_trail(case_id, uid))
         if fmt == "json":
             _echo_json({"case_id": case_id, "entries": entries})

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sen_disagreement.cli._common import ExitCode, fail, iso_date
+from sen_disagreement.cli._common import ExitCode, fail, iso_date, require_existing_store
 from sen_disagreement.errors import (
     AccessDeniedError,
     InvalidInputError,
@@ -73,22 +73,6 @@ def _who(hit: DeadlineHit) -> str:
         return "parent or young person (appeal)"
     definition = CLOCKS.get(_clock_of(hit.clock_id))
     return definition.who_must_act.label if definition is not None else "-"
-
-
-def _check_sqlite_exists(url: str | None) -> None:
-    """Refuse to create a SQLite file: ``due`` only reads."""
-    from pathlib import Path
-    from urllib.parse import unquote, urlsplit
-
-    from sen_disagreement.store import resolve_url
-
-    chosen = resolve_url(url)
-    if chosen.split("://", 1)[0].lower() != "sqlite":
-        return
-    path = unquote(urlsplit(chosen).path)
-    path = path[1:] if path.startswith("/") else path
-    if path and path != ":memory:" and not Path(path).is_file():
-        raise StoreError("there is no store at that path (nothing is created: due only reads)")
 
 
 def _council_keys(service: CaseService, council: str) -> tuple[str, ...]:
@@ -241,16 +225,25 @@ def due(within: str, start: str | None, council: str | None, officer: str | None
     try:
         days = parse_within(within)
         first = None if start is None else iso_date(start, "--from")
+        if first is not None and first > dt.date.max - dt.timedelta(days=days):
+            raise InvalidInputError("with --within runs past the year 9999", field="--from",
+                                    rule_id="input.date_range")
         directory = None
         if users is not None:
             from sen_disagreement.actors import StaticActorDirectory
 
-            directory = StaticActorDirectory.from_json(users)
+            try:
+                directory = StaticActorDirectory.from_json(users)
+            except InvalidInputError as exc:
+                if exc.field != "path":
+                    raise
+                raise InvalidInputError(exc.message, field="--users",
+                                        rule_id=exc.rule_id) from None
         if officer is not None:
             from sen_disagreement.actors import check_user_id
 
             check_user_id(officer, "--officer")
-        _check_sqlite_exists(url)
+        require_existing_store(url, "due only reads")
     except SenDisagreementError as err:
         fail(err, err_fmt)
     from sen_disagreement.service import CaseService
@@ -286,8 +279,12 @@ def due(within: str, start: str | None, council: str | None, officer: str | None
 
 def _write(data: str | bytes, output: str | None, *, binary: bool = False) -> None:
     if output:
-        with open(output, "wb") as fh:
-            fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        try:
+            with open(output, "wb") as fh:
+                fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        except OSError as exc:
+            fail(InvalidInputError(f"cannot be written ({exc.strerror or type(exc).__name__})",
+                                   field="--output", rule_id="input.file"))
         return
     if binary and isinstance(data, bytes):
         sys.stdout.buffer.write(data)

@@ -72,7 +72,11 @@ def rules_command(cite: str | None, rule_id: str | None, include_checks: bool,
     provision."""
     from sen_disagreement import rules
 
-    if cite is not None and not rules.citation_query(cite):
+    try:
+        query = None if cite is None else rules.citation_query(cite)
+    except InvalidInputError as exc:
+        fail(exc, fmt)
+    if query is not None and not query:
         fail(InvalidInputError("names no provision (try 'reg 34(1)' or 'CFA s.57')",
                                field="--cite", rule_id="input.citation"), fmt)
     kinds = ("rule", "clock", "check") if include_checks else ("rule", "clock")

@@ -303,6 +303,9 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
         self.busy_ms = busy_ms
 
     def connect(self) -> sqlite3.Connection:
+        if self.path.exists() and not self.path.is_file():
+            # /dev/null, a directory, a FIFO: SQLite would fail later, mid-transaction.
+            raise StoreError("the SQLite path is not a regular file")
         try:
             c = sqlite3.connect(
                 self.path,
@@ -346,9 +349,13 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
         try:
             yield _Tx(c)
             c.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if c.in_transaction:
                 c.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                # The file could not be written (disk I/O error, full disk, lock lost):
+                # nothing was committed.
+                raise StoreError(f"the write was not committed: {_unusable(exc)}") from None
             raise
 
     @contextlib.contextmanager
