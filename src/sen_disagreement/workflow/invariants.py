@@ -162,8 +162,8 @@ def document_guard(
     a council, closure date or date of birth of its own, is refused). Returns the audit entries
     the new version adds, or ``None`` when neither is a case document (the store's own tests keep
     opaque documents)."""
-    old = _read_case(previous, kind)
-    new = _read_case(document, kind)
+    old = read_case(previous, kind)
+    new = read_case(document, kind)
     if new is None:
         if old is None:
             return None
@@ -196,7 +196,7 @@ _CACHE_LIMIT = 256 * 1024
 stays within about 64 MB however large an odd case grows)."""
 
 
-def _read_case(document: str | None, kind: str) -> Case | None:
+def read_case(document: str | None, kind: str) -> Case | None:
     """The case a stored document holds, or ``None`` when it is not a case document (not JSON,
     or none of a case document's keys). Each document is parsed once; a case document that does
     not read as a case raises."""

@@ -132,7 +132,7 @@ def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) ->
     state, a deadline, a date changed in the row alone) raise :class:`StoredDataError` naming
     the column. Neither quotes a stored value."""
     try:
-        case = case_from_document(record.document, kind=record.kind, settings=settings)
+        case = _stored_case(record, settings)
         given = columns(case)
     except (InvalidInputError, LookupError) as exc:
         field, rule = ("document", "store.case_document")
@@ -142,6 +142,19 @@ def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) ->
                                   problem=f"is not a valid case document (rule {rule})") from None
     _check_columns(given, record)
     return case
+
+
+def _stored_case(record: CaseRecord, settings: Settings) -> Case:
+    # The store's history check parsed this exact text when it was saved (and keeps the case it
+    # read, frozen, by the text): a load right after a save in the same process reuses it rather
+    # than structuring the document again. The cached case was read with the default settings
+    # for a document that has none, so it is used only where that is the answer anyway.
+    from sen_disagreement.workflow.invariants import read_case
+
+    cached = read_case(record.document, record.kind)
+    if cached is not None and (settings == DEFAULT_SETTINGS or cached.settings != DEFAULT_SETTINGS):
+        return cached
+    return case_from_document(record.document, kind=record.kind, settings=settings)
 
 
 _COLUMN_NAMES = {"subject_date_of_birth": "subject_dob"}
