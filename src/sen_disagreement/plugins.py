@@ -218,6 +218,7 @@ def list_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
 # --- The facade --------------------------------------------------------------------------------
 
 _T = TypeVar("_T")
+_A = TypeVar("_A")
 
 
 def _utcnow() -> dt.datetime:
@@ -349,6 +350,15 @@ def _failure(exc: BaseException, overran: str) -> tuple[FaultKind, str]:
     return FaultKind.RAISED, f"raised {type(exc).__name__}"
 
 
+
+def _clone(value: _A) -> _A:
+    """A field-by-field copy of a frozen attrs value (``copy.copy`` goes through pickling's
+    protocol and costs several times more)."""
+    twin = object.__new__(type(value))
+    for a in type(value).__attrs_attrs__:  # type: ignore[attr-defined]
+        object.__setattr__(twin, a.name, getattr(value, a.name))
+    return twin
+
 class Hooks:
     """The typed facade: the only code that calls ``pm.hook``.
 
@@ -378,6 +388,7 @@ class Hooks:
         self._timeout = timeout
         self._workers = _WorkerPool()
         self._councils_cache: tuple[frozenset[tuple[str, int]], list[CouncilProfile]] | None = None
+        self._copies: dict[tuple[str, int], tuple[object, CouncilProfile | Provider]] = {}
         self._settings_cache: tuple[
             frozenset[tuple[str, int]], dict[CouncilProfile, Settings | None]
         ] = (frozenset(), {})
@@ -451,6 +462,31 @@ class Hooks:
         assert isinstance(value, BaseException)
         raise value
 
+    def _private(self, plugin: str, value: object) -> object:
+        """What ``plugin`` is handed for ``value``: its own copy of a council profile (text
+        fields only, so a field copy is whole; kept per plugin and profile, so the hot path pays
+        a dictionary lookup) and fresh copies of candidate providers with their employer."""
+        if isinstance(value, CouncilProfile | Provider):
+            return self._copy_for(plugin, value)
+        if isinstance(value, tuple) and value and all(isinstance(v, Provider) for v in value):
+            return tuple(self._copy_for(plugin, v) for v in value)
+        return value
+
+    def _copy_for(self, plugin: str, value: CouncilProfile | Provider) -> CouncilProfile | Provider:
+        # Keyed by identity (the original is kept in the entry, so its id cannot be reused
+        # while the entry lives): hashing a profile costs more than the call it protects.
+        key = (plugin, id(value))
+        entry = self._copies.get(key)
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        if len(self._copies) > 4096:  # councils and providers are few; bound it anyway
+            self._copies.clear()
+        twin = _clone(value)
+        if isinstance(value, Provider) and value.employer is not None:
+            object.__setattr__(twin, "employer", _clone(value.employer))
+        self._copies[key] = (value, twin)
+        return twin
+
     def _call(
         self,
         hook: str,
@@ -486,17 +522,22 @@ class Hooks:
                 timeout = remaining if timeout is None else min(timeout, remaining)
             names = impl.argnames
             function = impl.function
+            # Each implementation gets its own copy of the council profile the process shares
+            # (and of the providers it may choose from): a plugin that writes into a frozen
+            # value with object.__setattr__ changes only its copy, never what other calls and
+            # plugins see.
+            kwargs_for = {a: self._private(impl.plugin_name, kwargs[a]) for a in names}
             try:
                 if timeout is not None:
                     raw = self._invoke(
-                        functools.partial(function, *[kwargs[a] for a in names]), timeout
+                        functools.partial(function, *[kwargs_for[a] for a in names]), timeout
                     )
                 elif not names:
                     raw = function()
                 elif len(names) == 1:
-                    raw = function(kwargs[names[0]])
+                    raw = function(kwargs_for[names[0]])
                 else:
-                    raw = function(*[kwargs[a] for a in names])
+                    raw = function(*[kwargs_for[a] for a in names])
             except BaseException as exc:  # SystemExit & co. too: a plugin must not stop the host
                 kind, detail = _failure(exc, "did not answer within {} s; answer discarded")
                 self._fault(

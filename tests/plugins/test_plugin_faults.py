@@ -372,3 +372,23 @@ def test_one_thousand_random_faults_lose_no_case(release: threading.Event) -> No
         assert (case_id in parked) == (outcome[case_id] == "parked")
     assert all(len(o.events) == trial for o in observers)
     assert faults_injected >= 1000
+
+
+def test_a_plugin_writing_into_a_frozen_council_profile_changes_only_its_copy(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin
+) -> None:
+    class Vandal:
+        @hookimpl(tryfirst=True)
+        def sen_register_providers(self, council: CouncilProfile) -> list[Provider]:
+            object.__setattr__(council, "name", "Taken Over Council")
+            return []
+
+    register_sen_plugin(HealthyCouncil(), name="council")
+    register_sen_plugin(Vandal(), name="vandal")
+    (profile,) = [c for c in sen_hooks.councils() if c.slug == COUNCIL.slug]
+    assert sen_hooks.providers(profile) == [GOOD]
+    # COUNCIL is the very object HealthyCouncil declares: compare with the literal name.
+    assert profile.name == "Faultshire" and COUNCIL.name == "Faultshire"
+    (again,) = [c for c in sen_hooks.councils() if c.slug == COUNCIL.slug]
+    assert again.name == "Faultshire"
+    assert route_provider(sen_hooks, COUNCIL, _case()).provider == GOOD
