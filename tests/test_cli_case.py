@@ -158,6 +158,19 @@ def test_the_sefton_walkthrough_runs_from_the_command_line(case_db: str, tmp_pat
                          "--user", PARENT, "--format", "json").stdout)
     assert sar["subject_id"] == "parent"
 
+    # The walkthrough ends with the appeal deadline where an officer looks for what is due:
+    # `due` over the week that holds it, and the iCalendar feed.
+    week = ["due", "--from", "2025-05-08", "--within", "7d", "--council", "sefton",
+            "--db", case_db]
+    due = CliRunner().invoke(main, [*week, "--format", "json"])
+    assert due.exit_code == 0, due.output
+    rows = json.loads(due.output)["deadlines"]
+    assert any(r["case_id"] == MED_CASE and r["due"] == expected for r in rows), rows
+    feed = CliRunner().invoke(main, [*week, "--format", "ics"])
+    assert feed.exit_code == 0, feed.output
+    assert f"DTSTART;VALUE=DATE:{expected.replace('-', '')}" in feed.output
+    assert MED_CASE in feed.output
+
     # It ends with the appeal deadline, as case show prints it.
     final = cli("show", MED_CASE, "--user", PARENT).stdout
     assert final.rstrip().splitlines()[-3] == f"Appeal deadline: {expected}"
