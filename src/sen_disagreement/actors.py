@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import enum
 import json
-import os
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
@@ -35,6 +33,7 @@ from sen_disagreement._checks import (
     check_shape,
     typed_fields,
 )
+from sen_disagreement._files import read_regular_file
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, NotFoundError
 
 __all__ = [
@@ -253,11 +252,7 @@ class StaticActorDirectory:
     @classmethod
     def from_json(cls, path: str | Path) -> StaticActorDirectory:
         try:
-            # A regular file of at most MAX_FILE_BYTES: a FIFO would block, /dev/zero never end.
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                raise OSError("not a regular file")
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_FILE_BYTES + 1)
+            raw = read_regular_file(path, MAX_FILE_BYTES + 1)
             if len(raw) > MAX_FILE_BYTES:
                 raise ValueError("too large")
             data = json.loads(raw.decode("utf-8"))

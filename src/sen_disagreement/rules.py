@@ -121,14 +121,16 @@ def _import_everything() -> None:
             continue
 
 
-def _clock_line(clock_id: str) -> int | None:
+@cache
+def _table_lines() -> tuple[str, ...]:
     from sen_disagreement.clocks import table
 
-    source = inspect.getsource(table)
-    for n, text in enumerate(source.splitlines(), start=1):
-        if f'"{clock_id}"' in text:
-            return n
-    return None
+    return tuple(inspect.getsource(table).splitlines())
+
+
+def _clock_line(clock_id: str) -> int | None:
+    needle = f'"{clock_id}"'
+    return next((n for n, text in enumerate(_table_lines(), start=1) if needle in text), None)
 
 
 @cache

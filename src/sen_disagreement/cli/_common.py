@@ -17,15 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import click
 
+from sen_disagreement._files import NotARegularFileError, read_regular_file
 from sen_disagreement.errors import (
     DocumentError,
     InvalidInputError,
@@ -126,16 +125,11 @@ def require_existing_store(url: str | None, why: str) -> None:
     """Refuse to create a SQLite file where a command only reads (a mistyped ``--db`` would
     otherwise answer "nothing" from a new, empty store)."""
     from pathlib import Path
-    from urllib.parse import unquote, urlsplit
 
-    from sen_disagreement.store import resolve_url
+    from sen_disagreement.store import sqlite_path
 
-    chosen = resolve_url(url)
-    if chosen.split("://", 1)[0].lower() != "sqlite":
-        return
-    path = unquote(urlsplit(chosen).path)
-    path = path[1:] if path.startswith("/") else path
-    if path and path != ":memory:" and not Path(path).is_file():
+    path = sqlite_path(url)
+    if path is not None and not Path(path).is_file():
         raise StoreError(f"there is no store at that path (nothing is created: {why})")
 
 
@@ -146,12 +140,11 @@ def read_source(source: str, *, field: str = "$") -> bytes:
         if source == "-":
             raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         else:
-            if not stat.S_ISREG(os.stat(source).st_mode):
-                # A FIFO would block, a device never end: '-' is the way to pipe a document.
-                raise InvalidInputError("is not a regular file (use - for stdin)", field=field,
-                                        rule_id="input.file")
-            with open(source, "rb") as handle:
-                raw = handle.read(MAX_INPUT_BYTES + 1)
+            # A FIFO would block, a device never end: '-' is the way to pipe a document.
+            raw = read_regular_file(source, MAX_INPUT_BYTES + 1)
+    except NotARegularFileError:
+        raise InvalidInputError("is not a regular file (use - for stdin)", field=field,
+                                rule_id="input.file") from None
     except OSError as exc:
         raise InvalidInputError(f"cannot be read ({exc.strerror or type(exc).__name__})",
                                 field=field, rule_id="input.file") from None

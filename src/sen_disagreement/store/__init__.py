@@ -66,6 +66,25 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
+def sqlite_path(url: str | None = None) -> str | None:
+    """The SQLite file a store URL names (after :func:`resolve_url`), or ``None`` for another
+    kind of store. A SQLite URL with a host, or with no file (``:memory:`` is not durable), is a
+    :class:`StoreError`."""
+    chosen = resolve_url(url)
+    if chosen.split("://", 1)[0].lower() != "sqlite":
+        return None
+    parts = urlsplit(chosen)
+    if parts.netloc not in ("", "localhost"):
+        msg = "a sqlite URL has no host: use sqlite:///relative or sqlite:////absolute"
+        raise StoreError(msg)
+    path = unquote(parts.path)
+    path = path[1:] if path.startswith("/") else path
+    if not path or path == ":memory:":
+        msg = "a sqlite URL needs a file path (an in-memory database is not durable)"
+        raise StoreError(msg)
+    return path
+
+
 def open_store(url: str | None = None, *, now: Callable[[], dt.datetime] | None = None) -> Store:
     """Open (creating and migrating as needed) the store a URL names.
 
@@ -77,18 +96,10 @@ def open_store(url: str | None = None, *, now: Callable[[], dt.datetime] | None 
     chosen = resolve_url(url)
     scheme = chosen.split("://", 1)[0].lower()
     clock = now or _utcnow
-    if scheme == "sqlite":
+    path = sqlite_path(chosen)
+    if path is not None:
         from sen_disagreement.store.sqlite import SQLiteStore
 
-        parts = urlsplit(chosen)
-        if parts.netloc not in ("", "localhost"):
-            msg = "a sqlite URL has no host: use sqlite:///relative or sqlite:////absolute"
-            raise StoreError(msg)
-        path = unquote(parts.path)
-        path = path[1:] if path.startswith("/") else path
-        if not path or path == ":memory:":
-            msg = "a sqlite URL needs a file path (an in-memory database is not durable)"
-            raise StoreError(msg)
         return SQLiteStore(path, now=clock)
     if scheme in ("postgresql", "postgres"):
         from sen_disagreement.store.postgres import PostgresStore
