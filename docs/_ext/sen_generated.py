@@ -1,0 +1,84 @@
+"""Pages generated from the code when the docs are built, so the tables cannot drift.
+
+* ``reference/clocks`` and ``reference/who-may-do-what``: the page text is replaced by what
+  ``scripts/gen_clock_docs.py`` and ``scripts/gen_permission_docs.py`` render from
+  :data:`sen_disagreement.clocks.CLOCKS` and :data:`sen_disagreement.workflow.steps.PERMISSIONS`
+  now (the committed Markdown is the same text for readers of the repository; a test checks
+  that it is not stale).
+* a ``<!-- sen-generated: rules -->`` line is replaced by the table of
+  :func:`sen_disagreement.rules.entries`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES_MARKER = "<!-- sen-generated: rules -->"
+
+
+def _script_render(name: str) -> Callable[[], str]:
+    """``render`` of a generator script, loaded by path (scripts/ is not a package)."""
+    path = ROOT / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_sen_docs_{name}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the scripts ship with the repo
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    render: Callable[[], str] = module.render
+    return render
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rules_table() -> str:
+    """Every registered rule and clock (law, with citations) and every library check."""
+    from sen_disagreement import rules
+
+    law = [e for e in rules.entries() if e.kind != "check"]
+    checks = [e for e in rules.entries() if e.kind == "check"]
+    lines = [
+        f"{len(law)} rules and clocks, {len(checks)} library checks.",
+        "",
+        "## Rules and clocks",
+        "",
+        "| id | kind | summary | grade | citations | coded at |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in sorted(law, key=lambda e: e.rule.rule_id):
+        p = e.provenance
+        cites = "" if p is None else "; ".join(_cell(c.text) for c in p.citations)
+        grade = "" if p is None else p.grade.label
+        lines.append(
+            f"| `{e.rule.rule_id}` | {e.kind} | {_cell(e.rule.summary)} | {grade} | {cites} "
+            f"| `{e.where}` |"
+        )
+    lines += ["", "## Library checks", "", "| id | summary | coded at |", "|---|---|---|"]
+    lines += [
+        f"| `{e.rule.rule_id}` | {_cell(e.rule.summary)} | `{e.where}` |"
+        for e in sorted(checks, key=lambda e: e.rule.rule_id)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+GENERATED: dict[str, Callable[[], str]] = {
+    "reference/clocks": lambda: _script_render("gen_clock_docs")(),
+    "reference/who-may-do-what": lambda: _script_render("gen_permission_docs")(),
+}
+
+
+def _source_read(app: Any, docname: str, source: list[str]) -> None:
+    if docname in GENERATED:
+        source[0] = GENERATED[docname]()
+    if RULES_MARKER in source[0]:
+        source[0] = source[0].replace(RULES_MARKER, rules_table())
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("source-read", _source_read)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
