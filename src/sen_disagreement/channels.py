@@ -8,7 +8,10 @@ kind). Nothing recorded in disagreement resolution or mediation, and no health d
 reaches a channel. The channel delivers it or raises :class:`ChannelError`, saying whether a
 retry may succeed. ``reference`` is the message's idempotency key: a channel that can dedupe
 (Notify's ``reference``, an SMTP ``Message-ID``) passes it on, so a retried message that was in
-fact delivered is recognised.
+fact delivered is recognised. ``attempt`` and ``may_already_have_been_sent`` tell a channel that
+cannot dedupe by reference that this is a retry after an attempt whose outcome nobody knows (a
+timeout after the server may have accepted), so it can decide: look the reference up first, mark
+the message as a possible duplicate, or send it all the same.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
 
-from sen_disagreement.errors import SenDisagreementError
+from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
 
 class Medium(enum.Enum):
@@ -56,6 +59,18 @@ def _personalisation(value: Mapping[str, str] | Iterable[tuple[str, str]]
     return tuple(sorted((str(k), str(v)) for k, v in items))
 
 
+def _attempt(_inst: object, _attr: object, value: object) -> None:
+    if type(value) is not int or value < 1:
+        raise InvalidInputError("must be a whole number from 1", field="attempt",
+                                rule_id="input.range")
+
+
+def _flag(_inst: object, _attr: object, value: object) -> None:
+    if type(value) is not bool:
+        raise InvalidInputError("must be true or false", field="may_already_have_been_sent",
+                                rule_id="input.type")
+
+
 @frozen
 class OutgoingMessage:
     """One message to one recipient, as a channel receives it."""
@@ -72,6 +87,13 @@ class OutgoingMessage:
     """Only the fields the kind's allow-list names, as text."""
     reference: str
     """The idempotency key: the same on every attempt at this message."""
+    attempt: int = field(default=1, validator=_attempt)
+    """Which try at this message this is, from 1. Tries within the dispatcher's current claim are
+    counted exactly; each earlier claim counts once (a lower bound: it may have tried more)."""
+    may_already_have_been_sent: bool = field(default=False, validator=_flag)
+    """An earlier attempt's outcome is unknown (it timed out or lost its answer after the
+    request went out, or a dispatcher holding it died): the recipient may already have it. A
+    channel that dedupes by ``reference`` is safe either way; one that cannot should decide."""
 
     @property
     def fields(self) -> dict[str, str]:
@@ -88,12 +110,17 @@ class Receipt:
 
 class ChannelError(SenDisagreementError):
     """A channel could not deliver a message. ``retryable``: a later attempt may succeed (a
-    timeout, 429, 5xx); otherwise (400, 403, a refused address) it never will. The message
-    names the channel and the cause, never the address or the personalisation."""
+    timeout, 429, 5xx); otherwise (400, 403, a refused address) it never will.
+    ``outcome_unknown``: the request may have been accepted all the same (no answer, a lost
+    connection, an unreadable answer); the next attempt is sent with
+    :attr:`OutgoingMessage.may_already_have_been_sent`. The message names the channel and the
+    cause, never the address or the personalisation."""
 
-    def __init__(self, message: str, *, channel: str, retryable: bool) -> None:
+    def __init__(self, message: str, *, channel: str, retryable: bool,
+                 outcome_unknown: bool = False) -> None:
         self.channel = channel
         self.retryable = retryable
+        self.outcome_unknown = outcome_unknown
         super().__init__(f"channel {channel!r}: {message}")
 
 

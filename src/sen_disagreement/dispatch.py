@@ -38,9 +38,10 @@ import datetime as dt
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
 import stamina
 from attrs import field, frozen
 
@@ -65,13 +66,18 @@ from sen_disagreement.plugins import Hooks
 from sen_disagreement.store.contract import AuditEntry, OutboxItem, Store
 from sen_disagreement.workflow import Case, records
 
-__all__ = ["ACTOR", "Delivery", "DispatchReport", "RetryPolicy", "dispatch", "dispatch_all"]
+__all__ = ["ACTOR", "ChannelChoice", "Delivery", "DispatchReport", "RetryPolicy", "dispatch",
+           "dispatch_all"]
 
 log = logging.getLogger("sen_disagreement.dispatch")
 
 ACTOR = "system.dispatcher"
 """The actor of the dispatcher's audit entries."""
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+ChannelChoice = Callable[[CouncilProfile], Sequence[MessageChannel]]
+"""A council's channels chosen by the caller instead of its plugins (``channels=``): a demo or
+a test that must send to a local server only, whatever the environment configures."""
 
 
 def _count(_inst: object, attribute: Any, value: Any) -> None:
@@ -210,7 +216,9 @@ def _safe_id(value: object) -> str | None:
 
 class _Batch:
     def __init__(self, store: Store, hooks: Hooks, now: dt.datetime, policy: RetryPolicy,
-                 max_attempts: int, rng: random.Random) -> None:
+                 max_attempts: int, rng: random.Random,
+                 channels: ChannelChoice | None = None) -> None:
+        self.channels = channels
         self.store = store
         self.hooks = hooks
         self.now = now
@@ -248,16 +256,26 @@ class _Batch:
             raise _Dead(type(exc).__name__) from None
         faults: list[PluginFault] = []
         contacts = tuple(self.hooks.contacts(council, faults=faults))
-        registered: list[object] = list(self.hooks.channels(council, faults=faults))
+        registered: list[object] = (list(self.hooks.channels(council, faults=faults))
+                                    if self.channels is None else [])
         if faults:
             raise _Retry("plugin_fault")
+        if self.channels is not None:
+            try:
+                registered = list(self.channels(council))
+            except Exception:  # the caller's own bug: never its text
+                raise _Retry("channel_choice") from None
         message_channels = [c for c in registered if isinstance(c, MessageChannel)]
         own = [c for c in message_channels if not isinstance(c, LoggingChannel)]
         return _CaseView(case=case, council=council, contacts=contacts,
                          channels=tuple(own or message_channels))
 
-    def choose(self, view: _CaseView, resolved: Resolved, reference: str
+    def choose(self, view: _CaseView, resolved: Resolved, reference: str, claim: int = 1
                ) -> tuple[MessageChannel, OutgoingMessage] | None:
+        """The channel for ``resolved`` and the message it is handed. ``claim``: the outbox
+        row's claim count; a message claimed before may already have been sent (the store does
+        not say whether an earlier claim ended in a clean refusal, a send whose answer was lost,
+        or a dispatcher killed after sending), so it says so."""
         for medium in resolved.kind.media:
             if not _has(resolved, medium):
                 continue
@@ -275,6 +293,7 @@ class _Batch:
                     kind=resolved.kind.name, medium=medium, council=view.council.gss_code,
                     case_reference=view.case.case_id, address=resolved.address,
                     personalisation=resolved.personalisation, reference=reference,
+                    attempt=claim, may_already_have_been_sent=claim > 1,
                 )
         return None
 
@@ -299,16 +318,32 @@ def _safe_instrumentation() -> None:
 
 
 def _send(channel: MessageChannel, message: OutgoingMessage, policy: RetryPolicy) -> Receipt:
+    """Send ``message`` (its ``attempt`` and ``may_already_have_been_sent`` as the claim
+    starts), retrying with stamina; each retry counts up ``attempt`` and, after a failure whose
+    outcome is unknown, says the message may already have been sent."""
     def retryable(exc: Exception) -> bool:
         return isinstance(exc, ChannelError) and exc.retryable
 
+    current = message
     for attempt in stamina.retry_context(
         on=retryable, attempts=policy.attempts, timeout=policy.timeout,
         wait_initial=policy.wait_initial, wait_max=policy.wait_max,
         wait_jitter=policy.wait_jitter,
     ):
         with attempt:
-            receipt = channel.send(message)
+            try:
+                receipt = channel.send(current)
+            except ChannelError as exc:
+                current = attrs.evolve(
+                    current, attempt=current.attempt + 1,
+                    may_already_have_been_sent=(current.may_already_have_been_sent
+                                                or exc.outcome_unknown is True))
+                raise
+            except Exception:
+                # A plugin's own exception after the request may have gone out.
+                current = attrs.evolve(current, attempt=current.attempt + 1,
+                                       may_already_have_been_sent=True)
+                raise
             if not isinstance(receipt, Receipt):
                 raise ChannelError("returned no Receipt", channel=_safe_id(channel.name) or "?",
                                    retryable=True)
@@ -352,7 +387,7 @@ def _process(batch: _Batch, item: OutboxItem) -> Delivery:
                                view.contacts)
         except MessageError as exc:
             raise _Dead(exc.rule_id) from None
-        chosen = batch.choose(view, resolved, m.idempotency_key)
+        chosen = batch.choose(view, resolved, m.idempotency_key, max(1, item.attempts))
         if chosen is None:
             raise _Dead("notify.channel")
         channel, outgoing = chosen
@@ -436,18 +471,24 @@ def dispatch(
     max_attempts: int = 10,
     policy: RetryPolicy | None = None,
     rng: random.Random | None = None,
+    channels: ChannelChoice | None = None,
 ) -> DispatchReport:
     """Claim up to ``limit`` due messages and send each once (see the module); return what
     happened to each. ``max_attempts``: claims after which a still-failing message is
-    dead-lettered. Raises :class:`InvalidInputError` for a bad argument (nothing claimed) and
-    :class:`~sen_disagreement.errors.StoreError` when the store fails (claims then lapse
-    after ``lease``)."""
+    dead-lettered. ``channels``: the council's channels, chosen by the caller instead of its
+    plugins (contacts still come from the plugins). Raises :class:`InvalidInputError` for a
+    bad argument (nothing claimed) and :class:`~sen_disagreement.errors.StoreError` when the
+    store fails (claims then lapse after ``lease``)."""
     _check(limit, lease, max_attempts, now, policy)
     _safe_instrumentation()
     when = now or dt.datetime.now(dt.UTC)
     items = store.claim_outbox(now=when, limit=limit, lease=lease)
+    if channels is not None and not callable(channels):
+        raise InvalidInputError("must be a function of the council, or None", field="channels",
+                                rule_id="input.type")
     batch = _Batch(store, hooks, when, policy or RetryPolicy(), max_attempts,
-                   rng or random.Random())  # noqa: S311 - jitter, not secrets
+                   rng or random.Random(),  # noqa: S311 - jitter, not secrets
+                   channels)
     return DispatchReport(claimed=len(items),
                           deliveries=tuple(_process(batch, item) for item in items))
 
@@ -462,6 +503,7 @@ def dispatch_all(
     max_attempts: int = 10,
     policy: RetryPolicy | None = None,
     max_batches: int | None = None,
+    channels: ChannelChoice | None = None,
 ) -> DispatchReport:
     """:func:`dispatch` batch after batch until one claims nothing (or ``max_batches``); the
     deliveries of every batch."""
@@ -474,7 +516,7 @@ def dispatch_all(
     batches = 0
     while max_batches is None or batches < max_batches:
         report = dispatch(store, hooks, now=clock(), limit=limit, lease=lease,
-                          max_attempts=max_attempts, policy=policy)
+                          max_attempts=max_attempts, policy=policy, channels=channels)
         batches += 1
         claimed += report.claimed
         deliveries.extend(report.deliveries)

@@ -4,6 +4,7 @@ body from the allow-listed fields only, and the 4xx / 5xx mapping."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import secrets
@@ -16,12 +17,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sen_disagreement_email import EmailTemplate, SmtpChannel, SmtpConfig, message_id_for
 from sen_disagreement_email import plugin as smtp_plugin
+from sen_disagreement_email.channel import ATTEMPT_HEADER, POSSIBLE_DUPLICATE_HEADER
 
 from sen_disagreement.channels import (
     Address,
@@ -52,6 +55,8 @@ class Recorder:
     received: list[tuple[EmailMessage, list[str], str, bool, bool]] = field(default_factory=list)
     rcpt_reply: str | None = None
     data_reply: str | None = None
+    data_delay: float = 0.0
+    """Seconds to wait after taking a message before answering (a reply lost to a timeout)."""
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -67,6 +72,8 @@ class Recorder:
         assert isinstance(parsed, EmailMessage)
         self.received.append((parsed, list(envelope.rcpt_tos), envelope.mail_from,
                               session.ssl is not None, bool(session.authenticated)))
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
 
 
@@ -288,3 +295,34 @@ def test_configuration_from_env_and_the_entry_point(tmp_path: Path, server: Serv
     (got, *_rest) = server.recorder.received[0]
     assert got["Subject"] == "Certificate for SEF-2026-0002"
     assert ch.name == "smtp"
+
+
+def test_a_timeout_after_the_server_took_the_message_is_an_unknown_outcome_and_the_retry_says_so(
+    server: Server,
+) -> None:
+    server.recorder.data_delay = 1.5
+    ch = channel(server, timeout=0.5)
+    first = message(reference="msg-lost-answer")
+    with pytest.raises(ChannelError) as caught:
+        ch.send(first)
+    assert caught.value.retryable and caught.value.outcome_unknown
+    assert len(server.recorder.received) == 1  # the server has it all the same
+    # The dispatcher's next attempt: SMTP cannot ask, so the copy says it may be a duplicate.
+    server.recorder.data_delay = 0.0
+    retry = attrs.evolve(first, attempt=2, may_already_have_been_sent=True)
+    ch.send(retry)
+    (one, _, _, _, _), (two, _, _, _, _) = server.recorder.received
+    assert one["Message-ID"] == two["Message-ID"] == message_id_for("msg-lost-answer",
+                                                                    "sefton.example")
+    assert one[POSSIBLE_DUPLICATE_HEADER] is None and one[ATTEMPT_HEADER] is None
+    assert (two[POSSIBLE_DUPLICATE_HEADER], two[ATTEMPT_HEADER]) == ("yes", "2")
+
+
+def test_a_failure_before_the_message_went_out_is_not_an_unknown_outcome(server: Server) -> None:
+    server.recorder.rcpt_reply = "451 4.3.0 try again later"
+    with pytest.raises(ChannelError) as caught:
+        channel(server).send(message())
+    assert caught.value.retryable and not caught.value.outcome_unknown
+    with pytest.raises(ChannelError) as refused:
+        SmtpChannel(config(free_port())).send(message())
+    assert not refused.value.outcome_unknown

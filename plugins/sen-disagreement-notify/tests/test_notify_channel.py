@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import attrs
 import jwt
 import pytest
 from notifications_python_client.notifications import NotificationsAPIClient
@@ -239,3 +240,41 @@ def test_the_raw_client_is_accepted_by_the_same_server(notify: FakeNotify, key: 
                                             personalisation=FIELDS, reference="raw-1")
     listed = client.get_all_notifications(reference="raw-1")
     assert [n["id"] for n in listed["notifications"]] == [answer["id"]]
+
+
+def test_an_error_says_whether_notify_may_hold_the_notification(
+    notify: FakeNotify, key: str
+) -> None:
+    ch = channel(notify, key, timeout=0.3)
+    notify.stall_after_accept(1.0)
+    with pytest.raises(ChannelError) as timed_out:
+        ch.send(message())
+    notify.fail_next(503, 429, 400)
+    outcomes = []
+    for _ in range(3):
+        with pytest.raises(ChannelError) as caught:
+            ch.send(message())
+        outcomes.append((caught.value.retryable, caught.value.outcome_unknown))
+    assert timed_out.value.outcome_unknown
+    # A 5xx may come after the notification was stored; 429 and 400 are answers to a request
+    # Notify did not take.
+    assert outcomes == [(True, True), (True, False), (False, False)]
+
+
+def test_a_message_that_may_already_have_been_sent_is_looked_up_by_a_fresh_channel(
+    notify: FakeNotify, key: str
+) -> None:
+    msg = message()
+    first = channel(notify, key).send(msg)
+    # A restarted dispatcher (a new channel object, nothing remembered) claims it again: the
+    # message says an earlier attempt's outcome is unknown, so Notify is asked first.
+    retry = attrs.evolve(msg, attempt=2, may_already_have_been_sent=True)
+    again = channel(notify, key).send(retry)
+    assert again.message_id == first.message_id
+    assert len(notify.by_reference(msg.reference)) == 1
+    assert [r.method for r in notify.requests] == ["POST", "GET"]
+    # Not sent before after all: looked up, not found, sent once.
+    fresh = attrs.evolve(message(), attempt=3, may_already_have_been_sent=True)
+    channel(notify, key).send(fresh)
+    assert len(notify.by_reference(fresh.reference)) == 1
+    assert [r.method for r in notify.requests][2:] == ["GET", "POST"]

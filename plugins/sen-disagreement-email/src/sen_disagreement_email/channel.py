@@ -21,6 +21,11 @@ PLACEHOLDER = re.compile(r"\(\(\s*([A-Za-z0-9_]+)\s*\)\)")
 """A template placeholder: ``((field))``, as in GOV.UK Notify templates."""
 
 REFERENCE_HEADER = "X-SEN-Disagreement-Reference"
+ATTEMPT_HEADER = "X-SEN-Disagreement-Attempt"
+POSSIBLE_DUPLICATE_HEADER = "X-SEN-Disagreement-Possible-Duplicate"
+"""Set (``yes``) on a retry after an attempt whose outcome is unknown: SMTP cannot ask the
+server whether it took the first one, so the copy says it may be a duplicate (its Message-ID is
+the same as the first's, which mail clients and the casework team's filters can dedupe on)."""
 
 
 def message_id_for(reference: str, domain: str) -> str:
@@ -46,7 +51,10 @@ class SmtpChannel:
     """Delivers email :class:`OutgoingMessage` s over SMTP with STARTTLS and AUTH.
 
     Every message gets a deterministic ``Message-ID`` (:func:`message_id_for`) and carries its
-    idempotency key in ``X-SEN-Disagreement-Reference``, so duplicates are recognisable. A
+    idempotency key in ``X-SEN-Disagreement-Reference``, so duplicates are recognisable; a
+    retry carries its attempt number, and one sent after an attempt whose outcome is unknown
+    says it may be a duplicate (``X-SEN-Disagreement-Possible-Duplicate: yes``). A timeout or a
+    lost connection once the message is being sent is an error with ``outcome_unknown``. A
     4xx SMTP reply, a timeout or a dropped connection is retryable; a 5xx reply, a refused
     login, a server without STARTTLS or a certificate that does not verify is permanent.
     Error messages name the SMTP code and the stage, never the address or the body.
@@ -109,6 +117,10 @@ class SmtpChannel:
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Message-ID"] = message_id_for(message.reference, self._config.message_id_domain)
         email[REFERENCE_HEADER] = message.reference
+        if message.attempt > 1:
+            email[ATTEMPT_HEADER] = str(message.attempt)
+        if message.may_already_have_been_sent:
+            email[POSSIBLE_DUPLICATE_HEADER] = "yes"
         email["Auto-Submitted"] = "auto-generated"
         email.set_content(body)
         return email
@@ -149,21 +161,27 @@ class SmtpChannel:
         except smtplib.SMTPServerDisconnected as exc:
             # smtplib reports a read timeout as a disconnection.
             what = "timed out" if "timed out" in str(exc) else "the server closed the connection"
-            error = self._error(f"{what} during {stage}", retryable=True)
+            error = self._error(f"{what} during {stage}", retryable=True,
+                                unknown=stage == "send")
         except ssl.SSLCertVerificationError:
             error = self._error("the server's certificate did not verify", retryable=False)
         except TimeoutError:
-            error = self._error(f"timed out during {stage}", retryable=True)
+            error = self._error(f"timed out during {stage}", retryable=True,
+                                unknown=stage == "send")
         except (OSError, smtplib.SMTPException) as exc:
-            error = self._error(f"{type(exc).__name__} during {stage}", retryable=True)
+            error = self._error(f"{type(exc).__name__} during {stage}", retryable=True,
+                                unknown=stage == "send")
         raise error
 
     def _by_code(self, code: int, stage: str) -> ChannelError:
         retryable = not 500 <= code < 600
         return self._error(f"the server answered {code} to {stage}", retryable=retryable)
 
-    def _error(self, why: str, *, retryable: bool) -> ChannelError:
-        return ChannelError(why, channel=self._name, retryable=retryable)
+    def _error(self, why: str, *, retryable: bool, unknown: bool = False) -> ChannelError:
+        # ``unknown``: the message went out (after MAIL FROM) and no final reply came back, so
+        # the server may have queued it; a refusal it answered is never unknown.
+        return ChannelError(why, channel=self._name, retryable=retryable,
+                            outcome_unknown=unknown)
 
 
 def _stage_of(exc: smtplib.SMTPResponseException, stage: str) -> str:

@@ -23,6 +23,9 @@ _UNCERTAIN_LIMIT = 100_000
 class _Uncertain(ChannelError):
     """A retryable failure after which Notify may hold the notification all the same."""
 
+    def __init__(self, message: str, *, channel: str, retryable: bool = True) -> None:
+        super().__init__(message, channel=channel, retryable=retryable, outcome_unknown=True)
+
 
 class NotifyClient(Protocol):
     """The part of :class:`NotificationsAPIClient` the channel calls."""
@@ -71,11 +74,13 @@ class NotifyChannel:
       template for the medium is a permanent :class:`ChannelError`.
     * ``reference`` (the idempotency key) is sent as Notify's ``reference``. When an attempt may
       have been accepted although no answer arrived (a timeout, a dropped connection, an
-      unreadable answer), the next attempt at the same reference first lists Notify's
-      notifications with that reference and returns the one found instead of sending again.
-      ``lookup="always"`` does that before every send (for dispatchers whose retries run in
-      another process); the default ``"after-uncertain"`` remembers uncertain references in
-      this channel object.
+      unreadable answer, a 5xx), the error says so (``outcome_unknown``) and the next attempt at
+      the same reference first lists Notify's notifications with that reference and returns the
+      one found instead of sending again. It looks first whenever the message says it
+      :attr:`~sen_disagreement.channels.OutgoingMessage.may_already_have_been_sent` (the
+      dispatcher sets it on a retry after an unknown outcome and on every later claim, so a
+      retry in another process, after a kill, is deduped too), when this channel object
+      remembers the reference as uncertain, and, with ``lookup="always"``, before every send.
     * 400 and 403 are permanent (``retryable=False``); 429, 5xx, timeouts and connection errors
       are retryable. Error messages name the status and Notify's error codes only: never the
       address or the personalisation.
@@ -142,7 +147,8 @@ class NotifyChannel:
             raise ChannelError(
                 f"no Notify template for {message.kind!r} by {message.medium.value}",
                 channel=self._name, retryable=False)
-        if self._lookup == "always" or self._is_uncertain(message.reference):
+        if (self._lookup == "always" or message.may_already_have_been_sent
+                or self._is_uncertain(message.reference)):
             found = self.find(message.reference)
             if found is not None:
                 self._forget(message.reference)
