@@ -1,0 +1,515 @@
+"""The web application: sign-in, the case list, a case's page and the forms of its steps.
+
+Everything a page shows or changes goes through :class:`~sen_disagreement.service.CaseService` as
+the signed-in user: ``cases_for`` lists the cases they have a part in, ``case_for`` refuses a case
+they have none in (audited), ``readable_items`` is the only source of item text on a page (so a
+without-prejudice offer or a facilitator's confidential note reaches only those the library lets
+read it), ``audit_trail`` decides who reads the trail, and ``apply`` / ``open_case`` decide every
+step by the permission table. The app decides only which forms to *offer* (the permission table's
+roles); a forged post for a step the role may not take is refused by the library, not by the page.
+
+Identity: the session holds an authenticated user id and nothing else about the user. Which
+role, council and case grants that id has is asked of the council's actor directory on every
+request (``CaseService.actor``). The development sign-in here picks a user from a JSON file of the
+library's actor-directory form; a council replaces :func:`dev_sign_in` with its identity provider's
+callback, which calls :func:`sen_disagreement_web.security.new_session` with the user id it
+authenticated, and binds its directory through the ``sen_resolve_actor`` plugin hook (or passes a
+``directory`` to the service). See the README's "Plugging in your identity provider".
+
+Library calls run on the event loop's thread: the embedded SQLite store is one connection, and
+a case step is milliseconds. A deployment serving many users runs several worker processes, each
+with its own service and store connection (PostgreSQL for more than one server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from sen_disagreement.actors import Actor, Role, StaticActorDirectory
+from sen_disagreement.appeals import AppealableDecision
+from sen_disagreement.ehc import Duty, PlanSection
+from sen_disagreement.errors import (
+    AccessDeniedError,
+    DocumentError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+    SenDisagreementError,
+    StaleWriteError,
+)
+from sen_disagreement.serialization import structure
+from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
+from sen_disagreement.workflow import Case, DisagreementResolutionCase, MediationCase
+from sen_disagreement.workflow import steps as st
+from sen_disagreement.workflow.access import acting_party
+from sen_disagreement.workflow.disagreement_resolution import DrState
+from sen_disagreement.workflow.mediation import MediationState, Reg32Item
+from sen_disagreement_web import forms
+from sen_disagreement_web.security import (
+    IMAGE_CSP,
+    CsrfError,
+    SecurityHeaders,
+    check_csrf,
+    csrf_token,
+    new_session,
+    session_key,
+)
+
+__all__ = ["create_app", "dev_sign_in"]
+
+_LOG = logging.getLogger("sen_disagreement_web")
+_HERE = Path(__file__).parent
+_KINDS = {DisagreementResolutionCase.KIND: "Disagreement resolution",
+          MediationCase.KIND: "Mediation"}
+_STATES = sorted({s.value for s in DrState} | {s.value for s in MediationState})
+
+TIMELINE_MODULE = "sen_disagreement.reports.timeline"
+"""Where the library's timeline picture lives; the page shows it when the library has it."""
+
+
+class SignInRequired(Exception):
+    pass
+
+
+def _timeline() -> Callable[..., str] | None:
+    try:
+        module = importlib.import_module(TIMELINE_MODULE)
+    except ImportError:
+        return None
+    render = getattr(module, "render_timeline", None)
+    return render if callable(render) else None
+
+
+def _week(today: dt.date) -> tuple[dt.date, dt.date]:
+    monday = today - dt.timedelta(days=today.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+class _Pages:
+    """The request handlers, over one service."""
+
+    def __init__(self, service: CaseService, dev_users: StaticActorDirectory | None,
+                 templates: Environment) -> None:
+        self.service = service
+        self.dev_users = dev_users
+        self.templates = templates
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        actor = context.pop("actor", None)
+        body = self.templates.get_template(name).render(
+            request=request, csrf=csrf_token(request.session), actor=actor,
+            label=_label, kinds=_KINDS, **context)
+        return HTMLResponse(body, status_code=status)
+
+    def signed_in(self, request: Request) -> Actor:
+        """The signed-in user as the directory says today (a user removed from the directory
+        since signing in is signed out)."""
+        uid = request.session.get("user")
+        if not isinstance(uid, str) or not uid:
+            raise SignInRequired
+        try:
+            return self.service.actor(uid)
+        except (NotFoundError, AccessDeniedError, InvalidInputError):
+            request.session.clear()
+            raise SignInRequired from None
+
+    def today(self) -> dt.date:
+        return self.service.clock().date()
+
+    # --- sign-in -------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse("/cases" if request.session.get("user") else "/sign-in", 303)
+
+    async def sign_in_page(self, request: Request) -> Response:
+        return self.render(request, "sign_in.html", users=self._dev_users(), errors={})
+
+    def _dev_users(self) -> list[Actor]:
+        return [] if self.dev_users is None else sorted(self.dev_users,
+                                                         key=lambda a: a.actor_id)
+
+    async def sign_in(self, request: Request) -> Response:
+        fields = await check_csrf(request)
+        uid = fields.get("user", "")
+        known = {a.actor_id for a in self._dev_users()}
+        if uid not in known:
+            errors = {"user": "Select the user to sign in as"}
+            return self.render(request, "sign_in.html", 400, users=self._dev_users(),
+                               errors=errors)
+        dev_sign_in(request, self.service, uid)
+        return RedirectResponse("/cases", 303)
+
+    async def sign_out(self, request: Request) -> Response:
+        await check_csrf(request)
+        request.session.clear()
+        return RedirectResponse("/sign-in", 303)
+
+    # --- the case list -------------------------------------------------------------------------
+
+    async def case_list(self, request: Request) -> Response:
+        actor = self.signed_in(request)
+        kind = request.query_params.get("kind") or None
+        state = request.query_params.get("state") or None
+        errors = {}
+        if kind is not None and kind not in _KINDS:
+            errors["kind"] = "Select a kind of case from the list"
+            kind = None
+        if state is not None and state not in _STATES:
+            errors["state"] = "Select a state from the list"
+            state = None
+        records = self.service.cases_for(actor, kind=kind, state=state)
+        monday, sunday = _week(self.today())
+        # The library has no "deadlines due for this actor" query: the week's deadlines are read
+        # off the cases this user has a part in (cases_for has already applied the access rule).
+        due = sorted((d.due, r.case_id, d.clock_id) for r in records for d in r.deadlines
+                      if d.status == "running" and monday <= d.due <= sunday)
+        opens = st.permission("open", DisagreementResolutionCase.KIND)
+        can_open = opens is not None and actor.role in opens.roles
+        return self.render(request, "cases.html", actor=actor, records=records, due=due,
+                           monday=monday, sunday=sunday, kind=kind or "", state=state or "",
+                           states=_STATES, errors=errors, can_open=can_open)
+
+    # --- a case --------------------------------------------------------------------------------
+
+    def _steps_offered(self, actor: Actor, case: Case) -> list[tuple[str, str]]:
+        out = []
+        for name in forms.STEP_CLASSES:
+            row = st.permission(name, case.kind)
+            if row is not None and actor.role in row.roles:
+                out.append((name, forms.step_title(name)))
+        return out
+
+    def _acting(self, case: Case, actor: Actor) -> str | None:
+        return acting_party(case, actor, councils=self._councils(case))
+
+    def _councils(self, case: Case) -> tuple[str, ...]:
+        try:
+            return self.service.council_of(case).aliases
+        except SenDisagreementError:
+            return (case.council,)
+
+    async def case_page(self, request: Request) -> Response:
+        actor = self.signed_in(request)
+        case_id = request.path_params["case_id"]
+        case, version = self.service.case_for(case_id, actor)
+        items = self.service.readable_items(case_id, actor)
+        audit = None
+        if actor.role is Role.LA_OFFICER:
+            # Asked only for officers, so other roles' page views do not fill the trail with
+            # refusals; whether this officer may read it is still the library's answer.
+            try:
+                audit = self.service.audit_trail(case_id, actor)
+            except AccessDeniedError:
+                audit = None
+        offered = self._steps_offered(actor, case)
+        return self.render(
+            request, "case.html", actor=actor, case=case, version=version, items=items,
+            audit=audit, offered=offered, not_offered=forms.NOT_OFFERED,
+            timeline=_timeline() is not None, today=self.today(),
+            is_mediation=isinstance(case, MediationCase),
+        )
+
+    async def timeline(self, request: Request) -> Response:
+        actor = self.signed_in(request)
+        render = _timeline()
+        if render is None:
+            raise HTTPException(404)
+        case, _ = self.service.case_for(request.path_params["case_id"], actor)
+        svg = render(case, on=self.today(), format="svg")
+        return Response(svg, media_type="image/svg+xml",
+                        headers={"Content-Security-Policy": IMAGE_CSP})
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def _step_context(self, request: Request) -> tuple[Actor, Case, int, str, list[forms.Field]]:
+        actor = self.signed_in(request)
+        name = request.path_params["step"]
+        if name not in forms.STEP_CLASSES or name in forms.NOT_OFFERED:
+            raise HTTPException(404)
+        case, version = self.service.case_for(request.path_params["case_id"], actor)
+        return actor, case, version, name, forms.fields_for(name, case, self._acting(case, actor))
+
+    async def step_page(self, request: Request) -> Response:
+        actor, case, version, name, form = self._step_context(request)
+        return self.render(request, "step.html", actor=actor, case=case, version=version,
+                           step=name, title=forms.step_title(name), form=form, values={},
+                           errors={})
+
+    async def step_post(self, request: Request) -> Response:
+        fields = await check_csrf(request)
+        actor, case, version, name, form = self._step_context(request)
+        errors: dict[str, str]
+        expected = fields.get("expected_version", "")
+        try:
+            if not expected.isdigit():  # a hand-made post
+                raise forms.FieldErrors({"": "The form was incomplete: go back to the case and "
+                                             "try again"})
+            step = forms.build_step(name, fields, form)
+            self.service.apply(case.case_id, actor, step, expected_version=int(expected))
+        except forms.FieldErrors as exc:
+            errors = exc.errors
+        except (InvalidInputError, DocumentError) as exc:
+            errors = forms.errors_of(exc, form).errors
+        except StaleWriteError:
+            errors = {"": "The case changed while you were filling in this form: go back to the "
+                          "case, check what changed, and try again"}
+        except AccessDeniedError:
+            raise
+        except RuleViolationError as exc:
+            errors = {"": str(exc)}
+        else:
+            return RedirectResponse(f"/cases/{case.case_id}", 303)
+        return self.render(request, "step.html", 400, actor=actor, case=case, version=version,
+                           step=name, title=forms.step_title(name), form=form, values=fields,
+                           errors=errors)
+
+    # --- opening a case ------------------------------------------------------------------------
+
+    def _open_form(self) -> list[forms.Field]:
+        sections = tuple((s.value, f"Section {s.value}") for s in PlanSection)
+        duties = tuple((d.value, d.label) for d in Duty)
+        decisions = tuple((d.value, f"{d.value}: {_label(d.name.lower())}")
+                          for d in AppealableDecision)
+        return [
+            forms.Field("case_id", "Case reference", "text", True),
+            forms.Field("kind", "Kind of case", "select", True, tuple(_KINDS.items())),
+            forms.Field("parent_name", "Parent's name", "text", True),
+            forms.Field("parent_email", "Parent's email address", "text", False),
+            forms.Field("issue_id", "First issue reference (disagreement resolution)", "text",
+                        False),
+            forms.Field("section", "EHC plan section in dispute", "select", False, sections),
+            forms.Field("duty", "Or the duty in dispute", "select", False, duties),
+            forms.Field("sent_on", "Decision notice sent (mediation)", "date", False),
+            forms.Field("decision", "Appealable decision (mediation)", "select", False,
+                        decisions),
+        ]
+
+    _OPEN_PATHS: Mapping[str, str] = {
+        "$.case_id": "case_id", "$.parties[0].party.name": "parent_name",
+        "$.parties[0].contact.email": "parent_email", "$.parties[0].contact": "parent_email",
+        "$.issues[0].issue_id": "issue_id", "$.issues[0].section": "section",
+        "$.issues[0].duty": "duty", "$.issues[0]": "section", "$.notice.sent_on": "sent_on",
+        "$.notice": "sent_on", "$.notice.decisions[0]": "decision",
+        "$.notice.decisions": "decision", "case_id": "case_id",
+    }
+
+    def _require_opener(self, request: Request) -> Actor:
+        actor = self.signed_in(request)
+        row = st.permission("open", DisagreementResolutionCase.KIND)
+        if row is None or actor.role not in row.roles or actor.council is None:
+            raise AccessDeniedError(f"{actor.role.value} {actor.actor_id} may not open cases",
+                                    rule_id=row.rule.rule_id if row else "who.unknown_step")
+        return actor
+
+    async def open_page(self, request: Request) -> Response:
+        actor = self._require_opener(request)
+        return self.render(request, "open.html", actor=actor, form=self._open_form(),
+                           values={}, errors={})
+
+    async def open_post(self, request: Request) -> Response:
+        fields = await check_csrf(request)
+        actor = self._require_opener(request)
+        form = self._open_form()
+        errors: dict[str, str] = {}
+        try:
+            opening = self._opening(actor, fields)
+            record = self.service.open_case(actor, opening)
+        except FieldErrorsOpen as exc:
+            errors = exc.errors
+        except (InvalidInputError, DocumentError) as exc:
+            problems = exc.problems if isinstance(exc, DocumentError) else [exc]
+            for p in problems:
+                errors.setdefault(self._OPEN_PATHS.get(p.field, ""),
+                                  f"{p.message} (rule {p.rule_id})")
+        except AccessDeniedError:
+            raise
+        except RuleViolationError as exc:
+            errors = {"": str(exc)}
+        else:
+            return RedirectResponse(f"/cases/{record.case_id}", 303)
+        return self.render(request, "open.html", 400, actor=actor, form=form, values=fields,
+                           errors=errors)
+
+    def _opening(self, actor: Actor, fields: Mapping[str, str]
+                 ) -> OpenDisagreementResolution | OpenMediation:
+        profile = self.service.council(actor.council or "")
+        kind = fields.get("kind", "")
+        if kind not in _KINDS:
+            raise FieldErrorsOpen({"kind": "Select the kind of case"})
+        parent: dict[str, Any] = {"party_id": "parent",
+                                  "party": {"kind": "parent",
+                                            "name": fields.get("parent_name", "").strip()}}
+        if fields.get("parent_email", "").strip():
+            parent["contact"] = {"email": fields["parent_email"].strip()}
+        council = {"party_id": profile.slug,
+                   "party": {"kind": "local_authority", "name": profile.name,
+                             "identifiers": {"gss_code": profile.gss_code,
+                                             "la_number": profile.la_number}}}
+        doc: dict[str, Any] = {"case_id": fields.get("case_id", "").strip(),
+                               "council": profile.gss_code, "parties": [parent, council]}
+        if kind == DisagreementResolutionCase.KIND:
+            issue_id = fields.get("issue_id", "").strip()
+            if issue_id:
+                issue = {"issue_id": issue_id}
+                for key in ("section", "duty"):
+                    if fields.get(key):
+                        issue[key] = fields[key]
+                doc["issues"] = [issue]
+            return structure(doc, OpenDisagreementResolution)
+        sent = forms.date_value(fields, "sent_on")
+        if sent is None:
+            raise FieldErrorsOpen({"sent_on": "Enter the date the decision notice was sent"})
+        if not fields.get("decision"):
+            raise FieldErrorsOpen({"decision": "Select the appealable decision"})
+        doc["notice"] = {"sent_on": sent, "decisions": [fields["decision"]],
+                         # The form stands for a notice that says everything reg 32 requires.
+                         "contents": [c.value for c in Reg32Item]}
+        return structure(doc, OpenMediation)
+
+
+class FieldErrorsOpen(forms.FieldErrors):
+    pass
+
+
+def dev_sign_in(request: Request, service: CaseService, user_id: str) -> Actor:
+    """Sign ``user_id`` in. The seam for a council's identity provider: its login callback calls
+    this (or :func:`~sen_disagreement_web.security.new_session`) with the id it authenticated;
+    the directory, never the identity provider's claims, then says who the user is."""
+    actor = service.actor(user_id)  # refuses an id the directory does not know
+    new_session(request.session, user_id)
+    return actor
+
+
+def _templates() -> Environment:
+    env = Environment(loader=FileSystemLoader(_HERE / "templates"),
+                      autoescape=select_autoescape(["html"]), auto_reload=False)
+    env.globals["nl2br"] = lambda text: Markup("<br>").join(html.escape(text).splitlines())
+    return env
+
+
+def create_app(
+    service: CaseService, *, dev_users: StaticActorDirectory | None = None,
+    secure_cookies: bool = True, key: str | None = None,
+) -> Starlette:
+    """The ASGI app over ``service`` (whose store it opens for its lifetime).
+
+    ``dev_users``: the development users offered at sign-in (``None``: no development sign-in;
+    a council's identity provider signs users in). ``secure_cookies=False`` only for local
+    development over plain http. ``key`` signs the session cookie (default:
+    :func:`~sen_disagreement_web.security.session_key`)."""
+    templates = _templates()
+    pages = _Pages(service, dev_users, templates)
+
+    async def signed_out(request: Request, exc: Exception) -> Response:
+        if request.method == "GET":
+            return RedirectResponse("/sign-in", 303)
+        return pages.render(request, "error.html", 401, title="Sign in first",
+                            message="Your session has ended. Sign in again.")
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        return pages.render(request, "error.html", 403, title="This form has expired",
+                            message="The form was not sent from this service's own page, or "
+                                    "your session has ended. Go back, reload the page and try "
+                                    "again.")
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        actor = _quiet_actor(pages, request)
+        return pages.render(request, "error.html", 403, actor=actor,
+                            title="You cannot do that", message=str(exc))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        actor = _quiet_actor(pages, request)
+        return pages.render(request, "error.html", 404, actor=actor, title="Page not found",
+                            message="There is no such page.")
+
+    async def library_error(request: Request, exc: Exception) -> Response:
+        actor = _quiet_actor(pages, request)
+        # The library's messages name fields and rules, never case content.
+        return pages.render(request, "error.html", 400, actor=actor,
+                            title="The request could not be done", message=str(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 404:
+            return await not_found(request, exc)
+        return pages.render(request, "error.html", status, title="Something went wrong",
+                            message="The request could not be done.")
+
+    async def fault(request: Request, exc: Exception) -> Response:
+        # Never a traceback on a page: only the exception's class goes to the log (its text
+        # may quote stored values).
+        _LOG.error("unexpected %s on %s %s", type(exc).__name__, request.method,
+                   request.url.path)
+        return HTMLResponse(templates.get_template("error.html").render(
+            request=request, csrf="", actor=None, title="Sorry, there is a problem",
+            message="Something went wrong and nothing was changed. Try again later."),
+            status_code=500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        with service.store:
+            yield
+
+    static = StaticFiles(directory=_HERE / "static", check_dir=False)
+    routes = [
+        Route("/", pages.home),
+        Route("/sign-in", pages.sign_in_page, methods=["GET"]),
+        Route("/sign-in", pages.sign_in, methods=["POST"]),
+        Route("/sign-out", pages.sign_out, methods=["POST"]),
+        Route("/cases", pages.case_list, methods=["GET"]),
+        Route("/cases/new", pages.open_page, methods=["GET"]),
+        Route("/cases/new", pages.open_post, methods=["POST"]),
+        Route("/cases/{case_id}", pages.case_page, methods=["GET"]),
+        Route("/cases/{case_id}/timeline.svg", pages.timeline, methods=["GET"]),
+        Route("/cases/{case_id}/steps/{step}", pages.step_page, methods=["GET"]),
+        Route("/cases/{case_id}/steps/{step}", pages.step_post, methods=["POST"]),
+        Mount("/static", app=static, name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(SessionMiddleware, secret_key=key or session_key(),
+                   session_cookie="sen_web_session", max_age=8 * 3600, same_site="strict",
+                   https_only=secure_cookies),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Any]] = {
+        SignInRequired: signed_out,
+        CsrfError: csrf_refused,
+        AccessDeniedError: refused,
+        NotFoundError: not_found,
+        SenDisagreementError: library_error,
+        HTTPException: http_error,
+        Exception: fault,
+    }
+    return Starlette(debug=False, routes=routes, middleware=middleware,
+                     exception_handlers=handlers, lifespan=lifespan)
+
+
+def _quiet_actor(pages: _Pages, request: Request) -> Actor | None:
+    try:
+        return pages.signed_in(request)
+    except SignInRequired:
+        return None

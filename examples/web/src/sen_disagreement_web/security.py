@@ -1,0 +1,118 @@
+"""What a council's assurance team checks on every response and every form post.
+
+* Security headers on every response (:class:`SecurityHeaders`): a Content-Security-Policy with no
+  ``unsafe-inline`` (the pages load only the app's own CSS and JS files), framing refused twice
+  over (``frame-ancestors`` and ``X-Frame-Options``), no MIME sniffing, no referrer sent off the
+  site, and no caching of case pages.
+* CSRF: one random token per session (:func:`csrf_token`), put in every form and compared in
+  constant time on every POST (:func:`check_csrf`); the sign-in rotates the session and the token.
+* The session cookie is Starlette's signed cookie, HttpOnly and SameSite=strict, Secure unless the
+  app is explicitly run for local development over plain http. It holds the user id and the CSRF
+  token, nothing from a case. Its key comes from ``SEN_WEB_SESSION_KEY`` or is generated at start
+  (sessions then end when the process restarts): never a key in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["CSP", "SESSION_KEY_ENV", "CsrfError", "SecurityHeaders", "check_csrf", "csrf_token",
+           "new_session", "session_key"]
+
+SESSION_KEY_ENV = "SEN_WEB_SESSION_KEY"
+CSRF_FIELD = "csrf_token"
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+"""The pages' policy: only this site's own files; no inline script or style anywhere."""
+
+IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+"""For an SVG served as an image (the timeline): an ``<img>`` never runs a script, and the
+sandbox would stop one if the file were opened on its own; its own ``<style>`` may apply."""
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    # Case pages hold personal data: no copies in shared or browser caches.
+    "Cache-Control": "no-store",
+}
+
+
+class CsrfError(Exception):
+    """A POST without the session's CSRF token (or with another one)."""
+
+
+def session_key() -> str:
+    """The key that signs session cookies: ``$SEN_WEB_SESSION_KEY`` or a fresh random one."""
+    configured = os.environ.get(SESSION_KEY_ENV, "")
+    if configured:
+        if len(configured) < 32:
+            raise ValueError(f"{SESSION_KEY_ENV} must be at least 32 characters")
+        return configured
+    return secrets.token_urlsafe(48)
+
+
+def csrf_token(session: MutableMapping[str, Any]) -> str:
+    """The session's CSRF token, made on first use."""
+    token = session.get(CSRF_FIELD)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+def new_session(session: MutableMapping[str, Any], user_id: str) -> None:
+    """Sign ``user_id`` in: a new session (nothing carried over from before sign-in, so a token
+    planted before it is worthless) with a new CSRF token."""
+    session.clear()
+    session["user"] = user_id
+    session[CSRF_FIELD] = secrets.token_urlsafe(32)
+
+
+async def check_csrf(request: Request) -> dict[str, str]:
+    """The posted form's fields, after checking its CSRF token against the session's. Raises
+    :class:`CsrfError` when either is missing or they differ."""
+    form = await request.form()
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    sent = fields.pop(CSRF_FIELD, "")
+    expected = request.session.get(CSRF_FIELD)
+    if not isinstance(expected, str) or not expected or not sent or not secrets.compare_digest(
+        sent.encode(), expected.encode()
+    ):
+        raise CsrfError
+    return fields
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`HEADERS` to every HTTP response (a response that set its
+    own Content-Security-Policy keeps it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
