@@ -227,9 +227,9 @@ class Pair:
         previous = records.to_record(old).document
         document = records.to_record(new).document
         # As in a save: the stored version is in the guard's cache (this process wrote it),
-        # the new one is not.
-        invariants._read_cached.cache_clear()
-        invariants._read_cached(previous, new.kind)
+        # and the new one is put there by ``to_record`` as it writes the text.
+        invariants._CASES.clear()
+        invariants.read_case(previous, new.kind)
         return (timed(functools.partial(records.to_record, new)),
                 timed(functools.partial(document_guard, previous, document, kind=new.kind)))
 

@@ -55,12 +55,16 @@ def link(
 ) -> str:
     """The hash of one audit row chained to ``prev_hash`` (times as integer microseconds, so
     both backends hash the same content)."""
-    canonical = json.dumps(
+    canonical = _CANONICAL.encode(
         [prev_hash, _us(at), actor, action, case_id, outcome, fields, _us(committed_at),
          doc_version, doc_hash],
-        separators=(",", ":"), ensure_ascii=True,
     )
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+"""The canonical row's encoder: ``json.dumps(row, separators=(",", ":"), ensure_ascii=True)``
+byte for byte (``json.dumps`` with options builds this encoder anew on every call)."""
 
 
 @frozen

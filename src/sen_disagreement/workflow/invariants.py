@@ -20,8 +20,9 @@ Errors name the field and the rule, never the stored values.
 
 from __future__ import annotations
 
-import functools
 import json
+import threading
+from collections import OrderedDict
 
 from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
 from sen_disagreement.errors import InvalidInputError
@@ -192,26 +193,70 @@ def check_columns(case: Case, record: CaseRecord) -> None:
 
 
 _CACHE_LIMIT = 256 * 1024
-"""Documents up to this size are cached (a case is a few KB; at most 256 are kept, so the cache
-stays within about 64 MB however large an odd case grows)."""
+"""Documents up to this size are cached (a case is a few KB; at most :data:`_CACHE_SIZE` are
+kept, so the cache stays within about 64 MB however large an odd case grows)."""
+_CACHE_SIZE = 256
+
+
+class _Cases:
+    """The cases of recent documents, by their exact text and kind (least recently used out).
+
+    A case is put here by the code that read it from its text, or by
+    :func:`~sen_disagreement.workflow.records.to_record` for the text it has just written from
+    the case (a text the library's converter wrote from a validated case, whose strings and
+    arrays were checked against the reader's bounds, reads back as that case). Cases are frozen,
+    so one is shared by every reader of its text."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, str], Case | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[bool, Case | None]:
+        with self._lock:
+            try:
+                self._items.move_to_end(key)
+            except KeyError:
+                return False, None
+            return True, self._items[key]
+
+    def put(self, key: tuple[str, str], case: Case | None) -> None:
+        if len(key[0]) > _CACHE_LIMIT:
+            return
+        with self._lock:
+            self._items[key] = case
+            self._items.move_to_end(key)
+            while len(self._items) > _CACHE_SIZE:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_CASES = _Cases()
+
+
+def remember(document: str, kind: str, case: Case) -> None:
+    """Record that ``document`` reads as ``case`` (``to_record`` has just written it from the
+    case): the store's check of that save and a load right after it use the case itself rather
+    than structuring the text it was unstructured into a moment ago."""
+    _CASES.put((document, kind), case)
 
 
 def read_case(document: str | None, kind: str) -> Case | None:
     """The case a stored document holds, or ``None`` when it is not a case document (not JSON,
-    or none of a case document's keys). Each document is parsed once; a case document that does
-    not read as a case raises."""
+    or none of a case document's keys). Each document is parsed once (the last
+    :data:`_CACHE_SIZE` are kept by their text); a case document that does not read as a case
+    raises."""
     if document is None:
         return None
-    if len(document) <= _CACHE_LIMIT:
-        return _read_cached(document, kind)
-    return _read(document, kind)
-
-
-@functools.lru_cache(maxsize=256)
-def _read_cached(document: str, kind: str) -> Case | None:
-    """Cached by the exact text: the version a save checks against is, most of the time, the
-    one the previous save in this process read (cases are frozen, so sharing one is safe)."""
-    return _read(document, kind)
+    key = (document, kind)
+    found, case = _CASES.get(key)
+    if found:
+        return case
+    case = _read(document, kind)
+    _CASES.put(key, case)
+    return case
 
 
 def _read(document: str, kind: str) -> Case | None:

@@ -24,7 +24,7 @@ import attrs
 
 from sen_disagreement.errors import InvalidInputError, StoredDataError, StoredDocumentError
 from sen_disagreement.parties import PartyKind
-from sen_disagreement.serialization import make_converter
+from sen_disagreement.serialization import MAX_ITEMS, MAX_STRING, make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import (
     APPEAL_CLOCK_ID,
@@ -58,7 +58,12 @@ _KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
 }
 
 
-_CONVERTER = make_converter()
+# Any fault in a stored document is one error (store.case_document), so the reader need not
+# gather every fault with its path: the same checks, faster.
+_CONVERTER = make_converter(detailed_validation=False)
+_DOCUMENT = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+"""The stored document's encoder: ``json.dumps(document, ensure_ascii=False, sort_keys=True)``
+byte for byte, built once (``json.dumps`` with options builds it anew on every call)."""
 _SUBJECTS = frozenset({PartyKind.CHILD, PartyKind.YOUNG_PERSON})
 
 
@@ -114,11 +119,40 @@ def deadline_entries(case: Case) -> tuple[DeadlineEntry, ...]:
 def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
     data: dict[str, Any] = _CONVERTER.unstructure(case)  # settings included: pinned to the case
-    document = json.dumps(
-        {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data},
-        ensure_ascii=False, sort_keys=True,
+    document = _DOCUMENT.encode(
+        {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data}
     )
+    if _within_bounds(document, data):
+        # This text reads back as ``case`` itself: the store's check of the save (and a load
+        # right after it) use the case rather than structuring what was just unstructured.
+        from sen_disagreement.workflow.invariants import remember
+
+        remember(document, case.kind, case)
     return CaseRecord(version=version, document=document, **columns(case))
+
+
+def _within_bounds(document: str, data: Any) -> bool:
+    """Whether reading ``document`` back cannot trip the reader's own bounds (a string longer
+    than :data:`MAX_STRING`, an array of more than :data:`MAX_ITEMS`), which a case built in
+    memory is not held to. A document shorter than a long string with fewer commas than a long
+    array holds neither (the usual case: one scan in C); otherwise the unstructured data is
+    walked. Only a case within them is remembered; any other is read from its text, and refused
+    if it does not read."""
+    if len(document) <= MAX_STRING and document.count(",") < MAX_ITEMS:
+        return True
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                return False
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                return False
+            stack.extend(value)
+    return True
 
 
 def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
