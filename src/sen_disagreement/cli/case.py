@@ -41,8 +41,9 @@ ACTORS_ENV = "SEN_DISAGREEMENT_ACTORS"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _options(func: F) -> F:
-    """The options every ``case`` subcommand takes."""
+def _who(func: F) -> F:
+    """``--user``, ``--actors`` and ``--db``: who acts, and on which store (every ``case`` and
+    ``report`` subcommand)."""
     for option in reversed((
         click.option("--user", "user", envvar=USER_ENV, metavar="ID",
                      help=f"Who acts: a user id of the council's directory [env: {USER_ENV}]."),
@@ -54,7 +55,12 @@ def _options(func: F) -> F:
                           "./sen-disagreement.sqlite3)."),
     )):
         func = option(func)
-    return format_option(func)
+    return func
+
+
+def _options(func: F) -> F:
+    """The options every ``case`` subcommand takes."""
+    return format_option(_who(func))
 
 
 def _when(value: str | None, name: str = "--at") -> dt.datetime | None:
@@ -325,3 +331,46 @@ def audit_command(case_id: str, user: str | None, actors: str | None, url: str |
                 fields = f" [{', '.join(e['fields'])}]" if e["fields"] else ""
                 click.echo(f"{e['seq']:>6}  {e['at']}  {e['actor']}  {e['action']}  "
                            f"{e['outcome']}{fields}")
+
+
+def write_output(data: str | bytes, output: str | None) -> None:
+    """``data`` to the file ``output`` (a typed error if it cannot be written), else stdout
+    (bytes as bytes)."""
+    if output:
+        try:
+            with open(output, "wb") as fh:
+                fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        except OSError as exc:
+            raise InvalidInputError(f"cannot be written ({exc.strerror or type(exc).__name__})",
+                                    field="--output", rule_id="input.file") from None
+        return
+    if isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        click.echo(data, nl=False)
+
+
+@case.command("timeline")
+@click.argument("case_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "text"]), default="text",
+              show_default=True, help="An accessible SVG, a PNG image, or plain text.")
+@click.option("--on", "on", default=None, metavar="YYYY-MM-DD",
+              help="Draw the case as of this day (default: today, UTC).")
+@click.option("--output", "-o", "output", default=None, metavar="FILE",
+              help="Write to this file (default: stdout).")
+@_who
+def timeline_command(case_id: str, fmt: str, on: str | None, output: str | None,
+                     user: str | None, actors: str | None, url: str | None) -> None:
+    """Draw case ID on one time axis: its events, its clocks and deadlines (met, missed,
+    running, overdue, stopped) and its state, for a user with a part in the case. Carries no
+    recorded item, name or contact detail."""
+    from sen_disagreement.cli._common import iso_date
+
+    with _reported("text"):
+        day = iso_date(on, "--on") if on is not None else dt.datetime.now(dt.UTC).date()
+        with _service(url, actors, user, reads=True) as (service, uid):
+            found, _ = service.case_for(case_id, uid)
+        from sen_disagreement.reports.timeline import render_timeline
+
+        write_output(render_timeline(found, on=day, format=fmt), output)
