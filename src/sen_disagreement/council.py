@@ -33,9 +33,8 @@ import enum
 import functools
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from attrs import field, frozen
 
@@ -57,12 +56,20 @@ from sen_disagreement.parties import (
     Party,
     PartyKind,
 )
+
+# Defined in the plugin package's leaf module and re-exported here, where they have always been
+# importable; importing it does not import the plugin manager or pluggy.
+from sen_disagreement.plugins.faults import (
+    PARKED_ACTION,  # noqa: F401 - importable from here, as before the move
+    AttentionItem,
+    AttentionQueue,
+    FaultKind,
+    MemoryAttentionQueue,
+    PluginFault,
+    StoreAttentionQueue,
+)
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.voluntary import Process
-
-if TYPE_CHECKING:
-    from sen_disagreement.plugins import Hooks
-    from sen_disagreement.store import Store
 
 __all__ = [
     "PROVIDER_KIND_FOR",
@@ -139,6 +146,23 @@ def _pattern(
     return check
 
 
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):  # one name, not its characters
+        return (value,)
+    return tuple(value)
+
+
+def _delegates(_inst: object, _attr: object, value: tuple[object, ...]) -> None:
+    if len(value) > 32:
+        raise _bad("delegates", "must name at most 32 plugins", "delegates")
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_TEXT:
+            raise _bad(f"delegates[{i}]", f"must be a plugin name of 1-{MAX_TEXT} characters",
+                       "delegates")
+        if name in value[:i]:
+            raise _bad(f"delegates[{i}]", "names a plugin already named", "delegates")
+
+
 # --- The council -------------------------------------------------------------------------------
 
 
@@ -169,6 +193,10 @@ class CouncilProfile:
         default=None,
         validator=_pattern("website", _URL, "an https:// URL", optional=True),
     )
+    delegates: tuple[str, ...] = field(default=(), converter=_names, validator=_delegates)
+    """Names of other plugins (entry-point names, or names registered in code) that may answer
+    this council's providers, contacts, settings and provider choice. Only the plugin that
+    declares the council can name them: see :mod:`sen_disagreement.plugins` (ownership)."""
 
     def as_party(self) -> Party:
         """The council as a party (a local authority with its identifiers)."""
@@ -195,6 +223,54 @@ class CouncilProfile:
             self.name.casefold(),
             (self.legal_name or self.name).casefold(),
         }
+
+
+# --- What this module asks of the hook facade ---------------------------------------------------
+
+
+class HooksLike(Protocol):
+    """The part of :class:`sen_disagreement.plugins.Hooks` that routing, the council key and
+    notifications use. A protocol rather than an import, so this module (the records every
+    plugin builds) never depends on the plugin manager: the facade depends on it, not the other
+    way round."""
+
+    def councils(self, *, faults: list[PluginFault] | None = ...) -> list[CouncilProfile]: ...
+
+    def providers(
+        self,
+        council: CouncilProfile,
+        *,
+        case_id: str | None = ...,
+        faults: list[PluginFault] | None = ...,
+    ) -> list[Provider]: ...
+
+    def choose_provider(
+        self,
+        council: CouncilProfile,
+        case: CaseContext,
+        candidates: Sequence[Provider],
+        *,
+        faults: list[PluginFault] | None = ...,
+    ) -> Provider | None: ...
+
+    def channels(
+        self,
+        council: CouncilProfile,
+        *,
+        case_id: str | None = ...,
+        faults: list[PluginFault] | None = ...,
+    ) -> Sequence[NotificationChannel]: ...
+
+    def run_isolated(
+        self,
+        *,
+        plugin: str,
+        hook: str,
+        call: Callable[[], object],
+        council: CouncilProfile | None = ...,
+        case_id: str | None = ...,
+        faults: list[PluginFault] | None = ...,
+    ) -> bool: ...
 
 
 # --- The council key ---------------------------------------------------------------------------
@@ -245,7 +321,7 @@ def _unknown_council(
 
 
 def canonical_council(
-    hooks: Hooks, value: str | CouncilProfile, *, field: str = "council"
+    hooks: HooksLike, value: str | CouncilProfile, *, field: str = "council"
 ) -> CouncilProfile:
     """The installed council ``value`` names: the one door through which a council key enters.
 
@@ -581,148 +657,6 @@ class LoggingChannel:
         return None
 
 
-# --- Faults and the manual-attention queue -----------------------------------------------------
-
-
-class FaultKind(enum.Enum):
-    """How a plugin misbehaved."""
-
-    RAISED = "raised"
-    MALFORMED = "malformed"
-    TIMEOUT = "timeout"
-    CONFLICT = "conflict"
-    """Its answer clashes with another plugin's (the same council or provider declared twice)."""
-
-
-@frozen(kw_only=True)
-class PluginFault:
-    """One fault of one plugin in one hook call. ``detail`` is written by the host and never
-    contains the plugin's exception text or data (which could hold case content)."""
-
-    plugin: str
-    hook: str
-    kind: FaultKind
-    detail: str
-    council: str | None = None
-    case_id: str | None = None
-
-    def as_error(self) -> Exception:
-        from sen_disagreement.errors import PluginError
-
-        return PluginError(self.detail, plugin=self.plugin, hook=self.hook)
-
-
-@frozen(kw_only=True)
-class AttentionItem:
-    """A case waiting for a person because a plugin failed while handling it."""
-
-    case_id: str
-    council: str | None
-    plugin: str
-    hook: str
-    kind: FaultKind
-    at: dt.datetime
-
-
-class AttentionQueue(Protocol):
-    """Where a case goes when a plugin fails while handling it: parked for a person, with an audit
-    entry. ``park`` must be durable when it returns (or raise)."""
-
-    def park(self, fault: PluginFault, *, at: dt.datetime) -> None:
-        """Park ``fault.case_id`` for manual attention and write the audit entry."""
-        ...
-
-    def parked(self) -> list[AttentionItem]:
-        """Cases waiting, oldest first."""
-        ...
-
-
-class MemoryAttentionQueue:
-    """An in-process queue for development and tests (not durable: use
-    :class:`StoreAttentionQueue` in production). Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: list[AttentionItem] = []
-        self.audit: list[tuple[str, str, str, str]] = []
-        """(case id, action, plugin, hook) per audit entry, in order."""
-
-    def park(self, fault: PluginFault, *, at: dt.datetime) -> None:
-        if fault.case_id is None:
-            return
-        item = AttentionItem(
-            case_id=fault.case_id,
-            council=fault.council,
-            plugin=fault.plugin,
-            hook=fault.hook,
-            kind=fault.kind,
-            at=at,
-        )
-        with self._lock:
-            self._items.append(item)
-            self.audit.append((fault.case_id, PARKED_ACTION, fault.plugin, fault.hook))
-
-    def parked(self) -> list[AttentionItem]:
-        with self._lock:
-            return list(self._items)
-
-
-PARKED_ACTION = "case.parked_for_attention"
-"""The audit action written when a case is parked because of a plugin fault."""
-
-_ACTOR_CHARS = re.compile(r"[^A-Za-z0-9._:@-]")
-
-
-class StoreAttentionQueue:
-    """The manual-attention queue kept in the case store's append-only audit trail.
-
-    Parking appends one audit entry: actor ``plugin:<name>``, action ``case.parked_for_attention``,
-    the case id, outcome = the fault kind, and the hook name as the only field name. No case
-    content and no plugin output is written. :meth:`parked` reads the entries back.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def park(self, fault: PluginFault, *, at: dt.datetime) -> None:
-        if fault.case_id is None:
-            return
-        from sen_disagreement.store import AuditEntry
-
-        actor = "plugin:" + _ACTOR_CHARS.sub("_", fault.plugin)[:100]
-        self._store.append_audit(
-            AuditEntry(
-                actor=actor,
-                action=PARKED_ACTION,
-                at=at,
-                case_id=fault.case_id,
-                outcome=fault.kind.value,
-                fields=(fault.hook,),
-            )
-        )
-
-    def parked(self) -> list[AttentionItem]:
-        items: list[AttentionItem] = []
-        after = 0
-        while True:
-            page = self._store.audit_trail(None, after_seq=after, limit=10_000)
-            for entry in page:
-                if entry.action == PARKED_ACTION and entry.case_id is not None:
-                    items.append(
-                        AttentionItem(
-                            case_id=entry.case_id,
-                            council=None,
-                            plugin=entry.actor.removeprefix("plugin:"),
-                            hook=entry.fields[0] if entry.fields else "",
-                            kind=FaultKind(entry.outcome),
-                            at=entry.at,
-                        )
-                    )
-            if len(page) < 10_000:
-                return items
-            after = page[-1].seq
-
-
 # --- Routing -----------------------------------------------------------------------------------
 
 
@@ -758,7 +692,7 @@ def no_provider_error(council: CouncilProfile | str, why: str) -> NoProviderErro
 
 
 def route_provider(
-    hooks: Hooks,
+    hooks: HooksLike,
     council: CouncilProfile | str,
     case: CaseContext,
     *,
@@ -837,7 +771,7 @@ def route_provider(
 
 
 def send_notification(
-    hooks: Hooks, council: CouncilProfile, notification: Notification
+    hooks: HooksLike, council: CouncilProfile, notification: Notification
 ) -> list[str]:
     """Send ``notification`` through every (legacy) notification channel of ``council``; return
     the names of the channels that accepted it. Deprecated: statutory messages go through the

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
+import attrs
 import pytest
 
 from sen_disagreement.council import (
@@ -22,10 +23,10 @@ from sen_disagreement.council import (
     Provider,
     send_notification,
 )
-from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks
-from sen_disagreement.testing import RegisterPlugin
+from sen_disagreement.plugins.testing import RegisterPlugin
 from sen_disagreement.voluntary import Process
 
 NORTH = CouncilProfile(name="Northshire", gss_code="E06000901", la_number="901", slug="northshire")
@@ -50,7 +51,17 @@ class CouncilPlugin:
 
     @hookimpl
     def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
-        return self.provided if council == self.council else ()
+        return self.provided if council.gss_code == self.council.gss_code else ()
+
+
+def owned(
+    register: RegisterPlugin, council: CouncilProfile, *delegates: str,
+    providers: Sequence[Provider] = (),
+) -> None:
+    """Register ``council``'s own plugin, naming ``delegates`` as the plugins that may answer
+    for it besides itself."""
+    register(CouncilPlugin(attrs.evolve(council, delegates=delegates), providers),
+             name=f"{council.slug}-council")
 
 
 def test_hook_sen_register_councils(sen_hooks: Hooks, register_sen_plugin: RegisterPlugin) -> None:
@@ -66,26 +77,35 @@ def test_hook_sen_register_councils(sen_hooks: Hooks, register_sen_plugin: Regis
 def test_hook_sen_register_councils_duplicate_is_a_conflict(
     sen_hooks: Hooks, register_sen_plugin: RegisterPlugin
 ) -> None:
-    register_sen_plugin(CouncilPlugin(NORTH), name="first")
-    register_sen_plugin(CouncilPlugin(NORTH), name="second")
+    register_sen_plugin(CouncilPlugin(NORTH, [provider("first-dr")]), name="first")
+    register_sen_plugin(CouncilPlugin(NORTH, [provider("second-dr")]), name="second")
     faults: list[PluginFault] = []
     assert sen_hooks.councils(faults=faults) == [NORTH]
-    assert [(f.kind, f.hook) for f in faults] == [(FaultKind.CONFLICT, "sen_register_councils")]
-    # pluggy calls later registrations first, so the first-registered plugin is the one refused
-    assert faults[0].plugin == "first"
+    # Both declarations are faults: neither plugin wins the council by registering first or last.
+    assert sorted((f.plugin, f.kind, f.hook) for f in faults) == [
+        ("first", FaultKind.CONFLICT, "sen_register_councils"),
+        ("second", FaultKind.CONFLICT, "sen_register_councils"),
+    ]
+    [ownership] = sen_hooks.ownership()
+    assert ownership.contested and ownership.claimants == ("first", "second")
+    # A contested council has no owner, so nobody's providers are heard for it.
+    faults = []
+    assert sen_hooks.providers(NORTH, faults=faults) == []
+    assert sorted(f.plugin for f in faults) == ["first", "second"]
+
+
+class RegionalMediator:
+    """One provider serving several councils from one process: it declares no council, and is
+    heard for each council whose plugin names it as a delegate."""
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        return (provider(f"regional-{council.slug}", PartyKind.MEDIATOR),)
 
 
 def test_hook_sen_register_providers(sen_hooks: Hooks, register_sen_plugin: RegisterPlugin) -> None:
-    register_sen_plugin(CouncilPlugin(NORTH, [provider("north-dr")]), name="north")
-    register_sen_plugin(CouncilPlugin(SOUTH, [provider("south-dr")]), name="south")
-
-    class RegionalMediator:
-        """One provider serving both councils from one process."""
-
-        @hookimpl
-        def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
-            return (provider(f"regional-{council.slug}", PartyKind.MEDIATOR),)
-
+    owned(register_sen_plugin, NORTH, "regional", providers=[provider("north-dr")])
+    owned(register_sen_plugin, SOUTH, "regional", providers=[provider("south-dr")])
     register_sen_plugin(RegionalMediator(), name="regional")
     assert [p.provider_id for p in sen_hooks.providers(NORTH)] == [
         "regional-northshire",
@@ -95,6 +115,28 @@ def test_hook_sen_register_providers(sen_hooks: Hooks, register_sen_plugin: Regi
         "regional-southshire",
         "south-dr",
     ]
+    assert [(o.council.slug, o.owner, o.delegates) for o in sen_hooks.ownership()] == [
+        ("northshire", "northshire-council", ("regional",)),
+        ("southshire", "southshire-council", ("regional",)),
+    ]
+
+
+def test_hook_sen_register_providers_only_for_councils_that_delegate(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin
+) -> None:
+    # Northshire names the regional mediator; Southshire does not, so for Southshire its answer
+    # is ignored and reported, and Southshire's own provider is the only one.
+    owned(register_sen_plugin, NORTH, "regional", providers=[provider("north-dr")])
+    owned(register_sen_plugin, SOUTH, providers=[provider("south-dr")])
+    register_sen_plugin(RegionalMediator(), name="regional")
+    assert [p.provider_id for p in sen_hooks.providers(NORTH)] == [
+        "regional-northshire", "north-dr"]
+    faults: list[PluginFault] = []
+    assert [p.provider_id for p in sen_hooks.providers(SOUTH, faults=faults)] == ["south-dr"]
+    assert [(f.plugin, f.hook, f.kind, f.council) for f in faults] == [
+        ("regional", "sen_register_providers", FaultKind.CONFLICT, "southshire")
+    ]
+    assert "neither owns nor is a delegate of" in faults[0].detail
 
 
 def test_hook_sen_register_providers_repeated_id_is_a_conflict(
@@ -116,6 +158,7 @@ def test_hook_sen_register_contacts(sen_hooks: Hooks, register_sen_plugin: Regis
         def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
             return (team, iass) if council == NORTH else ()
 
+    owned(register_sen_plugin, NORTH, "contacts")
     register_sen_plugin(Contacts(), name="contacts")
     assert sen_hooks.contacts(NORTH) == [team, iass]
     assert sen_hooks.contacts(SOUTH) == []
@@ -194,6 +237,7 @@ def test_hook_sen_choose_provider(sen_hooks: Hooks, register_sen_plugin: Registe
             calls.append("never")
             return None
 
+    owned(register_sen_plugin, NORTH, "never", "picks-b", "defers")
     register_sen_plugin(NeverAsked(), name="never")
     register_sen_plugin(PicksB(), name="picks-b")
     register_sen_plugin(Defers(), name="defers")
@@ -280,7 +324,13 @@ def test_hook_sen_register_councils_answer_kept_until_the_plugins_change(
     faults: list[PluginFault] = []
     sen_hooks.councils(faults=faults)
     assert len(calls) == 3
-    assert [f.kind for f in faults] == [FaultKind.CONFLICT]
+    assert sorted((f.plugin, f.kind) for f in faults) == [
+        ("counting", FaultKind.CONFLICT), ("counting-2", FaultKind.CONFLICT)]
+    # The conflict is static: kept with the answer, reported again without asking again.
+    again: list[PluginFault] = []
+    sen_hooks.councils(faults=again)
+    assert len(calls) == 3
+    assert again == faults
 
 
 def test_hook_sen_resolve_actor(sen_hooks: Hooks, register_sen_plugin: RegisterPlugin) -> None:

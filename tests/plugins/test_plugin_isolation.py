@@ -16,9 +16,10 @@ import pytest
 
 from sen_disagreement.council import CaseEvent, CouncilProfile, FaultKind, PluginFault
 from sen_disagreement.errors import PluginError
-from sen_disagreement.hookspecs import hookimpl
-from sen_disagreement.plugins import Hooks, _WorkerPool
-from sen_disagreement.testing import registered_plugin
+from sen_disagreement.plugins.spec import hookimpl
+from sen_disagreement.plugins import Hooks
+from sen_disagreement.plugins._workers import _WorkerPool
+from sen_disagreement.plugins.testing import registered_plugin
 
 COUNCIL = CouncilProfile(
     name="Isolationshire", gss_code="E06000904", la_number="904", slug="isolationshire"

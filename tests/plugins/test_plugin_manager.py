@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from sen_disagreement.errors import PluginError
-from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins import (
     BLOCK_ENV_VAR,
     DEFAULTS_NAME,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sen_disagreement import hookspecs
+from sen_disagreement.plugins import spec as hookspecs
 from sen_disagreement.plugins import HOOK_NAMES, make_plugin_manager
 
 ROOT = Path(__file__).resolve().parents[2]

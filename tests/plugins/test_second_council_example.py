@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from sen_disagreement.council import ContactRole
-from sen_disagreement.testing import CouncilPluginContract
+from sen_disagreement.plugins.testing import CouncilPluginContract
 from sen_disagreement.voluntary import Process
 
 ROOT = Path(__file__).resolve().parents[2]

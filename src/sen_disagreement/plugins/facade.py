@@ -1,29 +1,32 @@
-"""The plugin manager factory, the typed hook facade and plugin introspection.
+"""The typed hook facade: :class:`Hooks`, the only code that calls the plugins' hooks.
 
-* :func:`make_plugin_manager` builds a manager: specs, blocked names (argument and
-  ``SEN_DISAGREEMENT_BLOCK_PLUGINS``), the ``sen_disagreement`` entry-point group, the built-in
-  defaults, then ``check_pending()``. Nothing happens at import time; each application or test
-  owns its manager.
-* :class:`Hooks` is the only code that touches ``pm.hook``. It has one typed method per hook,
-  calls every implementation on its own (optionally in a worker thread with a deadline), checks
-  each answer and turns every misbehaviour into a :class:`~sen_disagreement.council.PluginFault`
-  instead of an exception that would stop the other plugins. Faults met while handling a case park
-  that case in the facade's :class:`~sen_disagreement.council.AttentionQueue`.
+It has one typed method per hook, calls every implementation on its own (optionally in a worker
+thread with a deadline), checks each answer and turns every misbehaviour into a
+:class:`~sen_disagreement.plugins.faults.PluginFault` instead of an exception that would stop the
+other plugins. Faults met while handling a case park that case in the facade's
+:class:`~sen_disagreement.plugins.faults.AttentionQueue`.
 
-  Isolation covers any exception, ``BaseException`` included (``SystemExit``,
+* Isolation covers any exception, ``BaseException`` included (``SystemExit``,
   ``KeyboardInterrupt``, ...): it is a ``RAISED`` fault naming the exception type only. The
-  observers of one save share one deadline (:meth:`Hooks.after_case_events`), so a hung observer
-  costs the budget once per save, not once per event. A worker whose call overran is abandoned;
-  while ``_WorkerPool.MAX_ABANDONED`` (16) of them are still stuck, new calls are refused at once
-  as ``TIMEOUT`` faults instead of starting yet another thread.
-* :func:`list_plugins` reports name, distribution, version and hooks of every plugin.
-
-Quick start::
-
-    pm = make_plugin_manager()
-    hooks = Hooks(pm)
-    sefton = hooks.council("sefton")
-    hooks.providers(sefton)
+  observers of one save share one deadline (:meth:`Hooks.after_case_events`). A worker whose call
+  overran is abandoned; while ``_WorkerPool.MAX_ABANDONED`` (16) of them are still stuck, new
+  calls are refused at once as ``TIMEOUT`` faults.
+* Whether a hook's first answer wins is read from its specification
+  (``pm.hook.<name>.spec.opts["firstresult"]``), never restated here.
+* Each implementation is called through pluggy's own hook executor whenever hook-call monitoring
+  is on (``pm.add_hookcall_monitoring``, ``pm.enable_tracing()``), so monitors see one call per
+  implementation; otherwise it is called directly (the same call, without the executor's cost).
+* Ownership: the plugin that declares a council owns it. For the hooks in
+  :data:`~sen_disagreement.plugins.spec.OWNED_HOOKS` only the owner's answers, its delegates'
+  (named in :attr:`CouncilProfile.delegates
+  <sen_disagreement.council.CouncilProfile.delegates>`, or granted by the host with
+  :meth:`Hooks.delegate`) and the built-in defaults' count; another plugin's answer is ignored and
+  reported as a ``CONFLICT`` fault. A council declared by two plugins has no owner (both are
+  reported) until one of them is blocked, so a plugin registered later can never take over a
+  council's routing. :meth:`Hooks.ownership` and :meth:`Hooks.check_ownership` report it.
+* Each implementation is handed its own copies of the shared council profile and candidate
+  providers (:meth:`Hooks._private`), so a plugin writing into a frozen value with
+  ``object.__setattr__`` changes only its copy.
 """
 
 from __future__ import annotations
@@ -31,191 +34,50 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import functools
-import importlib.metadata
 import logging
-import os
-import queue
-import threading
-import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Final, TypeVar, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar, cast
 
 import pluggy
 from attrs import frozen
 
-from sen_disagreement import hookspecs
 from sen_disagreement.actors import Actor, Role
 from sen_disagreement.council import (
-    AttentionQueue,
+    PROVIDER_KIND_FOR,
     CaseContext,
     CaseEvent,
     Contact,
     CouncilProfile,
-    FaultKind,
-    LoggingChannel,
-    MemoryAttentionQueue,
     NotificationChannel,
-    PluginFault,
     Provider,
     canonical_council,
 )
 from sen_disagreement.errors import InvalidInputError, PluginError
-from sen_disagreement.hookspecs import PROJECT, hookimpl
+from sen_disagreement.plugins._workers import _Deadline, _failure, _Timeout, _WorkerPool
+from sen_disagreement.plugins.faults import (
+    AttentionQueue,
+    FaultKind,
+    MemoryAttentionQueue,
+    PluginFault,
+)
+from sen_disagreement.plugins.manager import DEFAULTS_NAME
+from sen_disagreement.plugins.spec import HOOK_NAMES, OWNED_HOOKS
 from sen_disagreement.settings import Settings
 
-__all__ = [
-    "BLOCK_ENV_VAR",
-    "DEFAULTS_NAME",
-    "DEFAULT_TIMEOUT",
-    "ENTRY_POINT_GROUP",
-    "HOOK_NAMES",
-    "DefaultPlugin",
-    "Hooks",
-    "PluginInfo",
-    "blocked_from_env",
-    "list_plugins",
-    "make_plugin_manager",
-]
+_PLAIN_HOOKEXEC: object
+try:  # pluggy's default executor: while it is in place, no monitor is listening
+    from pluggy._callers import _multicall
+
+    _PLAIN_HOOKEXEC = _multicall
+except ImportError:  # pragma: no cover - a pluggy that moved it: always use the executor
+    _PLAIN_HOOKEXEC = None
+
+__all__ = ["DEFAULT_TIMEOUT", "Hooks", "Ownership"]
 
 log = logging.getLogger("sen_disagreement.plugins")
 
-ENTRY_POINT_GROUP: Final = PROJECT
-"""Entry-point group council plugins are published under."""
-
-BLOCK_ENV_VAR: Final = "SEN_DISAGREEMENT_BLOCK_PLUGINS"
-"""Comma-separated plugin names never to load (entry-point names, or the defaults' name)."""
-
-DEFAULTS_NAME: Final = "sen_disagreement.defaults"
-"""Name under which :class:`DefaultPlugin` is registered."""
-
-DEFAULT_TIMEOUT: Final = 5.0
+DEFAULT_TIMEOUT = 5.0
 """Seconds one hook implementation may take before it is abandoned as hung."""
-
-HOOK_NAMES: Final = (
-    "sen_register_councils",
-    "sen_register_providers",
-    "sen_register_contacts",
-    "sen_register_channels",
-    "sen_choose_provider",
-    "sen_resolve_actor",
-    "sen_council_settings",
-    "sen_after_case_event",
-)
-"""Every hook, in the order the reference documents them."""
-
-
-class DefaultPlugin:
-    """Built-in implementations, registered after the entry points and called last."""
-
-    @hookimpl(trylast=True)
-    def sen_register_channels(self) -> Sequence[NotificationChannel]:
-        return (LoggingChannel(),)
-
-    @hookimpl(trylast=True)
-    def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider | None:
-        return candidates[0] if candidates else None
-
-
-def blocked_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """Plugin names listed in ``SEN_DISAGREEMENT_BLOCK_PLUGINS`` (comma-separated)."""
-    raw = (os.environ if environ is None else environ).get(BLOCK_ENV_VAR, "")
-    return tuple(name.strip() for name in raw.split(",") if name.strip())
-
-
-def _entry_point_names(group: str) -> list[str]:
-    names: list[str] = []
-    for dist in list(importlib.metadata.distributions()):
-        for ep in dist.entry_points:
-            if ep.group == group and ep.name not in names:
-                names.append(ep.name)
-    return names
-
-
-def make_plugin_manager(
-    *,
-    load_entry_points: bool = True,
-    blocked: Collection[str] = (),
-    environ: Mapping[str, str] | None = None,
-) -> pluggy.PluginManager:
-    """Build a plugin manager: specs, blocks, entry points, built-in defaults, checks.
-
-    ``blocked`` and the names in ``SEN_DISAGREEMENT_BLOCK_PLUGINS`` (read from ``environ``, by
-    default ``os.environ``) are never loaded or registered. ``load_entry_points=False`` gives a
-    manager with the built-ins only (tests register their own plugins).
-
-    Raises :class:`PluginError` naming the plugin when an entry point cannot be imported or
-    implements a hook that does not exist or takes an argument the hook does not have.
-    """
-    pm = pluggy.PluginManager(PROJECT)
-    pm.add_hookspecs(hookspecs)
-    for name in (*blocked, *blocked_from_env(environ)):
-        pm.set_blocked(name)
-    if load_entry_points:
-        for name in _entry_point_names(ENTRY_POINT_GROUP):
-            if pm.is_blocked(name):
-                log.info("plugin %s is blocked; not loaded", name)
-                continue
-            try:
-                pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name=name)
-            except Exception as exc:
-                # Load-time messages hold code details only: no case exists yet.
-                raise PluginError(
-                    f"could not be loaded ({type(exc).__name__}: {exc}); to start without it, "
-                    f"set {BLOCK_ENV_VAR}={name}",
-                    plugin=name,
-                    hook="(entry point)",
-                ) from exc
-    if not pm.is_blocked(DEFAULTS_NAME):
-        pm.register(DefaultPlugin(), name=DEFAULTS_NAME)
-    check_plugins(pm)
-    return pm
-
-
-def check_plugins(pm: pluggy.PluginManager) -> None:
-    """``check_pending()`` with the error turned into a :class:`PluginError` naming the plugin."""
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) or repr(exc.plugin)
-        raise PluginError(str(exc), plugin=name, hook="(unknown hook)") from exc
-
-
-@frozen(kw_only=True)
-class PluginInfo:
-    """One registered plugin: its name, the distribution that provides it, and its hooks."""
-
-    name: str
-    distribution: str | None
-    version: str | None
-    hooks: tuple[str, ...]
-    builtin: bool
-
-
-def list_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
-    """Every registered plugin with the distribution and version it came from (``None`` for
-    plugins registered in code) and the hooks it implements, sorted by name."""
-    dists: dict[int, tuple[str, str]] = {}
-    for plugin, dist in pm.list_plugin_distinfo():
-        dists[id(plugin)] = (str(dist.project_name), str(dist.version))
-    out: list[PluginInfo] = []
-    for name, plugin in pm.list_name_plugin():
-        if plugin is None:  # blocked
-            continue
-        callers = pm.get_hookcallers(plugin) or []
-        dist_name, version = dists.get(id(plugin), (None, None))
-        out.append(
-            PluginInfo(
-                name=name,
-                distribution=dist_name,
-                version=version,
-                hooks=tuple(sorted(c.name for c in callers)),
-                builtin=name == DEFAULTS_NAME,
-            )
-        )
-    return sorted(out, key=lambda info: info.name)
-
-
-# --- The facade --------------------------------------------------------------------------------
 
 _T = TypeVar("_T")
 _A = TypeVar("_A")
@@ -225,130 +87,48 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class _Job:
-    __slots__ = ("abandoned", "call", "done", "outcome")
+@frozen(kw_only=True)
+class Ownership:
+    """Who speaks for one declared council: its ``owner`` (``None`` while two plugins declare
+    it), every plugin that declared it (``claimants``), and the ``delegates`` whose answers
+    count besides the owner's (named by the owner's profile, or granted by the host)."""
 
-    def __init__(self, call: Callable[[], object]) -> None:
-        self.call = call
-        self.done = threading.Event()
-        self.outcome: tuple[bool, object] | None = None
-        self.abandoned = False
+    council: CouncilProfile
+    owner: str | None
+    claimants: tuple[str, ...]
+    delegates: tuple[str, ...]
 
+    @property
+    def contested(self) -> bool:
+        return self.owner is None
 
-class _Worker:
-    """A reusable daemon thread that runs plugin calls one at a time. Starting a thread per call
-    cost about 0.5 ms here; handing a call to a waiting worker costs a few tens of microseconds."""
-
-    def __init__(self, pool: _WorkerPool) -> None:
-        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._pool = pool
-        threading.Thread(target=self._loop, name="sen-disagreement-plugin", daemon=True).start()
-
-    def _loop(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            try:
-                outcome: tuple[bool, object] = (True, job.call())
-            except BaseException as exc:  # reported to the caller, never to the thread hook
-                outcome = (False, exc)
-            self._pool.finish(job, outcome)
-
-    def stop(self) -> None:
-        """Exit after the current call (if any) returns."""
-        self.jobs.put(None)
+    @property
+    def heard(self) -> frozenset[str]:
+        """The plugins whose answers count for this council (the built-in defaults always)."""
+        own = () if self.owner is None else (self.owner,)
+        return frozenset((*own, *self.delegates, DEFAULTS_NAME))
 
 
-class _WorkerPool:
-    """Idle workers shared by the threads calling the facade. A worker whose call overruns the
-    deadline is abandoned (it exits when the call returns) and never reused, so one hung plugin
-    cannot delay another plugin's call.
+class _Declarations:
+    """What ``sen_register_councils`` answered, kept while its implementations stay the same."""
 
-    Abandoned workers are counted until their call returns: a thread stuck for good cannot be
-    killed, so while ``MAX_ABANDONED`` are stuck, :meth:`run` refuses new calls (raising
-    :class:`_Refused`) rather than let hung plugins pile up threads without limit."""
+    __slots__ = ("councils", "faults", "impls", "owners")
 
-    MAX_IDLE = 8
-    MAX_ABANDONED = 16
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: list[_Worker] = []
-        self._abandoned = 0
-
-    def run(self, call: Callable[[], object], timeout: float) -> tuple[bool, object] | None:
-        """The call's outcome, or ``None`` if it overran ``timeout`` (its worker is abandoned)."""
-        with self._lock:
-            if self._abandoned >= self.MAX_ABANDONED:
-                raise _Refused(self._abandoned)
-            worker = self._idle.pop() if self._idle else None
-        if worker is None:
-            worker = _Worker(self)
-        job = _Job(call)
-        worker.jobs.put(job)
-        if not job.done.wait(timeout):
-            with self._lock:
-                # Checked under the lock that finish() takes: the call may have returned just now.
-                job.abandoned = not job.done.is_set()
-                if job.abandoned:
-                    self._abandoned += 1
-            if job.abandoned:
-                worker.stop()
-                return None
-        with self._lock:
-            keep = len(self._idle) < self.MAX_IDLE
-            if keep:
-                self._idle.append(worker)
-        if not keep:
-            worker.stop()
-        return job.outcome
-
-    def finish(self, job: _Job, outcome: tuple[bool, object]) -> None:
-        """Called by the worker when ``job``'s call returns, however late."""
-        with self._lock:
-            job.outcome = outcome
-            job.done.set()
-            if job.abandoned:
-                self._abandoned -= 1
+    def __init__(
+        self,
+        impls: list[pluggy.HookImpl],
+        councils: list[CouncilProfile],
+        owners: dict[str, Ownership],
+        faults: list[PluginFault],
+    ) -> None:
+        self.impls = impls
+        self.councils = councils
+        self.owners = owners
+        self.faults = faults
 
 
-class _Timeout(Exception):
-    """The call overran its ``seconds``; its answer, if any, is dropped."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-
-
-class _Refused(Exception):
-    """The call was not started: too many abandoned calls are still running."""
-
-    def __init__(self, stuck: int) -> None:
-        super().__init__(stuck)
-        self.stuck = stuck
-
-
-class _Deadline:
-    """One time budget shared by a batch of calls, and per plugin the case ids of the calls that
-    were not made because it was spent."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-        self.missed: dict[str, list[str | None]] = {}
-
-    def remaining(self) -> float:
-        return self.at - time.monotonic()
-
-
-def _failure(exc: BaseException, overran: str) -> tuple[FaultKind, str]:
-    """The fault kind and detail for a call that did not return; ``overran`` is the timeout
-    detail with ``{}`` for the seconds. The detail names the exception type only: its message
-    may quote case content."""
-    if isinstance(exc, _Timeout):
-        return FaultKind.TIMEOUT, overran.format(f"{exc.seconds:.3g}")
-    if isinstance(exc, _Refused):
-        return FaultKind.TIMEOUT, f"not called: too many hung plugin calls ({exc.stuck}) running"
-    return FaultKind.RAISED, f"raised {type(exc).__name__}"
-
+_UNOWNED = frozenset({DEFAULTS_NAME})
+"""Who is heard for a council no plugin declares: the built-in defaults only."""
 
 
 def _clone(value: _A) -> _A:
@@ -387,11 +167,15 @@ class Hooks:
         self._pm = pm
         self._timeout = timeout
         self._workers = _WorkerPool()
-        self._councils_cache: tuple[frozenset[tuple[str, int]], list[CouncilProfile]] | None = None
+        self._declarations: _Declarations | None = None
+        self._grants: dict[str, tuple[str, ...]] = {}
+        self._grants_version = 0
+        self._heard: dict[str, frozenset[str]] = {}
+        self._heard_key: _Declarations | None = None
         self._copies: dict[tuple[str, int], tuple[object, CouncilProfile | Provider]] = {}
         self._settings_cache: tuple[
-            frozenset[tuple[str, int]], dict[CouncilProfile, Settings | None]
-        ] = (frozenset(), {})
+            tuple[frozenset[tuple[str, int]], int, int], dict[CouncilProfile, Settings | None]
+        ] = ((frozenset(), 0, -1), {})
         self._strict = strict
         self._clock = clock
         self.attention: AttentionQueue = attention if attention is not None else (
@@ -403,6 +187,13 @@ class Hooks:
         self._callers: dict[str, pluggy.HookCaller] = {
             name: getattr(relay, name) for name in HOOK_NAMES
         }
+        self._first: dict[str, bool] = {}
+        for name, caller in self._callers.items():
+            if caller.spec is None:
+                msg = f"the plugin manager has no specification for {name}: build it with " \
+                      "make_plugin_manager()"
+                raise PluginError(msg, plugin="(host)", hook=name)
+            self._first[name] = bool(caller.spec.opts.get("firstresult", False))
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -496,15 +287,25 @@ class Hooks:
         council: CouncilProfile | None,
         case_id: str | None,
         *,
-        first: bool = False,
         deadline: _Deadline | None = None,
     ) -> list[tuple[str, _T]]:
         """Call each implementation of ``hook`` in pluggy's order; return (plugin, answer) for
         every answer ``check`` accepts. ``check`` returns ``None`` for "no answer" and raises
         :class:`TypeError` / :class:`ValueError` for a malformed one. Under ``deadline`` each call
         gets at most the time left, and once none is left the calls are not made but noted in
-        ``deadline.missed`` (the caller reports them)."""
+        ``deadline.missed`` (the caller reports them).
+
+        Whether the first accepted answer ends the loop is the specification's ``firstresult``.
+        For an owned hook about a council, an answer from a plugin that is not heard for that
+        council (:meth:`_heard_for`) is ignored and reported as a ``CONFLICT`` fault."""
         answers: list[tuple[str, _T]] = []
+        first = self._first[hook]
+        heard = (
+            self._heard_for(council) if council is not None and hook in OWNED_HOOKS else None
+        )
+        # Monitors replace pluggy's executor; while it is the plain one nobody is listening and
+        # the implementation is called directly, which is what the executor would do.
+        traced = getattr(self._pm, "_inner_hookexec", None) is not _PLAIN_HOOKEXEC
         for impl in reversed(self._callers[hook].get_hookimpls()):
             if impl.wrapper or impl.hookwrapper:
                 self._fault(
@@ -528,7 +329,10 @@ class Hooks:
             # plugins see.
             kwargs_for = {a: self._private(impl.plugin_name, kwargs[a]) for a in names}
             try:
-                if timeout is not None:
+                if traced:
+                    run = functools.partial(self._executor, hook, impl, kwargs_for, first)
+                    raw = run() if timeout is None else self._invoke(run, timeout)
+                elif timeout is not None:
                     raw = self._invoke(
                         functools.partial(function, *[kwargs_for[a] for a in names]), timeout
                     )
@@ -554,56 +358,179 @@ class Hooks:
                     council=council, case_id=case_id, cause=exc,
                 )
                 continue
-            if answer is not None:
-                answers.append((impl.plugin_name, answer))
-                if first:
-                    break
+            if answer is None:
+                continue
+            if heard is not None and impl.plugin_name not in heard:
+                # An empty sequence says nothing, so it takes nothing over: not a fault.
+                if first or not (isinstance(answer, list | tuple) and not answer):
+                    assert council is not None
+                    self._fault(
+                        sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.CONFLICT,
+                        detail=f"answered for council {council.slug}, which it neither owns "
+                        "nor is a delegate of; answer ignored",
+                        council=council, case_id=case_id,
+                    )
+                continue
+            answers.append((impl.plugin_name, answer))
+            if first:
+                break
         return answers
+
+    def _executor(
+        self, hook: str, impl: pluggy.HookImpl, kwargs: dict[str, object], first: bool
+    ) -> object:
+        """One implementation through pluggy's hook executor, so that hook-call monitors and
+        tracing see it (as ``hook`` called with ``[impl]``)."""
+        result = self._pm._hookexec(hook, [impl], kwargs, first)
+        if first:
+            return result
+        # Without firstresult the executor returns the non-None results as a list.
+        results = cast("list[object]", result)
+        return results[0] if results else None
 
     # -- one typed method per hook --
 
     def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
-        """Every council declared by the installed plugins (``sen_register_councils``).
-        A council whose slug, GSS code or LA number repeats an earlier one is a conflict fault.
+        """Every council declared by the installed plugins (``sen_register_councils``), in
+        registration order. A council whose slug, GSS code or LA number repeats another
+        declaration is a conflict fault against every plugin declaring it; the earliest
+        declaration is listed and the council has no owner until one of them is blocked.
 
-        The declarations are static, and this runs on every save and route, so a fault-free
-        answer is kept until the set of registered plugins changes."""
-        key = self._plugin_key()
-        cached = self._councils_cache
-        if cached is not None and cached[0] == key:
-            return list(cached[1])
+        The declarations are static, and this runs on every save and route, so an answer
+        without timeouts, crashes or malformed data is kept (its conflict faults with it) until
+        the implementations of ``sen_register_councils`` change."""
+        declared = self._declared(faults)
+        return list(declared.councils)
+
+    def _declared(self, faults: list[PluginFault] | None) -> _Declarations:
+        impls = self._callers["sen_register_councils"].get_hookimpls()
+        cached = self._declarations
+        # HookImpl has no __eq__: the lists are equal when they hold the same objects.
+        if cached is not None and cached.impls == impls:
+            if faults is not None:
+                faults.extend(cached.faults)
+            return cached
         found: list[PluginFault] = []
-        councils = self._declared_councils(found)
+        declared = self._declare(impls, found)
         if faults is not None:
             faults.extend(found)
-        # Only a clean answer is kept: a fault (say a timeout) may pass, so it is retried.
-        self._councils_cache = None if found else (key, councils)
-        return list(councils)
+        # A timeout or a crash may pass, so only conflicts (which are static) are kept.
+        if all(f.kind is FaultKind.CONFLICT for f in found):
+            self._declarations = declared
+        return declared
 
-    def _declared_councils(self, faults: list[PluginFault]) -> list[CouncilProfile]:
+    def _declare(
+        self, impls: list[pluggy.HookImpl], faults: list[PluginFault]
+    ) -> _Declarations:
         hook = "sen_register_councils"
-        seen: dict[str, str] = {}
-        out: list[CouncilProfile] = []
-        for plugin, batch in self._call(
-            hook, {}, _records(CouncilProfile), faults, None, None
-        ):
+        answers = self._call(hook, {}, _records(CouncilProfile), faults, None, None)
+        kept: list[tuple[CouncilProfile, list[str]]] = []
+        # pluggy calls later registrations first; declarations are judged in registration order
+        for plugin, batch in reversed(answers):
             for profile in batch:
-                keys = (profile.slug, profile.gss_code, profile.la_number)
-                clash = next((k for k in keys if k in seen), None)
-                if clash is not None:
-                    self._fault(
-                        faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
-                        detail=f"council {clash} is already declared by plugin {seen[clash]!r}",
-                        council=profile, case_id=None,
-                    )
+                keys = {profile.slug, profile.gss_code, profile.la_number}
+                earlier = next(
+                    (k for k in kept if keys & {k[0].slug, k[0].gss_code, k[0].la_number}), None
+                )
+                if earlier is None:
+                    kept.append((profile, [plugin]))
                     continue
-                for k in keys:
-                    seen[k] = plugin
-                out.append(profile)
+                other = earlier[0]
+                clash = next(
+                    k for k in (profile.slug, profile.gss_code, profile.la_number)
+                    if k in {other.slug, other.gss_code, other.la_number}
+                )
+                claimants = earlier[1]
+                if plugin not in claimants:
+                    if len(claimants) == 1:  # the first owner learns it lost the council
+                        self._fault(
+                            faults, plugin=claimants[0], hook=hook, kind=FaultKind.CONFLICT,
+                            detail=f"council {clash} is also declared by plugin {plugin!r}; "
+                            "neither is heard for it until one is blocked",
+                            council=other, case_id=None,
+                        )
+                    claimants.append(plugin)
+                self._fault(
+                    faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
+                    detail=f"council {clash} is already declared by plugin {claimants[0]!r}; "
+                    "neither is heard for it until one is blocked",
+                    council=profile, case_id=None,
+                )
+        owners = {
+            profile.gss_code: Ownership(
+                council=profile,
+                owner=claimants[0] if len(claimants) == 1 else None,
+                claimants=tuple(claimants),
+                delegates=profile.delegates if len(claimants) == 1 else (),
+            )
+            for profile, claimants in kept
+        }
+        return _Declarations(impls, [profile for profile, _ in kept], owners, faults[:])
+
+    def _heard_for(self, council: CouncilProfile) -> frozenset[str]:
+        """The plugins whose answers count for ``council`` in the owned hooks."""
+        declared = self._declared(None)
+        if self._heard_key is not declared:
+            self._heard = {}
+            self._heard_key = declared
+        heard = self._heard.get(council.gss_code)
+        if heard is None:
+            ownership = declared.owners.get(council.gss_code)
+            heard = _UNOWNED if ownership is None else ownership.heard
+            grants = self._grants.get(council.gss_code)
+            if grants:
+                heard = heard | frozenset(grants)
+            self._heard[council.gss_code] = heard
+        return heard
+
+    def ownership(self) -> list[Ownership]:
+        """Who speaks for each declared council, host grants included, in registration order."""
+        declared = self._declared(None)
+        out: list[Ownership] = []
+        for profile in declared.councils:
+            own = declared.owners[profile.gss_code]
+            grants = tuple(
+                g for g in self._grants.get(profile.gss_code, ()) if g not in own.delegates
+            )
+            out.append(Ownership(council=own.council, owner=own.owner, claimants=own.claimants,
+                                 delegates=(*own.delegates, *grants)))
         return out
 
-    def _plugin_key(self) -> frozenset[tuple[str, int]]:
-        return frozenset((name, id(plugin)) for name, plugin in self._pm.list_name_plugin())
+    def delegate(self, council: str | CouncilProfile, plugin: str) -> None:
+        """Let ``plugin`` answer the owned hooks for ``council`` as if its owner had named it.
+
+        For the host (the application that builds the manager and registers plugins in code,
+        such as a development plugin supplying a contact): a plugin is never handed the facade,
+        so no plugin can grant itself a council. Raises
+        :class:`~sen_disagreement.council.UnknownCouncilError` when ``council`` is not
+        installed, and :class:`ValueError` for an empty plugin name."""
+        given: object = plugin  # callers without type checking pass anything
+        if not isinstance(given, str) or not given.strip():
+            msg = "plugin must be a registered plugin's name"
+            raise ValueError(msg)
+        profile = canonical_council(self, council)
+        granted = self._grants.get(profile.gss_code, ())
+        if plugin not in granted:
+            self._grants[profile.gss_code] = (*granted, plugin)
+        self._heard = {}
+        self._grants_version += 1
+
+    def check_ownership(self) -> list[PluginFault]:
+        """Ask every owned hook about every declared council (and the provider choice with a
+        check case per process that has candidates, no personal data) and return the faults:
+        contested councils and answers from plugins that are not heard for a council. For
+        ``sen-disagreement plugins`` and plugin authors' checks; faults are not parked."""
+        faults: list[PluginFault] = []
+        for profile in self.councils(faults=faults):
+            providers = self.providers(profile, faults=faults)
+            self.contacts(profile, faults=faults)
+            self.council_settings(profile, faults=faults)
+            for process, kind in PROVIDER_KIND_FOR.items():
+                candidates = tuple(p for p in providers if p.kind is kind)
+                if candidates:
+                    case = CaseContext(case_id="plugins-check", process=process)
+                    self._choose(profile, case, candidates, faults, None)
+        return faults
 
     def find_council(self, key: str) -> CouncilProfile | None:
         """The council whose GSS code, slug, LA number or name is ``key``, or ``None`` (see
@@ -629,8 +556,17 @@ class Hooks:
         """The settings ``council`` works to (``sen_council_settings``, first valid answer wins),
         or ``None`` when no plugin supplies them. An answer that is not a
         :class:`~sen_disagreement.settings.Settings` is a malformed fault and the next plugin is
-        asked. A fault-free answer is kept until the set of registered plugins changes."""
-        key = self._plugin_key()
+        asked. A fault-free answer is kept until the hook's implementations, the council
+        declarations or the host's grants change."""
+        # The answer depends on who implements the hook and on who is heard for the council.
+        key = (
+            frozenset(
+                (impl.plugin_name, id(impl.function))
+                for impl in self._callers["sen_council_settings"].get_hookimpls()
+            ),
+            id(self._declared(None)),
+            self._grants_version,
+        )
         cached_key, cache = self._settings_cache
         if cached_key != key:
             cache = {}
@@ -648,8 +584,7 @@ class Hooks:
 
         found: list[PluginFault] = []
         answers = self._call(
-            "sen_council_settings", {"council": council}, check, found, council, case_id,
-            first=True,
+            "sen_council_settings", {"council": council}, check, found, council, case_id
         )
         if faults is not None:
             faults.extend(found)
@@ -665,8 +600,9 @@ class Hooks:
         case_id: str | None = None,
         faults: list[PluginFault] | None = None,
     ) -> list[Provider]:
-        """The council's providers from every plugin (``sen_register_providers``). A provider id
-        repeated for the council is a conflict fault; the first declaration is kept."""
+        """The council's providers (``sen_register_providers``) from its owner and delegates. A
+        provider id repeated for the council is a conflict fault; the first declaration is
+        kept."""
         hook = "sen_register_providers"
         out: list[Provider] = []
         seen: dict[str, str] = {}
@@ -693,7 +629,7 @@ class Hooks:
         case_id: str | None = None,
         faults: list[PluginFault] | None = None,
     ) -> list[Contact]:
-        """The council's contacts from every plugin (``sen_register_contacts``)."""
+        """The council's contacts (``sen_register_contacts``) from its owner and delegates."""
         return [
             contact
             for _, batch in self._call(
@@ -741,6 +677,16 @@ class Hooks:
     ) -> Provider | None:
         """The provider for ``case`` (``sen_choose_provider``, first valid answer wins). An answer
         that is not one of ``candidates`` is a malformed fault and the next plugin is asked."""
+        return self._choose(council, case, candidates, faults, case.case_id)
+
+    def _choose(
+        self,
+        council: CouncilProfile,
+        case: CaseContext,
+        candidates: Sequence[Provider],
+        faults: list[PluginFault] | None,
+        case_id: str | None,
+    ) -> Provider | None:
         pool = tuple(candidates)
 
         def check(raw: object) -> Provider | None:
@@ -757,7 +703,7 @@ class Hooks:
         answers = self._call(
             "sen_choose_provider",
             {"council": council, "case": case, "candidates": pool},
-            check, faults, council, case.case_id, first=True,
+            check, faults, council, case_id,
         )
         return answers[0][1] if answers else None
 
@@ -783,7 +729,7 @@ class Hooks:
             return raw
 
         answers = self._call(
-            "sen_resolve_actor", {"user_id": user_id}, check, faults, None, None, first=True
+            "sen_resolve_actor", {"user_id": user_id}, check, faults, None, None
         )
         return answers[0][1] if answers else None
 
