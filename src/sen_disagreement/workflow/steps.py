@@ -30,8 +30,9 @@ from sen_disagreement.errors import AccessDeniedError, InvalidInputError
 from sen_disagreement.independence import MEDIATOR_INDEPENDENT
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
-from sen_disagreement.workflow import Case
+from sen_disagreement.workflow import Case, CaseParty, PartyContact
 from sen_disagreement.workflow.access import acting_party
+from sen_disagreement.workflow.audit import make_entry
 from sen_disagreement.workflow.disagreement_resolution import DR_PROCESS, DisagreementResolutionCase
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import AgreedAction, MediationCase, MediationState
@@ -41,6 +42,7 @@ __all__ = [
     "AcceptDecision",
     "ArrangeMeeting",
     "AssignProvider",
+    "ChangeContact",
     "Close",
     "ConfirmIssues",
     "ContactAdviser",
@@ -304,6 +306,19 @@ class Close(Step):
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
+class ChangeContact(Step):
+    """A party's new contact details (email, UK phone, postal lines), replacing the ones the
+    case holds, at any stage after the case is opened. Confidential personal data: the step's
+    repr, its audit entry and every error name the parts changed, never a value. Messages sent
+    from then on (including ones already queued: the dispatcher reads the address when it sends)
+    go to the new details."""
+
+    NAME = "change_contact"
+    party_id: str = field(validator=_local_id)
+    contact: PartyContact = field(validator=_instance_of(PartyContact), repr=False)
+
+
+@frozen(kw_only=True, field_transformer=typed_fields)
 class Sweep(Step):
     """The daily clock sweep for one day (the system actor only)."""
 
@@ -316,7 +331,7 @@ _STEP_NAMES: dict[type, str] = {
     for cls in (SeekAgreement, RecordIssue, AcceptDecision, Decline, Withdraw, AssignProvider,
                 ContactAdviser, GiveInformation, ConfirmIssues, NotifyCommissioningBody,
                 ChooseRoute, ArrangeMeeting, HoldMeeting, RecordItem, RecordOutcome,
-                IssueCertificate, RecordAgreement, DutyMet, Close, Sweep)
+                IssueCertificate, RecordAgreement, DutyMet, Close, ChangeContact, Sweep)
 }
 
 
@@ -452,6 +467,14 @@ PERMISSIONS: tuple[Permission, ...] = (
     _row("close", [MED], [_LA],
          "The LA closes a mediation case once the certificate is issued and the duties settled.",
          cite("who closes a case", U)),
+    _row("change_contact", [DR, MED], [_F, _BODY, _LA],
+         "A party's contact details are changed by the party itself (a parent or young person "
+         "for their own, a commissioning body's officer for the body's) or by an officer of the "
+         "council that owns the case (which keeps the case record accurate); never by another "
+         "party, a facilitator or the Tribunal's exporter.",
+         cite("UK GDPR Art. 5(1)(d), 16 (accuracy; the data subject's right to rectification)",
+              S),
+         cite("who may change a party's contact details (a judgement of this library)", U)),
     _row("sweep", [DR, MED], [Role.SYSTEM],
          "Clock events (a deadline passing) are found by the library's daily sweep, never "
          "recorded by a person.",
@@ -519,6 +542,14 @@ def authorise(
                 and representative.acting_for_young_person_lacking_capacity):
             raise _deny(actor, name, case.case_id,
                         "a party decides for itself, not for another party", row.rule)
+    if isinstance(step, ChangeContact):
+        if step.party_id not in case.party_map:
+            raise InvalidInputError("is not a party of this case", field="party_id",
+                                    rule_id=row.rule.rule_id)
+        if acting != step.party_id and actor.role is not Role.LA_OFFICER:
+            raise _deny(actor, name, case.case_id,
+                        "only the party itself or a council officer changes a party's contact "
+                        "details", row.rule)
     if (isinstance(step, ArrangeMeeting) and isinstance(case, MediationCase)
             and actor.role is Role.BODY_OFFICER
             and case.route is not MediationRoute.COMMISSIONING_BODY):
@@ -554,9 +585,34 @@ def apply_step(
         raise InvalidInputError("must be an Actor", field="actor", rule_id="input.type")
     acting = authorise(case, actor, step, councils=councils)
     who = actor.actor_id
+    if isinstance(step, ChangeContact):
+        return _change_contact(case, who, step, at)
     if isinstance(case, DisagreementResolutionCase):
         return _apply_dr(case, acting, who, step, at, provider)
     return _apply_mediation(case, acting, who, step, at)
+
+
+def _change_contact(case: Case, who: str, step: ChangeContact, at: dt.datetime) -> Case:
+    """``case`` with the party's new contact details and an audit entry naming the parts that
+    changed (``parties.<id>.contact.email``...), never their values. The case's state and
+    clocks are untouched: it is not a step of the process, so it is allowed in every state."""
+    last = case.audit.entries[-1].at if case.audit.entries else None
+    if last is not None and at < last:
+        raise InvalidInputError("is earlier than the last change to the case", field="at",
+                                rule_id="audit.every_change_and_sensitive_read")
+    old = next(p.contact for p in case.parties if p.party_id == step.party_id)
+    new = step.contact
+    changed = [part for part in ("email", "phone", "postal")
+               if getattr(old, part, None if part != "postal" else ()) != getattr(new, part)]
+    prefix = f"parties.{step.party_id}.contact"
+    fields = tuple(f"{prefix}.{part}" for part in changed) or (prefix,)
+    parties = tuple(CaseParty(p.party_id, p.party, new) if p.party_id == step.party_id else p
+                    for p in case.parties)
+    prefix_of_kind = "dr" if isinstance(case, DisagreementResolutionCase) else "mediation"
+    entry = make_entry(actor=who, action=f"{prefix_of_kind}.{step.NAME}", at=at,
+                       case_id=case.case_id, fields=fields,
+                       outcome="ok" if changed else "unchanged")
+    return attrs.evolve(case, parties=parties, audit=case.audit.append(entry))
 
 
 def _item(acting: str, at: dt.datetime, step: RecordItem) -> RecordedItem:
