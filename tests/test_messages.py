@@ -184,8 +184,10 @@ def test_the_walkthrough_queues_its_statutory_messages(tmp_path: Path) -> None:
         (walkthrough.MED_CASE, "certificate_issued", "party:parent", "sent"),
     ]
     text = "\n".join(lines)
-    assert "rule mediation.not_arranged_in_time: sent via the log channel" in text
-    assert "rule certificate.content: sent via the log channel" in text
+    # Through the Notify channel to the local Notify API (tests/test_demo_notify.py checks what
+    # that server received).
+    assert "rule mediation.not_arranged_in_time: sent via the notify channel" in text
+    assert "rule certificate.content: sent via the notify channel" in text
 
 
 # --- contact details: confidential personal data ------------------------------------------------

@@ -9,8 +9,13 @@
    days pass with no mediation: the library notices, the adviser is told, and a certificate is
    issued within 3 working days. The walkthrough ends with the appeal deadline.
 3. The statutory messages the law attached to those steps (the adviser told, the certificate
-   sent to the parent) were queued in the outbox in the same transactions as the steps; the
-   dispatcher sends them, here through the development log channel.
+   sent to the parent) were queued in the outbox in the same transactions as the steps. Before
+   the certificate, the parent changed their email address (a step of its own, audited by the
+   names of the parts changed only), so the certificate goes to the new one. The dispatcher
+   sends them through the real GOV.UK Notify channel (``sen-disagreement-notify``) to a local
+   Notify API on 127.0.0.1 (an ephemeral port, a development key made for the run), and each
+   delivery's status is read back from that server. Without the Notify package the walkthrough
+   says so and sends through the development log channel instead.
 
 Run it with ``sen-disagreement demo`` or ``python examples/sefton_walkthrough.py``.
 
@@ -25,20 +30,26 @@ mediation adviser, so the adviser here is an invented example.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attrs import frozen
 
 from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
 from sen_disagreement.appeals import AppealableDecision
+from sen_disagreement.channels import Medium, MessageChannel
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile
 from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.dispatch import dispatch_all
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.errors import AccessDeniedError
-from sen_disagreement.hookspecs import hookimpl
-from sen_disagreement.messages import kind_of
+from sen_disagreement.messages import KINDS, kind_of
 from sen_disagreement.parties import Identifiers, Party, PartyKind
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.workflow import (
     CaseParty,
@@ -49,6 +60,10 @@ from sen_disagreement.workflow import (
 from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
+
+if TYPE_CHECKING:
+    from sen_disagreement_notify import NotifyChannel
+    from sen_disagreement_notify.testing import FakeNotify
 
 UTC = dt.UTC
 COUNCIL = "E08000014"  # Sefton's GSS code
@@ -74,6 +89,65 @@ class ExampleAdviserContact:
                         email="adviser@example.org"),)
 
 
+INSTALL_NOTIFY = "pip install -e plugins/sen-disagreement-notify"
+NEW_PARENT_EMAIL = "sam.parent@new-address.example.org"
+"""The parent's email after they change their contact details (never printed)."""
+_TEMPLATE_IDS = uuid.UUID("6f1d2c1e-9b9a-4d5e-8a57-3f0b7a2f5c10")
+
+
+def notify_templates() -> dict[tuple[str, Medium], str]:
+    """A development template id for every message kind and medium it may use (what a council
+    copies from its Notify service's templates page; here derived from the kind's name)."""
+    return {(kind.name, medium): str(uuid.uuid5(_TEMPLATE_IDS, f"{kind.name}/{medium.value}"))
+            for kind in KINDS.values() for medium in kind.media}
+
+
+@frozen
+class LocalNotify:
+    """The local Notify API and the real Notify channel configured against it."""
+
+    server: FakeNotify
+    channel: NotifyChannel
+
+
+@contextlib.contextmanager
+def local_notify(server: FakeNotify | None = None) -> Iterator[LocalNotify | None]:
+    """A local GOV.UK Notify API on 127.0.0.1 (an ephemeral port; ``server``: one the caller
+    started, e.g. a test that reads what it received) and a :class:`NotifyChannel` with a
+    development key made for this run; ``None`` when ``sen-disagreement-notify`` is not
+    installed (the core library never depends on it)."""
+    try:
+        from sen_disagreement_notify import NotifyChannel
+        from sen_disagreement_notify.testing import FakeNotify
+    except ImportError:
+        yield None
+        return
+    fake = server if server is not None else FakeNotify().start()
+    try:
+        key = fake.add_key("walkthrough-dev")
+        yield LocalNotify(fake, NotifyChannel(api_key=key, templates=notify_templates(),
+                                              base_url=fake.url, timeout=5.0))
+    finally:
+        if server is None:
+            fake.stop()
+
+
+def _server_summary(notify: LocalNotify) -> str:
+    """What the local Notify server took, checked against each kind's allow-list (the
+    personalisation of every request, by the template id it names)."""
+    kinds = {template: kind for (kind, _), template in notify_templates().items()}
+    sends = [r.body for r in notify.server.sends() if r.status == 201 and r.body is not None]
+    outside = 0
+    for body in sends:
+        kind = KINDS.get(kinds.get(str(body.get("template_id")), ""))
+        fields = set(body.get("personalisation") or {})
+        outside += kind is None or not {f for f in fields
+                                        if not f.startswith("address_line_")} <= kind.fields
+    verdict = ("each carried only its kind's allow-listed personalisation" if not outside
+               else f"{outside} carried personalisation outside their kind's allow-list")
+    return f"The local Notify server took {len(sends)} notification(s); {verdict}."
+
+
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), UTC)
 
@@ -91,8 +165,15 @@ def directory() -> StaticActorDirectory:
     ])
 
 
-def run(db_path: Path) -> list[str]:
-    """Run the walkthrough against a new SQLite file at ``db_path``; return the narrative."""
+def run(db_path: Path, *, notify_server: FakeNotify | None = None) -> list[str]:
+    """Run the walkthrough against a new SQLite file at ``db_path``; return the narrative.
+    The messages go to a local Notify API (``notify_server``, or one started here) when the
+    Notify package is installed, else to the development log channel."""
+    with local_notify(notify_server) as notify:
+        return _run(db_path, notify)
+
+
+def _run(db_path: Path, notify: LocalNotify | None) -> list[str]:
     out: list[str] = []
     say = out.append
     # The parent's contact details are confidential personal data kept with the case: used to
@@ -200,6 +281,15 @@ def run(db_path: Path) -> list[str]:
         say(f"{day}: the 30 days passed without a mediation; the adviser was told and must "
             f"issue a certificate by {deemed.due}.")
         issued = day + dt.timedelta(2)  # the Monday after
+        # The parent has moved email provider: they change their own contact details (an
+        # officer could too). The audit trail names the part changed, never the value.
+        med(PARENT, st.ChangeContact(party_id="parent",
+                                     contact=PartyContact(email=NEW_PARENT_EMAIL)),
+            at(issued, 9))
+        changed = service.store.audit_trail(MED_CASE)[-1]
+        say(f"The parent changed their own contact details ({', '.join(changed.fields)}; "
+            "the audit trail names the part, never the value); messages sent from now on go "
+            "to the new address.")
         m = med(ADVISER, st.IssueCertificate(on=issued), at(issued))
         cert = m.certificates[-1]
         say(f"Certificate ({cert.kind.value.replace('_', ' ')}) issued {cert.issued_on} by "
@@ -215,14 +305,32 @@ def run(db_path: Path) -> list[str]:
             "prejudice and never included).")
 
         # --- 3. the statutory messages, queued with the steps and dispatched -------------------
-        report = dispatch_all(store, service.hooks)
+        if notify is None:
+            say("The GOV.UK Notify channel (sen-disagreement-notify) is not installed, so the "
+                f"messages go to the development log channel ({INSTALL_NOTIFY} to see them "
+                "delivered to a local Notify API).")
+            report = dispatch_all(store, service.hooks)
+        else:
+            say(f"A local GOV.UK Notify API is listening on {notify.server.url} with a "
+                "development key made for this run; the dispatcher sends through the real "
+                "Notify channel (notifications-python-client).")
+            ours: tuple[MessageChannel, ...] = (notify.channel,)
+            # Only the local server: never a real Notify service the environment configures.
+            report = dispatch_all(store, service.hooks, channels=lambda _council: ours)
         say(f"{report.claimed} statutory message(s) were queued in the outbox with the steps "
             "that caused them; the dispatcher sent them:")
         for d in report.deliveries:
             kind = kind_of(d.kind)
+            status = ""
+            if notify is not None and d.status == "sent" and d.message_id:
+                status = (f", Notify notification {d.message_id}, status "
+                          f"{notify.channel.status(d.message_id).status} (read back from the "
+                          "server)")
             say(f"Message {d.kind} to {kind.recipient} ({d.recipient}), rule {d.rule_id}: "
                 f"{d.status}" + (f" via the {d.channel} channel" if d.channel else "")
-                + (f" ({d.reason})" if d.reason else "") + ".")
+                + status + (f" ({d.reason})" if d.reason else "") + ".")
+        if notify is not None:
+            say(_server_summary(notify))
         say(f"Stored: {len(store.audit_trail(DR_CASE))} + "
             f"{len(store.audit_trail(MED_CASE))} audit entries in {db_path.name}.")
     return out
