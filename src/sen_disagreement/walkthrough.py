@@ -186,6 +186,8 @@ def _run(db_path: Path, notify: LocalNotify | None) -> list[str]:
     service = CaseService.open(f"sqlite:///{db_path.resolve()}", timeout=None,
                                directory=directory())
     service.hooks.plugin_manager.register(ExampleAdviserContact(), name="walkthrough.adviser")
+    # Sefton's plugin owns Sefton; the host lets this development plugin speak for it.
+    service.hooks.delegate(COUNCIL, "walkthrough.adviser")
     with service.store as store:
         # --- 1. disagreement resolution --------------------------------------------------------
         day = dt.date(2025, 1, 13)
