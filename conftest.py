@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,7 +31,6 @@ from typing import Any
 
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.markdown import CodeBlockParser
-from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer
 
 ROOT = Path(__file__).resolve().parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -78,12 +78,11 @@ def _not_run(example: Example) -> None:
 class NotRunParser:
     """``<!-- not-run: reason -->`` before a block: the block is not executed."""
 
-    def __init__(self) -> None:
-        self.lexer = DirectiveInHTMLCommentLexer(directive="not-run", arguments=".*")
+    pattern = re.compile(r"^[ \t]*<!--\s*not-run:(?P<reason>.*?)-->[ \t]*$", re.M)
 
     def __call__(self, document: Document) -> Iterable[Region]:
-        for lexed in self.lexer(document):
-            yield Region(lexed.start, lexed.end, lexed.lexemes["arguments"] or "", _not_run)
+        for m in self.pattern.finditer(document.text):
+            yield Region(m.start(), m.end(), m["reason"], _not_run)
 
 
 def _python(example: Example) -> None:
@@ -91,12 +90,23 @@ def _python(example: Example) -> None:
         return
     work = _workdir(example.namespace)
     before = Path.cwd()
+    # Variables the page exported in its shell blocks hold for its Python too (one terminal).
+    ours = {k: v for k, v in example.namespace[ENV].items() if k.startswith("SEN_DISAGREEMENT_")}
+    saved = {k: os.environ.get(k) for k in ours}
+    os.environ.update(ours)
     os.chdir(work)
     try:
-        code = compile(str(example.parsed), example.path, "exec", dont_inherit=True)
+        # Pad so that a traceback names the page's own line numbers.
+        source = "\n" * example.line + str(example.parsed)
+        code = compile(source, example.path, "exec", dont_inherit=True)
         exec(code, example.namespace)  # noqa: S102 - running the page's example is the test
     finally:
         os.chdir(before)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _json(example: Example) -> None:

@@ -30,9 +30,9 @@ if TYPE_CHECKING:  # the real types for type checkers; at run time each loads on
         InvalidInputError,
         SenDisagreementError,
     )
-    from sen_disagreement.hookspecs import hookimpl
+    from sen_disagreement.plugins.facade import Hooks
+    from sen_disagreement.plugins.spec import hookimpl
     from sen_disagreement.parties import Party, PartyKind
-    from sen_disagreement.plugins import Hooks
     from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
     from sen_disagreement.store import open_store
     from sen_disagreement.workflow import CaseParty, steps
@@ -72,8 +72,8 @@ _WHERE: dict[str, str] = {
     "classify": "sen_disagreement.classifier",
     "compute_deadlines": "sen_disagreement.clocks",
     # council plugins
-    "hookimpl": "sen_disagreement.hookspecs",
-    "Hooks": "sen_disagreement.plugins",
+    "hookimpl": "sen_disagreement.plugins.spec",
+    "Hooks": "sen_disagreement.plugins.facade",
     "CouncilProfile": "sen_disagreement.council",
     "Contact": "sen_disagreement.council",
     "ContactRole": "sen_disagreement.council",
