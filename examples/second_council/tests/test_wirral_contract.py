@@ -6,7 +6,7 @@ from sen_disagreement_wirral import plugin as wirral_plugin
 
 from sen_disagreement.council import CaseContext, ContactRole, route_provider
 from sen_disagreement.plugins import Hooks
-from sen_disagreement.testing import CouncilPluginContract, RegisterPlugin
+from sen_disagreement.plugins.testing import CouncilPluginContract, RegisterPlugin
 from sen_disagreement.voluntary import Process
 
 

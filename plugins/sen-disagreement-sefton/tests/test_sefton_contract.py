@@ -6,7 +6,7 @@ import sen_disagreement_sefton
 from sen_disagreement_sefton import plugin as sefton_plugin
 
 from sen_disagreement.council import ContactRole
-from sen_disagreement.testing import CouncilPluginContract
+from sen_disagreement.plugins.testing import CouncilPluginContract
 from sen_disagreement.voluntary import Process
 
 

@@ -115,7 +115,7 @@ def council(name: str, fmt: str, process_name: str | None, health_in_issue: bool
     be loaded.
     """
     from sen_disagreement.council import CaseContext, canonical_council, route_provider
-    from sen_disagreement.oruk import export_council
+    from sen_disagreement.plugins.oruk import export_council
     from sen_disagreement.voluntary import Process
 
     err_fmt = "json" if fmt in ("json", "oruk") else "text"

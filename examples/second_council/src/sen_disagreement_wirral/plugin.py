@@ -24,7 +24,7 @@ from sen_disagreement.council import (
     NotificationChannel,
     Provider,
 )
-from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.settings import MeetingDeadline, Settings
 
