@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from sen_disagreement.errors import InvalidInputError, InvalidTransitionError
-from sen_disagreement.workflow import Case, DeadlineStatus, MediationCase
+from sen_disagreement.workflow import Case, DeadlineStatus, MediationCase, TrackedDeadline
 from sen_disagreement.workflow.disagreement_resolution import DR_MACHINE, DrEvent
 from sen_disagreement.workflow.mediation import MEDIATION_MACHINE, MediationEvent
 
@@ -162,6 +162,16 @@ def _status(status: DeadlineStatus, due: dt.date, on: dt.date) -> ClockStatus:
     return ClockStatus(status.value)
 
 
+def _clock_as_of(d: TrackedDeadline, on: dt.date) -> ClockRow:
+    """The clock as it stood on ``on``: settled after ``on`` means still running then; a clock
+    the sweep found missed (no settling day) was running until its due day."""
+    settled = d.settled_on if d.settled_on is not None and d.settled_on <= on else None
+    later = d.settled_on > on if d.settled_on is not None else (
+        d.status is DeadlineStatus.MISSED and on <= d.due)
+    status = DeadlineStatus.RUNNING if later else d.status
+    return ClockRow(d.key, d.started, d.due, settled, _status(status, d.due, on))
+
+
 def build(case: Case, *, on: dt.date) -> Timeline:
     """The timeline of ``case`` as of ``on``."""
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
@@ -175,14 +185,9 @@ def build(case: Case, *, on: dt.date) -> Timeline:
         if bands:
             bands[-1] = Band(bands[-1].state, bands[-1].start, day)
         bands.append(Band(state, day, on))
-    clocks = tuple(
-        ClockRow(d.key, d.started, d.due,
-                 d.settled_on if d.settled_on is not None and d.settled_on <= on else None,
-                 _status(d.status if d.settled_on is None or d.settled_on <= on
-                         else DeadlineStatus.RUNNING, d.due, on))
-        for d in (case.deadlines if isinstance(case, MediationCase) else ())
-        if d.started <= on
-    )
+    clocks = tuple(_clock_as_of(d, on)
+                   for d in (case.deadlines if isinstance(case, MediationCase) else ())
+                   if d.started <= on)
     state = replay[-1][2] if replay else case.state.value
     return Timeline(case.case_id, case.kind, case.council, on, state, events, clocks,
                     tuple(bands))
