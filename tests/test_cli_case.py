@@ -132,6 +132,17 @@ def test_the_sefton_walkthrough_runs_from_the_command_line(case_db: str, tmp_pat
 
     shown = json.loads(cli("show", MED_CASE, "--user", PARENT, "--format", "json").stdout)
     assert shown["state"] == "certificate_issued"
+
+    # The timeline from the command line is the library's render_timeline of the stored case.
+    from sen_disagreement.reports.timeline import render_timeline
+
+    drawn = cli("timeline", MED_CASE, "--user", PARENT, "--on", "2025-05-01").stdout
+    stored = CaseService.open(case_db, directory=directory(), timeout=None)
+    with stored.store:
+        mine, _ = stored.case_for(MED_CASE, PARENT)
+    assert drawn == render_timeline(mine, on=dt.date(2025, 5, 1), format="text")
+    assert "[missed] arrange mediation education social care" in drawn
+    assert "state: certificate issued" in drawn
     assert shown["certificates"][0]["kind"] == "not_arranged_in_time"
     assert {d["key"]: d["status"] for d in shown["deadlines"]} == {
         "mediation_adviser_contact": "met",
@@ -424,7 +435,8 @@ def test_every_command_of_the_how_to_runs_as_shown(tmp_path: Path,
     assert os.environ.get("SEN_DISAGREEMENT_DB") != env["SEN_DISAGREEMENT_DB"]
 
 
-@pytest.mark.parametrize("sub", ["", "open", "step", "sweep", "list", "show", "export", "audit"])
+@pytest.mark.parametrize("sub", ["", "open", "step", "sweep", "list", "show", "export", "audit",
+                                 "timeline"])
 def test_every_subcommand_has_short_help(sub: str) -> None:
     result = CliRunner().invoke(main, ["case", *([sub] if sub else []), "-h"])
     assert result.exit_code == 0, result.output

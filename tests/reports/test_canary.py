@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from reports.population import CANARY, OFFICER, family
 
+from reports.population import CANARY, OFFICER, family
 from sen_disagreement.cli import main
 from sen_disagreement.reports.charts import metrics_chart
 from sen_disagreement.reports.metrics import metrics_report

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 import pytest
-from reports.population import OFFICER, Plan
 
+from reports.population import OFFICER, Plan
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.reports.charts import metrics_chart
 from sen_disagreement.reports.metrics import metrics_report, percentile
