@@ -5,6 +5,7 @@
   :data:`sen_disagreement.clocks.CLOCKS` and :data:`sen_disagreement.workflow.steps.PERMISSIONS`
   now (the committed Markdown is the same text for readers of the repository; a test checks
   that it is not stale).
+* the index's toctrees list only the pages that exist;
 * a ``<!-- sen-generated: rules -->`` line is replaced by the table of
   :func:`sen_disagreement.rules.entries`.
 """
@@ -72,7 +73,27 @@ GENERATED: dict[str, Callable[[], str]] = {
 }
 
 
+def _present_pages_only(srcdir: Path, text: str) -> str:
+    """Drop toctree entries naming a page that does not exist (yet): pages other contributors
+    are writing join the build when they land, and a missing one does not break it."""
+    out: list[str] = []
+    in_toctree = False
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("```{toctree}"):
+            in_toctree = True
+        elif stripped.startswith("```"):
+            in_toctree = False
+        elif (in_toctree and stripped and not stripped.startswith(":")
+              and not (srcdir / f"{stripped}.md").exists()):
+            continue
+        out.append(line)
+    return "".join(out)
+
+
 def _source_read(app: Any, docname: str, source: list[str]) -> None:
+    if docname == "index":
+        source[0] = _present_pages_only(Path(app.srcdir), source[0])
     if docname in GENERATED:
         source[0] = GENERATED[docname]()
     if RULES_MARKER in source[0]:
