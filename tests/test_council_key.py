@@ -17,9 +17,9 @@ from sen_disagreement.actors import Actor, Role, StaticActorDirectory
 from sen_disagreement.cli import main
 from sen_disagreement.council import CouncilProfile, UnknownCouncilError, canonical_council
 from sen_disagreement.errors import InvalidInputError, NotFoundError
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService, OpenDisagreementResolution
 from sen_disagreement.store import open_store
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, records

@@ -59,8 +59,8 @@ from sen_disagreement.parties import (
 
 # Defined in the plugin package's leaf module and re-exported here, where they have always been
 # importable; importing it does not import the plugin manager or pluggy.
+from sen_disagreement.plugins.faults import PARKED_ACTION as PARKED_ACTION
 from sen_disagreement.plugins.faults import (
-    PARKED_ACTION,  # noqa: F401 - importable from here, as before the move
     AttentionItem,
     AttentionQueue,
     FaultKind,

@@ -22,9 +22,9 @@ from sen_disagreement.council import (
     route_provider,
 )
 from sen_disagreement.errors import IndependenceError, InvalidInputError, NoProviderError
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins.testing import RegisterPlugin
 from sen_disagreement.voluntary import Process
 

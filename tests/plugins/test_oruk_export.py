@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile, Provider
-from sen_disagreement.plugins.oruk import export_council, service_records
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks
+from sen_disagreement.plugins.oruk import export_council, service_records
 from sen_disagreement.plugins.testing import RegisterPlugin
 
 SCHEMA = json.loads((Path(__file__).parent / "oruk_service.schema.json").read_text())

@@ -30,11 +30,11 @@ from sen_disagreement.council import (
     send_notification,
 )
 from sen_disagreement.errors import PluginError
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
-from sen_disagreement.store import open_store
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins.testing import RegisterPlugin, registered_plugin
+from sen_disagreement.store import open_store
 from sen_disagreement.voluntary import Process
 
 COUNCIL = CouncilProfile(

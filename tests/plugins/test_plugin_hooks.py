@@ -23,9 +23,9 @@ from sen_disagreement.council import (
     Provider,
     send_notification,
 )
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins.testing import RegisterPlugin
 from sen_disagreement.voluntary import Process
 

@@ -16,9 +16,9 @@ import pytest
 
 from sen_disagreement.council import CaseEvent, CouncilProfile, FaultKind, PluginFault
 from sen_disagreement.errors import PluginError
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins import Hooks
 from sen_disagreement.plugins._workers import _WorkerPool
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins.testing import registered_plugin
 
 COUNCIL = CouncilProfile(

@@ -9,7 +9,6 @@ from types import ModuleType
 import pytest
 
 from sen_disagreement.errors import PluginError
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins import (
     BLOCK_ENV_VAR,
     DEFAULTS_NAME,
@@ -18,6 +17,7 @@ from sen_disagreement.plugins import (
     list_plugins,
     make_plugin_manager,
 )
+from sen_disagreement.plugins.spec import hookimpl
 
 InstallFakes = Callable[..., None]
 

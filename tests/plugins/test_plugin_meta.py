@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sen_disagreement.plugins import spec as hookspecs
 from sen_disagreement.plugins import HOOK_NAMES, make_plugin_manager
+from sen_disagreement.plugins import spec as hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs/reference/hooks.md"

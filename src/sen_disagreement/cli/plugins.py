@@ -46,15 +46,24 @@ def _answered_no(err: SenDisagreementError, fmt: str) -> NoReturn:
 @click.command(cls=Command)
 @format_option
 def plugins(fmt: str) -> None:
-    """List installed plugins: name, distribution and version, and the hooks each implements.
+    """List installed plugins: name, distribution and version, the hooks each implements, the
+    councils each owns or is a delegate of, and the ownership faults found.
 
-    Plugins named in SEN_DISAGREEMENT_BLOCK_PLUGINS (comma-separated) are not loaded. Exit code
-    0: listed; 3: a plugin could not be loaded.
+    A plugin speaks only for the councils it declares (or is named a delegate of); any other
+    answer for a council, and a council declared by two plugins, is listed as a fault. Plugins
+    named in SEN_DISAGREEMENT_BLOCK_PLUGINS (comma-separated) are not loaded. Exit code 0:
+    listed (faults included); 3: a plugin could not be loaded.
     """
     from sen_disagreement.plugins import list_plugins
 
     hooks = _hooks(fmt)
     infos = list_plugins(hooks.plugin_manager)
+    ownership = hooks.ownership()
+    faults = hooks.check_ownership()
+    owns = {i.name: [o.council.slug for o in ownership if o.owner == i.name] for i in infos}
+    delegate_of = {
+        i.name: [o.council.slug for o in ownership if i.name in o.delegates] for i in infos
+    }
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -65,6 +74,13 @@ def plugins(fmt: str) -> None:
                         "version": i.version,
                         "hooks": list(i.hooks),
                         "builtin": i.builtin,
+                        "owns": owns[i.name],
+                        "delegate_of": delegate_of[i.name],
+                        "faults": [
+                            {"hook": f.hook, "kind": f.kind.value, "council": f.council,
+                             "detail": f.detail}
+                            for f in faults if f.plugin == i.name
+                        ],
                     }
                     for i in infos
                 ],
@@ -83,10 +99,22 @@ def plugins(fmt: str) -> None:
         click.echo(f"{info.name} ({origin})")
         for hook in info.hooks:
             click.echo(f"    {hook}")
-    councils = hooks.councils()
+        if owns[info.name]:
+            click.echo(f"    owns: {', '.join(owns[info.name])}")
+        if delegate_of[info.name]:
+            click.echo(f"    delegate of: {', '.join(delegate_of[info.name])}")
+    councils = [o.council for o in ownership]
     click.echo(
         "Councils: " + (", ".join(f"{c.name} ({c.slug})" for c in councils) or "none installed")
     )
+    for o in ownership:
+        if o.contested:
+            click.echo(f"  {o.council.slug}: no owner (declared by {', '.join(o.claimants)})")
+    if faults:
+        click.echo("Plugin faults:")
+        for f in faults:
+            where = f" council {f.council}" if f.council else ""
+            click.echo(f"  {f.plugin} {f.hook}{where} ({f.kind.value}): {f.detail}")
 
 
 @click.command(cls=Command)

@@ -15,7 +15,7 @@ import importlib.metadata
 import logging
 import os
 from collections.abc import Collection, Mapping, Sequence
-from typing import Final
+from typing import Final, Protocol
 
 import pluggy
 from attrs import frozen
@@ -23,6 +23,7 @@ from attrs import frozen
 from sen_disagreement.council import LoggingChannel, NotificationChannel, Provider
 from sen_disagreement.errors import PluginError
 from sen_disagreement.plugins import spec
+from sen_disagreement.plugins.faults import PluginFault
 from sen_disagreement.plugins.spec import PROJECT, hookimpl
 
 __all__ = [
@@ -116,13 +117,27 @@ def make_plugin_manager(
     return pm
 
 
-def check_plugins(pm: pluggy.PluginManager) -> None:
-    """``check_pending()`` with the error turned into a :class:`PluginError` naming the plugin."""
+class _OwnershipCheck(Protocol):
+    def check_ownership(self) -> list[PluginFault]: ...
+
+
+def check_plugins(pm: pluggy.PluginManager, *, hooks: _OwnershipCheck | None = None) -> None:
+    """``check_pending()`` with the error turned into a :class:`PluginError` naming the plugin.
+
+    With ``hooks`` (the :class:`~sen_disagreement.plugins.Hooks` facade over ``pm``) the
+    ownership rule is checked too (:meth:`Hooks.check_ownership
+    <sen_disagreement.plugins.Hooks.check_ownership>`): a :class:`PluginError` names the first
+    plugin that declares a council another plugin declares, or answers for a council it neither
+    owns nor is a delegate of."""
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) or repr(exc.plugin)
         raise PluginError(str(exc), plugin=name, hook="(unknown hook)") from exc
+    if hooks is not None:
+        faults = hooks.check_ownership()
+        if faults:
+            raise faults[0].as_error()
 
 
 @frozen(kw_only=True)

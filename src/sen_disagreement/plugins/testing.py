@@ -193,6 +193,15 @@ class CouncilPluginContract:
             assert routing.provider.provider_id == provider_id
             assert not routing.parked
 
+    def test_speaks_only_for_the_councils_it_declares(self, contract_hooks: Hooks) -> None:
+        # Alone with the defaults the plugin owns its council: every answer it gives is heard,
+        # and it declares nothing another council's plugin would have to contest.
+        check_plugins(contract_hooks.plugin_manager, hooks=contract_hooks)
+        [ownership] = [
+            o for o in contract_hooks.ownership() if o.council.slug == self.council_slug
+        ]
+        assert ownership.owner == f"contract-{self.council_slug}"
+
     def test_answers_nothing_for_another_council(self, contract_hooks: Hooks) -> None:
         assert contract_hooks.providers(OTHER_COUNCIL) == []
         assert contract_hooks.contacts(OTHER_COUNCIL) == []

@@ -24,8 +24,8 @@ from sen_disagreement.council import (
     NotificationChannel,
     Provider,
 )
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import PartyKind
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.settings import MeetingDeadline, Settings
 
 # 1. Who the council is. The slug is what officers type: `sen-disagreement council wirral`.

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from sen_disagreement.channels import MessageChannel
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile, Provider
-from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.parties import PartyKind
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement_sefton import channels as _channels
 
 SEFTON = CouncilProfile(
