@@ -29,12 +29,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import attrs
 import pluggy
 
 from sen_disagreement.council import CaseContext, CouncilProfile, Provider
-from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.voluntary import Process
 
 COUNCIL = CouncilProfile(name="Benchshire", gss_code="E06000950", la_number="950", slug="bench")
@@ -44,6 +45,18 @@ PROVIDERS = tuple(
 )
 CASE = CaseContext(case_id="bench-1", process=Process.DISAGREEMENT_RESOLUTION)
 GOAL = 1.2
+
+
+class Owner:
+    """Declares the council and names every other plugin a delegate, so that every answer is
+    heard (the ownership check runs on each call, as in production)."""
+
+    def __init__(self, delegates: Sequence[str]) -> None:
+        self.council = attrs.evolve(COUNCIL, delegates=tuple(delegates))
+
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return (self.council,)
 
 
 class Declares:
@@ -63,6 +76,8 @@ class Defers:
 
 def build(n_declares: int, n_choosers: int) -> pluggy.PluginManager:
     pm = make_plugin_manager(load_entry_points=False, environ={})
+    pm.register(Owner([*(f"declares-{i}" for i in range(n_declares)),
+                       *(f"defers-{i}" for i in range(n_choosers))]), name="owner")
     for i in range(n_declares):
         pm.register(Declares(i), name=f"declares-{i}")
     for i in range(n_choosers):

@@ -25,7 +25,7 @@ other plugins. Faults met while handling a case park that case in the facade's
   reported) until one of them is blocked, so a plugin registered later can never take over a
   council's routing. :meth:`Hooks.ownership` and :meth:`Hooks.check_ownership` report it.
 * Each implementation is handed its own copies of the shared council profile and candidate
-  providers (:meth:`Hooks._private`), so a plugin writing into a frozen value with
+  providers (:meth:`Hooks._copy_for`), so a plugin writing into a frozen value with
   ``object.__setattr__`` changes only its copy.
 """
 
@@ -187,6 +187,7 @@ class Hooks:
         self._callers: dict[str, pluggy.HookCaller] = {
             name: getattr(relay, name) for name in HOOK_NAMES
         }
+        self._councils_caller = self._callers["sen_register_councils"]
         self._first: dict[str, bool] = {}
         for name, caller in self._callers.items():
             if caller.spec is None:
@@ -253,17 +254,11 @@ class Hooks:
         assert isinstance(value, BaseException)
         raise value
 
-    def _private(self, plugin: str, value: object) -> object:
-        """What ``plugin`` is handed for ``value``: its own copy of a council profile (text
-        fields only, so a field copy is whole; kept per plugin and profile, so the hot path pays
-        a dictionary lookup) and fresh copies of candidate providers with their employer."""
-        if isinstance(value, CouncilProfile | Provider):
-            return self._copy_for(plugin, value)
-        if isinstance(value, tuple) and value and all(isinstance(v, Provider) for v in value):
-            return tuple(self._copy_for(plugin, v) for v in value)
-        return value
-
     def _copy_for(self, plugin: str, value: CouncilProfile | Provider) -> CouncilProfile | Provider:
+        """``plugin``'s own copy of a council profile (text fields only, so a field copy is
+        whole) or of a candidate provider with its employer; kept per plugin and value, so the
+        hot path pays a dictionary lookup. :meth:`_call` hands every implementation copies of
+        the ``council`` and ``candidates`` arguments."""
         # Keyed by identity (the original is kept in the entry, so its id cannot be reused
         # while the entry lives): hashing a profile costs more than the call it protects.
         key = (plugin, id(value))
@@ -300,12 +295,22 @@ class Hooks:
         council (:meth:`_heard_for`) is ignored and reported as a ``CONFLICT`` fault."""
         answers: list[tuple[str, _T]] = []
         first = self._first[hook]
-        heard = (
-            self._heard_for(council) if council is not None and hook in OWNED_HOOKS else None
-        )
+        heard: frozenset[str] | None = None
+        if council is not None and hook in OWNED_HOOKS:
+            # The hot path, inlined: the declarations are unchanged and the council was seen.
+            declared = self._declarations
+            if (
+                declared is not None
+                and self._heard_key is declared
+                and declared.impls == self._councils_caller.get_hookimpls()
+            ):
+                heard = self._heard.get(council.gss_code)
+            if heard is None:
+                heard = self._heard_for(council)
+        copy_for = self._copy_for
         # Monitors replace pluggy's executor; while it is the plain one nobody is listening and
         # the implementation is called directly, which is what the executor would do.
-        traced = getattr(self._pm, "_inner_hookexec", None) is not _PLAIN_HOOKEXEC
+        traced = self._pm._inner_hookexec is not _PLAIN_HOOKEXEC
         for impl in reversed(self._callers[hook].get_hookimpls()):
             if impl.wrapper or impl.hookwrapper:
                 self._fault(
@@ -322,26 +327,30 @@ class Hooks:
                     continue
                 timeout = remaining if timeout is None else min(timeout, remaining)
             names = impl.argnames
-            function = impl.function
+            plugin = impl.plugin_name
             # Each implementation gets its own copy of the council profile the process shares
             # (and of the providers it may choose from): a plugin that writes into a frozen
             # value with object.__setattr__ changes only its copy, never what other calls and
             # plugins see.
-            kwargs_for = {a: self._private(impl.plugin_name, kwargs[a]) for a in names}
+            args: list[object] = []
+            for name in names:
+                value = kwargs[name]
+                # Every hook's ``council`` is a profile and ``candidates`` a tuple of providers.
+                if name == "council":
+                    value = copy_for(plugin, cast("CouncilProfile", value))
+                elif name == "candidates":
+                    value = tuple([copy_for(plugin, v) for v in cast("tuple[Provider]", value)])
+                args.append(value)
             try:
                 if traced:
-                    run = functools.partial(self._executor, hook, impl, kwargs_for, first)
+                    run = functools.partial(
+                        self._executor, hook, impl, dict(zip(names, args, strict=True)), first
+                    )
                     raw = run() if timeout is None else self._invoke(run, timeout)
                 elif timeout is not None:
-                    raw = self._invoke(
-                        functools.partial(function, *[kwargs_for[a] for a in names]), timeout
-                    )
-                elif not names:
-                    raw = function()
-                elif len(names) == 1:
-                    raw = function(kwargs_for[names[0]])
+                    raw = self._invoke(functools.partial(impl.function, *args), timeout)
                 else:
-                    raw = function(*[kwargs_for[a] for a in names])
+                    raw = impl.function(*args)
             except BaseException as exc:  # SystemExit & co. too: a plugin must not stop the host
                 kind, detail = _failure(exc, "did not answer within {} s; answer discarded")
                 self._fault(
@@ -360,7 +369,7 @@ class Hooks:
                 continue
             if answer is None:
                 continue
-            if heard is not None and impl.plugin_name not in heard:
+            if heard is not None and plugin not in heard:
                 # An empty sequence says nothing, so it takes nothing over: not a fault.
                 if first or not (isinstance(answer, list | tuple) and not answer):
                     assert council is not None
@@ -403,7 +412,7 @@ class Hooks:
         return list(declared.councils)
 
     def _declared(self, faults: list[PluginFault] | None) -> _Declarations:
-        impls = self._callers["sen_register_councils"].get_hookimpls()
+        impls = self._councils_caller.get_hookimpls()
         cached = self._declarations
         # HookImpl has no __eq__: the lists are equal when they hold the same objects.
         if cached is not None and cached.impls == impls:
@@ -469,7 +478,9 @@ class Hooks:
 
     def _heard_for(self, council: CouncilProfile) -> frozenset[str]:
         """The plugins whose answers count for ``council`` in the owned hooks."""
-        declared = self._declared(None)
+        declared = self._declarations
+        if declared is None or declared.impls != self._councils_caller.get_hookimpls():
+            declared = self._declared(None)
         if self._heard_key is not declared:
             self._heard = {}
             self._heard_key = declared
