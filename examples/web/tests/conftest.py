@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sen_disagreement_web import DEV_USERS, create_app
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from sen_disagreement.actors import StaticActorDirectory
 from sen_disagreement.service import CaseService
-from sen_disagreement_web import DEV_USERS, create_app
 
 WEB_ROOT = Path(__file__).resolve().parents[1]
 

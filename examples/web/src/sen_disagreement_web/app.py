@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
-import importlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -55,6 +54,7 @@ from sen_disagreement.errors import (
     SenDisagreementError,
     StaleWriteError,
 )
+from sen_disagreement.reports.timeline import render_timeline
 from sen_disagreement.serialization import structure
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.workflow import Case, DisagreementResolutionCase, MediationCase
@@ -81,21 +81,8 @@ _KINDS = {DisagreementResolutionCase.KIND: "Disagreement resolution",
           MediationCase.KIND: "Mediation"}
 _STATES = sorted({s.value for s in DrState} | {s.value for s in MediationState})
 
-TIMELINE_MODULE = "sen_disagreement.reports.timeline"
-"""Where the library's timeline picture lives; the page shows it when the library has it."""
-
-
 class SignInRequired(Exception):
     pass
-
-
-def _timeline() -> Callable[..., str] | None:
-    try:
-        module = importlib.import_module(TIMELINE_MODULE)
-    except ImportError:
-        return None
-    render = getattr(module, "render_timeline", None)
-    return render if callable(render) else None
 
 
 def _week(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -226,20 +213,20 @@ class _Pages:
             except AccessDeniedError:
                 audit = None
         offered = self._steps_offered(actor, case)
+        # The picture is an <img> of its own URL; its text form, the same facts, is on the page
+        # for screen readers and for copying.
+        timeline_text = render_timeline(case, on=self.today(), format="text")
         return self.render(
             request, "case.html", actor=actor, case=case, version=version, items=items,
             audit=audit, offered=offered, not_offered=forms.NOT_OFFERED,
-            timeline=_timeline() is not None, today=self.today(),
+            timeline_text=timeline_text, today=self.today(),
             is_mediation=isinstance(case, MediationCase),
         )
 
     async def timeline(self, request: Request) -> Response:
         actor = self.signed_in(request)
-        render = _timeline()
-        if render is None:
-            raise HTTPException(404)
         case, _ = self.service.case_for(request.path_params["case_id"], actor)
-        svg = render(case, on=self.today(), format="svg")
+        svg = render_timeline(case, on=self.today(), format="svg")
         return Response(svg, media_type="image/svg+xml",
                         headers={"Content-Security-Policy": IMAGE_CSP})
 

@@ -28,6 +28,7 @@ from sen_disagreement.serialization import structure
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.issues import IssueOutcome
+from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = ["NOT_OFFERED", "STEP_CLASSES", "Field", "FieldErrors", "build_step", "date_value",
            "errors_of", "fields_for", "step_title"]
@@ -84,6 +85,11 @@ _LABELS = {
     "issue.duty": "Duty", "body_id": "Commissioning body", "key": "Duty key",
     "kind": "Kind", "disclosure": "Who may read it",
 }
+
+_MEDIATION_ONLY = {("arrange_meeting", "mediator_id"), ("arrange_meeting", "mediator"),
+                   ("arrange_meeting", "shorter_notice_agreed")}
+"""Fields a disagreement-resolution case's form leaves out (its provider, not a mediator, runs
+the meeting)."""
 
 _DATE_PARTS = ("day", "month", "year")
 
@@ -166,6 +172,8 @@ def fields_for(name: str, case: Case, acting: str | None) -> list[Field]:
                       True, choices) for i in case.issues.issues]
     out = []
     for f in _attrs_fields(name, cls, "", nested=False):
+        if case.kind != MediationCase.KIND and (name, f.name.split(".")[0]) in _MEDIATION_ONLY:
+            continue
         if f.name in ("party_id", "body_id"):
             parties = tuple((p.party_id, f"{p.party.name or p.party_id} ({p.party.kind.label})")
                             for p in case.parties)
@@ -200,6 +208,7 @@ def date_value(fields: Mapping[str, str], name: str) -> str | None:
 
 def _document(fields: Mapping[str, str], form: Sequence[Field]) -> dict[str, Any]:
     doc: dict[str, Any] = {}
+    touched: set[str] = set()
     for f in form:
         if f.kind == "date":
             value: Any = date_value(fields, f.name)
@@ -212,9 +221,14 @@ def _document(fields: Mapping[str, str], form: Sequence[Field]) -> dict[str, Any
         head, _, tail = f.name.partition(".")
         if tail:
             doc.setdefault(head, {})[tail] = value
+            if value != f.default:
+                touched.add(head)
         else:
             doc[head] = value
-    return doc
+    # A nested value of which only a preselected default is set was not given (an optional
+    # mediator left blank is no mediator).
+    return {k: v for k, v in doc.items()
+            if not isinstance(v, dict) or k in touched}
 
 
 def _form_field(path: str, form: Sequence[Field]) -> str:
