@@ -19,6 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_MARKER = "<!-- sen-generated: rules -->"
+MODULES_MARKER = "<!-- sen-generated: modules -->"
 
 
 def _script_render(name: str) -> Callable[[], str]:
@@ -67,6 +68,39 @@ def rules_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def public_modules() -> list[str]:
+    """Every public module of the package: no part of its name starts with ``_``. Not API: the
+    command line's modules (documented as commands, in the CLI reference) and a module left
+    behind where another moved (its docstring starts "Deprecated")."""
+    import importlib
+    import pkgutil
+
+    import sen_disagreement
+
+    names = ["sen_disagreement"]
+    for info in pkgutil.walk_packages(sen_disagreement.__path__, "sen_disagreement."):
+        parts = info.name.split(".")
+        if any(p.startswith("_") for p in parts[1:]) or parts[1] == "cli":
+            continue
+        doc = importlib.import_module(info.name).__doc__ or ""
+        if not doc.startswith("Deprecated"):
+            names.append(info.name)
+    return sorted(names)
+
+
+def modules_reference() -> str:
+    """An autodoc section per public module (its ``__all__``), the top-level namespace aside
+    (the API page documents it)."""
+    out: list[str] = []
+    for name in public_modules():
+        if name != "sen_disagreement":
+            # Each object once, where it is defined: a package's re-exports are documented in
+            # the module that defines them.
+            out += [f"## `{name}`", "", "```{eval-rst}", f".. automodule:: {name}",
+                    "   :members:", "   :ignore-module-all:", "```", ""]
+    return "\n".join(out)
+
+
 GENERATED: dict[str, Callable[[], str]] = {
     "reference/clocks": lambda: _script_render("gen_clock_docs")(),
     "reference/who-may-do-what": lambda: _script_render("gen_permission_docs")(),
@@ -96,6 +130,8 @@ def _source_read(app: Any, docname: str, source: list[str]) -> None:
         source[0] = _present_pages_only(Path(app.srcdir), source[0])
     if docname in GENERATED:
         source[0] = GENERATED[docname]()
+    if MODULES_MARKER in source[0]:
+        source[0] = source[0].replace(MODULES_MARKER, modules_reference())
     if RULES_MARKER in source[0]:
         source[0] = source[0].replace(RULES_MARKER, rules_table())
 

@@ -1,0 +1,119 @@
+"""The public API is exactly what the reference documents: the curated top-level namespace, every
+name with a docstring and an entry in docs/reference/api.md; every public module with a docstring
+and an ``__all__`` naming what it defines; importing the package stays cheap."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sen_disagreement
+
+ROOT = Path(__file__).resolve().parents[1]
+API_PAGE = ROOT / "docs" / "reference" / "api.md"
+MAX_SEN_IMPORTS = 3
+
+
+def _sen_generated() -> object:
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        return importlib.import_module("sen_generated")
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "_ext"))
+
+
+def _documented() -> list[str]:
+    text = API_PAGE.read_text(encoding="utf-8")
+    return re.findall(r"^\.\. auto\w+:: sen_disagreement\.(\w+)$", text, re.M)
+
+
+def test_the_api_reference_documents_exactly_the_top_level_namespace() -> None:
+    documented = _documented()
+    assert len(documented) == len(set(documented)), "a name documented twice"
+    assert sorted(documented) == sorted(sen_disagreement.__all__)
+
+
+def test_the_top_level_namespace_is_small() -> None:
+    assert 20 <= len(sen_disagreement.__all__) <= 40
+
+
+@pytest.mark.parametrize("name", sen_disagreement.__all__)
+def test_every_top_level_name_loads_and_has_a_docstring(name: str) -> None:
+    value = getattr(sen_disagreement, name)
+    # Its own docstring: a class inheriting Enum's or object's says nothing about itself.
+    own = value.__doc__ if inspect.isclass(value) or inspect.isroutine(value) \
+        or inspect.ismodule(value) else inspect.getdoc(value)
+    assert (own or "").strip(), f"sen_disagreement.{name} has no docstring of its own"
+    assert name in dir(sen_disagreement)
+
+
+def test_an_unknown_top_level_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = sen_disagreement.Nope
+
+
+def test_importing_the_package_loads_none_of_its_modules() -> None:
+    code = ("import sys, sen_disagreement; "
+            "print(sorted(m for m in sys.modules if m.startswith(('sen_disagreement.', "
+            "'pluggy', 'holidays', 'attrs', 'cattrs', 'sqlite3', 'click'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_every_public_module_has_a_docstring_and_an_all_that_it_defines() -> None:
+    modules = _sen_generated().public_modules()  # type: ignore[attr-defined]
+    assert "sen_disagreement.service" in modules
+    problems = []
+    for name in modules:
+        module = importlib.import_module(name)
+        if not (module.__doc__ or "").strip():
+            problems.append(f"{name}: no docstring")
+        names = vars(module).get("__all__")
+        if names is None:
+            problems.append(f"{name}: no __all__")
+            continue
+        problems += [f"{name}.{n}: in __all__ but not defined" for n in names
+                     if not hasattr(module, n)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_reference_pages_are_built_from_the_code() -> None:
+    """The module page is generated (every public module at build time) and the index lists
+    the API and module pages."""
+    modules_page = (ROOT / "docs" / "reference" / "modules.md").read_text(encoding="utf-8")
+    assert "<!-- sen-generated: modules -->" in modules_page
+    generated = _sen_generated().modules_reference()  # type: ignore[attr-defined]
+    assert ".. automodule:: sen_disagreement.service" in generated
+    index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    assert "reference/api\n" in index and "reference/modules\n" in index
+
+
+def _sen_imports(path: Path, source: str) -> list[str]:
+    """The import statements of ``source`` that import from sen_disagreement."""
+    def from_sen(node: ast.AST) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return (node.module or "").startswith("sen_disagreement")
+        return isinstance(node, ast.Import) and any(
+            a.name.startswith("sen_disagreement") for a in node.names)
+
+    return [ast.unparse(n) for n in ast.walk(ast.parse(source, str(path))) if from_sen(n)]
+
+
+def test_the_python_walkthrough_needs_at_most_three_import_lines_from_the_namespace() -> None:
+    page = ROOT / "docs" / "how-to" / "run-a-case-in-python.md"
+    code = "\n".join(re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S))
+    imports = _sen_imports(page, code)
+    assert 1 <= len(imports) <= MAX_SEN_IMPORTS, imports
+    # Only the curated namespace: no reaching into modules.
+    assert all(i == "import sen_disagreement as sd" or i.startswith("from sen_disagreement import ")
+               for i in imports), imports
+    all_imports = re.findall(r"^(?:import|from) \S+", code, re.M)
+    assert len(all_imports) <= MAX_SEN_IMPORTS, all_imports
