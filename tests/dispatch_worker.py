@@ -1,7 +1,8 @@
 """A dispatcher in its own process, for the kill -9 trials of tests/test_dispatch.py:
-``python dispatch_worker.py DB DELIVERIES SEED``. It prints ``ready`` once set up, then sends
-batch after batch through a channel that appends each delivery's reference to DELIVERIES
-(O_APPEND: what was written survives a SIGKILL) and fails a fifth of the time."""
+``python dispatch_worker.py DB DELIVERIES SEED [NOTIFY_URL KEY]``. It prints ``ready`` once set
+up, then sends batch after batch through a channel that appends each delivery's reference to
+DELIVERIES (O_APPEND: what was written survives a SIGKILL) and fails a fifth of the time, or,
+given a local Notify API's URL and a key, through the GOV.UK Notify channel."""
 
 from __future__ import annotations
 
@@ -38,10 +39,23 @@ class FileChannel:
         return Receipt(message_id=message.reference[-12:])
 
 
+def _notify(url: str, key: str) -> object:
+    """The GOV.UK Notify channel against the test's local Notify API (``URL KEY``)."""
+    import uuid
+
+    from sen_disagreement_notify import NotifyChannel
+
+    templates = {(kind, Medium.EMAIL): str(uuid.uuid5(uuid.NAMESPACE_URL, kind))
+                 for kind in ("deadline_reminder", "health_issues_to_commissioning_body")}
+    return NotifyChannel(api_key=key, templates=templates, base_url=url, timeout=5.0)
+
+
 def main() -> None:
     db, deliveries, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = open_store(f"sqlite:///{db}")
-    hooks = ns.hooks(FileChannel(deliveries, seed))
+    channel = (_notify(sys.argv[4], sys.argv[5]) if len(sys.argv) > 5
+               else FileChannel(deliveries, seed))
+    hooks = ns.hooks(channel)
     print("ready", flush=True)
     dispatch_all(store, hooks, limit=25, lease=dt.timedelta(seconds=1), max_attempts=1000,
                  policy=NO_WAIT)

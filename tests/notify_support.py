@@ -16,9 +16,9 @@ from sen_disagreement.channels import Address, ChannelError, Medium, OutgoingMes
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile
 from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.ehc import PlanSection
-from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService, OpenMediation
 from sen_disagreement.store import Store, open_store
 from sen_disagreement.workflow import CaseParty, PartyContact
@@ -75,6 +75,8 @@ class RecordingChannel:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.delivered: list[OutgoingMessage] = []
+        self.seen: list[OutgoingMessage] = []
+        """Every message handed to ``send``, delivered or not (attempt numbers, flags)."""
         self.attempts = 0
 
     @property
@@ -88,6 +90,7 @@ class RecordingChannel:
     def send(self, message: OutgoingMessage) -> Receipt:
         with self.lock:
             self.attempts += 1
+            self.seen.append(message)
             roll = self.rng.random()
             if self.refuse:
                 raise ChannelError("refused (400)", channel=self._name, retryable=False)
@@ -97,7 +100,7 @@ class RecordingChannel:
             self.delivered.append(message)
             if self.rng.random() < self.accept_then_timeout:
                 raise ChannelError("timed out after sending", channel=self._name,
-                                   retryable=True)
+                                   retryable=True, outcome_unknown=True)
         return Receipt(message_id=f"{self._name}-{len(self.delivered)}")
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from sen_disagreement.cli import main
 from sen_disagreement.council import LoggingChannel, Notification, send_notification
 from sen_disagreement.dispatch import NO_WAIT, RetryPolicy, dispatch, dispatch_all
 from sen_disagreement.errors import InvalidInputError
-from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService
 from sen_disagreement.store import DeadlineHit, Store, open_store
 
@@ -257,6 +258,13 @@ def test_ten_thousand_messages_through_a_flaky_channel_lose_none(
     assert all(len(refs) == 1 for refs in by_message.values())  # duplicates: same reference
     delivered = {r for refs in by_message.values() for r in refs}
     assert set(keys) <= delivered
+    # Each later delivery of a message says an earlier attempt may already have reached the
+    # recipient (so a channel that cannot dedupe by reference can decide).
+    first: set[str] = set()
+    for m in channel.delivered:
+        if m.reference in first:
+            assert m.may_already_have_been_sent and m.attempt > 1, m.reference
+        first.add(m.reference)
     if timeout:
         assert len(channel.delivered) > len(delivered)  # there were duplicates
 
@@ -367,3 +375,148 @@ def test_cli_notify_run_sends_and_reports(
     assert rest.exit_code == 0 and rest.output.startswith("claimed 3 message(s): 3 sent")
     bad = runner.invoke(main, ["notify", "run", "--db", _url(db), "--limit", "0"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+# --- attempt numbers and "may already have been sent" ------------------------------------------
+
+
+class _Scripted:
+    """A channel that answers each send from a script: ``ok``, ``fail`` (a 503 before
+    accepting) or ``lost`` (accepted, then the answer lost); records what it was handed."""
+
+    def __init__(self, script: Sequence[str]) -> None:
+        self.script = list(script)
+        self.seen: list[OutgoingMessage] = []
+
+    @property
+    def name(self) -> str:
+        return "scripted"
+
+    @property
+    def media(self) -> frozenset[Medium]:
+        return frozenset(Medium)
+
+    def send(self, message: OutgoingMessage) -> Receipt:
+        self.seen.append(message)
+        step = self.script.pop(0) if self.script else "ok"
+        if step == "fail":
+            raise ChannelError("503", channel="scripted", retryable=True)
+        if step == "lost":
+            raise ChannelError("timed out", channel="scripted", retryable=True,
+                               outcome_unknown=True)
+        return Receipt(message_id=f"s-{len(self.seen)}")
+
+
+def _one_reminder(svc: CaseService) -> str:
+    ns.open_to_route(svc, "a-1")
+    svc.store.enqueue([messages.reminder(DeadlineHit("a-1", ns.GSS, "mediation", "route_chosen",
+                                                     "clock_x", dt.date(2025, 4, 1),
+                                                     "running"))])
+    return "a-1"
+
+
+def test_each_attempt_is_numbered_and_a_retry_after_an_unknown_outcome_says_so(
+    tmp_path: Path,
+) -> None:
+    channel = _Scripted(["fail", "lost", "fail", "ok"])
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), channel, case_ids=["a-1"])
+    _one_reminder(svc)
+    report = dispatch_all(svc.store, svc.hooks, policy=RetryPolicy(
+        attempts=5, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0))
+    assert report.sent == 2 and report.dead == 0
+    by_ref: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    for m in channel.seen:
+        by_ref[m.reference].append((m.attempt, m.may_already_have_been_sent))
+    # The case's ICB message is first in the outbox and takes the script: a definite failure,
+    # a lost answer (from then on it may already have been sent), a failure, then delivered.
+    # The reminder after it is delivered at its first try.
+    assert sorted(by_ref.values(), key=len) == [
+        [(1, False)],
+        [(1, False), (2, False), (3, True), (4, True)],
+    ]
+
+
+def test_a_message_claimed_again_may_already_have_been_sent(tmp_path: Path) -> None:
+    channel = ns.RecordingChannel("again", fail=1.0)
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), channel, case_ids=["a-1"])
+    _one_reminder(svc)
+    dispatch_all(svc.store, svc.hooks, policy=NO_WAIT, max_batches=1)
+    first = {(m.attempt, m.may_already_have_been_sent) for m in channel.seen}
+    assert first == {(1, False), (2, False), (3, False)}  # 503s: definite failures
+    channel.fail = 0.0
+    dispatch_all(svc.store, svc.hooks, policy=NO_WAIT, now=lambda: FAR)
+    # The second claim cannot know how the first ended (the store keeps only the count): it
+    # says the message may already have been sent, and counts the earlier claim once.
+    assert {(m.attempt, m.may_already_have_been_sent) for m in channel.delivered} == {(2, True)}
+
+
+# --- through GOV.UK Notify: timeouts after accepting, kill -9 -------------------------------------
+
+
+notify_testing = pytest.importorskip("sen_disagreement_notify.testing")
+
+
+def _notify_channel(server: object, key: str, *, timeout: float = 5.0) -> object:
+    from sen_disagreement_notify import NotifyChannel
+
+    templates = {(kind, Medium.EMAIL): str(uuid.uuid5(uuid.NAMESPACE_URL, kind))
+                 for kind in ("deadline_reminder", "health_issues_to_commissioning_body")}
+    return NotifyChannel(api_key=key, templates=templates,
+                         base_url=server.url, timeout=timeout)  # type: ignore[attr-defined]
+
+
+def test_through_notify_a_timeout_after_accepting_never_sends_a_message_twice(
+    tmp_path: Path,
+) -> None:
+    with notify_testing.FakeNotify() as server:
+        key = server.add_key("dispatch-test")
+        channel = _notify_channel(server, key, timeout=0.2)
+        svc = ns.service(_url(tmp_path / "db.sqlite3"), channel,
+                         case_ids=[f"c-{i}" for i in range(5)])
+        keys = _queue(svc, 200)
+        server.stall_after_accept(0.6, times=8)  # stored, then answered after the timeout
+        report = dispatch_all(svc.store, svc.hooks, limit=50, policy=NO_WAIT)
+        statuses = _statuses(svc.store, tmp_path / "db.sqlite3")
+        assert [k for k, s in statuses.items() if s != "sent"] == [] and report.dead == 0
+        refs = [n.reference for n in server.notifications.values()]
+        assert sorted(refs) == sorted(statuses) and len(refs) == len(set(refs)) == 205
+        assert set(keys) <= set(refs)
+        lookups = [r for r in server.requests if r.method == "GET"]
+        assert len(lookups) >= 8  # each lost answer was followed by a lookup, not a resend
+
+
+def test_through_notify_kill_9_trials_lose_nothing_and_send_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    svc = ns.service(_url(db), case_ids=[f"n-{i}" for i in range(5)])
+    keys = _queue(svc, 1_000, prefix="n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    rng = random.Random(5)
+    with notify_testing.FakeNotify() as server:
+        key = server.add_key("kill-9")
+        mid_batch = trial = 0
+        while mid_batch < 10 and trial < 30:
+            proc = subprocess.Popen([sys.executable, str(WORKER), str(db), "-", str(trial),
+                                     server.url, key], stdout=subprocess.PIPE, text=True,
+                                    env=env)
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.05, 0.4))
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            rest = proc.stdout.read()
+            proc.stdout.close()
+            mid_batch += "drained" not in rest
+            trial += 1
+        assert mid_batch == 10
+        # A fresh dispatcher (nothing remembered) takes over after the leases lapse: each
+        # message claimed before says it may already have been sent, so Notify is asked first.
+        recovery = ns.hooks(_notify_channel(server, key))
+        with open_store(_url(db)) as store:
+            dispatch_all(store, recovery, now=lambda: FAR, policy=NO_WAIT, max_attempts=1000)
+            statuses = _statuses(store, db)
+        assert [k for k in keys if statuses[k] != "sent"] == []
+        refs = [n.reference for n in server.notifications.values()]
+        assert len(refs) == len(set(refs)) == len(statuses)  # 0 lost, 0 sent twice
+        assert server.rejected_tokens == 0
