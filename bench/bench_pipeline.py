@@ -61,7 +61,8 @@ What the floor DOES (the library's checks, by hand):
   the provider's kind, that it is no side, and one independence check against the case's
   bodies (identifiers and employer), recording the library's rule ids;
 * the document: the very same JSON text the library stores (built as dicts in sorted key order,
-  ``json.dumps(ensure_ascii=False)``), asserted byte-equal to the library's for sampled cases;
+  ``json.dumps(ensure_ascii=False)`` with its encoder built once, as the library's is), asserted
+  byte-equal to the library's for sampled cases;
 * the audit rows and chain: the same rows, the chain head read from ``audit_chain`` in the
   transaction, SHA-256 of the document and of each canonical row (the library's ``link``
   format), commit time never before the chain's last; the floor's database passes the
@@ -76,8 +77,10 @@ What the floor does NOT do (differences, so a reader can weigh the ratio):
 
 * it does not re-validate every field of its own stored document on load, nor build typed
   objects: it parses the JSON and checks the fields it relies on (kind, version, state, case id,
-  ledger, issues). The library structures the whole stored document with full validation on
-  every load and parses it again in the store's guard before writing;
+  ledger, issues). The library builds typed, validated cases; within one process it structures
+  a stored text once (the text a save has just written reads back as the case it was written
+  from, which the store's check and the next load reuse), and it checks every new version
+  against the stored one (the history rules) and the row's columns against the document;
 * no separate read transaction before the write one (the library reads in one transaction and
   writes in another, and reads the row twice); no observer hook call (no installed plugin
   implements ``sen_after_case_events``; the library calls the hook anyway); no outbox query
@@ -323,7 +326,10 @@ class Library:
 # The floor: the same work by hand, dicts and raw sqlite3
 # =============================================================================================
 
-_CANON_SEP = (",", ":")
+# Encoders built once, as the library builds its own (json.dumps with options builds one anew
+# on every call): the same bytes, no slower than the library's choice.
+_CANON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+_DOCUMENT = json.JSONEncoder(ensure_ascii=False)
 
 
 def _us(value: dt.datetime, _epoch: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=UTC)) -> int:
@@ -333,8 +339,8 @@ def _us(value: dt.datetime, _epoch: dt.datetime = dt.datetime(1970, 1, 1, tzinfo
 def _link(prev: str, row: tuple[Any, ...]) -> str:
     """store/chain.py's link: SHA-256 of the canonical JSON of (prev, row) with times in µs."""
     at_us, actor, action, case_id, outcome, fields, committed_us, doc_version, doc_hash = row
-    canonical = json.dumps([prev, at_us, actor, action, case_id, outcome, fields, committed_us,
-                            doc_version, doc_hash], separators=_CANON_SEP, ensure_ascii=True)
+    canonical = _CANON.encode([prev, at_us, actor, action, case_id, outcome, fields,
+                               committed_us, doc_version, doc_hash])
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
@@ -745,7 +751,7 @@ class Floor:
         case_id = data["case_id"]
         now = dt.datetime.now(UTC)
         doc = self.open_doc(data, now)
-        document = json.dumps(doc, ensure_ascii=False)
+        document = _DOCUMENT.encode(doc)
         c.execute("BEGIN IMMEDIATE")
         try:
             self._insert_case(c, case_id, "referred", OPENED_AT, document)
@@ -774,7 +780,7 @@ class Floor:
                         or case["case_id"] != case_id or case["state"] != state or clocks):
                     raise FloorError("stored row and document disagree")
                 action, fields = self.step(doc, who, name, args, when, now)
-                document = json.dumps(doc, ensure_ascii=False)
+                document = _DOCUMENT.encode(doc)
                 c.execute(
                     "INSERT INTO case_history(case_ref, version, council, kind, state,"
                     " created_at, updated_at, subject_dob, closed_on, legal_hold, deadlines,"
@@ -804,7 +810,7 @@ class Floor:
             who = fam if user == "<parent>" else user
             action, fields = self.step(doc, who, name, args, when, now)
             rows.append((_us(when), who, action, case_id, fields))
-        document = json.dumps(doc, ensure_ascii=False)
+        document = _DOCUMENT.encode(doc)
         c.execute("BEGIN IMMEDIATE")
         try:
             self._insert_case(c, case_id, doc["case"]["state"], PLAN[-1][3], document)

@@ -72,6 +72,28 @@ from sen_disagreement.store.contract import (
     decode_deadlines,
 )
 
+__all__ = [
+    "CASE_COLUMNS",
+    "EARLIEST_EVENT",
+    "INSERT_AUDIT",
+    "INSERT_CASE",
+    "INSERT_CHAINED_AUDIT",
+    "INSERT_CHAIN_HEAD",
+    "INSERT_DEADLINE",
+    "INSERT_NEW_CASE",
+    "AuditRow",
+    "Codec",
+    "Dialect",
+    "Migrations",
+    "Row",
+    "SqlStore",
+    "Tx",
+    "case_values",
+    "check_event_time",
+    "stored_case_id",
+    "utcnow",
+]
+
 C = TypeVar("C", bound="_Closable")
 Row = Sequence[Any]
 Migrations = tuple[tuple[int, tuple[str, ...]], ...]
@@ -329,6 +351,25 @@ def _unheld(record: CaseRecord) -> CaseRecord:
     return attrs.evolve(record, legal_hold=False) if record.legal_hold else record
 
 
+_RECORD_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
+_VERSION_FIELD, _HOLD_FIELD = attrs.fields(CaseRecord).version, attrs.fields(CaseRecord).legal_hold
+
+
+def _stamped(record: CaseRecord, version: int, held: bool) -> CaseRecord:
+    """``attrs.evolve(record, version=version, legal_hold=held)`` checking only the two fields
+    it changes: the rest were checked when ``record`` was built, and neither takes part in the
+    record's whole-record check (created before updated)."""
+    new = object.__new__(CaseRecord)
+    for name in _RECORD_FIELDS:
+        object.__setattr__(new, name, getattr(record, name))
+    object.__setattr__(new, "version", version)
+    object.__setattr__(new, "legal_hold", held)
+    assert _VERSION_FIELD.validator is not None and _HOLD_FIELD.validator is not None
+    _VERSION_FIELD.validator(new, _VERSION_FIELD, version)
+    _HOLD_FIELD.validator(new, _HOLD_FIELD, held)
+    return new
+
+
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -437,19 +478,17 @@ class SqlStore(Generic[C]):
         codec = self._codec
         ts_in = codec.ts_in
         chains = list(dict.fromkeys(r[3] or "" for r in rows))
-        tx.many(INSERT_CHAIN_HEAD, [(c, GENESIS, 0, ts_in(_EPOCH)) for c in chains])
-        heads: dict[str, tuple[str, int, dt.datetime]] = {}
-        for chunk in _chunks(chains, self._d.list_chunk):
-            cond, args = self._d.any_of("chain", chunk)
-            for chain, digest, n, last in tx.all(
-                f"SELECT chain, hash, n, last_committed FROM audit_chain WHERE {cond}"  # noqa: S608
-                f"{self._d.for_update}",
-                args,
-            ):
-                try:
-                    heads[str(chain)] = (str(digest), int(n), codec.ts_out(last))
-                except Exception:
-                    raise StoredDataError("audit_chain", case_id=stored_case_id(chain)) from None
+        heads = self._heads(tx, chains)
+        missing = [c for c in chains if c not in heads]
+        if len(missing) == 1 and tx.run(INSERT_CHAIN_HEAD, (missing[0], GENESIS, 0,
+                                                             ts_in(_EPOCH))) == 1:
+            # A new case's chain, started here at the genesis hash (the usual first save).
+            heads[missing[0]] = (GENESIS, 0, _EPOCH)
+        elif missing:
+            # ON CONFLICT: another server may start a chain meanwhile; its head is then read,
+            # locked, once that one commits.
+            tx.many(INSERT_CHAIN_HEAD, [(c, GENESIS, 0, ts_in(_EPOCH)) for c in missing])
+            heads.update(self._heads(tx, missing))
         if documents is None:
             documents = [None] * (len(rows) - 1) + [document] if rows else []
         out: list[tuple[object, ...]] = []
@@ -475,6 +514,24 @@ class SqlStore(Generic[C]):
         tx.many("UPDATE audit_chain SET hash = ?, n = ?, last_committed = ? WHERE chain = ?",
                 [(digest, n, ts_in(last), chain) for chain, (digest, n, last) in heads.items()])
         return seqs, now
+
+    def _heads(self, tx: Tx, chains: Sequence[str]) -> dict[str, tuple[str, int, dt.datetime]]:
+        """The heads (hash, rows, last commit time) of those of ``chains`` that exist, locked
+        for this transaction (an existing chain costs one statement, not an insert and a read)."""
+        heads: dict[str, tuple[str, int, dt.datetime]] = {}
+        ts_out = self._codec.ts_out
+        for chunk in _chunks(chains, self._d.list_chunk):
+            cond, args = self._d.any_of("chain", chunk)
+            for chain, digest, n, last in tx.all(
+                f"SELECT chain, hash, n, last_committed FROM audit_chain WHERE {cond}"  # noqa: S608
+                f"{self._d.for_update}",
+                args,
+            ):
+                try:
+                    heads[str(chain)] = (str(digest), int(n), ts_out(last))
+                except Exception:
+                    raise StoredDataError("audit_chain", case_id=stored_case_id(chain)) from None
+        return heads
 
     def _stamp(
         self, actor: str, action: str, case_id: str | None, outcome: str, fields: tuple[str, ...]
@@ -606,7 +663,7 @@ class SqlStore(Generic[C]):
             raise refused
         if stale is not None:
             raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
-        return attrs.evolve(record, version=new_version, legal_hold=held)
+        return _stamped(record, new_version, held)
 
     def _stored_state(self, record: CaseRecord, row: Row) -> tuple[int, bool]:
         """The stored version and legal hold of the row a save is about to replace, checked:

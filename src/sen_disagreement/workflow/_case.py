@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 from attrs import frozen
@@ -304,3 +304,57 @@ def check_date_order(day: dt.date, after: dt.date | None, name: str, rule_id: st
             f"cannot be before {after.isoformat()}", field=name, rule_id=rule_id
         )
 
+
+
+_Plan = tuple[tuple[str, ...], dict[str, tuple[Any, Any, Any]]]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    """Every field of a case class, and each one's converter and validator (looked up once)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        fields = attrs.fields(cls)
+        if getattr(cls, "__attrs_post_init__", None) is not None or any(
+            not f.init for f in fields
+        ):  # pragma: no cover - a case class that needs its whole __init__ on every change
+            msg = f"{cls.__name__} cannot be evolved field by field"
+            raise TypeError(msg)
+        plan = (tuple(f.name for f in fields),
+                {f.name: (f.converter, f.validator, f) for f in fields})
+        _PLANS[cls] = plan
+    return plan
+
+
+C = TypeVar("C")
+
+
+def evolve_case(case: C, **changes: Any) -> C:
+    """``attrs.evolve(case, **changes)`` that converts and validates the changed fields only.
+
+    A case's fields are checked each on its own (a type, a tuple): none of a case class's
+    validators reads another field, and no case class has an ``__attrs_post_init__``. So the
+    fields carried over from ``case`` are exactly as valid as when ``case`` was built, and
+    checking them again on each of a case's many changes is work without a check in it (it was
+    a third of a transition). What changes is converted and validated as ``__init__`` would,
+    after every field is set."""
+    cls = type(case)
+    names, by_name = _plan(cls)
+    unknown = changes.keys() - by_name.keys()
+    if unknown:
+        msg = f"{cls.__name__} has no field {sorted(unknown)[0]!r}"
+        raise TypeError(msg)
+    new = object.__new__(cls)
+    setattr_ = object.__setattr__
+    for name in names:
+        if name in changes:
+            converter = by_name[name][0]
+            value = changes[name]
+            setattr_(new, name, value if converter is None else converter(value))
+        else:
+            setattr_(new, name, getattr(case, name))
+    for name in changes:
+        _, validator, attribute = by_name[name]
+        if validator is not None:
+            validator(new, attribute, getattr(new, name))
+    return new

@@ -18,7 +18,6 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import attrs
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
@@ -47,6 +46,7 @@ from sen_disagreement.workflow._case import (
     check_case_ref,
     check_date_order,
     check_parties,
+    evolve_case,
 )
 from sen_disagreement.workflow.audit import AuditTrail, CaseChange, check_utc, make_entry
 from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
@@ -271,7 +271,7 @@ class DisagreementResolutionCase(SharedViews):
         entry = make_entry(
             actor=actor, action=f"dr.{event.value}", at=at, case_id=self.case_id, fields=fields
         )
-        return attrs.evolve(self, state=target, audit=self.audit.append(entry), **changes)
+        return evolve_case(self, state=target, audit=self.audit.append(entry), **changes)
 
     def _begin(self, event: DrEvent, at: dt.datetime, actor: str) -> None:
         """Checks every action makes first, in this order: allowed here, then well-formed."""

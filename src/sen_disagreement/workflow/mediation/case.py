@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-import attrs
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
@@ -34,6 +33,7 @@ from sen_disagreement.workflow._case import (
     check_actor,
     check_case_ref,
     check_parties,
+    evolve_case,
     family_ids,
     find_deadline,
     replace_deadline,
@@ -237,7 +237,7 @@ class MediationCase(AdviserStage, ArrangingStage, OutcomeStage, SweepStage):
         target = MEDIATION_MACHINE.target(self.state, event)
         entry = make_entry(actor=actor, action=f"mediation.{event.value}", at=at,
                            case_id=self.case_id, fields=fields, outcome=outcome)
-        return attrs.evolve(self, state=target, audit=self.audit.append(entry), **changes)
+        return evolve_case(self, state=target, audit=self.audit.append(entry), **changes)
 
     def _consent(
         self, party_id: str, decision: ConsentDecision, at: dt.datetime,
