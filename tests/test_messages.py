@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 from sen_disagreement.messages import KINDS, MessageError
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.provenance import registered
+from sen_disagreement.service import CaseService
 from sen_disagreement.store import DeadlineHit
 from sen_disagreement.store.core import SqlStore
 from sen_disagreement.sweeping import sweep_all
@@ -250,20 +252,7 @@ def test_canary_no_case_content_reaches_any_channel_audit_row_log_or_error(
     caplog.set_level(logging.DEBUG)
     channel = ns.RecordingChannel("canary")
     svc = ns.service(_url(db), channel, case_ids=["m-1", "m-2", "m-3"])
-    errors: list[str] = []
-    ns.open_to_route(svc, "m-1")
-    ns.to_agreement(svc, "m-1")  # ICB, date notice, certificate, reg 42
-    ns.open_to_route(svc, "m-2")  # the 30 days pass: the adviser told; reminders
-    ns.open_to_route(svc, "m-3", parent_contact=False)  # no address: dead letter + alert
-    sweep_all(svc, dt.date(2025, 4, 14), reminder_days=60)
-    svc.apply("m-3", ns.ADVISER.actor_id, st.IssueCertificate(on=dt.date(2025, 4, 14)),
-              at=ns.at(dt.date(2025, 4, 14)))
-    try:  # a refused step's error, for the census
-        svc.apply("m-1", ns.OFFICER.actor_id, st.RecordItem(
-            item_id="wp-1", kind=ItemKind.OFFER, disclosure=Disclosure.WITHOUT_PREJUDICE,
-            text=ns.WP_CANARY), at=ns.at(dt.date(2025, 4, 15)))
-    except SenDisagreementError as exc:
-        errors.append(str(exc))
+    errors = _every_kind(svc)
     report = dispatch_all(svc.store, svc.hooks, policy=NO_WAIT)
     errors += [d.reason or "" for d in report.deliveries]
     sent_kinds = {m.kind for m in channel.delivered}
@@ -283,6 +272,65 @@ def test_canary_no_case_content_reaches_any_channel_audit_row_log_or_error(
         else:
             assert m.address.email != ns.PARENT_EMAIL
     assert not [h for h in audit + logs + errors if ns.PARENT_EMAIL in h]
+
+
+def test_canary_every_kind_on_the_wire_to_the_local_notify_api(
+    db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same cases through the real GOV.UK Notify channel: every request body the local
+    Notify API received (every kind, every medium it was sent by) carries only its kind's
+    allow-listed personalisation, and no canary."""
+    notify = pytest.importorskip("sen_disagreement_notify")
+    from sen_disagreement_notify.testing import FakeNotify
+
+    caplog.set_level(logging.DEBUG)
+    templates = {(k.name, medium): str(uuid.uuid4()) for k in KINDS.values()
+                 for medium in k.media}
+    kind_of_template = {t: kind for (kind, _), t in templates.items()}
+    with FakeNotify() as server:
+        channel = notify.NotifyChannel(api_key=server.add_key("canary"), templates=templates,
+                                       base_url=server.url)
+        svc = ns.service(_url(db), channel, case_ids=["m-1", "m-2", "m-3"])
+        errors = _every_kind(svc)
+        report = dispatch_all(svc.store, svc.hooks, policy=NO_WAIT)
+        requests = list(server.requests)
+    assert report.dead == 1 and server.rejected_tokens == 0
+    posts = [r for r in requests if r.method == "POST"]
+    assert {kind_of_template[r.body["template_id"]] for r in posts if r.body} == set(KINDS)
+    for r in posts:
+        assert r.body is not None
+        kind = KINDS[kind_of_template[r.body["template_id"]]]
+        assert set(r.body["personalisation"]) <= kind.fields, kind.name
+    wire = [json.dumps([r.path, r.query, r.body]) for r in requests]
+    logs = [rec.getMessage() for rec in caplog.records]
+    haystacks = wire + logs + errors + [json.dumps(report.as_json())]
+    assert [(c, h[:80]) for c in ns.CANARIES for h in haystacks if c.lower() in h.lower()] == []
+    # The parent's address goes only in the parent's own messages.
+    for r in posts:
+        assert r.body is not None
+        if ns.PARENT_EMAIL in json.dumps(r.body):
+            assert kind_of_template[r.body["template_id"]] in (
+                "certificate_issued", "mediation_date_notice")
+
+
+def _every_kind(svc: CaseService) -> list[str]:
+    """Cases that queue every message kind (m-3 has no contact details: a dead letter and its
+    alert); the texts of the errors met on the way."""
+    errors: list[str] = []
+    ns.open_to_route(svc, "m-1")
+    ns.to_agreement(svc, "m-1")  # ICB, date notice, certificate, reg 42
+    ns.open_to_route(svc, "m-2")  # the 30 days pass: the adviser told; reminders
+    ns.open_to_route(svc, "m-3", parent_contact=False)  # no address: dead letter + alert
+    sweep_all(svc, dt.date(2025, 4, 14), reminder_days=60)
+    svc.apply("m-3", ns.ADVISER.actor_id, st.IssueCertificate(on=dt.date(2025, 4, 14)),
+              at=ns.at(dt.date(2025, 4, 14)))
+    try:  # a refused step's error, for the census
+        svc.apply("m-1", ns.OFFICER.actor_id, st.RecordItem(
+            item_id="wp-1", kind=ItemKind.OFFER, disclosure=Disclosure.WITHOUT_PREJUDICE,
+            text=ns.WP_CANARY), at=ns.at(dt.date(2025, 4, 15)))
+    except SenDisagreementError as exc:
+        errors.append(str(exc))
+    return errors
 
 
 def _everything(m: OutgoingMessage) -> str:
