@@ -23,9 +23,11 @@ def directory() -> StaticActorDirectory:
 
 
 @pytest.fixture
-def service(tmp_path: Path, directory: StaticActorDirectory) -> CaseService:
-    return CaseService.open(f"sqlite:///{tmp_path / 'web.sqlite3'}", directory=directory,
-                            timeout=None)
+def service(tmp_path: Path, directory: StaticActorDirectory) -> Iterator[CaseService]:
+    service = CaseService.open(f"sqlite:///{tmp_path / 'web.sqlite3'}", directory=directory,
+                               timeout=None)
+    with service.store:
+        yield service
 
 
 @pytest.fixture

@@ -268,7 +268,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     service = CaseService.open(f"sqlite:///{db}", directory=directory, timeout=None)
     # Secure cookies stay on: Chromium accepts them from http://127.0.0.1 (a trustworthy origin).
     app = create_app(service, dev_users=directory)
-    with LiveServer(app) as server:
+    with service.store, LiveServer(app) as server:
         yield server.url, db
 
 

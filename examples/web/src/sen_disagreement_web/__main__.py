@@ -65,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                      secure_cookies=not args.insecure_local_http)
     scheme = "http" if args.insecure_local_http else "https (behind your TLS proxy)"
     print(f"Serving on {args.host}:{args.port} ({scheme}); stop with Ctrl-C")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                proxy_headers=False, server_header=False)
+    with service.store:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                    proxy_headers=False, server_header=False)
 
 
 if __name__ == "__main__":

@@ -23,11 +23,10 @@ with its own service and store connection (PostgreSQL for more than one server).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sen_disagreement.actors import Actor, Role, StaticActorDirectory
 from sen_disagreement.appeals import AppealableDecision
@@ -402,7 +402,7 @@ def create_app(
     service: CaseService, *, dev_users: StaticActorDirectory | None = None,
     secure_cookies: bool = True, key: str | None = None,
 ) -> Starlette:
-    """The ASGI app over ``service`` (whose store it opens for its lifetime).
+    """The ASGI app over ``service`` (the caller owns it and closes its store).
 
     ``dev_users``: the development users offered at sign-in (``None``: no development sign-in;
     a council's identity provider signs users in). ``secure_cookies=False`` only for local
@@ -446,21 +446,6 @@ def create_app(
         return pages.render(request, "error.html", status, title="Something went wrong",
                             message="The request could not be done.")
 
-    async def fault(request: Request, exc: Exception) -> Response:
-        # Never a traceback on a page: only the exception's class goes to the log (its text
-        # may quote stored values).
-        _LOG.error("unexpected %s on %s %s", type(exc).__name__, request.method,
-                   request.url.path)
-        return HTMLResponse(templates.get_template("error.html").render(
-            request=request, csrf="", actor=None, title="Sorry, there is a problem",
-            message="Something went wrong and nothing was changed. Try again later."),
-            status_code=500)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        with service.store:
-            yield
-
     static = StaticFiles(directory=_HERE / "static", check_dir=False)
     routes = [
         Route("/", pages.home),
@@ -478,6 +463,9 @@ def create_app(
     ]
     middleware = [
         Middleware(SecurityHeaders),
+        Middleware(_FaultBarrier, page=templates.get_template("error.html").render(
+            csrf="", actor=None, title="Sorry, there is a problem",
+            message="Something went wrong and nothing was changed. Try again later.")),
         Middleware(SessionMiddleware, secret_key=key or session_key(),
                    session_cookie="sen_web_session", max_age=8 * 3600, same_site="strict",
                    https_only=secure_cookies),
@@ -489,10 +477,42 @@ def create_app(
         NotFoundError: not_found,
         SenDisagreementError: library_error,
         HTTPException: http_error,
-        Exception: fault,
     }
     return Starlette(debug=False, routes=routes, middleware=middleware,
-                     exception_handlers=handlers, lifespan=lifespan)
+                     exception_handlers=handlers)
+
+
+class _FaultBarrier:
+    """Anything the library did not type becomes a plain 500 page inside the security headers
+    (Starlette's own last-resort handler sits outside every middleware). Never a traceback:
+    only the exception's class goes to the log, as its text may quote stored values."""
+
+    def __init__(self, app: ASGIApp, page: str) -> None:
+        self.app = app
+        self.page = page.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            _LOG.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"),
+                       scope.get("path"))
+            if started:
+                raise
+            await send({"type": "http.response.start", "status": 500,
+                        "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                    (b"content-length", str(len(self.page)).encode())]})
+            await send({"type": "http.response.body", "body": self.page})
 
 
 def _quiet_actor(pages: _Pages, request: Request) -> Actor | None:
