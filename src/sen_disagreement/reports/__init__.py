@@ -16,3 +16,6 @@ The drawing modules import matplotlib (the optional ``reports`` extra) only when
 """
 
 from __future__ import annotations
+
+# The names are in the submodules; importing the package alone loads none of them.
+__all__: list[str] = []
