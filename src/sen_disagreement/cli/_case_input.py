@@ -6,8 +6,10 @@
 A step's document holds the fields of its class in :mod:`sen_disagreement.workflow.steps` (dates
 ``YYYY-MM-DD``, enums by value). Where a step holds a mapping (``record_outcome``'s
 ``outcomes``, ``record_agreement``'s ``outcomes`` and ``other_periods_in_writing``) the document
-gives a JSON object, ``{"issue-id": "agreed"}``. Who acts is never in a document: it is the user
-the council's directory resolves.
+gives a JSON object, ``{"issue-id": "agreed"}``. ``change_contact`` takes the party and its new
+contact details, ``{"party_id": "parent", "contact": {"email": "...", "phone": "...",
+"postal": ["line", "...", "postcode"]}}`` (any of the three; a fault names the field, never the
+value). Who acts is never in a document: it is the user the council's directory resolves.
 """
 
 from __future__ import annotations

@@ -106,6 +106,10 @@ def _no_sefton(err: SenDisagreementError) -> NoProviderError:
 def demo(db: str | None, fmt: str) -> None:
     """Run the worked examples end to end and print every answer with its citations.
 
+    The walkthrough's statutory messages are delivered through the GOV.UK Notify channel to a
+    local Notify API on 127.0.0.1 when sen-disagreement-notify is installed (each with its
+    Notify id and the status read back); otherwise the demo says so and uses the log channel.
+
     Exit code 0: done; 2: a --db that is not a new SQLite file in an existing directory, or
     Sefton's plugin not installed; 3: a plugin failed or the store could not be written.
     """
