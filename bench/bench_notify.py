@@ -5,7 +5,8 @@ run.
 
 Issue 13 asks for the comparison, with no goal: the channel adds the template lookup, the
 address and allow-list handling, the error mapping and (in ``lookup="always"`` mode) a lookup by
-reference before each send. Both sides sign a token per request and use one keep-alive
+reference before each send (without it, only when a message
+``may_already_have_been_sent``). Both sides sign a token per request and use one keep-alive
 ``requests`` session, so the ratio shows the channel's own cost on top of the HTTP round trip.
 
 Method: interleaved rounds (rotated order), each timing a batch of sends per candidate; the
@@ -116,9 +117,11 @@ def main(rounds: int = 11, batch: int = 200) -> int:
         "",
         "Reading: the HTTP round trip (token signing, JSON, the local server) dominates; the "
         "channel's own work is the difference between the first two rows. `lookup=\"always\"` "
-        "doubles the requests per message and is for dispatchers whose retries may run in "
-        "another process; the default looks up only after an attempt that may have been "
-        "accepted (a timeout, a dropped connection, a 5xx).",
+        "doubles the requests per message; the default looks up only when the message says it "
+        "may already have been sent (the dispatcher's retry after an unknown outcome, or a later "
+        "claim, in any process) or after an uncertain attempt this channel saw (a timeout, a "
+        "dropped connection, a 5xx), so `always` is only for callers other than the library's "
+        "dispatcher.",
         "",
         "Run: `.venv/bin/python bench/bench_notify.py [rounds] [batch]`.",
         "",
