@@ -4,7 +4,8 @@
 # Usage: bash examples/web/build-assets.sh
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -f node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css ]; then
+if [ ! -f node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css ] \
+    || [ ! -f node_modules/axe-core/axe.min.js ]; then
   command -v npm >/dev/null || { echo "npm is needed to fetch govuk-frontend" >&2; exit 2; }
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -273,12 +273,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
 
 
 @pytest.fixture(scope="module")
-def browser(site: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[Browser]:
+def browser(site: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory,
+            pytestconfig: pytest.Config) -> Iterator[Browser]:
     ARTIFACTS.mkdir(exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
-    print(f"\nbrowser test screenshots: {ARTIFACTS}")
     for driver in chromium(tmp_path_factory.mktemp("chromium-profile")):
         b = Browser(driver, site[0], ARTIFACTS)
         # The accessibility check itself: axe-core finds a serious violation planted in a page,
@@ -292,6 +291,14 @@ def browser(site: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory
                    for v in planted), planted
         yield b
         b.report()
+        # Said past pytest's output capture, so the path is printed in every run.
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        line = (f"browser test screenshots: {b.shots} pages in {ARTIFACTS} "
+                f"(axe-core checked {len(b.checked)} pages)")
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line)
 
 
 @pytest.fixture(scope="module")
@@ -306,6 +313,17 @@ def reader(site: tuple[str, Path]) -> Iterator[CaseService]:
 
 
 # --- the acceptance tests -------------------------------------------------------------------------
+
+
+def test_without_a_browser_the_tests_fail_where_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Locally a missing Chromium skips the browser tests; with SEN_REQUIRE_BROWSER=1 (CI) it
+    fails them, so they never skip silently there."""
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="SEN_REQUIRE_BROWSER=1 but no chromium"):
+        unavailable("no chromium")
+    monkeypatch.delenv(REQUIRE_ENV)
+    with pytest.raises(pytest.skip.Exception, match="no chromium"):
+        unavailable("no chromium")
 
 OFFICER, CLERK = "sen-casework-1", "tribunal-clerk-1"
 PARENT, OTHER_PARENT = "sam.parent", "alex.parent"

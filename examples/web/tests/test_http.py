@@ -11,10 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sen_disagreement_web import create_app, security
+from sen_disagreement_web import DEV_USERS, create_app, security
 from sen_disagreement_web.__main__ import main
 from sen_disagreement_web.demo import seed
 from starlette.applications import Starlette
@@ -28,6 +29,35 @@ from sen_disagreement.workflow import CaseParty
 OFFICER, PARENT, OTHER_PARENT, PROVIDER = ("sen-casework-1", "sam.parent", "alex.parent",
                                             "gm-practitioner-1")
 CASE = "web-dr-0001"
+
+
+# A fresh SQLite store per test, the development users, the app over them, and a TestClient
+# speaking https (so the Secure session cookie is sent back).
+
+
+@pytest.fixture
+def directory() -> StaticActorDirectory:
+    return StaticActorDirectory.from_json(DEV_USERS)
+
+
+@pytest.fixture
+def service(tmp_path: Path, directory: StaticActorDirectory) -> Iterator[CaseService]:
+    service = CaseService.open(f"sqlite:///{tmp_path / 'web.sqlite3'}", directory=directory,
+                               timeout=None)
+    with service.store:
+        yield service
+
+
+@pytest.fixture
+def app(service: CaseService, directory: StaticActorDirectory) -> Starlette:
+    return create_app(service, dev_users=directory, key="k" * 48)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False,
+                    follow_redirects=False) as c:
+        yield c
 
 
 def _token(html: str) -> str:
@@ -75,6 +105,7 @@ def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:
         assert r.headers["referrer-policy"] == "no-referrer"
         assert r.headers["cache-control"] == "no-store"
         assert "server" not in r.headers or "uvicorn" not in r.headers["server"]
+        assert r.headers["strict-transport-security"].startswith("max-age=31536000")
 
 
 def test_no_inline_script_or_style_in_pages(client: TestClient) -> None:
@@ -98,7 +129,9 @@ def test_cookie_not_secure_only_when_asked_for_local_http(service: CaseService,
     app = create_app(service, dev_users=directory, secure_cookies=False, key="k" * 48)
     with TestClient(app, base_url="http://testserver") as c:
         cookie = c.get("/sign-in").headers["set-cookie"].lower()
+        hsts = c.get("/sign-in").headers.get("strict-transport-security")
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    assert hsts is None  # local http only: no promise of https
 
 
 def test_session_key_comes_from_the_environment_or_is_generated(

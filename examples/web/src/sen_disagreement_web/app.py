@@ -462,7 +462,7 @@ def create_app(
         Mount("/static", app=static, name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts=secure_cookies),
         Middleware(_FaultBarrier, page=templates.get_template("error.html").render(
             csrf="", actor=None, title="Sorry, there is a problem",
             message="Something went wrong and nothing was changed. Try again later.")),

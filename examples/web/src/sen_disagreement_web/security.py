@@ -96,11 +96,15 @@ async def check_csrf(request: Request) -> dict[str, str]:
 
 
 class SecurityHeaders:
-    """ASGI middleware adding :data:`HEADERS` to every HTTP response (a response that set its
-    own Content-Security-Policy keeps it)."""
+    """ASGI middleware adding :data:`HEADERS` (and, unless ``hsts=False``, an HSTS header) to
+    every HTTP response (a response that set its own Content-Security-Policy keeps it)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = True) -> None:
         self.app = app
+        self.headers = dict(HEADERS)
+        if hsts:
+            # Browsers ignore it over plain http; over https it keeps them on https.
+            self.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,7 +114,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
+                for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
             await send(message)
