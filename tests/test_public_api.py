@@ -117,3 +117,9 @@ def test_the_python_walkthrough_needs_at_most_three_import_lines_from_the_namesp
                for i in imports), imports
     all_imports = re.findall(r"^(?:import|from) \S+", code, re.M)
     assert len(all_imports) <= MAX_SEN_IMPORTS, all_imports
+
+
+def test_the_example_script_imports_at_most_three_lines_from_the_package() -> None:
+    example = ROOT / "examples" / "sefton_walkthrough.py"
+    imports = _sen_imports(example, example.read_text(encoding="utf-8"))
+    assert 1 <= len(imports) <= MAX_SEN_IMPORTS, imports

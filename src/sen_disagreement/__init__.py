@@ -15,9 +15,10 @@ Everything else lives in the modules named after the law's concepts
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the real types for type checkers; at run time each loads on first use
+# typing.TYPE_CHECKING without importing typing (most of this module's cost); type checkers
+# treat the name as true, so they see the real types below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # at run time each name loads on first use instead
     from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
     from sen_disagreement.appeals import AppealableDecision
     from sen_disagreement.classifier import Disagreement, classify
@@ -30,9 +31,9 @@ if TYPE_CHECKING:  # the real types for type checkers; at run time each loads on
         InvalidInputError,
         SenDisagreementError,
     )
+    from sen_disagreement.parties import Party, PartyKind
     from sen_disagreement.plugins.facade import Hooks
     from sen_disagreement.plugins.spec import hookimpl
-    from sen_disagreement.parties import Party, PartyKind
     from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
     from sen_disagreement.store import open_store
     from sen_disagreement.workflow import CaseParty, steps
