@@ -203,3 +203,30 @@ def test_who_change_contact_disagreement_resolution_mediation_from_the_command_l
     assert NEW_EMAIL not in trail and "New Road" not in trail
     shown = _cli(db, "show", "sefton-med-0001", "--user", "sen-casework-1", "--format", "json")
     assert NEW_EMAIL not in shown and "New Road" not in shown
+
+
+def test_who_change_contact_disagreement_resolution_mediation_in_a_closed_dr_case(
+    tmp_path: Path,
+) -> None:
+    from sen_disagreement import walkthrough
+
+    db = tmp_path / "walk.sqlite3"
+    walkthrough.run(db)
+    svc = CaseService.open(f"sqlite:///{db}", directory=walkthrough.directory(), timeout=None)
+    with svc.store:
+        before, _ = svc.load(walkthrough.DR_CASE)
+        assert before.state.value == "closed"  # contact details stay correctable after closing
+        svc.apply(walkthrough.DR_CASE, walkthrough.OFFICER,
+                  st.ChangeContact(party_id="parent", contact=PartyContact(phone=NEW_PHONE)),
+                  at=ns.at(ns.MEETING.replace(year=2025, month=5), 9))
+        after, _ = svc.load(walkthrough.DR_CASE)
+        entry = svc.store.audit_trail(walkthrough.DR_CASE)[-1]
+        with pytest.raises(AccessDeniedError):
+            svc.apply(walkthrough.DR_CASE, walkthrough.PROVIDER,
+                      st.ChangeContact(party_id="parent", contact=PartyContact(phone=NEW_PHONE)),
+                      at=ns.at(ns.MEETING.replace(year=2025, month=5), 10))
+    assert after.state.value == "closed"
+    assert {p.party_id: p.contact for p in after.parties}["parent"] == PartyContact(
+        phone=NEW_PHONE)
+    assert (entry.action, entry.fields) == (
+        "dr.change_contact", ("parties.parent.contact.email", "parties.parent.contact.phone"))
