@@ -144,3 +144,23 @@ def test_importing_the_library_does_not_import_matplotlib() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("on", [dt.date(2014, 1, 1), dt.date(9999, 12, 31)])
+def test_timeline_before_the_case_and_at_the_end_of_the_calendar(walkthrough_db: Path,
+                                                                 on: dt.date) -> None:
+    case = _case(walkthrough_db, MED_CASE)
+    text = render_timeline(case, on=on, format="text")
+    assert isinstance(text, str)
+    if on.year == 2014:
+        assert "state: not yet opened" in text and "events:\n" in text
+        assert build(case, on=on).events == ()
+    else:
+        assert "state: certificate issued" in text
+    svg = render_timeline(case, on=on)
+    assert isinstance(svg, str)
+    # A bounded axis: at most a dozen date ticks whatever the span.
+    root = ET.fromstring(svg.encode("utf-8"))
+    dates = [t.text for t in root.iter(f"{SVG}text")
+             if t.text and len(t.text) == 10 and t.text[4] == "-" and t.text[7] == "-"]
+    assert 1 <= len(dates) <= 12

@@ -4,7 +4,6 @@ never skipped in silence)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -108,4 +107,4 @@ def _audit_refusal(service: CaseService, actor: Actor) -> None:
     from sen_disagreement.store.contract import AuditEntry
 
     service.store.append_audit(AuditEntry(actor=actor.actor_id, action="report.run",
-                                          at=dt.datetime.now(dt.UTC), outcome="refused"))
+                                          at=service.clock(), outcome="refused"))

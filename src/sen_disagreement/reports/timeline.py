@@ -188,7 +188,7 @@ def build(case: Case, *, on: dt.date) -> Timeline:
     clocks = tuple(_clock_as_of(d, on)
                    for d in (case.deadlines if isinstance(case, MediationCase) else ())
                    if d.started <= on)
-    state = replay[-1][2] if replay else case.state.value
+    state = replay[-1][2] if replay else "not_yet_opened"
     return Timeline(case.case_id, case.kind, case.council, on, state, events, clocks,
                     tuple(bands))
 
@@ -270,8 +270,14 @@ def _plot(ax: Axes, t: Timeline, n_rows: int) -> None:
 
 
 def _ticks(first: dt.date, last: dt.date) -> list[dt.date]:
-    """About eight date ticks on whole weeks or months: chosen here, not by a locator, so the
-    axis is the same on every machine."""
+    """At most about ten date ticks on whole weeks, months or years: chosen here, not by a
+    locator, so the axis is the same on every machine (and bounded for any span)."""
     span = max(1, (last - first).days)
-    step = 7 if span <= 70 else 14 if span <= 140 else 30 if span <= 300 else 91
-    return [first + dt.timedelta(days=k) for k in range(0, span + step, step)]
+    step = next((s for s in (7, 14, 28, 91, 182, 365) if span // s <= 10),
+                365 * (span // 3650 + 1))
+    out: list[dt.date] = []
+    for k in range(0, span + step, step):
+        if dt.date.max.toordinal() - first.toordinal() < k:
+            break
+        out.append(first + dt.timedelta(days=k))
+    return out
