@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -76,6 +78,7 @@ from sen_disagreement_web.security import (
 __all__ = ["create_app", "dev_sign_in"]
 
 _LOG = logging.getLogger("sen_disagreement_web")
+_DRAWING = threading.Lock()
 _HERE = Path(__file__).parent
 _KINDS = {DisagreementResolutionCase.KIND: "Disagreement resolution",
           MediationCase.KIND: "Mediation"}
@@ -226,7 +229,15 @@ class _Pages:
     async def timeline(self, request: Request) -> Response:
         actor = self.signed_in(request)
         case, _ = self.service.case_for(request.path_params["case_id"], actor)
-        svg = render_timeline(case, on=self.today(), format="svg")
+        # Drawing takes ~0.1 s (matplotlib): off the event loop, one at a time (matplotlib's
+        # state is not for concurrent use), so other users' pages are not held up.
+        today = self.today()
+
+        def draw() -> str | bytes:
+            with _DRAWING:
+                return render_timeline(case, on=today, format="svg")
+
+        svg = await run_in_threadpool(draw)
         return Response(svg, media_type="image/svg+xml",
                         headers={"Content-Security-Policy": IMAGE_CSP})
 
