@@ -8,6 +8,7 @@ import io
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -113,3 +114,24 @@ def test_a_store_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     missing = tmp_path / "nothing.sqlite3"
     result = run(missing, "report", "metrics", code=3)
     assert "there is no store" in result.output and not missing.exists()
+
+
+@pytest.mark.parametrize("line", [["report"], ["report", "sen2"], ["report", "metrics"],
+                                  ["case", "timeline"]])
+def test_report_commands_have_help(line: list[str]) -> None:
+    result = CliRunner().invoke(main, [*line, "-h"])
+    assert result.exit_code == 0 and result.output.startswith("Usage: ")
+
+
+def test_report_sen2_names_unplaced_cases_on_stderr(population: tuple[str, list[Any]],
+                                                    tmp_path: Path) -> None:
+    actors = tmp_path / "actors.json"
+    actors.write_text(json.dumps({"users": [
+        {"id": "officer-1", "role": "la_officer", "council": "E08000014"}]}))
+    result = CliRunner().invoke(main, ["report", "sen2", "--year", "2025", "--db",
+                                       population[0], "--actors", str(actors), "--user",
+                                       "officer-1"])
+    assert result.exit_code == 0, result.output
+    unplaced = [line for line in result.stderr.splitlines() if line.startswith("unplaced: ")]
+    assert unplaced and all("(rule sen2.flag_groups)" in line for line in unplaced)
+    assert len(result.stdout.splitlines()) > 100
