@@ -40,6 +40,11 @@ def test_report_sen2_csv_and_json(walkthrough_db: Path) -> None:
     doc = json.loads(run(walkthrough_db, "report", "sen2", "--year", "2025", "--council",
                          "sefton", "--format", "json").stdout)
     assert doc["aggregates"]["sen2_mi"]["other_tribunal"] == 1 and doc["unplaced"] == []
+    unknown = run(walkthrough_db, "report", "sen2", "--year", "2025", "--tribunal-evidence",
+                  "not_recorded", "--format", "json")
+    named = json.loads(unknown.stdout)["unplaced"]
+    assert [p["rule_id"] for p in named] == ["sen2.tribunal_evidence"]
+    assert json.loads(unknown.stdout)["settings"]["tribunal_evidence"] == "not_recorded"
     empty = run(walkthrough_db, "report", "sen2", "--year", "2024")
     assert empty.stdout.splitlines() == [",".join(doc["fields"])]
 

@@ -39,18 +39,37 @@ def _year(value: str) -> int:
               "aggregates and the validation pass (errors as JSON too).")
 @click.option("--output", "-o", "output", default=None, metavar="FILE",
               help="Write to this file (default: stdout).")
+@click.option("--mediation-evidence", type=click.Choice(["held", "wanted"]), default="held",
+              show_default=True, help="What sets a Mediation flag [UNCONFIRMED reading].")
+@click.option("--tribunal-evidence", type=click.Choice(["bundle_exported", "not_recorded"]),
+              default="bundle_exported", show_default=True,
+              help="What sets a Tribunal flag [UNCONFIRMED reading].")
+@click.option("--reassessment-group", type=click.Choice(["Other", "Request"]), default="Other",
+              show_default=True,
+              help="The field group of a refusal to re-assess [UNCONFIRMED reading].")
 @_who
 def sen2_command(year: str, council: str | None, fmt: str, output: str | None,
+                 mediation_evidence: str, tribunal_evidence: str, reassessment_group: str,
                  user: str | None, actors: str | None, url: str | None) -> None:
     """The RequestMediation ... OtherTribunal flags of the SEN2 person-level return for YEAR,
     derived from case events (readings the DfE guide leaves open are settings, graded
     UNCONFIRMED; see docs/reference/reports.md). Cases that cannot be placed are named."""
-    from sen_disagreement.reports.sen2 import check_year, sen2_report
+    from sen_disagreement.reports.sen2 import (
+        MediationEvidence,
+        ReassessmentGroup,
+        Sen2Settings,
+        TribunalEvidence,
+        check_year,
+        sen2_report,
+    )
 
     with _reported(fmt):
         chosen = check_year(_year(year))
+        settings = Sen2Settings(mediation_evidence=MediationEvidence(mediation_evidence),
+                                tribunal_evidence=TribunalEvidence(tribunal_evidence),
+                                reassessment_group=ReassessmentGroup(reassessment_group))
         with _service(url, actors, user, reads=True) as (service, uid):
-            found = sen2_report(service, uid, year=chosen, council=council)
+            found = sen2_report(service, uid, year=chosen, council=council, settings=settings)
         write_output(found.to_json() + "\n" if fmt == "json" else found.to_csv(), output)
         if fmt == "csv":
             for p in found.problems:
