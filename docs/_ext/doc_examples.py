@@ -212,7 +212,9 @@ _collect: Callable[[Path, Any], Any] = SYBIL.pytest()
 
 def pytest_collect_file(file_path: Path, parent: Any) -> Any:
     """README.md at the root and every page under docs/ (not the plugins' own READMEs)."""
-    if file_path == ROOT / "README.md" or ROOT / "docs" in file_path.parents:
+    built = ROOT / "docs" / "_build"
+    if file_path == ROOT / "README.md" or (
+            ROOT / "docs" in file_path.parents and built not in file_path.parents):
         return _collect(file_path, parent)
     return None
 
