@@ -292,13 +292,14 @@ def browser(site: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory,
         yield b
         b.report()
         # Said past pytest's output capture, so the path is printed in every run.
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        line = (f"browser test screenshots: {b.shots} pages in {ARTIFACTS} "
+        line = (f"\nbrowser test screenshots: {b.shots} pages in {ARTIFACTS} "
                 f"(axe-core checked {len(b.checked)} pages)")
-        if reporter is not None:
-            reporter.write_line(line)
-        else:
+        capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+        if capture is None:
             print(line)
+        else:
+            with capture.global_and_fixture_disabled():
+                print(line)
 
 
 @pytest.fixture(scope="module")
