@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sen_disagreement_web import DEV_USERS, create_app, security
+from sen_disagreement_web import DEV_USERS, create_app, forms, security
 from sen_disagreement_web.__main__ import main
 from sen_disagreement_web.demo import seed
 from starlette.applications import Starlette
@@ -244,6 +244,36 @@ def test_timeline_picture_is_served_as_an_image_to_those_with_a_part(
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     assert r.headers["content-security-policy"] == security.IMAGE_CSP
     assert "<svg" in r.text and "<script" not in r.text
+
+
+def test_every_step_has_a_form_or_is_sent_to_the_command_line(service: CaseService) -> None:
+    """Each step of the library builds a form from its fields in both kinds of case, so a step
+    the permission table offers is never a broken page (record_agreement's list of actions is a
+    document for the command line)."""
+    _open(service)
+    case, _ = service.load(CASE)
+    seen = set()
+    for name in forms.STEP_CLASSES:
+        if name in forms.NOT_OFFERED:
+            continue
+        fields = forms.fields_for(name, case, "parent")
+        assert all(f.label and f.kind in ("text", "textarea", "date", "checkbox", "select")
+                   for f in fields), name
+        seen.add(name)
+    assert {"agree", "hold_meeting", "record_item", "issue_certificate", "change_contact"} <= seen
+
+
+def test_every_step_page_offered_to_an_officer_renders(client: TestClient,
+                                                       service: CaseService) -> None:
+    _open(service)
+    _sign_in(client, OFFICER)
+    page = client.get(f"/cases/{CASE}").text
+    offered = re.findall(rf'href="/cases/{CASE}/steps/([a-z_]+)"', page)
+    assert {"seek_agreement", "agree", "assign_provider", "close"} <= set(offered)
+    assert "hold_meeting" not in offered  # the provider's step
+    for name in offered:
+        r = client.get(f"/cases/{CASE}/steps/{name}")
+        assert r.status_code == 200 and 'name="expected_version" value="1"' in r.text, name
 
 
 # --- input errors and error pages -------------------------------------------------------------

@@ -185,13 +185,21 @@ class _Pages:
 
     # --- a case --------------------------------------------------------------------------------
 
-    def _steps_offered(self, actor: Actor, case: Case) -> list[tuple[str, str]]:
-        out = []
+    def _steps_offered(self, actor: Actor, case: Case) -> tuple[list[tuple[str, str]], set[str]]:
+        """The steps the permission table lets this role take in a case of this kind, and those
+        of them this example has no form for (a step added to the library with a field of a
+        type the form builder does not know is sent to the command line, not a broken page)."""
+        out, no_form = [], set(forms.NOT_OFFERED)
         for name in forms.STEP_CLASSES:
             row = st.permission(name, case.kind)
             if row is not None and actor.role in row.roles:
                 out.append((name, forms.step_title(name)))
-        return out
+                if name not in no_form:
+                    try:
+                        forms.fields_for(name, case, None)
+                    except TypeError:
+                        no_form.add(name)
+        return out, no_form
 
     def _acting(self, case: Case, actor: Actor) -> str | None:
         return acting_party(case, actor, councils=self._councils(case))
@@ -215,13 +223,13 @@ class _Pages:
                 audit = self.service.audit_trail(case_id, actor)
             except AccessDeniedError:
                 audit = None
-        offered = self._steps_offered(actor, case)
+        offered, no_form = self._steps_offered(actor, case)
         # The picture is an <img> of its own URL; its text form, the same facts, is on the page
         # for screen readers and for copying.
         timeline_text = render_timeline(case, on=self.today(), format="text")
         return self.render(
             request, "case.html", actor=actor, case=case, version=version, items=items,
-            audit=audit, offered=offered, not_offered=forms.NOT_OFFERED,
+            audit=audit, offered=offered, not_offered=no_form,
             timeline_text=timeline_text, today=self.today(),
             is_mediation=isinstance(case, MediationCase),
         )
@@ -249,7 +257,11 @@ class _Pages:
         if name not in forms.STEP_CLASSES or name in forms.NOT_OFFERED:
             raise HTTPException(404)
         case, version = self.service.case_for(request.path_params["case_id"], actor)
-        return actor, case, version, name, forms.fields_for(name, case, self._acting(case, actor))
+        try:
+            form = forms.fields_for(name, case, self._acting(case, actor))
+        except TypeError:  # no form for this step (see _steps_offered)
+            raise HTTPException(404) from None
+        return actor, case, version, name, form
 
     async def step_page(self, request: Request) -> Response:
         actor, case, version, name, form = self._step_context(request)
