@@ -14,6 +14,7 @@ import pluggy
 import pytest
 
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile, Provider
+from sen_disagreement.errors import PluginError
 from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks, PluginFault, make_plugin_manager
 from sen_disagreement.plugins import oruk as new_oruk
@@ -143,6 +144,11 @@ def test_firstresult_is_read_from_the_specification(monkeypatch: pytest.MonkeyPa
     for name, caller in ((n, getattr(pm.hook, n)) for n in new_spec.HOOK_NAMES):
         if name != "sen_register_contacts":
             assert Hooks(pm)._first[name] is bool(caller.spec.opts["firstresult"])
+
+
+def test_a_manager_without_the_specifications_is_refused_by_name() -> None:
+    with pytest.raises(PluginError, match="no specification for sen_register_councils"):
+        Hooks(pluggy.PluginManager("sen_disagreement"))
 
 
 @pytest.mark.parametrize("timeout", [None, 2.0])

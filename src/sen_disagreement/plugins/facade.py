@@ -184,17 +184,18 @@ class Hooks:
         self.recent_faults: collections.deque[PluginFault] = collections.deque(maxlen=200)
         """The last faults seen (any hook), for diagnostics; details never include case content."""
         relay = pm.hook
-        self._callers: dict[str, pluggy.HookCaller] = {
-            name: getattr(relay, name) for name in HOOK_NAMES
-        }
-        self._councils_caller = self._callers["sen_register_councils"]
+        self._callers: dict[str, pluggy.HookCaller] = {}
         self._first: dict[str, bool] = {}
-        for name, caller in self._callers.items():
-            if caller.spec is None:
-                msg = f"the plugin manager has no specification for {name}: build it with " \
-                      "make_plugin_manager()"
+        for name in HOOK_NAMES:
+            caller: pluggy.HookCaller | None = getattr(relay, name, None)
+            if caller is None or caller.spec is None:
+                msg = (f"the plugin manager has no specification for {name}: build it with "
+                       "make_plugin_manager()")
                 raise PluginError(msg, plugin="(host)", hook=name)
+            self._callers[name] = caller
+            # Read from the specification, never restated here.
             self._first[name] = bool(caller.spec.opts.get("firstresult", False))
+        self._councils_caller = self._callers["sen_register_councils"]
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
