@@ -134,6 +134,27 @@ def test_cookie_not_secure_only_when_asked_for_local_http(service: CaseService,
     assert hsts is None  # local http only: no promise of https
 
 
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(
+        client: TestClient, service: CaseService) -> None:
+    _open(service)
+    token = _sign_in(client, OFFICER)
+    big = "x" * (security.MAX_BODY_BYTES + 1)
+    r = client.post(f"/cases/{CASE}/steps/record_item",
+                    data={"csrf_token": token, "expected_version": "1", "item_id": "n-1",
+                          "kind": "note", "disclosure": "parties", "text": big})
+    assert r.status_code == 413 and r.headers["x-frame-options"] == "DENY"
+
+    def chunks() -> Iterator[bytes]:  # streamed, with no length said up front
+        yield f"csrf_token={token}&expected_version=1&text=".encode()
+        for _ in range(security.MAX_BODY_BYTES // 1024 + 1):
+            yield b"y" * 1024
+
+    r = client.post(f"/cases/{CASE}/steps/record_item", content=chunks(),
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert service.load(CASE)[1] == 1
+
+
 def test_session_key_comes_from_the_environment_or_is_generated(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(security.SESSION_KEY_ENV, raising=False)

@@ -67,6 +67,7 @@ from sen_disagreement.workflow.mediation import MediationState, Reg32Item
 from sen_disagreement_web import forms
 from sen_disagreement_web.security import (
     IMAGE_CSP,
+    BodyLimit,
     CsrfError,
     SecurityHeaders,
     check_csrf,
@@ -489,6 +490,8 @@ def create_app(
         Middleware(_FaultBarrier, page=templates.get_template("error.html").render(
             csrf="", actor=None, title="Sorry, there is a problem",
             message="Something went wrong and nothing was changed. Try again later.")),
+        # Inside the fault barrier: outside it, its signal would be taken for a fault.
+        Middleware(BodyLimit),
         Middleware(SessionMiddleware, secret_key=key or session_key(),
                    session_cookie="sen_web_session", max_age=8 * 3600, same_site="strict",
                    https_only=secure_cookies),

@@ -23,8 +23,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CSP", "SESSION_KEY_ENV", "CsrfError", "SecurityHeaders", "check_csrf", "csrf_token",
-           "new_session", "session_key"]
+__all__ = ["CSP", "MAX_BODY_BYTES", "SESSION_KEY_ENV", "BodyLimit", "CsrfError", "SecurityHeaders",
+           "check_csrf", "csrf_token", "new_session", "session_key"]
 
 SESSION_KEY_ENV = "SEN_WEB_SESSION_KEY"
 CSRF_FIELD = "csrf_token"
@@ -120,3 +120,53 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+MAX_BODY_BYTES = 256 * 1024
+"""The largest request body read: a form of this app is a few kilobytes, an item's text at most
+tens; a bigger body is refused before it is parsed."""
+
+
+class BodyLimit:
+    """ASGI middleware refusing (413) a request body over ``limit`` bytes, whether it says its
+    length up front or streams it."""
+
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = b"Request too large"
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
