@@ -4,6 +4,7 @@ one command that starts the demo on 127.0.0.1."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -17,14 +18,16 @@ from pathlib import Path
 import pytest
 from sen_disagreement_web import DEV_USERS, create_app, forms, security
 from sen_disagreement_web.__main__ import main
-from sen_disagreement_web.demo import seed
+from sen_disagreement_web.demo import months_back, seed
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from sen_disagreement.actors import Actor, StaticActorDirectory
+from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.parties import Party, PartyKind
-from sen_disagreement.service import CaseService, OpenDisagreementResolution
+from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.workflow import CaseParty
+from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
 
 OFFICER, PARENT, OTHER_PARENT, PROVIDER = ("sen-casework-1", "sam.parent", "alex.parent",
                                             "gm-practitioner-1")
@@ -389,6 +392,34 @@ def test_case_list_filters_and_an_unknown_filter_value(client: TestClient,
     assert CASE in client.get("/cases?state=referred").text
     r = client.get("/cases?state=nonsense")
     assert r.status_code == 200 and "Select a state" in _field_error(r.text, "state")
+
+
+def test_deadlines_due_this_week_whatever_the_list_is_filtered_by(
+        client: TestClient, service: CaseService) -> None:
+    """Mediation cases whose two months to contact the adviser end about now: the week's table
+    lists those due this week, also when the list below shows only disagreement resolution."""
+    today = service.clock().date()
+    monday = today - dt.timedelta(days=today.weekday())
+    due_now = []
+    for k in range(7):
+        case_id = f"web-med-000{k}"
+        sent = months_back(today, 2) - dt.timedelta(days=k)
+        notice = DecisionNotice(sent_on=sent, decisions=[AppealableDecision.NOT_TO_REASSESS],
+                                contents=set(Reg32Item))
+        parent = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"))
+        council = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton"))
+        record = service.open_case(OFFICER, OpenMediation(
+            case_id=case_id, council="E08000014", parties=[parent, council], notice=notice))
+        if any(monday <= d.due <= monday + dt.timedelta(days=6) for d in record.deadlines):
+            due_now.append(case_id)
+    assert due_now  # seven days of notices: some deadline ends this week
+    _sign_in(client, OFFICER)
+    for query in ("", "?kind=disagreement_resolution"):
+        page = client.get(f"/cases{query}").text
+        week = page[page.index('id="due-this-week"'):page.index("Your cases")]
+        assert all(f">{c}</a>" in week for c in due_now), query
+    listed = client.get("/cases?kind=disagreement_resolution").text
+    assert 'id="case-list"' not in listed and "No cases match." in listed
 
 
 # --- the one command --------------------------------------------------------------------------

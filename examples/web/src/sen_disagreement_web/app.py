@@ -176,8 +176,10 @@ class _Pages:
         monday, sunday = _week(self.today())
         # The library has no "deadlines due for this actor" query: the week's deadlines are read
         # off the cases this user has a part in (cases_for has already applied the access rule).
-        due = sorted((d.due, r.case_id, d.clock_id) for r in records for d in r.deadlines
-                      if d.status == "running" and monday <= d.due <= sunday)
+        # The week's deadlines are all the user's, whatever the list is filtered by.
+        every = records if kind is None and state is None else self.service.cases_for(actor)
+        due = sorted((d.due, r.case_id, d.clock_id) for r in every for d in r.deadlines
+                     if d.status == "running" and monday <= d.due <= sunday)
         opens = st.permission("open", DisagreementResolutionCase.KIND)
         can_open = opens is not None and actor.role in opens.roles
         return self.render(request, "cases.html", actor=actor, records=records, due=due,

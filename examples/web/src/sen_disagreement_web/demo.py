@@ -18,12 +18,12 @@ from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.issues import Issue
 from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
 
-__all__ = ["seed"]
+__all__ = ["months_back", "seed"]
 
 OFFICER = "sen-casework-1"
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
+def months_back(day: dt.date, months: int) -> dt.date:
     month = day.month - months
     year = day.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
@@ -46,7 +46,7 @@ def seed(db_path: Path, directory: StaticActorDirectory) -> list[str]:
     with service.store:
         # A mediation case whose two months to contact the adviser end about now: it shows in
         # the deadlines due this week.
-        sent = _months_back(today, 2)
+        sent = months_back(today, 2)
         notice = DecisionNotice(sent_on=sent, decisions=[AppealableDecision.NOT_TO_REASSESS],
                                 contents=set(Reg32Item))
         sam = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"),
