@@ -47,7 +47,8 @@ def _workdir(namespace: dict[str, Any]) -> Path:
     if WORKDIR not in namespace:
         new = Path(tempfile.mkdtemp(prefix="sen-docs-"))
         shutil.copytree(ROOT / "examples", new / "examples",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".venv",
+                                                      "node_modules", "test-artifacts"))
         shutil.copytree(ROOT / "docs" / "how-to" / "case-inputs",
                         new / "docs" / "how-to" / "case-inputs")
         (new / ".venv").symlink_to(ROOT / ".venv")
