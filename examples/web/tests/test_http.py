@@ -27,6 +27,7 @@ from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.parties import Party, PartyKind
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.workflow import CaseParty
+from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
 
 OFFICER, PARENT, OTHER_PARENT, PROVIDER = ("sen-casework-1", "sam.parent", "alex.parent",
@@ -319,6 +320,20 @@ def test_input_errors_are_shown_next_to_the_field_with_the_rule(
     for name in ("f-item_id", "f-kind", "f-disclosure", "f-text"):
         assert "is required" in _field_error(r.text, name), name
     assert service.load(CASE)[1] == 1
+
+
+def test_item_text_is_shown_escaped_once(client: TestClient, service: CaseService) -> None:
+    _open(service)
+    service.apply(CASE, OFFICER, st.SeekAgreement())
+    token = _sign_in(client, OFFICER)
+    text = "<script>alert(1)</script> & co\nsecond line"
+    r = client.post(f"/cases/{CASE}/steps/record_item",
+                    data={"csrf_token": token, "expected_version": "2", "item_id": "n-1",
+                          "kind": "note", "disclosure": "parties", "text": text})
+    assert r.status_code == 303
+    page = client.get(f"/cases/{CASE}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co<br>second line" in page
+    assert "<script>alert" not in page and "&amp;amp;" not in page
 
 
 def test_a_date_error_is_shown_on_the_date_input(client: TestClient, service: CaseService,
