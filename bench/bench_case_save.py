@@ -419,8 +419,8 @@ def main() -> None:
         emit()
         emit("Where the store's extra time goes (the library's work, outside SQL; medians):")
         emit()
-        emit("| save | serialise the case (`to_record`) | `document_guard` (parse the new"
-             " version; the stored one cached) |")
+        emit("| save | serialise the case (`to_record`) | `document_guard` (both versions"
+             " cached: the stored one from the last save, the new one from `to_record`) |")
         emit("|---|---:|---:|")
         for steps, res in results.items():
             emit(f"| {steps} step{'s' if steps > 1 else ''} |"
@@ -434,9 +434,10 @@ def main() -> None:
                  f"than the floor per save; serialising plus the guard take {fmt(work)}.")
         emit()
         emit(
-            "So the difference is the library's own Python work (the guard structures the new "
-            "document, checks it against the stored version, which it has cached from the last "
-            "save, and lists the new entries), not extra SQL or extra syncs: see below."
+            "So the difference is the library's own Python work (serialising the case, the "
+            "guard checking the new version against the stored one, both read from the cache, "
+            "and listing the new entries; the chain's hashes), not extra SQL or extra syncs: "
+            "see below."
         )
         emit()
         emit("## One transaction per save")
