@@ -24,6 +24,16 @@ from attrs import field, frozen
 
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
+__all__ = [
+    "Address",
+    "ChannelError",
+    "KindAwareChannel",
+    "Medium",
+    "MessageChannel",
+    "OutgoingMessage",
+    "Receipt",
+]
+
 
 class Medium(enum.Enum):
     """How a message reaches its recipient."""

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from sen_disagreement.council import CouncilProfile
-from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.plugins.spec import hookimpl
 
 from .channel import SmtpChannel
 from .config import SmtpConfig

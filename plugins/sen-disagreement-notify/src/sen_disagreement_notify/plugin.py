@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 
 from sen_disagreement.council import CouncilProfile
-from sen_disagreement.hookspecs import hookimpl
+from sen_disagreement.plugins.spec import hookimpl
 
 from .channel import NotifyChannel
 from .config import NotifyConfig, load_templates
