@@ -367,6 +367,21 @@ def _csrf(b: Browser) -> str:
                .get_attribute("value"))
 
 
+def _canaries_match_the_library(b: Browser, reader: CaseService, case_id: str,
+                                canaries: dict[str, str], users: tuple[str, ...]) -> None:
+    """Each canary is in the HTML (and pictures) served to a user exactly when the library's
+    readable_items lets that user read its item."""
+    for user in users:
+        try:
+            readable = {i.item_id for i in reader.readable_items(case_id, user)}
+        except AccessDeniedError:
+            readable = set()
+        served = "\n".join(b.served[user])
+        for item_id, canary in canaries.items():
+            records = served[served.rfind("Records you may read"):][:3000]
+            assert (canary in served) == (item_id in readable), (user, item_id, records)
+
+
 def test_disagreement_resolution_referral_to_close_as_each_role(
         browser: Browser, reader: CaseService) -> None:
     """A referral to disagreement resolution, through agreement, the provider's meeting and its
@@ -433,16 +448,9 @@ def test_disagreement_resolution_referral_to_close_as_each_role(
     assert "You cannot do that" in b.served[OTHER_PARENT][-2]
     assert "<svg" not in b.served[OTHER_PARENT][-1]
 
-    canaries = {"offer-1": wp, "pnote-1": confidential, "note-1": shared}
-    for user in (OFFICER, CLERK, PARENT, PROVIDER, OTHER_PARENT):
-        try:
-            readable = {i.item_id for i in reader.readable_items(case_id, user)}
-        except AccessDeniedError:
-            readable = set()
-        served = "\n".join(b.served[user])
-        for item_id, canary in canaries.items():
-            records = served[served.rfind("Records you may read"):][:3000]
-            assert (canary in served) == (item_id in readable), (user, item_id, records)
+    _canaries_match_the_library(b, reader, case_id, {"offer-1": wp, "pnote-1": confidential,
+                                                     "note-1": shared},
+                                (OFFICER, CLERK, PARENT, PROVIDER, OTHER_PARENT))
     # The firewall as the library's table states it, so the checks above are not vacuous.
     assert wp in "".join(b.served[PARENT]) and wp in "".join(b.served[PROVIDER])
     for user in (OFFICER, CLERK, OTHER_PARENT):
@@ -472,9 +480,14 @@ def test_mediation_decision_notice_to_certificate_as_each_role(
     b.step(case_id, "contact_adviser", {"adviser_id": "adviser",
                                         "adviser.name": "Example mediation adviser",
                                         "on": today})
+    wp, confidential = f"CANARY-WP-{secrets.token_hex(4)}", f"CANARY-CONF-{secrets.token_hex(4)}"
     b.sign_in(ADVISER)
     b.step(case_id, "give_information", {"on": today})
+    b.step(case_id, "record_item", {"item_id": "advice-1", "kind": "note",
+                                    "disclosure": "confidential", "text": confidential})
     b.sign_in(PARENT)
+    b.step(case_id, "record_item", {"item_id": "comment-1", "kind": "comment",
+                                    "disclosure": "without_prejudice", "text": wp})
     b.step(case_id, "decline", {"on": today})
 
     case, _ = reader.load(case_id)
@@ -495,6 +508,16 @@ def test_mediation_decision_notice_to_certificate_as_each_role(
     panel = b.text("#certificate")
     assert "Certificate issued" in panel and "Appeal to the Tribunal by" in panel
     assert b.text("#case-state") == "certificate issued"
+    for user in (OFFICER, CLERK, ADVISER):
+        b.sign_in(user)
+        b.get(f"/cases/{case_id}", f"case-{case_id}-seen-by-{user}")
+    _canaries_match_the_library(b, reader, case_id, {"comment-1": wp, "advice-1": confidential},
+                                (OFFICER, CLERK, PARENT, ADVISER))
+    served = {u: "".join(b.served[u]) for u in (OFFICER, CLERK, PARENT, ADVISER)}
+    assert wp in served[PARENT] and wp in served[ADVISER] and confidential in served[ADVISER]
+    for user in (OFFICER, CLERK):
+        assert wp not in served[user] and confidential not in served[user], user
+    assert confidential not in served[PARENT]  # the adviser's own records: facilitators only
     assert not b.violations, b.violations
 
 
