@@ -286,6 +286,8 @@ def test_every_step_has_a_form_or_is_sent_to_the_command_line(service: CaseServi
                    for f in fields), name
         seen.add(name)
     assert {"agree", "hold_meeting", "record_item", "issue_certificate", "change_contact"} <= seen
+    adviser = [f.name for f in forms.fields_for("contact_adviser", case, None)]
+    assert adviser == ["adviser_id", "adviser.kind", "adviser.name", "on"]
 
 
 def test_every_step_page_offered_to_an_officer_renders(client: TestClient,

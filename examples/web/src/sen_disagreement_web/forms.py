@@ -24,6 +24,7 @@ import attrs
 from attrs import frozen
 
 from sen_disagreement.errors import DocumentError, InvalidInputError
+from sen_disagreement.parties import Party
 from sen_disagreement.serialization import structure
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow import steps as st
@@ -142,10 +143,18 @@ def _simple(name: str, label: str, tp: Any, required: bool, default: str) -> Fie
     return None
 
 
+_NESTED_FIELDS: dict[type[Any], tuple[str, ...]] = {Party: ("kind", "name")}
+"""Of a nested value, the fields a step's form asks for (an adviser or mediator is named; a
+date of birth or a capacity flag is a person's, not theirs)."""
+
+
 def _attrs_fields(step: str, cls: type[Any], prefix: str, nested: bool) -> list[Field]:
     hints = typing.get_type_hints(cls)
     out: list[Field] = []
+    wanted = _NESTED_FIELDS.get(cls) if nested else None
     for a in attrs.fields(cls):
+        if wanted is not None and a.name not in wanted:
+            continue
         name = f"{prefix}{a.name}"
         has_default = a.default is not attrs.NOTHING
         tp, optional = _unoptional(hints[a.name])
