@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sen_disagreement_web import DEV_USERS, create_app, forms, security
@@ -415,7 +416,7 @@ def test_deadlines_due_this_week_whatever_the_list_is_filtered_by(
         client: TestClient, service: CaseService) -> None:
     """Mediation cases whose two months to contact the adviser end about now: the week's table
     lists those due this week, also when the list below shows only disagreement resolution."""
-    today = service.clock().date()
+    today = service.clock().astimezone(ZoneInfo("Europe/London")).date()  # the app's today
     monday = today - dt.timedelta(days=today.weekday())
     due_now = []
     for k in range(7):

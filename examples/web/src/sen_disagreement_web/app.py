@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -79,6 +80,7 @@ __all__ = ["create_app", "dev_sign_in"]
 
 _LOG = logging.getLogger("sen_disagreement_web")
 _DRAWING = threading.Lock()
+_ENGLAND = ZoneInfo("Europe/London")
 _HERE = Path(__file__).parent
 _KINDS = {DisagreementResolutionCase.KIND: "Disagreement resolution",
           MediationCase.KIND: "Mediation"}
@@ -128,7 +130,9 @@ class _Pages:
             raise SignInRequired from None
 
     def today(self) -> dt.date:
-        return self.service.clock().date()
+        """Today in England, where the councils' deadlines fall (not the UTC date, which is
+        yesterday's for the first hour of a summer day)."""
+        return self.service.clock().astimezone(_ENGLAND).date()
 
     # --- sign-in -------------------------------------------------------------------------------
 
