@@ -328,7 +328,7 @@ def test_without_a_browser_the_tests_fail_where_required(monkeypatch: pytest.Mon
 
 OFFICER, CLERK = "sen-casework-1", "tribunal-clerk-1"
 PARENT, OTHER_PARENT = "sam.parent", "alex.parent"
-PROVIDER, ADVISER = "gm-practitioner-1", "adviser-1"
+PROVIDER, ADVISER, MEDIATOR = "gm-practitioner-1", "adviser-1", "mediator-1"
 
 
 def _today() -> dt.date:
@@ -518,6 +518,40 @@ def test_mediation_decision_notice_to_certificate_as_each_role(
     for user in (OFFICER, CLERK):
         assert wp not in served[user] and confidential not in served[user], user
     assert confidential not in served[PARENT]  # the adviser's own records: facilitators only
+    assert not b.violations, b.violations
+
+
+def test_mediation_through_the_mediators_meeting_to_its_certificate(browser: Browser) -> None:
+    """The parent wants mediation and names the issue; the officer confirms it, records who
+    arranges it and arranges it with an independent mediator; the mediator holds it and issues
+    the certificate after mediation."""
+    b, case_id, today = browser, "web-med-0002", _today()
+    b.sign_in(OFFICER)
+    _open_case(b, {"case_id": case_id, "kind": "mediation", "parent_name": "Sam Parent",
+                   "sent_on": today, "decision": "s51(2)(e)"})
+    b.sign_in(PARENT)
+    b.step(case_id, "contact_adviser", {"adviser_id": "adviser",
+                                        "adviser.name": "Example mediation adviser",
+                                        "on": today})
+    b.sign_in(ADVISER)
+    b.step(case_id, "give_information", {"on": today})
+    b.sign_in(PARENT)
+    b.step(case_id, "agree", {"told_la_on": today})
+    b.step(case_id, "record_issue", {"issue.issue_id": "speech", "issue.section": "F"})
+    b.sign_in(OFFICER)
+    b.step(case_id, "confirm_issues")
+    b.step(case_id, "choose_route")
+    b.step(case_id, "arrange_meeting", {"meeting_date": today, "mediator_id": MEDIATOR,
+                                        "mediator.name": "Example mediator",
+                                        "shorter_notice_agreed": True})
+    assert b.text("#case-state") == "arranged"
+    b.sign_in(MEDIATOR)
+    b.step(case_id, "hold_meeting", {"on": today})
+    html = b.step(case_id, "issue_certificate", {"on": today})
+    assert 'id="certificate"' in html and "Example mediator" in b.text("#parties")
+    b.sign_in(PARENT)
+    b.get(f"/cases/{case_id}", f"case-{case_id}-certificate-{PARENT}")
+    assert "Appeal to the Tribunal by" in b.text("#certificate")
     assert not b.violations, b.violations
 
 
