@@ -108,7 +108,8 @@ def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:
         assert r.headers["x-frame-options"] == "DENY"
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["referrer-policy"] == "no-referrer"
-        assert r.headers["cache-control"] == "no-store"
+        static = r.url.path.startswith("/static/")
+        assert r.headers["cache-control"] == ("public, max-age=86400" if static else "no-store")
         assert "server" not in r.headers or "uvicorn" not in r.headers["server"]
         assert r.headers["strict-transport-security"].startswith("max-age=31536000")
 

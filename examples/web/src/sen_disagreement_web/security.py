@@ -111,12 +111,18 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        static = str(scope.get("path", "")).startswith("/static/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
+                if static and message.get("status") == 200:
+                    # The design system's files hold no personal data: cached, not refetched
+                    # with every page.
+                    headers["Cache-Control"] = "public, max-age=86400"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
