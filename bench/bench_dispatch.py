@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import shutil
 import sys
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--notify", type=int, default=2000,
                         help="messages for the Notify comparison (0: skip it)")
     args = parser.parse_args()
+    load = os.getloadavg()[0]  # a shared machine: the numbers are read against it
     with tempfile.TemporaryDirectory() as tmp:
         seed = Path(tmp) / "seed.sqlite3"
         _seed(seed, args.messages)
@@ -194,7 +196,8 @@ def main() -> None:
         "",
         f"`bench/bench_dispatch.py --messages {args.messages} --limit {args.limit}`, one run, "
         f"{platform.python_implementation()} {platform.python_version()} on "
-        f"{platform.system()} {platform.machine()}; SQLite store (WAL, synchronous=FULL).",
+        f"{platform.system()} {platform.machine()} ({os.cpu_count()} CPUs, load average {load:.1f} "
+        "at the start); SQLite store (WAL, synchronous=FULL).",
         "",
         "| path | messages | seconds | messages/s |",
         "|---|---:|---:|---:|",
