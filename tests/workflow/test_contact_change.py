@@ -230,3 +230,28 @@ def test_who_change_contact_disagreement_resolution_mediation_in_a_closed_dr_cas
         phone=NEW_PHONE)
     assert (entry.action, entry.fields) == (
         "dr.change_contact", ("parties.parent.contact.email", "parties.parent.contact.phone"))
+
+
+@pytest.mark.parametrize("doc", [
+    {"party_id": "parent", "contact": "zeb@zebedee.example"},
+    {"party_id": "parent", "contact": {"email": 5}},
+    {"party_id": "parent", "contact": {"postal": "zebedee street"}},
+    {"party_id": "parent", "contact": {"email": "zeb@zebedee.example", "fax": "zebfax"}},
+    {"party_id": "Zebedee Parent", "contact": {"email": "zeb@zebedee.example"}},
+    {"contact": {"email": "zeb@zebedee.example"}},
+    {"party_id": "parent", "contact": {"phone": "07700 900123" * 50}},
+    {"party_id": "parent", "contact": {"postal": ["Zebedee House", "x", "NOT A POSTCODE"]}},
+])
+def test_a_hostile_change_contact_document_is_a_typed_error_that_echoes_no_value(
+    tmp_path: Path, doc: dict[str, object],
+) -> None:
+    db = tmp_path / "cli.sqlite3"
+    _cli(db, "open", "--user", "sen-casework-1", "--input", str(INPUTS / "med-open.json"),
+         "--at", "2025-03-03T10:00:00Z")
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+    out = _cli(db, "step", "sefton-med-0001", "change_contact", "--input", str(path),
+               "--user", "sam.parent", "--at", "2025-03-04T10:00:00Z", "--format", "json",
+               code=2)
+    assert "ebedee" not in out and "900123" not in out
+    assert json.loads(out)["error"]
