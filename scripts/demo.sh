@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -U "pip>=25.1"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e . -e plugins/sen-disagreement-sefton
+.venv/bin/python -m pip install -q --disable-pip-version-check -e . -e plugins/sen-disagreement-sefton -e plugins/sen-disagreement-notify
 .venv/bin/sen-disagreement demo "$@"

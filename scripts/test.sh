@@ -10,6 +10,12 @@ PY=${PYTHON:-python3}
 for p in plugins/*/; do
   [ -f "$p/pyproject.toml" ] && .venv/bin/python -m pip install -q --disable-pip-version-check -e "$p"
 done
+# The reference web app (examples/web) with its test extra; its GOV.UK Frontend and axe-core
+# come from the npm registry (pinned in its package-lock.json) when npm is here.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e 'examples/web[tests]'
+if command -v npm >/dev/null; then
+  bash examples/web/build-assets.sh >/dev/null || echo "warning: examples/web front-end assets not fetched" >&2
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy --strict"

@@ -27,6 +27,27 @@ from sen_disagreement.parties import (
 )
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 
+__all__ = [
+    "CERTIFICATE_REQUIRED",
+    "DISABILITY_DISCRIMINATION_NO_MEDIATION",
+    "HEALTH_SOCIAL_CARE_NOT_APPEALABLE",
+    "MEDIATION_ISSUES_NAMED",
+    "MEDIATION_ROUTES",
+    "RESPONSIBLE_COMMISSIONING_BODY",
+    "RESPONSIBLE_COMMISSIONING_BODY_BEFORE_ICB",
+    "SECTION_I_EXCEPTION",
+    "SECTION_I_ONLY",
+    "AppealableDecision",
+    "CertificateRequirement",
+    "ClockStart",
+    "MediationArrangement",
+    "MediationParticipant",
+    "MediationRoute",
+    "certificate_requirement",
+    "disability_discrimination_claim",
+    "mediation_route",
+]
+
 _S51 = cite(
     "CFA 2014 s.51(2)",
     P,

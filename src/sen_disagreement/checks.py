@@ -14,6 +14,23 @@ from collections.abc import Iterable
 
 from sen_disagreement.provenance import Check
 
+__all__ = [
+    "ACTOR",
+    "CALENDAR",
+    "CASE",
+    "CLI",
+    "CLOCKS",
+    "CONTACT",
+    "COUNCIL",
+    "IDENTIFIERS",
+    "INPUT",
+    "NOTIFY",
+    "PARTY",
+    "RETENTION",
+    "STORE",
+    "WHO",
+]
+
 
 def _family(prefix: str, summary: str, names: Iterable[str]) -> dict[str, Check]:
     return {n: Check(f"{prefix}.{n}", f"{summary} ({n})") for n in names}
@@ -78,7 +95,7 @@ COUNCIL = _family("council", "A council plugin's declaration is well formed", [
     "address", "case_context", "contact_role", "employer", "process", "reachable", "text", "utc",
     "installed", "key", "ambiguous", "gss_code", "la_number", "slug", "telephone", "website",
     "provider_kind", "case_context_minimised", "case_id", "council", "email", "name",
-    "postcode", "provider_id", "recipient_role", "template", "url",
+    "postcode", "provider_id", "recipient_role", "template", "url", "delegates",
 ])
 
 # A party's contact details and the messages sent to them ---------------------------------------

@@ -19,6 +19,18 @@ from functools import lru_cache
 
 from attrs import frozen
 
+__all__ = [
+    "INSTRUMENTS",
+    "MAX_TEXT",
+    "Instrument",
+    "InstrumentKind",
+    "ParsedCitation",
+    "covers",
+    "instrument",
+    "parse",
+    "split_provision",
+]
+
 
 class InstrumentKind(enum.Enum):
     ACT = "act"

@@ -28,6 +28,19 @@ from sen_disagreement.parties import (
 from sen_disagreement.provenance import Provenance
 from sen_disagreement.routes import ROUTES, Route, RouteId
 
+__all__ = [
+    "MAX_PARTIES",
+    "SCHEMA_VERSION",
+    "Classification",
+    "Disagreement",
+    "Eligible",
+    "NotEligible",
+    "RouteSuggestion",
+    "TypeMatch",
+    "classify",
+    "validate",
+]
+
 SCHEMA_VERSION = 1
 MAX_PARTIES = 20
 

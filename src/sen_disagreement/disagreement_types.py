@@ -14,6 +14,21 @@ from sen_disagreement.ehc import Duty, EhcStage, Provision
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, S, cite
 
+__all__ = [
+    "ALL_TYPES",
+    "ANY_STAGE",
+    "BODY_DUTIES",
+    "EHC_PROCESS_STAGES",
+    "LA_DUTIES",
+    "TYPE3_SEP_STAGES",
+    "TYPE_1",
+    "TYPE_2",
+    "TYPE_3",
+    "TYPE_4",
+    "DisagreementType",
+    "Limb",
+]
+
 _K = PartyKind
 
 _SOURCES = (

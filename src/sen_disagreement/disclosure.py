@@ -18,6 +18,18 @@ from sen_disagreement._checks import actor_validator, id_validator, typed_fields
 from sen_disagreement.errors import InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
 
+__all__ = [
+    "CONFIDENTIAL",
+    "MAX_TEXT",
+    "MEETING_KINDS",
+    "TRIBUNAL_ALLOWED",
+    "WITHOUT_PREJUDICE",
+    "Disclosure",
+    "ItemKind",
+    "RecordedItem",
+    "check_tribunal_bound",
+]
+
 WITHOUT_PREJUDICE = Rule(
     "s57.without_prejudice",
     "Disagreement-resolution and mediation meetings are confidential and without prejudice to "
@@ -49,6 +61,8 @@ class Disclosure(enum.Enum):
 
 
 class ItemKind(enum.Enum):
+    """What a recorded item is; how far it may travel is its `Disclosure`."""
+
     OFFER = "offer"
     COMMENT = "comment"
     NOTE = "note"

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import enum
 
+__all__ = [
+    "Duty",
+    "EhcStage",
+    "PlanSection",
+    "Provision",
+]
+
 
 class EhcStage(enum.Enum):
     """Where the child or young person is in the EHC process when the disagreement arises.

@@ -12,6 +12,29 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sen_disagreement.provenance import Check, Rule
 
+__all__ = [
+    "AccessDeniedError",
+    "ConsentRequiredError",
+    "DocumentError",
+    "IndependenceError",
+    "InvalidInputError",
+    "InvalidTransitionError",
+    "LegacyBodyError",
+    "LegalHoldError",
+    "NoProviderError",
+    "NotFoundError",
+    "PluginError",
+    "RuleViolationError",
+    "SenDisagreementError",
+    "StaleWriteError",
+    "StoreError",
+    "StoredDataError",
+    "StoredDocumentError",
+    "UnsafeStoreSettingsError",
+    "WithoutPrejudiceError",
+    "raised_rule_ids",
+]
+
 
 _RAISED: set[str] = set()
 """Every distinct rule id an error has been built with in this process (ids are written in the

@@ -36,6 +36,24 @@ from sen_disagreement.parties import (
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 
+__all__ = [
+    "ADVISER_INDEPENDENT",
+    "DR_INDEPENDENT",
+    "DR_NOT_HEALTH",
+    "DR_NOT_ICB",
+    "DR_NOT_LA",
+    "INDEPENDENT_ROLE",
+    "MEDIATOR_INDEPENDENT",
+    "MEDIATOR_NOT_HEALTH",
+    "MEDIATOR_NOT_LA",
+    "NOT_EDUCATION_PROVIDER",
+    "RULES",
+    "IndependenceAnswer",
+    "IndependenceCheck",
+    "assess_independence",
+    "check_independence",
+]
+
 DR_NOT_LA = Rule(
     "s57.independence.local_authority",
     "The disagreement-resolution facilitator must be independent of the local authority: nobody "

@@ -27,6 +27,37 @@ from sen_disagreement.checks import IDENTIFIERS, INPUT, PARTY
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
 
+__all__ = [
+    "CCG_ABOLISHED",
+    "DATE_OF_BIRTH_FIELD",
+    "DATE_OF_BIRTH_UNKNOWN",
+    "EDUCATION_PROVIDERS",
+    "END_OF_COMPULSORY_SCHOOL_AGE",
+    "FAMILY",
+    "HEALTH_COMMISSIONING_BODIES",
+    "ICB_ESTABLISHED",
+    "IDENTIFIER_SHAPES",
+    "INDEPENDENT_ROLES",
+    "MAX_NAME_LENGTH",
+    "PARENT_DEFINITION",
+    "PEOPLE",
+    "YOUNG_PERSON_DEFINITION",
+    "AgeAnswer",
+    "AgeStatus",
+    "Employer",
+    "Identifiers",
+    "Party",
+    "PartyKind",
+    "WhoDecidesAnswer",
+    "age_on",
+    "age_status",
+    "check_kind_in_force",
+    "end_of_compulsory_school_age",
+    "is_child",
+    "is_young_person",
+    "who_decides",
+]
+
 
 class PartyKind(enum.Enum):
     """Every kind of party, body or independent role the process knows."""

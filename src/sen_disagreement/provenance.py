@@ -26,6 +26,19 @@ from attrs import field, frozen
 if TYPE_CHECKING:
     from sen_disagreement.citations import Instrument, ParsedCitation
 
+__all__ = [
+    "ICB_START",
+    "SEND_REGS_START",
+    "Check",
+    "Citation",
+    "Grade",
+    "Provenance",
+    "Rule",
+    "cite",
+    "registered",
+    "registry",
+]
+
 
 class Grade(enum.Enum):
     """How well a rule's source was confirmed."""

@@ -7,6 +7,11 @@ from typing import Any
 from sen_disagreement.classifier import Classification, Eligible, RouteSuggestion
 from sen_disagreement.provenance import Provenance
 
+__all__ = [
+    "classification_json",
+    "classification_text",
+]
+
 
 def _citations(p: Provenance) -> list[dict[str, Any]]:
     return [{"text": c.text, "grade": c.grade.value, "url": c.url} for c in p.citations]

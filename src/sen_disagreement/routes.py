@@ -8,6 +8,12 @@ from attrs import frozen
 
 from sen_disagreement.provenance import P, Provenance, S, U, cite
 
+__all__ = [
+    "ROUTES",
+    "Route",
+    "RouteId",
+]
+
 
 @frozen
 class Route:

@@ -37,10 +37,29 @@ from sen_disagreement import citations
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Check, Provenance, Rule, registry
 
+__all__ = [
+    "MAX_QUERY",
+    "Entry",
+    "NamedTest",
+    "citation_query",
+    "default_tests_dir",
+    "entries",
+    "find",
+    "get",
+    "id_provision",
+    "name_key",
+    "named_tests",
+]
+
 MAX_QUERY = 200
 """Longest citation query read."""
 
-_SKIP = ("sen_disagreement.cli", "sen_disagreement.testing", "sen_disagreement.__main__")
+_SKIP = (
+    "sen_disagreement.cli",
+    "sen_disagreement.testing",
+    "sen_disagreement.plugins.testing",
+    "sen_disagreement.__main__",
+)
 
 
 @frozen

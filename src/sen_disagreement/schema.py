@@ -18,6 +18,11 @@ from sen_disagreement.classifier import MAX_PARTIES, SCHEMA_VERSION, Disagreemen
 from sen_disagreement.parties import MAX_NAME_LENGTH
 from sen_disagreement.serialization import MAX_ITEMS, MAX_STRING
 
+__all__ = [
+    "SCHEMA_BASE",
+    "classify_input_schema",
+]
+
 SCHEMA_BASE = "https://sen-disagreement.readthedocs.io/schemas"
 
 

@@ -21,6 +21,19 @@ from attrs import field, frozen
 
 from sen_disagreement.provenance import P, Provenance, S, U, cite
 
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "CoronavirusMediation",
+    "DayUnit",
+    "ExceptionEffect",
+    "MeetingDeadline",
+    "SettingInfo",
+    "Settings",
+    "TribunalNonWorkingDays",
+    "WorkingDays",
+    "describe",
+]
+
 
 class WorkingDays(enum.Enum):
     """What a "working day" means for the SEND Regulations' 3-working-day clocks."""

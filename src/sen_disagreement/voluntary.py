@@ -22,6 +22,19 @@ from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.parties import FAMILY, Party, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, S, cite
 
+__all__ = [
+    "DECLINING_NO_EFFECT",
+    "MEDIATION_BODIES_MUST_TAKE_PART",
+    "VOLUNTARY",
+    "WITHDRAW_ANY_TIME",
+    "YOUNG_PERSON_DECIDES",
+    "ConsentDecision",
+    "ConsentEntry",
+    "ConsentLedger",
+    "Process",
+    "effect_on_appeal_rights",
+]
+
 VOLUNTARY = Rule(
     "s57.voluntary",
     "Use of disagreement resolution is voluntary and needs the agreement of all parties; "

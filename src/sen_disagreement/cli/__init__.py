@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "due": "sen_disagreement.cli.due:due",
     "notify": "sen_disagreement.cli.notify:notify",
     "plugins": "sen_disagreement.cli.plugins:plugins",
+    "report": "sen_disagreement.cli.report:report",
     "rules": "sen_disagreement.cli.rules:rules_command",
     "schema": "sen_disagreement.cli.classify:schema",
     "settings": "sen_disagreement.cli.classify:settings_command",
