@@ -467,18 +467,20 @@ class SqlStore(Generic[C]):
         document: tuple[int, str] | None = None,
         documents: Sequence[tuple[int, str] | None] | None = None,
         want_seqs: bool = False,
+        new_chains: bool = False,
     ) -> tuple[list[int], dt.datetime]:
         """Append audit rows, every one through here: each is stamped with the commit time
         (never earlier than its chain's last) and linked into its case's hash chain, whose head
         moves in the same transaction. ``document`` (version, text) is recorded on the last row,
         or ``documents`` gives one per row (imports). Batched: one statement per kind of write,
-        whatever the number of rows. Returns the new sequence numbers (``want_seqs``) and the
-        commit time."""
+        whatever the number of rows. ``new_chains``: the rows start chains (an import of new
+        cases), so their heads are inserted before they are read, not looked for first. Returns
+        the new sequence numbers (``want_seqs``) and the commit time."""
         now = self._now()
         codec = self._codec
         ts_in = codec.ts_in
         chains = list(dict.fromkeys(r[3] or "" for r in rows))
-        heads = self._heads(tx, chains)
+        heads = {} if new_chains else self._heads(tx, chains)
         missing = [c for c in chains if c not in heads]
         if len(missing) == 1 and tx.run(INSERT_CHAIN_HEAD, (missing[0], GENESIS, 0,
                                                              ts_in(_EPOCH))) == 1:
@@ -739,7 +741,7 @@ class SqlStore(Generic[C]):
                     [row for i, r in enumerate(records) for row in self._deadline_rows(ids[i], r)],
                 )
                 self._audit(tx, [(now, actor, action, r.case_id, "ok", ()) for r in records],
-                            documents=[(1, r.document) for r in records])
+                            documents=[(1, r.document) for r in records], new_chains=True)
         except self._d.unique_error:
             found = self._first_existing([r.case_id for r in records])
             if found is not None:
