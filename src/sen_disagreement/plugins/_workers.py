@@ -9,6 +9,7 @@ rather than let hung plugins pile up threads without limit.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -140,4 +141,15 @@ def _failure(exc: BaseException, overran: str) -> tuple[FaultKind, str]:
         return FaultKind.TIMEOUT, overran.format(f"{exc.seconds:.3g}")
     if isinstance(exc, _Refused):
         return FaultKind.TIMEOUT, f"not called: too many hung plugin calls ({exc.stuck}) running"
-    return FaultKind.RAISED, f"raised {type(exc).__name__}"
+    return FaultKind.RAISED, f"raised {type_name(exc)}"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def type_name(value: object) -> str:
+    """The name of ``value``'s type for a fault detail, if it reads as a class name. A plugin
+    can name a class anything (``type("<any text>", ...)``), so a name that is not a short
+    identifier, which could quote case content, markup or forge a log line, is not repeated."""
+    name = type(value).__name__
+    return name if _IDENTIFIER.fullmatch(name) else "(a type with an unprintable name)"

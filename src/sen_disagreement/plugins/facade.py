@@ -38,6 +38,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
+import attrs
 import pluggy
 from attrs import frozen
 
@@ -53,7 +54,13 @@ from sen_disagreement.council import (
     canonical_council,
 )
 from sen_disagreement.errors import InvalidInputError, PluginError
-from sen_disagreement.plugins._workers import _Deadline, _failure, _Timeout, _WorkerPool
+from sen_disagreement.plugins._workers import (
+    _Deadline,
+    _failure,
+    _Timeout,
+    _WorkerPool,
+    type_name,
+)
 from sen_disagreement.plugins.faults import (
     AttentionQueue,
     FaultKind,
@@ -435,8 +442,10 @@ class Hooks:
         hook = "sen_register_councils"
         answers = self._call(hook, {}, _records(CouncilProfile), faults, None, None)
         kept: list[tuple[CouncilProfile, list[str]]] = []
-        # pluggy calls later registrations first; declarations are judged in registration order
-        for plugin, batch in reversed(answers):
+        # Declarations are judged in registration order, never in call order: tryfirst and
+        # trylast reorder the calls, and a later plugin must not become the one listed.
+        order = {name: n for n, (name, _) in enumerate(self._pm.list_name_plugin())}
+        for plugin, batch in sorted(answers, key=lambda a: order.get(a[0], len(order))):
             for profile in batch:
                 keys = {profile.slug, profile.gss_code, profile.la_number}
                 earlier = next(
@@ -590,9 +599,10 @@ class Hooks:
             if raw is None:
                 return None
             if not isinstance(raw, Settings):
-                msg = f"expected Settings or None, got {type(raw).__name__}"
+                msg = f"expected Settings or None, got {type_name(raw)}"
                 raise TypeError(msg)
-            return raw
+            # The answer is pinned to cases: the host keeps its own, validated again.
+            return _rebuilt(raw, Settings)
 
         found: list[PluginFault] = []
         answers = self._call(
@@ -704,13 +714,16 @@ class Hooks:
         def check(raw: object) -> Provider | None:
             if raw is None:
                 return None
-            if not isinstance(raw, Provider):
-                msg = f"expected a Provider or None, got {type(raw).__name__}"
+            if type(raw) is not Provider:  # a subclass could claim to equal any candidate
+                msg = f"expected a Provider or None, got {type_name(raw)}"
                 raise TypeError(msg)
-            if raw not in pool:
-                msg = f"provider {raw.provider_id!r} is not one of the candidates offered"
+            # The host's own candidate is what is chosen, never the object the plugin returned
+            # (which it could rewrite after the choice was checked).
+            chosen = next((p for p in pool if p == raw), None)
+            if chosen is None:
+                msg = "the provider chosen is not one of the candidates offered"
                 raise ValueError(msg)
-            return raw
+            return chosen
 
         answers = self._call(
             "sen_choose_provider",
@@ -730,15 +743,18 @@ class Hooks:
             if raw is None:
                 return None
             if not isinstance(raw, Actor):
-                msg = f"expected an Actor or None, got {type(raw).__name__}"
+                msg = f"expected an Actor or None, got {type_name(raw)}"
                 raise TypeError(msg)
-            if raw.actor_id != user_id:
+            # Checked and kept as the host's own: a subclass could answer with another role
+            # once checked.
+            actor = _rebuilt(raw, Actor)
+            if actor.actor_id != user_id:
                 msg = "answered for another user id"
                 raise ValueError(msg)
-            if raw.role is Role.SYSTEM:
+            if actor.role is Role.SYSTEM:
                 msg = "the system actor is the library's own, never a directory user"
                 raise ValueError(msg)
-            return raw
+            return actor
 
         answers = self._call(
             "sen_resolve_actor", {"user_id": user_id}, check, faults, None, None
@@ -827,21 +843,61 @@ class Hooks:
         return True
 
 
+def _rebuilt(value: object, kind: type[_A], where: str = "") -> _A:
+    """The host's own ``kind`` record equal to ``value``, made through the class's ``__init__``.
+
+    A plugin can bypass a frozen record's validators (``object.__setattr__`` after building it),
+    return a subclass that lies (an ``__eq__`` equal to anything, a property answering
+    differently each time), or keep the object and rewrite it after the host checked it.
+    Rebuilding ``value`` field by field, nested records and text included, runs every validator
+    again and leaves the plugin holding nothing the host uses. Raises :class:`TypeError` or
+    :class:`ValueError` naming the field and rule only (never the value)."""
+    if type(value) is not kind:
+        msg = f"{where}expected {kind.__name__}, got {type_name(value)}"
+        raise TypeError(msg)
+    fields: dict[str, object] = {}
+    for a in attrs.fields(cast("type[attrs.AttrsInstance]", kind)):
+        if a.init:
+            fields[a.alias] = _plain(getattr(value, a.name), where)
+    try:
+        return kind(**fields)
+    except InvalidInputError as exc:
+        msg = f"{where}{exc.field} breaks rule {exc.rule_id}"
+        raise ValueError(msg) from None
+    except (TypeError, ValueError):
+        msg = f"{where}not a valid {kind.__name__}"
+        raise ValueError(msg) from None
+
+
+def _plain(value: object, where: str) -> object:
+    """A field's value rebuilt for :func:`_rebuilt`: the library's own records again, text as
+    plain ``str``; anything else (enums, dates, numbers, None) as it is."""
+    if isinstance(value, str):
+        return str.__str__(value)  # a str subclass could render differently later
+    if attrs.has(type(value)):
+        if not type(value).__module__.startswith("sen_disagreement."):
+            msg = f"{where}a nested {type_name(value)} is not one of the library's records"
+            raise TypeError(msg)
+        return _rebuilt(value, type(value), where)
+    if type(value) is tuple:
+        return tuple(_plain(v, where) for v in cast("tuple[object, ...]", value))
+    if type(value) is frozenset:
+        return frozenset(_plain(v, where) for v in cast("frozenset[object]", value))
+    return value
+
+
 def _records(kind: type[_T]) -> Callable[[object], Sequence[_T] | None]:
-    """A checker for hooks returning a sequence of ``kind`` records."""
+    """A checker for hooks returning a sequence of ``kind`` records; the answer is the host's
+    own rebuilt copies (:func:`_rebuilt`)."""
 
     def check(raw: object) -> Sequence[_T] | None:
         if raw is None:
             return None
-        if type(raw) is not tuple and not isinstance(raw, list | tuple):
-            msg = f"expected a list or tuple of {kind.__name__}, got {type(raw).__name__}"
+        if type(raw) is not tuple and type(raw) is not list:
+            msg = f"expected a list or tuple of {kind.__name__}, got {type_name(raw)}"
             raise TypeError(msg)
-        for item in raw:
-            if not isinstance(item, kind):
-                i = next(n for n, x in enumerate(raw) if not isinstance(x, kind))
-                msg = f"item {i}: expected {kind.__name__}, got {type(item).__name__}"
-                raise TypeError(msg)
-        return cast("Sequence[_T]", raw)
+        items = cast("list[object] | tuple[object, ...]", raw)
+        return tuple([_rebuilt(item, kind, f"item {i}: ") for i, item in enumerate(items)])
 
     return check
 
@@ -850,12 +906,12 @@ def _channels(raw: object) -> tuple[NotificationChannel, ...] | None:
     if raw is None:
         return None
     if not isinstance(raw, list | tuple):
-        msg = f"expected a list or tuple of channels, got {type(raw).__name__}"
+        msg = f"expected a list or tuple of channels, got {type_name(raw)}"
         raise TypeError(msg)
     out: list[NotificationChannel] = []
     for i, item in enumerate(raw):
         if not isinstance(item, NotificationChannel):
-            msg = f"item {i}: {type(item).__name__} has no name and send()"
+            msg = f"item {i}: {type_name(item)} has no name and send()"
             raise TypeError(msg)
         name: object = item.name
         if not isinstance(name, str) or not name or len(name) > 64:
@@ -867,5 +923,5 @@ def _channels(raw: object) -> tuple[NotificationChannel, ...] | None:
 
 def _nothing(raw: object) -> None:
     if raw is not None:
-        msg = f"an observer returns None, not {type(raw).__name__}"
+        msg = f"an observer returns None, not {type_name(raw)}"
         raise TypeError(msg)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import os
+import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Final, Protocol
 
@@ -69,12 +70,37 @@ def blocked_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...
 
 
 def _entry_point_names(group: str) -> list[str]:
-    names: list[str] = []
+    """The entry-point names of ``group``, in the order pluggy would load them.
+
+    Raises :class:`PluginError` when two distributions publish one name: pluggy would load
+    whichever comes first on the path and skip the other in silence, so a package published
+    under a council plugin's name could stand in for it (own its councils, be its owner's
+    delegate). The same distribution seen twice (an editable install beside a wheel) is one."""
+    publishers: dict[str, list[str]] = {}
     for dist in list(importlib.metadata.distributions()):
+        project = _project(dist)
         for ep in dist.entry_points:
-            if ep.group == group and ep.name not in names:
-                names.append(ep.name)
-    return names
+            if ep.group != group:
+                continue
+            seen = publishers.setdefault(ep.name, [])
+            if project not in seen:
+                seen.append(project)
+    for name, projects in publishers.items():
+        if len(projects) > 1:
+            msg = (f"is published by more than one distribution ({', '.join(projects)}); "
+                   "uninstall all but the council's own")
+            raise PluginError(msg, plugin=name, hook="(entry point)")
+    return list(publishers)
+
+
+def _project(dist: importlib.metadata.Distribution) -> str:
+    """A distribution's normalised project name (``?`` when its metadata has none)."""
+    try:
+        raw: object = dist.metadata["name"]
+    except KeyError:  # some metadata mappings raise rather than answer None
+        raw = None
+    text = raw if isinstance(raw, str) and raw else "?"
+    return re.sub(r"[-_.]+", "-", text).lower()
 
 
 def make_plugin_manager(

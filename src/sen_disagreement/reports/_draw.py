@@ -41,6 +41,9 @@ _RC: dict[str, Any] = {
     "hatch.linewidth": 0.8,
     "path.simplify": False,
     "axes.unicode_minus": False,
+    # Labels are text, never TeX: a "$" pair in a label would otherwise be parsed as mathtext
+    # (drawn as something else, or a ValueError for a malformed one).
+    "text.parse_math": False,
 }
 _METADATA_SVG = {"Date": None, "Creator": "sen-disagreement", "Format": None, "Type": None}
 _METADATA_PNG = {"Software": None}

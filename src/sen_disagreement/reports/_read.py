@@ -12,7 +12,7 @@ from attrs import frozen
 from sen_disagreement.actors import Actor, Role
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, StoredDataError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
-from sen_disagreement.workflow import Case, records
+from sen_disagreement.workflow import Case, MediationCase, records
 
 if TYPE_CHECKING:
     from sen_disagreement.council import CouncilProfile
@@ -67,10 +67,12 @@ class CouncilReader:
                                            limit=PAGE)
             for record in page:
                 try:
-                    yield record.case_id, records.from_record(record, settings=settings)
+                    case = records.from_record(record, settings=settings)
                 except StoredDataError as exc:
                     rule = exc.rule_id if isinstance(exc, InvalidInputError) else "store.document"
                     yield record.case_id, Unreadable(record.case_id, rule)
+                    continue
+                yield record.case_id, _checked(case)
             if len(page) < PAGE:
                 return
             after = page[-1].case_id
@@ -85,6 +87,19 @@ class CouncilReader:
             entries.extend(page)
             if len(page) < 10_000:
                 return entries
+
+
+def _checked(case: Case) -> Case | Unreadable:
+    """``case``, or :class:`Unreadable` when a value the reports print as a label is not one
+    the library writes. The case reader checks each deadline's key but not its clock id, which
+    the metrics count by: a document rewritten in the store could otherwise put any text (a
+    name, markup) into a report or chart."""
+    from sen_disagreement.clocks import CLOCKS
+
+    deadlines = case.deadlines if isinstance(case, MediationCase) else ()
+    if any(d.clock_id not in CLOCKS for d in deadlines):
+        return Unreadable(case.case_id, "store.clock_id")
+    return case
 
 
 def reader_for(service: CaseService, user: str | Actor, council: str | None) -> CouncilReader:

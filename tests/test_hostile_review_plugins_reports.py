@@ -1,0 +1,351 @@
+"""Hostile review of the plugin package (ownership, isolation, faults) and of the reports (SEN2,
+metrics, charts, timelines): each test is one attack that worked before its fix.
+
+Plugins: a later plugin's ``trylast`` declaration listed as the council's profile; records
+returned with their validators bypassed (``object.__setattr__``) or as subclasses that lie about
+equality; the host holding the plugin's own objects after the answer was checked; plugin-chosen
+type names in fault details; a second distribution squatting the owner's entry-point name.
+Reports: a tampered stored clock id printed in the metrics and crashing the chart (mathtext).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import shutil
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from click.testing import CliRunner, Result
+from plugins.conftest import SEFTON_SOURCE, FakeDistribution, FakeEntryPoint, _load
+
+from sen_disagreement.actors import Actor, Role
+from sen_disagreement.cli import main
+from sen_disagreement.council import (
+    CaseContext,
+    Contact,
+    ContactRole,
+    CouncilProfile,
+    Provider,
+    route_provider,
+)
+from sen_disagreement.errors import PluginError
+from sen_disagreement.parties import PartyKind
+from sen_disagreement.plugins import FaultKind, Hooks, PluginFault, make_plugin_manager
+from sen_disagreement.plugins.oruk import export_council
+from sen_disagreement.plugins.spec import hookimpl
+from sen_disagreement.plugins.testing import RegisterPlugin
+from sen_disagreement.reports.charts import metrics_chart
+from sen_disagreement.reports.metrics import Metrics
+from sen_disagreement.settings import Settings
+from sen_disagreement.voluntary import Process
+
+CANARY = "Jane Doe has autism"
+ROOT = Path(__file__).resolve().parents[1]
+ACTORS = ROOT / "docs" / "how-to" / "case-inputs" / "actors.json"
+MED = "sefton-med-0001"
+
+
+@pytest.fixture(scope="module")
+def sefton() -> ModuleType:
+    return _load(SEFTON_SOURCE, "_sen_test_sefton_plugin")
+
+
+def _case(case_id: str = "H-1") -> CaseContext:
+    return CaseContext(case_id=case_id, process=Process.DISAGREEMENT_RESOLUTION)
+
+
+# --- plugins: who is listed ---------------------------------------------------------------------
+
+
+class LateTrylastClaim:
+    """Registered after Sefton; asks to be called last so that, were declarations judged in call
+    order, its profile would be the one listed."""
+
+    @hookimpl(trylast=True)
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return (CouncilProfile(name="Sefton", legal_name="Rogue Borough", gss_code="E08000014",
+                               la_number="343", slug="sefton", website="https://rogue.example"),)
+
+
+def test_a_later_trylast_declaration_is_never_the_listed_profile(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(LateTrylastClaim(), name="late-claim")
+    listed = sen_hooks.council("E08000014")
+    assert listed.website is None and listed.legal_name == "Sefton Metropolitan Borough Council"
+    (own,) = sen_hooks.ownership()
+    assert own.owner is None and own.claimants == ("sefton", "late-claim")
+
+
+# --- plugins: records the host keeps ------------------------------------------------------------
+
+
+def _bypassed(record: object, **fields: object) -> object:
+    for name, value in fields.items():
+        object.__setattr__(record, name, value)
+    return record
+
+
+class ForgedContact:
+    """Sefton's delegate, returning a contact whose validators were bypassed after it was
+    built: markup in the email, the canary in the name."""
+
+    @hookimpl
+    def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
+        good = Contact(role=ContactRole.SENDIASS, name="Desk", email="desk@example.org")
+        return (_bypassed(good, email="<script>alert(1)</script>", name=CANARY * 50),)  # type: ignore[return-value]
+
+
+def test_a_record_with_bypassed_validators_is_malformed_not_exported(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(ForgedContact(), name="forged")
+    sen_hooks.delegate("sefton", "forged")
+    profile = sen_hooks.council("sefton")
+    faults: list[PluginFault] = []
+    contacts = sen_hooks.contacts(profile, faults=faults)
+    assert [c.name for c in contacts] == ["SEN Casework Team"]
+    assert [(f.plugin, f.kind) for f in faults] == [("forged", FaultKind.MALFORMED)]
+    assert CANARY not in faults[0].detail and "<script>" not in faults[0].detail
+    assert "<script>" not in json.dumps(export_council(sen_hooks, profile))
+
+
+class KeepsItsProviders:
+    """Sefton's delegate: keeps the provider it declared and the one it chose, and rewrites
+    both afterwards."""
+
+    def __init__(self) -> None:
+        self.declared = Provider(provider_id="kept-dr", name="Kept Resolutions",
+                                 kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+        self.chosen: list[Provider] = []
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        return (self.declared,)
+
+    @hookimpl(tryfirst=True)
+    def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider | None:
+        pick = next(p for p in candidates if p.provider_id == "kept-dr")
+        self.chosen.append(pick)
+        return pick
+
+
+def test_the_host_never_holds_a_plugins_own_record(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    plugin = KeepsItsProviders()
+    register_sen_plugin(plugin, name="keeper")
+    sen_hooks.delegate("sefton", "keeper")
+    routing = route_provider(sen_hooks, "sefton", _case())
+    assert routing.provider.provider_id == "kept-dr"
+    kept = [p for p in sen_hooks.providers(sen_hooks.council("sefton"))
+            if p.provider_id == "kept-dr"]
+    # After the independence checks, the plugin rewrites what it declared and what it chose.
+    for record in (plugin.declared, *plugin.chosen):
+        _bypassed(record, name=CANARY)
+    assert routing.provider.name == "Kept Resolutions"
+    assert kept[0].name == "Kept Resolutions"
+
+
+class AlwaysEqual(Provider):
+    """A Provider that says it equals anything, to pass 'is it one of the candidates'."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = Provider.__hash__
+
+
+class ChoosesAnOutsider:
+    @hookimpl(tryfirst=True)
+    def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider | None:
+        return AlwaysEqual(provider_id="outsider", name="Outsider",
+                           kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+
+
+def test_a_provider_subclass_that_equals_anything_is_not_chosen(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(ChoosesAnOutsider(), name="outsider")
+    sen_hooks.delegate("sefton", "outsider")
+    routing = route_provider(sen_hooks, "sefton", _case())
+    assert routing.provider.provider_id == "global-mediation"
+    assert type(routing.provider) is Provider
+    assert [(f.plugin, f.kind) for f in routing.faults] == [("outsider", FaultKind.MALFORMED)]
+
+
+class ShiftySettings(Settings):
+    """Settings whose answer may change after the host checked it."""
+
+
+class AnswersShiftySettings:
+    @hookimpl
+    def sen_council_settings(self, council: CouncilProfile) -> Settings | None:
+        return ShiftySettings()
+
+    @hookimpl
+    def sen_resolve_actor(self, user_id: str) -> Actor | None:
+        class Shifty(Actor):
+            pass
+
+        return Shifty(actor_id=user_id, role=Role.LA_OFFICER, council="E08000014")
+
+
+def test_settings_and_actors_of_a_subclass_are_malformed(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(AnswersShiftySettings(), name="shifty")
+    sen_hooks.delegate("sefton", "shifty")
+    faults: list[PluginFault] = []
+    assert sen_hooks.council_settings(sen_hooks.council("sefton"), faults=faults) is None
+    assert sen_hooks.resolve_actor("officer-1", faults=faults) is None
+    assert [(f.hook, f.kind) for f in faults] == [
+        ("sen_council_settings", FaultKind.MALFORMED), ("sen_resolve_actor", FaultKind.MALFORMED)]
+
+
+# --- plugins: what a fault says -----------------------------------------------------------------
+
+_LOUD = f"{CANARY} <b>born 2015-03-01</b>\nplugin fault: plugin=sefton forged"
+
+
+class NamesItsTypes:
+    """Raises and returns values whose type names are case content, markup and a forged log
+    line."""
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        raise type(_LOUD, (RuntimeError,), {})()
+
+    @hookimpl
+    def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
+        return type(_LOUD, (), {})()  # type: ignore[no-any-return]
+
+    @hookimpl
+    def sen_register_channels(self, council: CouncilProfile) -> Sequence[object]:
+        return (type(_LOUD, (), {})(),)
+
+
+def test_a_fault_never_repeats_a_plugin_chosen_type_name(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(NamesItsTypes(), name="loud")
+    sen_hooks.delegate("sefton", "loud")
+    profile = sen_hooks.council("sefton")
+    faults: list[PluginFault] = []
+    sen_hooks.providers(profile, faults=faults)
+    sen_hooks.contacts(profile, faults=faults)
+    sen_hooks.channels(profile, faults=faults)
+    assert [f.kind for f in faults] == [FaultKind.RAISED, FaultKind.MALFORMED,
+                                        FaultKind.MALFORMED]
+    for fault in faults:
+        assert "Jane" not in fault.detail and "<b>" not in fault.detail
+        assert "\n" not in fault.detail
+    assert "Jane" not in caplog.text and "forged" not in caplog.text
+
+
+# --- plugins: the owner's entry-point name ------------------------------------------------------
+
+
+def test_a_second_distribution_publishing_the_owners_entry_point_name_is_refused(
+    monkeypatch: pytest.MonkeyPatch, sefton: ModuleType
+) -> None:
+    squatter = ModuleType("squatter")
+    dists = [
+        FakeDistribution("sen-disagreement-squatter", "6.6.6",
+                         [FakeEntryPoint("sefton", squatter)]),
+        FakeDistribution("sen-disagreement-sefton", "0.1.0", [FakeEntryPoint("sefton", sefton)]),
+    ]
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: dists)
+    with pytest.raises(PluginError) as caught:
+        make_plugin_manager(environ={})
+    message = str(caught.value)
+    assert "sen-disagreement-squatter" in message and "sen-disagreement-sefton" in message
+    assert caught.value.plugin == "sefton"
+
+
+def test_one_distribution_listed_twice_is_not_a_squatter(
+    monkeypatch: pytest.MonkeyPatch, sefton: ModuleType
+) -> None:
+    # The same distribution seen twice on sys.path (an editable install beside a wheel).
+    dists = [FakeDistribution("sen-disagreement-sefton", v, [FakeEntryPoint("sefton", sefton)])
+             for v in ("0.1.0", "0.1.0")]
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: dists)
+    pm = make_plugin_manager(environ={})
+    assert pm.get_plugin("sefton") is sefton
+
+
+# --- reports: tampered stored documents ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sen_disagreement.walkthrough import run
+
+    db = tmp_path_factory.mktemp("hostile-walkthrough") / "sefton.sqlite3"
+    run(db)
+    return db
+
+
+@pytest.fixture
+def tampered_clock(walkthrough: Path, tmp_path: Path) -> Path:
+    """The walkthrough's store with the mediation's first deadline's clock id rewritten in the
+    stored document (the key and the deadlines table untouched)."""
+    db = tmp_path / "tampered.sqlite3"
+    shutil.copy(walkthrough, db)
+    con = sqlite3.connect(db)
+    (text,) = con.execute("SELECT document FROM cases WHERE case_id = ?", (MED,)).fetchone()
+    doc = json.loads(text)
+    doc["case"]["deadlines"][0]["clock_id"] = f"{CANARY} <script>x</script> $\\frac{{$ $"
+    con.execute("UPDATE cases SET document = ? WHERE case_id = ?", (json.dumps(doc), MED))
+    con.commit()
+    con.close()
+    return db
+
+
+def _run(db: Path, *args: str) -> Result:
+    env = {"SEN_DISAGREEMENT_DB": f"sqlite:///{db}", "SEN_DISAGREEMENT_ACTORS": str(ACTORS),
+           "SEN_DISAGREEMENT_USER": "sen-casework-1"}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "svg"])
+def test_a_tampered_clock_id_is_an_unreadable_case_not_a_metric(tampered_clock: Path,
+                                                                 fmt: str) -> None:
+    result = _run(tampered_clock, "report", "metrics", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    for needle in ("Jane", "script", "frac"):
+        assert needle not in result.output
+    if fmt == "json":
+        found = json.loads(result.output)
+        assert found["unreadable"] == 1 and found["cases"] == 1
+
+
+def test_a_tampered_clock_id_is_named_in_the_sen2_problems(tampered_clock: Path) -> None:
+    result = _run(tampered_clock, "report", "sen2", "--year", "2025", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "Jane" not in result.output
+    assert [p["case_id"] for p in json.loads(result.output)["unplaced"]] == [MED]
+
+
+def test_a_dollar_sign_in_a_chart_label_is_text_not_mathtext() -> None:
+    # The chart must not parse what it is given as TeX: an odd label is drawn as written.
+    m = Metrics(council="E08000014", start=None, end=dt.date(2025, 1, 1), on=dt.date(2025, 1, 1),
+                cases=1, unreadable=0, caseload={"type": {"a$\\frac{$b": 1}, "route": {},
+                                                 "state": {}},
+                arranged_within_30_days={}, certificates={}, outcome_levels={},
+                issue_outcomes={}, stage_days={"x": {"cases": 0, "median": None, "p90": None}},
+                deadlines={})
+    svg = metrics_chart(m)
+    assert isinstance(svg, str) and "a$\\frac{$b" in svg
