@@ -213,6 +213,46 @@ def test_settings_and_actors_of_a_subclass_are_malformed(
         ("sen_council_settings", FaultKind.MALFORMED), ("sen_resolve_actor", FaultKind.MALFORMED)]
 
 
+class LikeAMediator:
+    """Hashes and compares like ``PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER`` (so it passes
+    the kind's ``in`` check) and is something else."""
+
+    def __hash__(self) -> int:
+        return hash(PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+class SlipsInAnObject:
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        good = Provider(provider_id="slipped", name="Slipped",
+                        kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+        return (_bypassed(good, kind=LikeAMediator()),)  # type: ignore[return-value]
+
+    @hookimpl
+    def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
+        # Checked in the calling thread, outside the deadline: a huge answer is refused.
+        return [Contact(role=ContactRole.SENDIASS, name="Desk", email="desk@example.org")] * 5000
+
+
+def test_an_object_posing_as_an_enum_member_or_a_huge_answer_is_malformed(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(SlipsInAnObject(), name="slipper")
+    sen_hooks.delegate("sefton", "slipper")
+    profile = sen_hooks.council("sefton")
+    faults: list[PluginFault] = []
+    assert [p.provider_id for p in sen_hooks.providers(profile, faults=faults)] == [
+        "global-mediation"]
+    assert [c.name for c in sen_hooks.contacts(profile, faults=faults)] == ["SEN Casework Team"]
+    assert [(f.hook, f.kind) for f in faults] == [
+        ("sen_register_providers", FaultKind.MALFORMED),
+        ("sen_register_contacts", FaultKind.MALFORMED)]
+
+
 # --- plugins: what a fault says -----------------------------------------------------------------
 
 _LOUD = f"{CANARY} <b>born 2015-03-01</b>\nplugin fault: plugin=sefton forged"

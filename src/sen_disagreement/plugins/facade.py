@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import enum
 import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -719,11 +720,11 @@ class Hooks:
                 raise TypeError(msg)
             # The host's own candidate is what is chosen, never the object the plugin returned
             # (which it could rewrite after the choice was checked).
-            chosen = next((p for p in pool if p == raw), None)
-            if chosen is None:
-                msg = "the provider chosen is not one of the candidates offered"
-                raise ValueError(msg)
-            return chosen
+            for candidate in pool:
+                if candidate == raw:
+                    return candidate
+            msg = "the provider chosen is not one of the candidates offered"
+            raise ValueError(msg)
 
         answers = self._call(
             "sen_choose_provider",
@@ -869,11 +870,20 @@ def _rebuilt(value: object, kind: type[_A], where: str = "") -> _A:
         raise ValueError(msg) from None
 
 
+_LEAVES = (bool, int, float, dt.date, dt.datetime, dt.timedelta)
+
+
 def _plain(value: object, where: str) -> object:
     """A field's value rebuilt for :func:`_rebuilt`: the library's own records again, text as
-    plain ``str``; anything else (enums, dates, numbers, None) as it is."""
+    plain ``str``, the library's enum members, and plain numbers, dates and ``None``. Anything
+    else is refused: an object slipped in past the validators could hash and compare like an
+    enum member and be something else."""
+    if value is None or type(value) in _LEAVES:
+        return value
     if isinstance(value, str):
         return str.__str__(value)  # a str subclass could render differently later
+    if isinstance(value, enum.Enum) and type(value).__module__.startswith("sen_disagreement."):
+        return value
     if attrs.has(type(value)):
         if not type(value).__module__.startswith("sen_disagreement."):
             msg = f"{where}a nested {type_name(value)} is not one of the library's records"
@@ -883,7 +893,36 @@ def _plain(value: object, where: str) -> object:
         return tuple(_plain(v, where) for v in cast("tuple[object, ...]", value))
     if type(value) is frozenset:
         return frozenset(_plain(v, where) for v in cast("frozenset[object]", value))
-    return value
+    msg = f"{where}a field holds a {type_name(value)}, which no record of the library holds"
+    raise TypeError(msg)
+
+
+_HOST_COPIES: dict[int, tuple[object, object]] = {}
+"""id(a plugin's record) -> (that record, the host's copy). Plugins return the same constant
+records on every call; rebuilding them each time would cost more than the call."""
+
+
+def _host_copy(value: object, kind: type[_A], index: int) -> _A:
+    """:func:`_rebuilt`, once per record object. A record a plugin rewrites after it was first
+    rebuilt (``object.__setattr__``) keeps the copy made then: the host only ever holds what
+    passed the validators, and runs none of the plugin's code (an ``__eq__``) to notice."""
+    entry = _HOST_COPIES.get(id(value))
+    if entry is not None and entry[0] is value:
+        return cast("_A", entry[1])
+    twin = _rebuilt(value, kind, f"item {index}: ")
+    if len(_HOST_COPIES) > 4096:  # records are few; bound it anyway
+        _HOST_COPIES.clear()
+    # Keeping the record keeps its id from being reused while the entry lives.
+    _HOST_COPIES[id(value)] = (value, twin)
+    return twin
+
+
+_HOST_ANSWERS: dict[tuple[int, type], tuple[object, tuple[object, ...]]] = {}
+"""(id(a plugin's tuple answer), record class) -> (that tuple, the host's copies)."""
+
+MAX_RECORDS = 1000
+"""The most records one implementation may answer with: councils, providers and contacts are
+few, and a huge answer would be checked in the calling thread, outside the deadline."""
 
 
 def _records(kind: type[_T]) -> Callable[[object], Sequence[_T] | None]:
@@ -897,7 +936,21 @@ def _records(kind: type[_T]) -> Callable[[object], Sequence[_T] | None]:
             msg = f"expected a list or tuple of {kind.__name__}, got {type_name(raw)}"
             raise TypeError(msg)
         items = cast("list[object] | tuple[object, ...]", raw)
-        return tuple([_rebuilt(item, kind, f"item {i}: ") for i, item in enumerate(items)])
+        # A tuple cannot change, so the same tuple (a plugin's constant answer) has the same
+        # copies: one lookup instead of one per record.
+        key = (id(raw), kind)
+        entry = _HOST_ANSWERS.get(key) if type(raw) is tuple else None
+        if entry is not None and entry[0] is raw:
+            return cast("tuple[_T, ...]", entry[1])
+        if len(items) > MAX_RECORDS:
+            msg = f"more than {MAX_RECORDS} records in one answer"
+            raise ValueError(msg)
+        copies = tuple([_host_copy(item, kind, i) for i, item in enumerate(items)])
+        if type(raw) is tuple:
+            if len(_HOST_ANSWERS) > 4096:
+                _HOST_ANSWERS.clear()
+            _HOST_ANSWERS[key] = (raw, copies)
+        return copies
 
     return check
 
