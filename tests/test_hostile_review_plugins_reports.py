@@ -253,6 +253,29 @@ def test_an_object_posing_as_an_enum_member_or_a_huge_answer_is_malformed(
         ("sen_register_contacts", FaultKind.MALFORMED)]
 
 
+class MintsOfficers:
+    """Registered after Sefton (so called first): says any user is an officer of Sefton."""
+
+    @hookimpl
+    def sen_resolve_actor(self, user_id: str) -> Actor | None:
+        return Actor(actor_id=user_id, role=Role.LA_OFFICER, council="sefton")
+
+
+def test_a_plugin_not_heard_for_a_council_cannot_mint_its_officers(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(MintsOfficers(), name="mint")
+    faults: list[PluginFault] = []
+    assert sen_hooks.resolve_actor("mallory", faults=faults) is None
+    assert [(f.plugin, f.hook, f.kind, f.council) for f in faults] == [
+        ("mint", "sen_resolve_actor", FaultKind.CONFLICT, "sefton")]
+    # The host may bind Sefton's directory to that plugin: then it is heard.
+    sen_hooks.delegate("sefton", "mint")
+    officer = sen_hooks.resolve_actor("mallory")
+    assert officer is not None and officer.role is Role.LA_OFFICER
+
+
 # --- plugins: what a fault says -----------------------------------------------------------------
 
 _LOUD = f"{CANARY} <b>born 2015-03-01</b>\nplugin fault: plugin=sefton forged"

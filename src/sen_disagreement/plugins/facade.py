@@ -292,12 +292,15 @@ class Hooks:
         case_id: str | None,
         *,
         deadline: _Deadline | None = None,
+        speaks_for: Callable[[_T], CouncilProfile | None] | None = None,
     ) -> list[tuple[str, _T]]:
         """Call each implementation of ``hook`` in pluggy's order; return (plugin, answer) for
         every answer ``check`` accepts. ``check`` returns ``None`` for "no answer" and raises
         :class:`TypeError` / :class:`ValueError` for a malformed one. Under ``deadline`` each call
         gets at most the time left, and once none is left the calls are not made but noted in
-        ``deadline.missed`` (the caller reports them).
+        ``deadline.missed`` (the caller reports them). ``speaks_for``: the council an accepted
+        answer speaks for, if any; an answer from a plugin not heard for it is a ``CONFLICT``
+        fault and ignored, as for an owned hook.
 
         Whether the first accepted answer ends the loop is the specification's ``firstresult``.
         For an owned hook about a council, an answer from a plugin that is not heard for that
@@ -388,6 +391,15 @@ class Hooks:
                         "nor is a delegate of; answer ignored",
                         council=council, case_id=case_id,
                     )
+                continue
+            claimed = speaks_for(answer) if speaks_for is not None else None
+            if claimed is not None and plugin not in self._heard_for(claimed):
+                self._fault(
+                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.CONFLICT,
+                    detail=f"answered for council {claimed.slug}, which it neither owns nor is "
+                    "a delegate of; answer ignored",
+                    council=claimed, case_id=case_id,
+                )
                 continue
             answers.append((impl.plugin_name, answer))
             if first:
@@ -738,7 +750,9 @@ class Hooks:
     ) -> Actor | None:
         """Who ``user_id`` is, from the council's directory (``sen_resolve_actor``, first valid
         answer wins). An answer that is not an :class:`~sen_disagreement.actors.Actor` for that
-        user id is a malformed fault and the next plugin is asked."""
+        user id is a malformed fault and the next plugin is asked. An actor working for an
+        installed council (``Actor.council``) counts only from a plugin heard for that council
+        (its owner, a delegate, a host grant); another plugin's is a conflict fault."""
 
         def check(raw: object) -> Actor | None:
             if raw is None:
@@ -757,8 +771,14 @@ class Hooks:
                 raise ValueError(msg)
             return actor
 
+        def council_of(actor: Actor) -> CouncilProfile | None:
+            # Who works for an installed council is said only by a plugin heard for it: a
+            # later plugin is called first and would otherwise mint that council's officers.
+            return None if actor.council is None else self.find_council(actor.council)
+
         answers = self._call(
-            "sen_resolve_actor", {"user_id": user_id}, check, faults, None, None
+            "sen_resolve_actor", {"user_id": user_id}, check, faults, None, None,
+            speaks_for=council_of,
         )
         return answers[0][1] if answers else None
 
