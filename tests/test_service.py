@@ -19,9 +19,9 @@ from sen_disagreement.council import (
 )
 from sen_disagreement.ehc import Duty
 from sen_disagreement.errors import AccessDeniedError, NoProviderError
-from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService, OpenDisagreementResolution
 from sen_disagreement.store import open_store
 from sen_disagreement.workflow import CaseParty

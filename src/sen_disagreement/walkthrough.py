@@ -65,6 +65,10 @@ if TYPE_CHECKING:
     from sen_disagreement_notify import NotifyChannel
     from sen_disagreement_notify.testing import FakeNotify
 
+__all__ = [
+    "run",
+]
+
 UTC = dt.UTC
 COUNCIL = "E08000014"  # Sefton's GSS code
 DR_CASE = "sefton-dr-0001"
