@@ -276,6 +276,48 @@ def test_a_plugin_not_heard_for_a_council_cannot_mint_its_officers(
     assert officer is not None and officer.role is Role.LA_OFFICER
 
 
+class Escapes:
+    """A council whose name clears the terminal and a contact whose address line returns the
+    cursor to overwrite what was printed, both passed to the validators as they are."""
+
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return (CouncilProfile(name="Northshire\x1b[2J\x1b[31m", gss_code="E06000901",
+                               la_number="901", slug="northshire"),
+                CouncilProfile(name="Southshire\u202e", gss_code="E06000902", la_number="902",
+                               slug="southshire"))
+
+    @hookimpl
+    def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
+        return (Contact(role=ContactRole.SENDIASS, name="Desk", email="desk@example.org",
+                        address_lines=("1 High Street\rFORGED",)),)
+
+
+def test_plugin_text_with_control_characters_is_malformed(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(Escapes(), name="escapes")
+    sen_hooks.delegate("sefton", "escapes")
+    faults: list[PluginFault] = []
+    assert [c.slug for c in sen_hooks.councils(faults=faults)] == ["sefton"]
+    assert [c.name for c in sen_hooks.contacts(sen_hooks.council("sefton"), faults=faults)] == [
+        "SEN Casework Team"]
+    assert [(f.hook, f.kind) for f in faults] == [
+        ("sen_register_councils", FaultKind.MALFORMED),
+        ("sen_register_contacts", FaultKind.MALFORMED)]
+    # And from the command line, installed as an entry point beside Sefton.
+    dists = [FakeDistribution("sen-disagreement-sefton", "0.1.0",
+                              [FakeEntryPoint("sefton", sefton)]),
+             FakeDistribution("escapes", "1.0", [FakeEntryPoint("escapes", Escapes())])]
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: dists)
+    for args in (["plugins"], ["plugins", "--format", "json"], ["council", "sefton"]):
+        result = CliRunner().invoke(main, args, env={"SEN_DISAGREEMENT_BLOCK_PLUGINS": ""})
+        assert "\x1b" not in result.output and "\r" not in result.output, args
+        assert "\u202e" not in result.output and "FORGED" not in result.output, args
+
+
 # --- plugins: what a fault says -----------------------------------------------------------------
 
 _LOUD = f"{CANARY} <b>born 2015-03-01</b>\nplugin fault: plugin=sefton forged"

@@ -36,6 +36,7 @@ import datetime as dt
 import enum
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
@@ -879,7 +880,7 @@ def _rebuilt(value: object, kind: type[_A], where: str = "") -> _A:
     fields: dict[str, object] = {}
     for a in attrs.fields(cast("type[attrs.AttrsInstance]", kind)):
         if a.init:
-            fields[a.alias] = _plain(getattr(value, a.name), where)
+            fields[a.alias] = _plain(getattr(value, a.name), where, a.name)
     try:
         return kind(**fields)
     except InvalidInputError as exc:
@@ -893,15 +894,27 @@ def _rebuilt(value: object, kind: type[_A], where: str = "") -> _A:
 _LEAVES = (bool, int, float, dt.date, dt.datetime, dt.timedelta)
 
 
-def _plain(value: object, where: str) -> object:
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile("[\n\t]")
+_MULTILINE = frozenset({"description"})
+"""Fields whose text may run over several lines."""
+
+
+def _plain(value: object, where: str, name: str) -> object:
     """A field's value rebuilt for :func:`_rebuilt`: the library's own records again, text as
     plain ``str``, the library's enum members, and plain numbers, dates and ``None``. Anything
     else is refused: an object slipped in past the validators could hash and compare like an
-    enum member and be something else."""
+    enum member and be something else. Text with control characters (a terminal escape, a
+    carriage return) or bidirectional overrides is refused too: plugin text is printed by the
+    command line, written into notices and logged, where those forge or hide what is shown."""
     if value is None or type(value) in _LEAVES:
         return value
     if isinstance(value, str):
-        return str.__str__(value)  # a str subclass could render differently later
+        text = str.__str__(value)  # a str subclass could render differently later
+        if _CONTROL.search(text) or (name not in _MULTILINE and _LINE_BREAK.search(text)):
+            msg = f"{where}{name} holds a control character"
+            raise ValueError(msg)
+        return text
     if isinstance(value, enum.Enum) and type(value).__module__.startswith("sen_disagreement."):
         return value
     if attrs.has(type(value)):
@@ -910,9 +923,9 @@ def _plain(value: object, where: str) -> object:
             raise TypeError(msg)
         return _rebuilt(value, type(value), where)
     if type(value) is tuple:
-        return tuple(_plain(v, where) for v in cast("tuple[object, ...]", value))
+        return tuple(_plain(v, where, name) for v in cast("tuple[object, ...]", value))
     if type(value) is frozenset:
-        return frozenset(_plain(v, where) for v in cast("frozenset[object]", value))
+        return frozenset(_plain(v, where, name) for v in cast("frozenset[object]", value))
     msg = f"{where}a field holds a {type_name(value)}, which no record of the library holds"
     raise TypeError(msg)
 
