@@ -18,11 +18,12 @@ from sen_disagreement.council import (
     StoreAttentionQueue,
 )
 from sen_disagreement.ehc import Duty
-from sen_disagreement.errors import AccessDeniedError, NoProviderError
+from sen_disagreement.errors import AccessDeniedError, NoProviderError, PluginError
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
 from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService, OpenDisagreementResolution
+from sen_disagreement.settings import Settings
 from sen_disagreement.store import open_store
 from sen_disagreement.workflow import CaseParty
 from sen_disagreement.workflow import steps as st
@@ -157,3 +158,38 @@ def test_a_crashing_observer_never_loses_the_case_and_parks_it(tmp_path: Path) -
         assert {p.plugin for p in parked} == {"broken-observer"}
         # One observation per change, each isolated: the case is parked once per failed call.
         assert len(parked) == len(case.audit.entries)
+
+
+class _SettingsForEveryCouncil:
+    """Registered after Sefton: answers the settings hook for every council it is asked about."""
+
+    @hookimpl(tryfirst=True)
+    def sen_council_settings(self, council: CouncilProfile) -> Settings | None:
+        return Settings()
+
+
+def test_an_ignored_settings_answer_from_a_plugin_not_heard_for_the_council_does_not_stop_it(
+    tmp_path: Path,
+) -> None:
+    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
+                               load_entry_points=True)
+    service.hooks.plugin_manager.register(_SettingsForEveryCouncil(), name="every-council")
+    with service.store:
+        # The late plugin's answer is ignored (a conflict fault), Sefton's stands: cases open.
+        assert service.settings_for("sefton") == service.settings
+        assert _agreed(service) == 4
+
+
+def test_a_contested_council_opens_no_case(tmp_path: Path) -> None:
+    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
+                               load_entry_points=True)
+
+    class _SecondSefton(_SettingsForEveryCouncil):
+        @hookimpl
+        def sen_register_councils(self) -> tuple[CouncilProfile, ...]:
+            return (CouncilProfile(name="Sefton", gss_code=SEFTON, la_number="343",
+                                   slug="sefton"),)
+
+    service.hooks.plugin_manager.register(_SecondSefton(), name="second-sefton")
+    with pytest.raises(PluginError):
+        service.settings_for("sefton")

@@ -66,6 +66,7 @@ from sen_disagreement.errors import (
 )
 from sen_disagreement.parties import PEOPLE
 from sen_disagreement.plugins import DEFAULT_TIMEOUT, Hooks, make_plugin_manager
+from sen_disagreement.plugins.faults import FaultKind
 from sen_disagreement.provenance import Provenance, Rule, U, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store import CaseRecord, DeadlineHit, Store, open_store
@@ -273,9 +274,17 @@ class CaseService:
         profile = canonical_council(self.hooks, council)
         faults: list[PluginFault] = []
         supplied = self.hooks.council_settings(profile, faults=faults)
-        if faults:
-            raise faults[0].as_error()
+        # An answer from a plugin not heard for the council was ignored and the owner's answer
+        # stands, so it does not stop the case; a contested council (no owner) does.
+        blocking = [f for f in faults
+                    if f.kind is not FaultKind.CONFLICT or self._contested(profile)]
+        if blocking:
+            raise blocking[0].as_error()
         return self.settings if supplied is None else supplied
+
+    def _contested(self, profile: CouncilProfile) -> bool:
+        return any(o.contested for o in self.hooks.ownership()
+                   if o.council.gss_code == profile.gss_code)
 
     def _stored_settings(self, council: str) -> Settings:
         """For a case stored before settings were pinned: its council's settings of today."""
