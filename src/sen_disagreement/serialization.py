@@ -29,6 +29,19 @@ from cattrs.errors import (
 
 from sen_disagreement.errors import DocumentError, InvalidInputError
 
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "MAX_ITEMS",
+    "MAX_STRING",
+    "configure_converter",
+    "dumps",
+    "loads",
+    "make_converter",
+    "parse_json",
+    "structure",
+    "unstructure",
+]
+
 T = TypeVar("T")
 
 MAX_DOCUMENT_BYTES = 1_000_000

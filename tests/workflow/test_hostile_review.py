@@ -18,9 +18,9 @@ from sen_disagreement.council import CouncilProfile, StoreAttentionQueue
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, NotFoundError
-from sen_disagreement.hookspecs import hookimpl
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.store import DeadlineEntry, open_store
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, MediationCase

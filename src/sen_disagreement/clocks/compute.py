@@ -53,6 +53,22 @@ from sen_disagreement.settings import (
 )
 from sen_disagreement.settings import ExceptionEffect as SettingEffect
 
+__all__ = [
+    "APPEAL_CLOCK_ID",
+    "appeal_deadline",
+    "clock_status",
+    "clock_statuses",
+    "completion_events",
+    "compute_deadlines",
+    "deadline",
+    "deadlines_for",
+    "due_date",
+    "effective_unit",
+    "order_clock_ids",
+    "period_end",
+    "state_of",
+]
+
 APPEAL_CLOCK_ID = "tribunal_appeal"
 """Id of the combined SEN appeal deadline (the later of the two r.20(1)(c) clocks)."""
 

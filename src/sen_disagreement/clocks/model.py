@@ -13,6 +13,33 @@ from attrs import field, frozen
 from sen_disagreement.provenance import SEND_REGS_START, Grade, Provenance, Rule, S, cite
 from sen_disagreement.settings import Settings
 
+__all__ = [
+    "ORDER_CONDITIONS",
+    "ORDER_LIMBS",
+    "ORDER_LIMBS_RULE_ID",
+    "Actor",
+    "AppealDeadline",
+    "AppliedException",
+    "Circumstances",
+    "ClockDefinition",
+    "ClockException",
+    "ClockKind",
+    "ClockState",
+    "Condition",
+    "Counting",
+    "Deadline",
+    "ExceptionEffect",
+    "ExceptionKind",
+    "ExceptionPeriod",
+    "FixedDateDeadline",
+    "MediationIssues",
+    "OrderKind",
+    "Roll",
+    "Status",
+    "TransferKind",
+    "Unit",
+]
+
 
 class Unit(enum.Enum):
     """Unit of a clock's length. Weeks and months are calendar weeks and months."""

@@ -39,6 +39,21 @@ from sen_disagreement.provenance import (
 )
 from sen_disagreement.settings import CoronavirusMediation
 
+__all__ = [
+    "CLOCKS",
+    "CORONAVIRUS_EXCEPTION",
+    "CORONAVIRUS_EXCEPTION_END",
+    "CORONAVIRUS_EXCEPTION_START",
+    "EVENTS",
+    "FIXED_DATE_DEADLINES",
+    "ORDER_KIND_CLOCKS",
+    "REG_44_3_ABSENCE",
+    "REG_44_3_EARLY_YEARS_CLOSURE",
+    "REG_44_3_INSTITUTION_CLOSURE",
+    "REG_44_3_PERSONAL",
+    "TRIBUNAL_RECOMMENDATIONS_START",
+]
+
 _REGS = "https://www.legislation.gov.uk/uksi/2014/1530"
 _MEDIATION_REGS = f"{_REGS}/part/2/crossheading/mediation/made"
 _REG_5 = f"{_REGS}/regulation/5/data.htm"

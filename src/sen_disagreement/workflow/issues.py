@@ -45,6 +45,8 @@ PARTIAL_AGREEMENT_NARROWS = Rule(
 )
 
 class IssueOutcome(enum.Enum):
+    """How one issue ended: agreed, partly agreed or not agreed."""
+
     AGREED = "agreed"
     PARTLY_AGREED = "partly_agreed"
     NOT_AGREED = "not_agreed"

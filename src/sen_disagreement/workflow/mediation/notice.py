@@ -50,6 +50,8 @@ REG_33 = Rule(
 
 
 class Reg32Item(enum.Enum):
+    """The things reg 32 says a decision notice must contain, (a) to (f)."""
+
     RIGHT_TO_MEDIATION = "a"
     CERTIFICATE_NEEDED = "b"
     ADVISER_CONTACT_DETAILS = "c"
