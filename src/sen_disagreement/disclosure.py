@@ -76,7 +76,9 @@ MEETING_KINDS = frozenset({ItemKind.OFFER, ItemKind.COMMENT})
 TRIBUNAL_ALLOWED = frozenset({Disclosure.PUBLIC, Disclosure.PARTIES})
 """The allow-list for anything bound for the Tribunal."""
 
-MAX_TEXT = 100_000
+MAX_TEXT = 10_000
+"""Longest item text: the longest string a stored case document may hold
+(`serialization.MAX_STRING`), so an item that can be recorded can also be saved and read."""
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)

@@ -549,3 +549,29 @@ def test_opening_a_case_checks_its_fields_when_built() -> None:
     with pytest.raises(InvalidInputError) as err:
         OpenDisagreementResolution(case_id="has spaces", council=COUNCIL, parties=[parent, la])
     assert err.value.field == "case_id"
+
+
+def test_item_text_limit_what_can_be_recorded_can_be_saved_and_read(
+    service: CaseService,
+) -> None:
+    """An item of the longest text RecordedItem takes saves and reads back; one character more
+    is refused when the item is recorded, naming its field (it used to be accepted at 100,000
+    characters and then refused by the store's document reader as a whole case)."""
+    from sen_disagreement.disclosure import MAX_TEXT
+    from sen_disagreement.serialization import MAX_STRING
+
+    assert MAX_TEXT <= MAX_STRING
+    _held(service)
+    text = "t" * MAX_TEXT
+    service.apply(CASE, "gm-1", st.RecordItem(item_id="long", kind=ItemKind.NOTE,
+                                                  disclosure=Disclosure.CONFIDENTIAL,
+                                                  text=text), at=LATE)
+    stored = from_record(service.store.load(CASE))
+    assert [i.text for i in stored.items if i.item_id == "long"] == [text]
+    version = service.store.load(CASE).version
+    with pytest.raises(InvalidInputError) as err:
+        service.apply(CASE, "gm-1", st.RecordItem(item_id="longer", kind=ItemKind.NOTE,
+                                                  disclosure=Disclosure.CONFIDENTIAL,
+                                                  text=text + "t"), at=LATE)
+    assert (err.value.field, err.value.rule_id) == ("text", "input.text_length")
+    assert service.store.load(CASE).version == version
