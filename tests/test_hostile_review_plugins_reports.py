@@ -391,6 +391,21 @@ def test_one_distribution_listed_twice_is_not_a_squatter(
     assert pm.get_plugin("sefton") is sefton
 
 
+def test_an_entry_point_named_like_the_defaults_is_refused(
+    monkeypatch: pytest.MonkeyPatch, sefton: ModuleType
+) -> None:
+    # Registered under the defaults' name, a package would be heard for every council.
+    impostor = ModuleType("impostor")
+    dists = [FakeDistribution("sen-disagreement-sefton", "0.1.0",
+                              [FakeEntryPoint("sefton", sefton)]),
+             FakeDistribution("impostor", "1.0",
+                              [FakeEntryPoint("sen_disagreement.defaults", impostor)])]
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: dists)
+    with pytest.raises(PluginError) as caught:
+        make_plugin_manager(environ={})
+    assert caught.value.plugin == "sen_disagreement.defaults" and "impostor" in str(caught.value)
+
+
 # --- reports: tampered stored documents ---------------------------------------------------------
 
 

@@ -75,7 +75,8 @@ def _entry_point_names(group: str) -> list[str]:
     Raises :class:`PluginError` when two distributions publish one name: pluggy would load
     whichever comes first on the path and skip the other in silence, so a package published
     under a council plugin's name could stand in for it (own its councils, be its owner's
-    delegate). The same distribution seen twice (an editable install beside a wheel) is one."""
+    delegate). The same distribution seen twice (an editable install beside a wheel) is one.
+    An entry point named like the built-in defaults (:data:`DEFAULTS_NAME`) is refused too."""
     publishers: dict[str, list[str]] = {}
     for dist in list(importlib.metadata.distributions()):
         project = _project(dist)
@@ -86,6 +87,11 @@ def _entry_point_names(group: str) -> list[str]:
             if project not in seen:
                 seen.append(project)
     for name, projects in publishers.items():
+        if name == DEFAULTS_NAME:
+            # The defaults are heard for every council: a package must not take their name.
+            msg = (f"uses the name reserved for the built-in defaults (published by "
+                   f"{', '.join(projects)}); uninstall it")
+            raise PluginError(msg, plugin=name, hook="(entry point)")
         if len(projects) > 1:
             msg = (f"is published by more than one distribution ({', '.join(projects)}); "
                    "uninstall all but the council's own")
