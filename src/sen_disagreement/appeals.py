@@ -180,6 +180,9 @@ HEALTH_SOCIAL_CARE_NOT_APPEALABLE = Rule(
 
 @frozen
 class CertificateRequirement:
+    """Whether an appeal needs a mediation certificate first (CFA 2014 s.55), whether mediation
+    is open at all, and the rule that decides both."""
+
     required: bool
     mediation_available: bool
     rule: Rule
@@ -209,6 +212,9 @@ def disability_discrimination_claim() -> CertificateRequirement:
 
 
 class MediationRoute(enum.Enum):
+    """Who arranges a mediation, decided by its mediation issues (the regulation numbers, believed
+    SEND Regs 2014 regs 35-37, are unconfirmed)."""
+
     LOCAL_AUTHORITY = "local_authority"
     """Education and/or social care issues only: the LA arranges; parent/YP and LA take part."""
     COMMISSIONING_BODY = "commissioning_body"

@@ -33,6 +33,9 @@ __all__ = [
 
 
 class InstrumentKind(enum.Enum):
+    """What sort of source of law an :class:`Instrument` is: an Act, regulations, procedure rules,
+    statutory guidance, explanatory notes or case law."""
+
     ACT = "act"
     REGULATIONS = "regulations"
     RULES = "rules"

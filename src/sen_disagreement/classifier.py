@@ -103,12 +103,18 @@ class TypeMatch:
 
 @frozen
 class RouteSuggestion:
+    """Another route of redress worth offering (:class:`~sen_disagreement.routes.Route`), and why
+    it fits this disagreement."""
+
     route: Route
     why: str
 
 
 @frozen
 class Eligible:
+    """The answer of :func:`classify` when disagreement resolution (CFA 2014 s.57) applies: every
+    type that matches, with its reasons and sources, and the other routes also open."""
+
     matches: tuple[TypeMatch, ...]
     also_available: tuple[RouteSuggestion, ...]
     eligible: Literal[True] = True
@@ -120,6 +126,9 @@ class Eligible:
 
 @frozen
 class NotEligible:
+    """The answer of :func:`classify` when none of the four types of disagreement (CFA 2014 s.57)
+    applies: why each does not, and which other routes are open."""
+
     reasons: tuple[str, ...]
     """Why each of the four types does not apply."""
     other_routes: tuple[RouteSuggestion, ...]

@@ -77,6 +77,10 @@ class Limb:
 
 @frozen
 class DisagreementType:
+    """One of the four types of disagreement that disagreement resolution covers (CFA 2014 s.57;
+    SEND Code of Practice 11.8): who is on each side, about what and when (its limbs), and the
+    sources. Its ``rule_id`` is ``s57.type<number>``."""
+
     number: int
     title: str
     family_party: bool

@@ -83,6 +83,10 @@ MAX_TEXT = 10_000
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class RecordedItem:
+    """Something recorded on a case (an offer, a comment, a note, a document...) with its
+    :class:`Disclosure` class, fixed when it is recorded: an offer or comment, or anything said in a
+    meeting, is without prejudice from that moment (:data:`WITHOUT_PREJUDICE`)."""
+
     item_id: str = field(validator=id_validator)
     # Types checked when built (typed_fields): kind='offer' as a string once passed the
     # without-prejudice rule as text.

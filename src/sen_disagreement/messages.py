@@ -285,6 +285,8 @@ KINDS: Mapping[str, MessageKind] = {k.name: k for k in (
 
 
 def kind_of(name: str) -> MessageKind:
+    """The :class:`MessageKind` named ``name`` (an outbox ``template``); an unknown name is an
+    :class:`~sen_disagreement.errors.InvalidInputError`."""
     found = KINDS.get(name)
     if found is None:
         raise _bad("template", "is not a known message kind", "kind")

@@ -29,6 +29,8 @@ def _route(r: RouteSuggestion) -> dict[str, Any]:
 
 
 def classification_json(answer: Classification) -> dict[str, Any]:
+    """A classifier answer as a JSON-ready dict: each matching type (or each reason none applies)
+    with its citations and grade, and the other routes with theirs."""
     if isinstance(answer, Eligible):
         return {
             "eligible": True,
@@ -53,6 +55,8 @@ def classification_json(answer: Classification) -> dict[str, Any]:
 
 
 def classification_text(answer: Classification) -> str:
+    """A classifier answer as plain text for a reader: each matching type (or why none applies), its
+    source, and the other routes with their time limits and sources."""
     lines: list[str] = []
     if isinstance(answer, Eligible):
         for m in answer.matches:

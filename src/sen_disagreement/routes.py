@@ -17,6 +17,9 @@ __all__ = [
 
 @frozen
 class Route:
+    """A route of redress other than disagreement resolution: who hears it, its time limit in
+    words, and the sources."""
+
     route_id: str
     name: str
     body: str
@@ -25,6 +28,9 @@ class Route:
 
 
 class RouteId(enum.Enum):
+    """The other routes of redress the classifier may suggest (complaints, the Ombudsman, a Tribunal
+    appeal, a disability discrimination claim, judicial review): the keys of :data:`ROUTES`."""
+
     SETTING_COMPLAINT = "setting_complaint"
     LOCAL_AUTHORITY_COMPLAINT = "local_authority_complaint"
     OMBUDSMAN = "local_government_and_social_care_ombudsman"

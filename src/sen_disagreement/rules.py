@@ -246,6 +246,9 @@ def _overlap_any(entry: Entry, query: tuple[tuple[str, str], ...]) -> bool:
 
 @frozen
 class NamedTest:
+    """A test function named after a rule (found by :func:`named_tests`): where it is, as
+    ``path:line::name``."""
+
     path: str
     line: int
     name: str

@@ -311,6 +311,8 @@ def structure(data: Any, cls: type[T]) -> T:
 
 
 def unstructure(obj: object) -> Any:
+    """``obj`` as plain JSON-ready data (dicts, lists, strings, numbers), through the library's
+    converter: dates and datetimes as ISO 8601 strings, frozensets as sorted lists."""
     return _CONVERTER.unstructure(obj)
 
 
@@ -358,4 +360,6 @@ def loads(text: str | bytes, cls: type[T]) -> T:
 
 
 def dumps(obj: object) -> str:
+    """``obj`` as an indented JSON document (non-ASCII text kept as is), which :func:`loads`
+    reads back."""
     return json.dumps(unstructure(obj), indent=2, ensure_ascii=False)

@@ -54,6 +54,9 @@ class TribunalNonWorkingDays(enum.Enum):
 
 
 class DayUnit(enum.Enum):
+    """Whether a period set in days counts calendar days or working days (a setting where the
+    sources disagree on the unit)."""
+
     CALENDAR_DAYS = "calendar_days"
     WORKING_DAYS = "working_days"
 
@@ -255,6 +258,9 @@ class Settings:
 
 @frozen
 class SettingInfo:
+    """One setting as :func:`describe` reports it: its name, what it decides, its current value,
+    the alternatives, and the provenance of the default."""
+
     name: str
     summary: str
     default: str

@@ -87,11 +87,18 @@ MEDIATION_BODIES_MUST_TAKE_PART = Rule(
 
 
 class Process(enum.Enum):
+    """Which voluntary process a :class:`ConsentLedger` is for: disagreement resolution (every
+    party must agree, :data:`VOLUNTARY`) or mediation (voluntary for the parent or young person
+    only, :data:`MEDIATION_BODIES_MUST_TAKE_PART`)."""
+
     DISAGREEMENT_RESOLUTION = "disagreement_resolution"
     MEDIATION = "mediation"
 
 
 class ConsentDecision(enum.Enum):
+    """What a party decided: agreed, declined, or withdrew an agreement it gave (any party may
+    withdraw at any time, :data:`WITHDRAW_ANY_TIME`)."""
+
     AGREED = "agreed"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"

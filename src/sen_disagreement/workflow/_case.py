@@ -193,6 +193,9 @@ def kinds(parties: Iterable[CaseParty]) -> frozenset[PartyKind]:
 
 
 class DeadlineStatus(enum.Enum):
+    """Where a tracked statutory deadline stands: running, met (the duty was done by the due
+    date), missed (done late, or the due date passed first) or stopped."""
+
     RUNNING = "running"
     MET = "met"
     MISSED = "missed"

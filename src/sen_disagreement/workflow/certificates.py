@@ -35,6 +35,9 @@ __all__ = [
 
 
 class CertificateKind(enum.Enum):
+    """Why a mediation adviser issued a certificate: the parent or young person declined mediation
+    (CFA 2014 s.55(4)), took part in it (s.55(5)), or it was not arranged within 30 days."""
+
     DECLINED = "declined"
     """s.55(4): given information about mediation and chose not to mediate."""
     AFTER_MEDIATION = "after_mediation"

@@ -76,6 +76,9 @@ DR_PROCESS = Rule(
 
 
 class DrState(enum.Enum):
+    """Where a disagreement-resolution case stands, from referral to closed (see the module
+    docstring for the order)."""
+
     REFERRED = "referred"
     SEEKING_AGREEMENT = "seeking_agreement"
     ALL_AGREED = "all_agreed"
@@ -87,6 +90,9 @@ class DrState(enum.Enum):
 
 
 class DrEvent(enum.Enum):
+    """The actions that move a disagreement-resolution case on (:data:`DR_MACHINE` says which are
+    allowed in each :class:`DrState`)."""
+
     SEEK_AGREEMENT = "seek_agreement"
     RECORD_ISSUE = "record_issue"
     RECORD_AGREEMENT = "record_agreement"

@@ -159,6 +159,10 @@ def _items(value: Iterable[BundleItem]) -> tuple[BundleItem, ...]:
 
 @frozen(kw_only=True)
 class TribunalBundle:
+    """What may go to the Tribunal from a case (:func:`tribunal_bundle` builds it): facts (the
+    decision under appeal, the certificates, the appeal deadline, the issues and outcomes) and
+    only the items allowed there, never confidential or without-prejudice material."""
+
     case_id: str
     council: str
     kind: str
@@ -316,12 +320,18 @@ def tribunal_bundle(
 
 
 class Redaction(enum.Enum):
+    """A recorded decision on one confidential or without-prejudice item in a subject-access
+    export: release its text, or withhold it (UK GDPR Art. 15; DPA 2018 Sch 2 exemptions)."""
+
     RELEASE = "release"
     WITHHOLD = "withhold"
 
 
 @frozen(kw_only=True)
 class SarItem:
+    """One item of a case in a subject-access export: always listed, with its text only when
+    released (``withheld`` says which)."""
+
     item_id: str
     kind: ItemKind
     disclosure: Disclosure
@@ -332,6 +342,10 @@ class SarItem:
 
 @frozen(kw_only=True)
 class SubjectAccessExport:
+    """What a case holds about a parent or young person, for a UK GDPR Art. 15 request: their
+    details, consent, issues, certificates, the process so far and the items (sensitive ones
+    released only by a recorded :class:`Redaction`); :func:`subject_access_export` builds it."""
+
     case_id: str
     council: str
     kind: str

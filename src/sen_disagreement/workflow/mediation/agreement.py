@@ -68,6 +68,9 @@ def order_clock_ids_for(kinds: OrderKind | Iterable[OrderKind]) -> tuple[str, ..
 
 
 class ActionKind(enum.Enum):
+    """Which reg 42 limb an action of a mediation agreement falls under (SEND Regs 2014 reg 42(2)
+    appealable, or reg 42(3) not appealable), deciding its time limit."""
+
     APPEALABLE = "appealable"
     """Reg 42(2): on the reg 44 limits as if the agreement were a Tribunal order."""
     NON_APPEALABLE = "non_appealable"

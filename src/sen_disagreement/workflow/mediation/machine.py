@@ -21,6 +21,9 @@ __all__ = [
 
 
 class MediationState(enum.Enum):
+    """Where a mediation case stands, from the decision notice through the adviser, the mediation
+    and the certificate to a recorded agreement, lapse or close."""
+
     DECISION_NOTIFIED = "decision_notified"
     ADVISER_CONTACTED = "adviser_contacted"
     INFORMATION_GIVEN = "information_given"
@@ -38,6 +41,9 @@ class MediationState(enum.Enum):
 
 
 class MediationEvent(enum.Enum):
+    """The actions and sweep events that move a mediation case on (:data:`MEDIATION_MACHINE` says
+    which are allowed in each :class:`MediationState`)."""
+
     CONTACT_ADVISER = "contact_adviser"
     GIVE_INFORMATION = "give_information"
     DECLINE_MEDIATION = "decline_mediation"
