@@ -1,6 +1,7 @@
 """The public API is exactly what the reference documents: the curated top-level namespace, every
 name with a docstring and an entry in docs/reference/api.md; every public module with a docstring
-and an ``__all__`` naming what it defines; importing the package stays cheap."""
+and an ``__all__`` naming what it defines, and every class and function in an ``__all__`` with a
+docstring of its own; importing the package stays cheap."""
 
 from __future__ import annotations
 
@@ -83,6 +84,74 @@ def test_every_public_module_has_a_docstring_and_an_all_that_it_defines() -> Non
         problems += [f"{name}.{n}: in __all__ but not defined" for n in names
                      if not hasattr(module, n)]
     assert not problems, "\n".join(problems)
+
+
+# Public classes and functions still without a docstring, in files whose owners are editing them
+# now (each owner removes its names as it writes them). Keyed by where the object is defined, so
+# a re-export is exempt only as its definition is; nothing else may join this list.
+UNDOCUMENTED_ELSEWHERE = frozenset({
+    "sen_disagreement.dispatch.DispatchReport",
+    "sen_disagreement.reports.metrics.Metrics",
+    "sen_disagreement.reports.sen2.Sen2Report",
+    "sen_disagreement.reports.timeline.Band",
+    "sen_disagreement.reports.timeline.ClockRow",
+    "sen_disagreement.reports.timeline.EventRow",
+    "sen_disagreement.reports.timeline.Timeline",
+    "sen_disagreement.store.chain.document_hash",
+    "sen_disagreement.store.contract.OutboxStatus",
+    "sen_disagreement.store.core.utcnow",
+    # pytest calls these hooks by name; still, one line each would say what they add.
+    "sen_disagreement.testing.pytest_addoption",
+    "sen_disagreement.testing.pytest_sessionfinish",
+    "sen_disagreement.workflow.access.AccessDecision",
+    "sen_disagreement.workflow.steps.Close",
+    "sen_disagreement.workflow.steps.ConfirmIssues",
+    "sen_disagreement.workflow.steps.ContactAdviser",
+    "sen_disagreement.workflow.steps.DutyMet",
+    "sen_disagreement.workflow.steps.GiveInformation",
+    "sen_disagreement.workflow.steps.HoldMeeting",
+    "sen_disagreement.workflow.steps.IssueCertificate",
+    "sen_disagreement.workflow.steps.NotifyCommissioningBody",
+    "sen_disagreement.workflow.steps.RecordIssue",
+    "sen_disagreement.workflow.steps.RecordOutcome",
+    "sen_disagreement.workflow.steps.Withdraw",
+})
+
+
+def _own_doc(value: object) -> str:
+    """A class's or function's own docstring (a class does not inherit ``__doc__``; an Enum or
+    attrs class without one has ``None``)."""
+    return (getattr(value, "__doc__", None) or "").strip()
+
+
+def _public_objects() -> dict[str, object]:
+    """Every class and function named in a public module's ``__all__``, by where it is defined
+    (module and qualified name), so a re-export is checked once."""
+    found: dict[str, object] = {}
+    for module_name in _sen_generated().public_modules():  # type: ignore[attr-defined]
+        module = importlib.import_module(module_name)
+        for name in vars(module).get("__all__", ()):
+            # A name in __all__ but not defined is the module test's failure, not this one's.
+            value = getattr(module, name, None)
+            if inspect.isclass(value) or inspect.isroutine(value):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return found
+
+
+def test_every_public_class_and_function_has_a_docstring_of_its_own() -> None:
+    objects = _public_objects()
+    assert len(objects) > 300, "the public modules were not all walked"
+    missing = sorted(k for k, v in objects.items() if not _own_doc(v))
+    unexpected = [k for k in missing if k not in UNDOCUMENTED_ELSEWHERE]
+    assert not unexpected, "no docstring:\n" + "\n".join(unexpected)
+
+
+def test_the_docstring_exemptions_are_still_needed() -> None:
+    """An exempt name that gained a docstring (or left ``__all__``) leaves the list, so the
+    list only ever shrinks."""
+    objects = _public_objects()
+    stale = sorted(k for k in UNDOCUMENTED_ELSEWHERE if k not in objects or _own_doc(objects[k]))
+    assert not stale, "documented now, remove from UNDOCUMENTED_ELSEWHERE:\n" + "\n".join(stale)
 
 
 def test_the_reference_pages_are_built_from_the_code() -> None:
