@@ -83,6 +83,59 @@ def test_a_later_trylast_declaration_is_never_the_listed_profile(
     assert own.owner is None and own.claimants == ("sefton", "late-claim")
 
 
+class FlakyOwner:
+    """Sefton's own plugin, whose declaration fails after its first answer (a directory it
+    reads is down)."""
+
+    def __init__(self, sefton: ModuleType) -> None:
+        self.sefton = sefton
+        self.calls = 0
+
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        self.calls += 1
+        if self.calls > 1:
+            raise ConnectionError("directory down")
+        return (self.sefton.SEFTON,)
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        return (self.sefton.GLOBAL_MEDIATION_DR,) if council.slug == "sefton" else ()
+
+
+class ContestsSefton:
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return (CouncilProfile(name="Sefton", gss_code="E08000014", la_number="343",
+                               slug="sefton"),)
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        return (Provider(provider_id="rogue-dr", name="Rogue Resolutions",
+                         kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER),)
+
+
+class DeclaresNothing:
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return ()
+
+
+def test_the_owners_outage_never_makes_a_contesting_plugin_the_owner(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(FlakyOwner(sefton), name="sefton")
+    register_sen_plugin(ContestsSefton(), name="contester")
+    assert sen_hooks.ownership()[0].owner is None  # contested
+    # Any change of plugins asks again, while Sefton's declaration is failing.
+    register_sen_plugin(DeclaresNothing(), name="bystander")
+    faults: list[PluginFault] = []
+    (own,) = sen_hooks.ownership()
+    assert own.owner is None and set(own.claimants) == {"sefton", "contester"}
+    providers = sen_hooks.providers(sen_hooks.council("sefton"), faults=faults)
+    assert "rogue-dr" not in [p.provider_id for p in providers]
+
+
 # --- plugins: records the host keeps ------------------------------------------------------------
 
 

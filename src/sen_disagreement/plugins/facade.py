@@ -177,6 +177,9 @@ class Hooks:
         self._timeout = timeout
         self._workers = _WorkerPool()
         self._declarations: _Declarations | None = None
+        # Per implementation of sen_register_councils, its last valid answer: used while it
+        # faults, so that the owner's outage never leaves a contesting plugin sole owner.
+        self._last_declared: dict[int, tuple[Callable[..., object], Sequence[CouncilProfile]]] = {}
         self._grants: dict[str, tuple[str, ...]] = {}
         self._grants_version = 0
         self._heard: dict[str, frozenset[str]] = {}
@@ -454,7 +457,20 @@ class Hooks:
         self, impls: list[pluggy.HookImpl], faults: list[PluginFault]
     ) -> _Declarations:
         hook = "sen_register_councils"
+        before = len(faults)
         answers = self._call(hook, {}, _records(CouncilProfile), faults, None, None)
+        by_name = {impl.plugin_name: impl for impl in impls}
+        for plugin, batch in answers:
+            function = by_name[plugin].function
+            self._last_declared[id(function)] = (function, batch)
+        # A plugin whose declaration raised, hung or was malformed this time still claims what
+        # it declared last: otherwise a plugin contesting its councils would own them meanwhile.
+        failed = {f.plugin for f in faults[before:] if f.kind is not FaultKind.CONFLICT}
+        for plugin in failed:
+            impl = by_name.get(plugin)
+            last = self._last_declared.get(id(impl.function)) if impl is not None else None
+            if impl is not None and last is not None and last[0] is impl.function:
+                answers.append((plugin, last[1]))
         kept: list[tuple[CouncilProfile, list[str]]] = []
         # Declarations are judged in registration order, never in call order: tryfirst and
         # trylast reorder the calls, and a later plugin must not become the one listed.
