@@ -15,29 +15,39 @@ dispatcher's claims lapse after ``lease`` and are claimed again), and for each o
    ``stamina`` (exponential backoff with jitter, bounded attempts and time); ``reference`` is
    the idempotency key on every attempt, so a channel that dedupes (Notify's ``reference``, an
    SMTP ``Message-ID``) recognises a message it already took;
-4. marks it sent, or failed for a later claim (backing off), or dead: a message that is not
-   retryable (no address, a field outside its allow-list, a refusal) or has been tried
-   ``max_attempts`` times is dead-lettered, and the council's SEN casework team is alerted
-   (a ``delivery_failed`` message, queued once per dead message);
-5. records the delivery status in the audit trail: the outbox id, the channel and the
-   channel's message id only.
+4. settles it: marks it sent, or failed for a later claim (backing off), or dead: a message
+   that is not retryable (no address, a field outside its allow-list, a refusal) or has been
+   tried ``max_attempts`` times is dead-lettered, and the council's SEN casework team is
+   alerted (a ``delivery_failed`` message, queued once per dead message);
+5. and, in the same transaction (:meth:`~sen_disagreement.store.Store.settle_outbox`), records
+   the delivery status in the audit trail: the outbox id, the channel and the channel's message
+   id only. The mark is checked against the claim: a dispatcher whose lease lapsed and whose
+   message another dispatcher claimed since writes nothing (that claim records its own).
+
+``settle_every`` (default 1: one commit per message) lets up to that many settlements share
+one commit; a group is written once full, once its oldest has waited :data:`SETTLE_WITHIN`
+seconds (or a quarter of the lease), before a batch ends, and on the way out of an exception.
+The price: a dispatcher killed with a group unwritten sends that group again after the lease
+(each flagged ``may_already_have_been_sent``), where one commit per message resends at most
+one.
 
 ``stamina``'s retry instrumentation is replaced, process-wide, by one that logs the attempt
 number, the wait and the exception's type only (its default logs the exception's repr, which a
 channel plugin could have filled with an address).
 
 Delivery is at least once: a dispatcher killed between a send and its mark leaves the message
-claimed; it is sent again after the lease, with the same reference. Nothing personal is logged
+claimed; it is sent again after the lease, with the same reference. A mark never commits
+without its audit entry, nor an entry without its mark. Nothing personal is logged
 or raised: log lines and errors name outbox ids, kinds, channels and rule ids.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import random
 import re
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,11 +73,18 @@ from sen_disagreement.messages import (
     resolve,
 )
 from sen_disagreement.plugins import Hooks
-from sen_disagreement.store.contract import AuditEntry, OutboxItem, Store
+from sen_disagreement.store.contract import (
+    AuditEntry,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+    Settlement,
+    Store,
+)
 from sen_disagreement.workflow import Case, records
 
-__all__ = ["ACTOR", "ChannelChoice", "Delivery", "DispatchReport", "RetryPolicy", "dispatch",
-           "dispatch_all"]
+__all__ = ["ACTOR", "SETTLE_WITHIN", "ChannelChoice", "Delivery", "DispatchReport",
+           "RetryPolicy", "dispatch", "dispatch_all"]
 
 log = logging.getLogger("sen_disagreement.dispatch")
 
@@ -121,6 +138,10 @@ class RetryPolicy:
         base = min(self.backoff * (1 << max(0, min(attempts - 1, 30))), self.backoff_max)
         return now + base * (0.5 + rng.random() / 2)
 
+
+SETTLE_WITHIN = 0.5
+"""Seconds the oldest of a group of settlements (``settle_every`` > 1) may wait to be written;
+never more than a quarter of the lease."""
 
 NO_WAIT = RetryPolicy(wait_initial=0.0, wait_max=0.0, wait_jitter=0.0,
                       backoff=dt.timedelta(0), backoff_max=dt.timedelta(0))
@@ -217,7 +238,8 @@ def _safe_id(value: object) -> str | None:
 class _Batch:
     def __init__(self, store: Store, hooks: Hooks, now: dt.datetime, policy: RetryPolicy,
                  max_attempts: int, rng: random.Random,
-                 channels: ChannelChoice | None = None) -> None:
+                 channels: ChannelChoice | None = None, *, settle_every: int = 1,
+                 settle_within: float = 0.0) -> None:
         self.channels = channels
         self.store = store
         self.hooks = hooks
@@ -226,6 +248,49 @@ class _Batch:
         self.max_attempts = max_attempts
         self.rng = rng
         self.views: dict[str, _CaseView | Exception] = {}
+        self.settle_every = settle_every
+        self.settle_within = settle_within
+        self.deliveries: list[Delivery] = []
+        self.pending: list[tuple[int, Settlement]] = []
+        """Settlements not yet written, each with its delivery's index."""
+        self.oldest = 0.0
+
+    def settle(self, item: OutboxItem, delivery: Delivery, status: OutboxStatus, action: str,
+               fields: tuple[str, ...], *, retry_at: dt.datetime | None = None,
+               alert: OutboxMessage | None = None) -> None:
+        """Record ``delivery`` and queue its settlement (the mark and its audit entry, written
+        together by :meth:`Store.settle_outbox`); written now or with the next few."""
+        entry = AuditEntry(actor=ACTOR, action=action, at=self.now,
+                           case_id=item.message.case_id, outcome=delivery.status,
+                           fields=(f"outbox.{item.id}", *fields))
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append((len(self.deliveries), Settlement(
+            outbox_id=item.id, claim=item.attempts, status=status, entry=entry,
+            retry_at=retry_at, alert=alert)))
+        self.deliveries.append(delivery)
+        self.flush_due()
+
+    def flush_due(self) -> None:
+        """Write the pending settlements once there are ``settle_every`` of them, or the oldest
+        has waited ``settle_within`` seconds (so a slow send never holds earlier marks)."""
+        if self.pending and (len(self.pending) >= self.settle_every
+                             or time.monotonic() - self.oldest >= self.settle_within):
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        written = self.store.settle_outbox([s for _, s in pending])
+        for (index, s), ok in zip(pending, written, strict=True):
+            if not ok:
+                # Another claim of it (after our lease lapsed) owns it now, or settled it, or
+                # its case was purged: nothing of ours is written; that claim records its own.
+                log.info("outbox %s: claim %d is no longer current; its outcome was not "
+                         "recorded", s.outbox_id, s.claim)
+                self.deliveries[index] = attrs.evolve(self.deliveries[index],
+                                                      reason="claim_superseded")
 
     def view(self, case_id: str) -> _CaseView:
         cached = self.views.get(case_id)
@@ -351,18 +416,7 @@ def _send(channel: MessageChannel, message: OutgoingMessage, policy: RetryPolicy
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _audit(store: Store, item: OutboxItem, action: str, outcome: str, at: dt.datetime,
-           *extra: str) -> None:
-    fields = (f"outbox.{item.id}", *extra)
-    try:
-        store.append_audit(AuditEntry(actor=ACTOR, action=action, at=at,
-                                      case_id=item.message.case_id, outcome=outcome,
-                                      fields=fields))
-    except NotFoundError:  # the case was purged meanwhile
-        return
-
-
-def _process(batch: _Batch, item: OutboxItem) -> Delivery:
+def _process(batch: _Batch, item: OutboxItem) -> None:
     m = item.message
     recipient = m.payload_ref.rpartition("#")[2] or "?"
     rule_id = "?"
@@ -377,7 +431,8 @@ def _process(batch: _Batch, item: OutboxItem) -> Delivery:
     try:
         kind = kind_of(m.template)
     except MessageError as exc:
-        return _dead(batch, item, report("dead", reason=exc.rule_id))
+        _dead(batch, item, report("dead", reason=exc.rule_id))
+        return
     rule_id = kind.rule_id
     channel_name: str | None = None
     try:
@@ -402,44 +457,39 @@ def _process(batch: _Batch, item: OutboxItem) -> Delivery:
         except Exception as exc:  # a plugin's bug: never its text (it may hold the address)
             raise _Retry(f"channel_exception.{type(exc).__name__}") from None
     except _Dead as exc:
-        return _dead(batch, item, report("dead", channel=channel_name, reason=exc.reason))
+        _dead(batch, item, report("dead", channel=channel_name, reason=exc.reason))
+        return
     except _Retry as exc:
         if item.attempts >= batch.max_attempts:
-            return _dead(batch, item, report("dead", channel=channel_name,
-                                             reason=f"max_attempts.{exc.reason}"))
-        # NotFoundError: another dispatcher's claim of it, after our lease lapsed, settled it.
-        with contextlib.suppress(NotFoundError):
-            batch.store.mark_failed(item.id,
-                                    retry_at=batch.policy.retry_at(batch.now, item.attempts,
-                                                                   batch.rng))
-        _audit(batch.store, item, "message.failed", "retry", batch.now,
-               *((f"channel.{channel_name}",) if channel_name else ()))
-        return report("retry", channel=channel_name, reason=exc.reason)
+            _dead(batch, item, report("dead", channel=channel_name,
+                                      reason=f"max_attempts.{exc.reason}"))
+            return
+        batch.settle(item, report("retry", channel=channel_name, reason=exc.reason),
+                     OutboxStatus.PENDING, "message.failed",
+                     (f"channel.{channel_name}",) if channel_name else (),
+                     retry_at=batch.policy.retry_at(batch.now, item.attempts, batch.rng))
+        return
     message_id = _safe_id(receipt.message_id)
-    # NotFoundError: settled already by another claim of it (the same reference was sent).
-    with contextlib.suppress(NotFoundError):
-        batch.store.mark_sent(item.id)
-    _audit(batch.store, item, "message.sent", "sent", batch.now, f"channel.{channel_name}",
-           *((f"receipt.{message_id}",) if message_id else ()))
-    return report("sent", channel=channel_name, message_id=message_id)
+    batch.settle(item, report("sent", channel=channel_name, message_id=message_id),
+                 OutboxStatus.SENT, "message.sent",
+                 (f"channel.{channel_name}", *((f"receipt.{message_id}",) if message_id else ())))
 
 
-def _dead(batch: _Batch, item: OutboxItem, delivery: Delivery) -> Delivery:
+def _dead(batch: _Batch, item: OutboxItem, delivery: Delivery) -> None:
     """Dead-letter ``item`` and alert the casework team (once per message; never for an
-    alert, so a council without a reachable casework contact cannot loop)."""
+    alert, so a council without a reachable casework contact cannot loop): the alert is queued
+    in the dead mark's transaction."""
+    queued: OutboxMessage | None = None
     if item.message.template != DELIVERY_FAILED.name:
         try:
             kind_of(item.message.template)
-            batch.store.enqueue([alert(item.message.case_id, item.id, item.message.template)])
-        except (MessageError, NotFoundError):
-            pass  # an unknown kind or a purged case: nothing to alert about
-    with contextlib.suppress(NotFoundError):
-        batch.store.mark_failed(item.id, retry_at=None)
-    _audit(batch.store, item, "message.dead", "dead", batch.now,
-           *((f"channel.{delivery.channel}",) if delivery.channel else ()))
+            queued = alert(item.message.case_id, item.id, item.message.template)
+        except MessageError:
+            pass  # an unknown kind: nothing to alert about
+    batch.settle(item, delivery, OutboxStatus.DEAD, "message.dead",
+                 (f"channel.{delivery.channel}",) if delivery.channel else (), alert=queued)
     log.warning("message dead-lettered: outbox=%s kind=%s reason=%s", item.id, delivery.kind,
                 delivery.reason)
-    return delivery
 
 
 def _check(limit: object, lease: object, max_attempts: object, now: object,
@@ -472,14 +522,21 @@ def dispatch(
     policy: RetryPolicy | None = None,
     rng: random.Random | None = None,
     channels: ChannelChoice | None = None,
+    settle_every: int = 1,
 ) -> DispatchReport:
     """Claim up to ``limit`` due messages and send each once (see the module); return what
     happened to each. ``max_attempts``: claims after which a still-failing message is
     dead-lettered. ``channels``: the council's channels, chosen by the caller instead of its
-    plugins (contacts still come from the plugins). Raises :class:`InvalidInputError` for a
+    plugins (contacts still come from the plugins). ``settle_every``: how many messages'
+    settlements (each mark with its audit entry) share one transaction (1-1000; see the module:
+    a group is written once full, or once its oldest has waited :data:`SETTLE_WITHIN` seconds
+    or a quarter of the lease, and at the end of the batch). Raises :class:`InvalidInputError` for a
     bad argument (nothing claimed) and :class:`~sen_disagreement.errors.StoreError` when the
     store fails (claims then lapse after ``lease``)."""
     _check(limit, lease, max_attempts, now, policy)
+    if type(settle_every) is not int or not 1 <= settle_every <= 1000:
+        raise InvalidInputError("must be an integer in 1..1000", field="settle_every",
+                                rule_id="input.range")
     _safe_instrumentation()
     when = now or dt.datetime.now(dt.UTC)
     items = store.claim_outbox(now=when, limit=limit, lease=lease)
@@ -488,9 +545,16 @@ def dispatch(
                                 rule_id="input.type")
     batch = _Batch(store, hooks, when, policy or RetryPolicy(), max_attempts,
                    rng or random.Random(),  # noqa: S311 - jitter, not secrets
-                   channels)
-    return DispatchReport(claimed=len(items),
-                          deliveries=tuple(_process(batch, item) for item in items))
+                   channels, settle_every=settle_every,
+                   settle_within=min(SETTLE_WITHIN, lease.total_seconds() / 4))
+    try:
+        for item in items:
+            batch.flush_due()  # before the next send: a group never waits on a slow one
+            _process(batch, item)
+    finally:
+        # Also on the way out of an exception: what was sent is recorded as sent.
+        batch.flush()
+    return DispatchReport(claimed=len(items), deliveries=tuple(batch.deliveries))
 
 
 def dispatch_all(
@@ -504,6 +568,7 @@ def dispatch_all(
     policy: RetryPolicy | None = None,
     max_batches: int | None = None,
     channels: ChannelChoice | None = None,
+    settle_every: int = 1,
 ) -> DispatchReport:
     """:func:`dispatch` batch after batch until one claims nothing (or ``max_batches``); the
     deliveries of every batch."""
@@ -516,7 +581,8 @@ def dispatch_all(
     batches = 0
     while max_batches is None or batches < max_batches:
         report = dispatch(store, hooks, now=clock(), limit=limit, lease=lease,
-                          max_attempts=max_attempts, policy=policy, channels=channels)
+                          max_attempts=max_attempts, policy=policy, channels=channels,
+                          settle_every=settle_every)
         batches += 1
         claimed += report.claimed
         deliveries.extend(report.deliveries)

@@ -28,6 +28,7 @@ from sen_disagreement.store.contract import (
     OutboxStatus,
     PurgeReport,
     RetentionTrigger,
+    Settlement,
     Store,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "OutboxStatus",
     "PurgeReport",
     "RetentionTrigger",
+    "Settlement",
     "Store",
     "open_store",
     "resolve_url",

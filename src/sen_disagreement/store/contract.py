@@ -43,6 +43,7 @@ __all__ = [
     "OutboxStatus",
     "PurgeReport",
     "RetentionTrigger",
+    "Settlement",
     "Store",
 ]
 
@@ -254,6 +255,60 @@ class OutboxItem:
     created_at: dt.datetime
 
 
+_SETTLED = (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.DEAD)
+
+
+def _positive_int(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not is_int(value) or not 1 <= value <= 2**31 - 1:  # type: ignore[operator]
+        raise _bad(attribute.name, "must be an integer in 1..2147483647", "integer")
+
+
+def _settled_status(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in _SETTLED:
+        raise _bad(attribute.name, "must be OutboxStatus.SENT, PENDING or DEAD", "status")
+
+
+def _entry(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, AuditEntry):
+        raise _bad(attribute.name, "must be an AuditEntry", "outbox_message")
+    if value.case_id is None:
+        raise _bad(f"{attribute.name}.case_id", "must be the message's case", "outbox_case")
+
+
+def _alert(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, OutboxMessage):
+        raise _bad(attribute.name, "must be an OutboxMessage or None", "outbox_message")
+
+
+@frozen(kw_only=True)
+class Settlement:
+    """How one claim of an outbox message ended, for :meth:`Store.settle_outbox`: its mark
+    (``status``: sent, pending again at ``retry_at``, or dead) and the audit entry recording it,
+    written together, and for a dead letter the alert to queue with it.
+
+    ``claim`` is the :attr:`OutboxItem.attempts` the claim returned: each claim counts one more
+    attempt, so it names the claim, and a claim superseded by a later one (its lease lapsed and
+    another dispatcher took the message) no longer matches. The entry must be about the
+    message's case; ids and field names only, like every audit entry."""
+
+    outbox_id: int = field(validator=_positive_int)
+    claim: int = field(validator=_positive_int)
+    status: OutboxStatus = field(validator=_settled_status)
+    entry: AuditEntry = field(validator=_entry)
+    retry_at: dt.datetime | None = field(default=None, validator=_optional(_is_utc))
+    alert: OutboxMessage | None = field(default=None, validator=_alert)
+
+    def __attrs_post_init__(self) -> None:
+        # A retry needs its time and only a retry has one; an alert is for a dead letter only.
+        if (self.retry_at is None) == (self.status is OutboxStatus.PENDING):
+            raise _bad("retry_at", "must be given for PENDING (a retry) and only then",
+                       "datetime")
+        if self.alert is not None and self.status is not OutboxStatus.DEAD:
+            raise _bad("alert", "may be given for a DEAD message only", "outbox_message")
+        if self.alert is not None and self.alert.case_id != self.entry.case_id:
+            raise _bad("alert.case_id", "must be the message's case", "outbox_case")
+
+
 class DeadlineHit(NamedTuple):
     """A row of a deadline query: the clock and the case it belongs to (no document). A named
     tuple, because deadline queries return hundreds of rows on request paths."""
@@ -428,11 +483,23 @@ class Store(Protocol):
         ...
 
     def mark_sent(self, outbox_id: int) -> None:
-        """Record that a claimed message was delivered."""
+        """Record that a claimed message was delivered (by any claim of it, with no audit
+        entry: the dispatcher uses :meth:`settle_outbox`, which checks the claim and writes
+        the entry in the mark's transaction)."""
         ...
 
     def mark_failed(self, outbox_id: int, *, retry_at: dt.datetime | None) -> None:
-        """Record a failed attempt: retry at ``retry_at``, or dead-letter it if ``None``."""
+        """Record a failed attempt: retry at ``retry_at``, or dead-letter it if ``None`` (as
+        :meth:`mark_sent`, unchecked and unaudited)."""
+        ...
+
+    def settle_outbox(self, settlements: Sequence[Settlement]) -> list[bool]:
+        """Settle claimed messages in one transaction: for each :class:`Settlement` whose claim
+        is still the message's current one (claimed, not settled since, not claimed again),
+        write its mark, its audit entry (into the case's hash chain) and its alert, if any.
+        A settlement that is not current (a stale claim, a message settled or purged meanwhile)
+        writes nothing. Returns, in order, whether each was written. All or nothing on a fault:
+        if the transaction fails, no mark, entry or alert of the batch is written."""
         ...
 
     def retention_candidates(

@@ -51,6 +51,7 @@ from sen_disagreement.store.contract import (
     OutboxStatus,
     PurgeReport,
     RetentionTrigger,
+    Settlement,
     bad_input,
     case_guard,
     check_actor,
@@ -146,6 +147,16 @@ _INSERT_OUTBOX = (
     " attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)"
     " ON CONFLICT (idempotency_key) DO NOTHING"
 )
+_SETTLE = {
+    OutboxStatus.SENT: "UPDATE outbox SET status = 'sent', sent_at = ?"
+    " WHERE id = ? AND status = 'claimed' AND attempts = ? AND case_id = ?",
+    OutboxStatus.PENDING: "UPDATE outbox SET status = 'pending', next_attempt_at = ?"
+    " WHERE id = ? AND status = 'claimed' AND attempts = ? AND case_id = ?",
+    OutboxStatus.DEAD: "UPDATE outbox SET status = 'dead'"
+    " WHERE id = ? AND status = 'claimed' AND attempts = ? AND case_id = ?",
+}
+"""The mark of each settled status, checked against the claim: still claimed, by this claim
+(``attempts``), of the entry's case (:meth:`SqlStore.settle_outbox`)."""
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 """``json.dumps(value, separators=(",", ":"))`` byte for byte, built once."""
 _AUDIT_COLUMNS = "seq, at, actor, action, case_id, outcome, fields, committed_at"
@@ -1193,6 +1204,44 @@ class SqlStore(Generic[C]):
             " WHERE id = ? AND status = 'claimed'",
             (self._codec.ts_in(retry_at),),
         )
+
+    def settle_outbox(self, settlements: Sequence[Settlement]) -> list[bool]:
+        """Each settlement's mark, entry and alert in one transaction for the whole batch (one
+        commit, however many messages). The mark's ``WHERE`` is the claim check: still claimed,
+        by this claim (``attempts``), of the entry's case; a row it does not match is left as
+        it is and nothing else of that settlement is written. Order within the transaction:
+        the marks (row locks on rows this claim owns), the alerts (the FK check's share lock on
+        their case rows), then the audit chain heads, so a save (case row, then chain head)
+        never waits on us while we wait on it."""
+        checked = list(settlements)
+        for i, s in enumerate(checked):
+            if not isinstance(s, Settlement):
+                raise bad_input(f"settlements[{i}]", "must be a Settlement", "outbox_message")
+            check_event_time(s.entry.at)
+        if not checked:
+            return []
+        ts_in = self._codec.ts_in
+        sent_at = ts_in(self._now())
+        done: list[bool] = []
+        with self._write() as tx:
+            for s in checked:
+                where = (s.outbox_id, s.claim, s.entry.case_id)
+                if s.status is OutboxStatus.SENT:
+                    args: tuple[object, ...] = (sent_at, *where)
+                elif s.status is OutboxStatus.PENDING:
+                    assert s.retry_at is not None  # Settlement checks it
+                    args = (ts_in(s.retry_at), *where)
+                else:
+                    args = where
+                done.append(tx.run(_SETTLE[s.status], args) == 1)
+            settled = [s for s, ok in zip(checked, done, strict=True) if ok]
+            alerts = [s.alert for s in settled if s.alert is not None]
+            if alerts:
+                self._insert_messages(tx, check_messages(alerts))
+            if settled:
+                self._audit(tx, [(e.at, e.actor, e.action, e.case_id, e.outcome, e.fields)
+                                 for e in (s.entry for s in settled)])
+        return done
 
     # -- leases -------------------------------------------------------------------------------
     def _lease_row(self, name: str, row: Row) -> Lease:
