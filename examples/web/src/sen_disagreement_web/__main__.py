@@ -13,11 +13,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from sen_disagreement.actors import StaticActorDirectory
 from sen_disagreement.errors import SenDisagreementError
 from sen_disagreement.service import CaseService
 from sen_disagreement_web import DEV_USERS
 from sen_disagreement_web.app import create_app
+from sen_disagreement_web.directory import ActorsFile
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit("error: --insecure-local-http serves on a loopback host only (127.0.0.1)")
     try:
         actors = args.actors or (str(DEV_USERS) if args.demo else None)
-        directory = StaticActorDirectory.from_json(actors) if actors else None
+        # Reread when the file changes: a user taken out of it is signed out at once.
+        directory = ActorsFile(actors) if actors else None
         url = args.db
         if args.demo and url is None:
             path = Path(tempfile.mkdtemp(prefix="sen-web-demo-")) / "demo.sqlite3"

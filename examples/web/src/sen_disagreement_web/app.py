@@ -26,11 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -44,7 +46,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sen_disagreement.actors import Actor, Role, StaticActorDirectory
+from sen_disagreement.actors import Actor, Role
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.errors import (
@@ -61,7 +63,8 @@ from sen_disagreement.serialization import structure
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.workflow import Case, DisagreementResolutionCase, MediationCase
 from sen_disagreement.workflow import steps as st
-from sen_disagreement.workflow.access import acting_party
+from sen_disagreement.workflow.access import acting_party, decide
+from sen_disagreement.workflow.audit import AuditTrail
 from sen_disagreement.workflow.disagreement_resolution import DrState
 from sen_disagreement.workflow.mediation import MediationState, Reg32Item
 from sen_disagreement_web import forms
@@ -69,6 +72,7 @@ from sen_disagreement_web.security import (
     IMAGE_CSP,
     BodyLimit,
     CsrfError,
+    EndedSessions,
     SecurityHeaders,
     check_csrf,
     csrf_token,
@@ -85,6 +89,8 @@ _HERE = Path(__file__).parent
 _KINDS = {DisagreementResolutionCase.KIND: "Disagreement resolution",
           MediationCase.KIND: "Mediation"}
 _STATES = sorted({s.value for s in DrState} | {s.value for s in MediationState})
+SESSION_MAX_AGE = 8 * 3600
+"""A session's cookie lasts a working day from the last page seen."""
 
 class SignInRequired(Exception):
     pass
@@ -102,11 +108,12 @@ def _label(value: str) -> str:
 class _Pages:
     """The request handlers, over one service."""
 
-    def __init__(self, service: CaseService, dev_users: StaticActorDirectory | None,
-                 templates: Environment) -> None:
+    def __init__(self, service: CaseService, dev_users: Iterable[Actor] | None,
+                 templates: Environment, ended: EndedSessions) -> None:
         self.service = service
         self.dev_users = dev_users
         self.templates = templates
+        self.ended = ended
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -122,6 +129,10 @@ class _Pages:
         since signing in is signed out)."""
         uid = request.session.get("user")
         if not isinstance(uid, str) or not uid:
+            raise SignInRequired
+        if not self.ended.live(request.session):
+            # A copy of a cookie whose session was signed out (or replaced) since.
+            request.session.clear()
             raise SignInRequired
         try:
             return self.service.actor(uid)
@@ -159,6 +170,7 @@ class _Pages:
 
     async def sign_out(self, request: Request) -> Response:
         await check_csrf(request)
+        self.ended.end(request.session)
         request.session.clear()
         return RedirectResponse("/sign-in", 303)
 
@@ -216,6 +228,26 @@ class _Pages:
         except SenDisagreementError:
             return (case.council,)
 
+    def _seen_by(self, case: Case, actor: Actor) -> Case:
+        """``case`` as its timeline may show it to ``actor``: a record_item step only for a
+        record they may read (the library's own rule, :func:`decide`), so the picture does not
+        tell a parent that, and when, a facilitator wrote a confidential note. Nothing is read,
+        so nothing is audited here; the page's item list is :meth:`CaseService.readable_items`."""
+        councils = self._councils(case)
+        readable = Counter(i.recorded_at for i in case.items
+                           if decide(case, actor, i, councils=councils).allowed)
+        kept = []
+        for entry in case.audit.entries:
+            if entry.action.endswith(".record_item"):
+                # The item a step recorded carries the step's time (RecordedItem.recorded_at).
+                if readable[entry.at] <= 0:
+                    continue
+                readable[entry.at] -= 1
+            kept.append(entry)
+        if len(kept) == len(case.audit.entries):
+            return case
+        return attrs.evolve(case, audit=AuditTrail(case.case_id, kept))
+
     async def case_page(self, request: Request) -> Response:
         actor = self.signed_in(request)
         case_id = request.path_params["case_id"]
@@ -232,7 +264,8 @@ class _Pages:
         offered, no_form = self._steps_offered(actor, case)
         # The picture is an <img> of its own URL; its text form, the same facts, is on the page
         # for screen readers and for copying.
-        timeline_text = render_timeline(case, on=self.today(), format="text")
+        timeline_text = render_timeline(self._seen_by(case, actor), on=self.today(),
+                                        format="text")
         return self.render(
             request, "case.html", actor=actor, case=case, version=version, items=items,
             audit=audit, offered=offered, not_offered=no_form,
@@ -243,6 +276,7 @@ class _Pages:
     async def timeline(self, request: Request) -> Response:
         actor = self.signed_in(request)
         case, _ = self.service.case_for(request.path_params["case_id"], actor)
+        case = self._seen_by(case, actor)
         # Drawing takes ~0.1 s (matplotlib): off the event loop, one at a time (matplotlib's
         # state is not for concurrent use), so other users' pages are not held up.
         today = self.today()
@@ -279,13 +313,13 @@ class _Pages:
         fields = await check_csrf(request)
         actor, case, version, name, form = self._step_context(request)
         errors: dict[str, str]
-        expected = fields.get("expected_version", "")
+        expected = forms.version_value(fields.get("expected_version", ""))
         try:
-            if not expected.isdigit():  # a hand-made post
+            if expected is None:  # a hand-made post
                 raise forms.FieldErrors({"": "The form was incomplete: go back to the case and "
                                              "try again"})
             step = forms.build_step(name, fields, form)
-            self.service.apply(case.case_id, actor, step, expected_version=int(expected))
+            self.service.apply(case.case_id, actor, step, expected_version=expected)
         except forms.FieldErrors as exc:
             errors = exc.errors
         except (InvalidInputError, DocumentError) as exc:
@@ -416,7 +450,8 @@ def dev_sign_in(request: Request, service: CaseService, user_id: str) -> Actor:
     this (or :func:`~sen_disagreement_web.security.new_session`) with the id it authenticated;
     the directory, never the identity provider's claims, then says who the user is."""
     actor = service.actor(user_id)  # refuses an id the directory does not know
-    new_session(request.session, user_id)
+    # The session this one replaces (another user's, on a shared computer) is ended too.
+    new_session(request.session, user_id, request.app.state.ended_sessions)
     return actor
 
 
@@ -429,7 +464,7 @@ def _templates() -> Environment:
 
 
 def create_app(
-    service: CaseService, *, dev_users: StaticActorDirectory | None = None,
+    service: CaseService, *, dev_users: Iterable[Actor] | None = None,
     secure_cookies: bool = True, key: str | None = None,
 ) -> Starlette:
     """The ASGI app over ``service`` (the caller owns it and closes its store).
@@ -439,7 +474,8 @@ def create_app(
     development over plain http. ``key`` signs the session cookie (default:
     :func:`~sen_disagreement_web.security.session_key`)."""
     templates = _templates()
-    pages = _Pages(service, dev_users, templates)
+    ended = EndedSessions(max_age=SESSION_MAX_AGE)
+    pages = _Pages(service, dev_users, templates, ended)
 
     async def signed_out(request: Request, exc: Exception) -> Response:
         if request.method == "GET":
@@ -499,7 +535,7 @@ def create_app(
         # Inside the fault barrier: outside it, its signal would be taken for a fault.
         Middleware(BodyLimit),
         Middleware(SessionMiddleware, secret_key=key or session_key(),
-                   session_cookie="sen_web_session", max_age=8 * 3600, same_site="strict",
+                   session_cookie="sen_web_session", max_age=SESSION_MAX_AGE, same_site="strict",
                    https_only=secure_cookies),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Any]] = {
@@ -510,8 +546,10 @@ def create_app(
         SenDisagreementError: library_error,
         HTTPException: http_error,
     }
-    return Starlette(debug=False, routes=routes, middleware=middleware,
-                     exception_handlers=handlers)
+    app = Starlette(debug=False, routes=routes, middleware=middleware,
+                    exception_handlers=handlers)
+    app.state.ended_sessions = ended
+    return app
 
 
 class _FaultBarrier:

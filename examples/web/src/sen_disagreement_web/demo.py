@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from sen_disagreement import walkthrough
-from sen_disagreement.actors import StaticActorDirectory
+from sen_disagreement.actors import ActorDirectory
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.ehc import Duty, PlanSection
@@ -35,7 +35,7 @@ def months_back(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def seed(db_path: Path, directory: StaticActorDirectory) -> list[str]:
+def seed(db_path: Path, directory: ActorDirectory) -> list[str]:
     """Write the demo cases into the new SQLite file ``db_path``; the walkthrough's narrative."""
     lines = walkthrough.run(db_path)
     sefton = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council",

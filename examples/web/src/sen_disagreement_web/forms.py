@@ -32,7 +32,7 @@ from sen_disagreement.workflow.issues import IssueOutcome
 from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = ["NOT_OFFERED", "STEP_CLASSES", "Field", "FieldErrors", "build_step", "date_value",
-           "errors_of", "fields_for", "step_title"]
+           "errors_of", "fields_for", "step_title", "version_value"]
 
 STEP_CLASSES: dict[str, type[st.Step]] = {
     cls.NAME: cls
@@ -210,9 +210,21 @@ def date_value(fields: Mapping[str, str], name: str) -> str | None:
     if not any(parts):
         return None
     day, month, year = parts
-    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+    # ASCII digits only: str.isdigit() also says yes to "²", which int() refuses, and a
+    # 5,000-digit day would be int()'s own ValueError.
+    if not (_digits(day, 2) and _digits(month, 2) and _digits(year, 4) and len(year) == 4):
         return "!"  # the library's date check names the rule
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _digits(text: str, most: int) -> bool:
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
+def version_value(text: str) -> int | None:
+    """A form's hidden ``expected_version`` as a number; ``None`` for anything a page of this
+    app would not have sent (a hand-made post)."""
+    return int(text) if _digits(text, 18) else None
 
 
 def _document(fields: Mapping[str, str], form: Sequence[Field]) -> dict[str, Any]:

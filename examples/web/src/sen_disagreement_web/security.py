@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import MutableMapping
+import threading
+import time
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CSP", "MAX_BODY_BYTES", "SESSION_KEY_ENV", "BodyLimit", "CsrfError", "SecurityHeaders",
-           "check_csrf", "csrf_token", "new_session", "session_key"]
+__all__ = ["CSP", "MAX_BODY_BYTES", "SESSION_KEY_ENV", "BodyLimit", "CsrfError", "EndedSessions",
+           "SecurityHeaders", "check_csrf", "csrf_token", "new_session", "session_key"]
 
 SESSION_KEY_ENV = "SEN_WEB_SESSION_KEY"
 CSRF_FIELD = "csrf_token"
+SESSION_ID = "sid"
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
@@ -73,12 +76,53 @@ def csrf_token(session: MutableMapping[str, Any]) -> str:
     return token
 
 
-def new_session(session: MutableMapping[str, Any], user_id: str) -> None:
+def new_session(session: MutableMapping[str, Any], user_id: str,
+                ended: EndedSessions | None = None) -> None:
     """Sign ``user_id`` in: a new session (nothing carried over from before sign-in, so a token
-    planted before it is worthless) with a new CSRF token."""
+    planted before it is worthless) with a new CSRF token and a new session id. ``ended``: the
+    app's :class:`EndedSessions`, told that the session this one replaces is over."""
+    if ended is not None:
+        ended.end(session)
     session.clear()
     session["user"] = user_id
+    session[SESSION_ID] = secrets.token_urlsafe(32)
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
+
+
+class EndedSessions:
+    """The ids of sessions signed out (or replaced by a new sign-in) before their cookie expires.
+
+    The session lives in a signed cookie, so clearing it at sign-out clears only the browser's
+    copy: a copy taken earlier (a shared computer, a proxy log) would still be a valid cookie.
+    Each session therefore carries a random id, and a signed-out id is refused until every
+    cookie that could carry it has expired (``max_age`` after the sign-out: a cookie is re-signed
+    on each response, never after its session ended). Kept in memory: one process. A deployment
+    with several workers keeps this list where they all read it (its database or cache)."""
+
+    def __init__(self, max_age: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.clock = clock
+        self._ended: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def end(self, session: MutableMapping[str, Any]) -> None:
+        sid = session.get(SESSION_ID)
+        if isinstance(sid, str) and sid:
+            with self._lock:
+                now = self.clock()
+                self._ended[sid] = now
+                # Forget ids whose last cookie has expired: the list stays bounded.
+                for old in [k for k, t in self._ended.items() if now - t > self.max_age]:
+                    del self._ended[old]
+
+    def live(self, session: MutableMapping[str, Any]) -> bool:
+        """Whether ``session`` is a signed-in session that has not ended (one without an id
+        was not made by :func:`new_session`)."""
+        sid = session.get(SESSION_ID)
+        if not isinstance(sid, str) or not sid:
+            return False
+        with self._lock:
+            return sid not in self._ended
 
 
 async def check_csrf(request: Request) -> dict[str, str]:

@@ -1,0 +1,231 @@
+"""A hostile review of the web app over HTTP (issue 17): each test is an attack a council's
+assurance team or a hostile user tried, written before its fix, and kept so the hole stays shut.
+Real components: a real SQLite file per test, the app through Starlette's TestClient over https."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sen_disagreement_web import DEV_USERS, create_app
+from sen_disagreement_web.directory import ActorsFile
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from sen_disagreement.actors import StaticActorDirectory
+from sen_disagreement.disclosure import Disclosure, ItemKind
+from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.service import CaseService, OpenDisagreementResolution
+from sen_disagreement.workflow import CaseParty
+from sen_disagreement.workflow import steps as st
+
+OFFICER, PARENT, CLERK = "sen-casework-1", "sam.parent", "tribunal-clerk-1"
+CASE = "web-dr-0001"
+CANARY = "CANARY-confidential-note-7f3a"
+
+
+@pytest.fixture
+def directory() -> StaticActorDirectory:
+    return StaticActorDirectory.from_json(DEV_USERS)
+
+
+@pytest.fixture
+def service(tmp_path: Path, directory: StaticActorDirectory) -> Iterator[CaseService]:
+    service = CaseService.open(f"sqlite:///{tmp_path / 'web.sqlite3'}", directory=directory,
+                               timeout=None)
+    with service.store:
+        parent = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"))
+        council = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton"))
+        service.open_case(OFFICER, OpenDisagreementResolution(
+            case_id=CASE, council="E08000014", parties=[parent, council]))
+        yield service
+
+
+@pytest.fixture
+def app(service: CaseService, directory: StaticActorDirectory) -> Starlette:
+    return create_app(service, dev_users=directory, key="k" * 48)
+
+
+def _client(app: Starlette) -> TestClient:
+    return TestClient(app, base_url="https://testserver", raise_server_exceptions=False,
+                      follow_redirects=False)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with _client(app) as c:
+        yield c
+
+
+def _token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def _sign_in(client: TestClient, user: str) -> str:
+    page = client.get("/sign-in")
+    r = client.post("/sign-in", data={"csrf_token": _token(page.text), "user": user})
+    assert r.status_code == 303 and r.headers["location"] == "/cases"
+    return _token(client.get("/cases").text)
+
+
+# --- hostile input: never a 500 ---------------------------------------------------------------
+
+
+# str.isdigit() says yes to a superscript two and to Arabic-Indic digits; int() refuses the
+# first and a 5,000-digit number; each was a 500 before.
+ODD_DIGITS = ["\u00b2", "9" * 5000, "\u0661", "1" * 30]
+
+
+@pytest.mark.parametrize("version", ODD_DIGITS)
+def test_an_odd_number_as_the_form_version_is_a_message_not_a_500(
+        client: TestClient, service: CaseService, version: str) -> None:
+    token = _sign_in(client, OFFICER)
+    r = client.post(f"/cases/{CASE}/steps/seek_agreement",
+                    data={"csrf_token": token, "expected_version": version})
+    assert r.status_code == 400, r.status_code
+    assert "The form was incomplete" in r.text and "Traceback" not in r.text
+    assert service.load(CASE)[1] == 1
+
+
+@pytest.mark.parametrize("day", ODD_DIGITS)
+def test_an_odd_number_in_a_date_box_is_an_error_next_to_the_date(
+        client: TestClient, service: CaseService, day: str) -> None:
+    token = _sign_in(client, OFFICER)
+    r = client.post("/cases/new", data={
+        "csrf_token": token, "case_id": "web-med-0009", "kind": "mediation",
+        "parent_name": "Sam Parent", "sent_on-day": day, "sent_on-month": "1",
+        "sent_on-year": "2026", "decision": "a"})
+    assert r.status_code == 400, r.status_code
+    assert 'id="f-sent_on-error"' in r.text
+    r = client.post(f"/cases/{CASE}/steps/arrange_meeting", data={
+        "csrf_token": token, "expected_version": "1", "meeting_date-day": day,
+        "meeting_date-month": "1", "meeting_date-year": "2026"})
+    assert r.status_code == 400, r.status_code
+    assert 'id="f-meeting_date-error"' in r.text
+    assert service.load(CASE)[1] == 1
+
+
+def test_hostile_bodies_are_4xx(client: TestClient, service: CaseService) -> None:
+    token = _sign_in(client, OFFICER)
+    path = f"/cases/{CASE}/steps/seek_agreement"
+    cases = [
+        (b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb",
+         "multipart/form-data; boundary=x"),
+        (b"a", "multipart/form-data"),
+        (f"csrf_token={token}&expected_version=1&x=%ff%fe".encode(),
+         "application/x-www-form-urlencoded"),
+        (json.dumps({"csrf_token": token, "expected_version": 1}).encode(), "application/json"),
+    ]
+    for body, kind in cases:
+        r = client.post(path, content=body, headers={"content-type": kind})
+        assert 300 <= r.status_code < 500, (kind, r.status_code)
+    r = client.post(path, content=b"x", headers={"content-length": "not-a-number"})
+    assert 400 <= r.status_code < 500
+    for p in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
+              "/cases/x%00y", "/cases/" + "a" * 5000, "/cases/%ff", "/cases?kind=%ff"):
+        r = client.get(p)
+        assert r.status_code in (200, 400, 403, 404), (p, r.status_code)
+        assert "import " not in r.text  # no source file served
+
+
+def test_hostile_text_is_escaped_where_it_is_echoed(client: TestClient) -> None:
+    token = _sign_in(client, OFFICER)
+    hostile = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
+    r = client.post("/cases/new", data={
+        "csrf_token": token, "case_id": hostile, "kind": "disagreement_resolution",
+        "parent_name": hostile, "parent_email": hostile, "issue_id": hostile})
+    assert r.status_code == 400
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
+    assert "<script>alert" not in client.get("/cases", params={"kind": hostile}).text
+    # A line break in an email address is not a header in anything sent later.
+    r = client.post("/cases/new", data={
+        "csrf_token": token, "case_id": "web-dr-0002", "kind": "disagreement_resolution",
+        "parent_name": "A Parent", "parent_email": "a@example.org\r\nBcc: x@example.org"})
+    assert r.status_code == 400 and "contact.email" in r.text
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def test_a_session_cookie_copied_before_sign_out_is_worthless_after_it(
+        app: Starlette, service: CaseService) -> None:
+    with _client(app) as victim:
+        token = _sign_in(victim, OFFICER)
+        stolen = victim.cookies.get("sen_web_session")
+        assert victim.post("/sign-out", data={"csrf_token": token}).status_code == 303
+    assert stolen
+    with _client(app) as thief:
+        # The copied cookie as sent by hand (a cookie jar would also mind its domain).
+        cookie = {"cookie": f"sen_web_session={stolen}"}
+        r = thief.get("/cases", headers=cookie)
+        assert r.status_code == 303 and r.headers["location"] == "/sign-in"
+        r = thief.post(f"/cases/{CASE}/steps/seek_agreement", headers=cookie,
+                       data={"csrf_token": token, "expected_version": "1"})
+        assert r.status_code in (401, 403)
+    assert service.load(CASE)[1] == 1
+
+
+def test_signing_in_again_leaves_no_other_session_of_the_browser_alive(
+        app: Starlette) -> None:
+    with _client(app) as c:
+        _sign_in(c, OFFICER)
+        first = c.cookies.get("sen_web_session")
+        token = _sign_in(c, PARENT)  # a shared computer: the next person signs in
+        assert c.post("/sign-out", data={"csrf_token": token}).status_code == 303
+    assert first
+    with _client(app) as thief:
+        # The officer's session was replaced at the second sign-in, never signed out: it is
+        # ended by the sign-in that replaced it.
+        r = thief.get("/cases", headers={"cookie": f"sen_web_session={first}"})
+        assert r.status_code == 303
+
+
+def test_a_user_removed_from_the_actors_file_is_signed_out(tmp_path: Path) -> None:
+    path = tmp_path / "actors.json"
+    users = json.loads(DEV_USERS.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(users), encoding="utf-8")
+    actors = ActorsFile(path)
+    service = CaseService.open(f"sqlite:///{tmp_path / 'w.sqlite3'}", directory=actors,
+                               timeout=None)
+    with service.store, _client(create_app(service, dev_users=actors, key="k" * 48)) as c:
+        _sign_in(c, PARENT)
+        assert c.get("/cases").status_code == 200
+        users["users"] = [u for u in users["users"] if u["id"] != PARENT]
+        time.sleep(0.01)  # a new modification time even on a coarse clock
+        path.write_text(json.dumps(users), encoding="utf-8")
+        r = c.get("/cases")
+        assert r.status_code == 303 and r.headers["location"] == "/sign-in"
+        assert PARENT not in c.get("/sign-in").text
+        # A broken file (half written) lets no one in rather than yesterday's users.
+        path.write_text("{", encoding="utf-8")
+        assert actors.resolve(OFFICER) is None
+
+
+# --- role leakage -----------------------------------------------------------------------------
+
+
+def test_the_timeline_shows_no_record_the_user_may_not_read(
+        client: TestClient, service: CaseService) -> None:
+    """A without-prejudice offer must not reach the Tribunal: not its text, and not the fact
+    (and day) that one was made, which the timeline's "record item" event told its exporter."""
+    service.apply(CASE, OFFICER, st.SeekAgreement())
+    service.apply(CASE, OFFICER, st.RecordItem(
+        item_id="offer-1", kind=ItemKind.OFFER, disclosure=Disclosure.WITHOUT_PREJUDICE,
+        text=CANARY))
+    assert [i.item_id for i in service.readable_items(CASE, CLERK)] == []
+    _sign_in(client, PARENT)  # a party reads the offer, and sees when it was made
+    assert "record item" in client.get(f"/cases/{CASE}").text
+    _sign_in(client, CLERK)
+    page = client.get(f"/cases/{CASE}")
+    svg = client.get(f"/cases/{CASE}/timeline.svg")
+    assert page.status_code == svg.status_code == 200
+    for text in (page.text, svg.text):
+        assert CANARY not in text and "offer-1" not in text
+        assert "record item" not in text and "record_item" not in text
+    assert "seek agreement" in page.text  # the rest of the timeline is there
