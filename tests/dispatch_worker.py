@@ -2,7 +2,8 @@
 ``python dispatch_worker.py DB DELIVERIES SEED [NOTIFY_URL KEY]``. It prints ``ready`` once set
 up, then sends batch after batch through a channel that appends each delivery's reference to
 DELIVERIES (O_APPEND: what was written survives a SIGKILL) and fails a fifth of the time, or,
-given a local Notify API's URL and a key, through the GOV.UK Notify channel."""
+given a local Notify API's URL and a key, through the GOV.UK Notify channel. The environment
+variable ``SETTLE_EVERY`` is its ``settle_every`` (default 1)."""
 
 from __future__ import annotations
 
@@ -57,8 +58,9 @@ def main() -> None:
                else FileChannel(deliveries, seed))
     hooks = ns.hooks(channel)
     print("ready", flush=True)
+    # SETTLE_EVERY: the trials kill dispatchers settling one message per commit and several.
     dispatch_all(store, hooks, limit=25, lease=dt.timedelta(seconds=1), max_attempts=1000,
-                 policy=NO_WAIT)
+                 policy=NO_WAIT, settle_every=int(os.environ.get("SETTLE_EVERY", "1")))
     print("drained", flush=True)
     # Stay alive until killed, so every trial ends in a SIGKILL; the test counts as "mid-batch"
     # only the trials killed before this line.

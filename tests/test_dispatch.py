@@ -26,7 +26,13 @@ from sen_disagreement import messages
 from sen_disagreement.channels import ChannelError, Medium, OutgoingMessage, Receipt
 from sen_disagreement.cli import main
 from sen_disagreement.council import LoggingChannel, Notification, send_notification
-from sen_disagreement.dispatch import NO_WAIT, RetryPolicy, dispatch, dispatch_all
+from sen_disagreement.dispatch import (
+    NO_WAIT,
+    DispatchReport,
+    RetryPolicy,
+    dispatch,
+    dispatch_all,
+)
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService
@@ -58,6 +64,25 @@ def _statuses(store: Store, db: Path) -> dict[str, str]:
 
     with sqlite3.connect(db) as c:
         return dict(c.execute("SELECT idempotency_key, status FROM outbox"))
+
+
+def _settled_with_their_entries(db: Path) -> int:
+    """Check that every settled outbox row has exactly one audit entry of its status, and that
+    no entry names a row not in that status (the mark and its entry commit together); the
+    number of settled rows."""
+    import sqlite3
+
+    action = {"sent": "message.sent", "dead": "message.dead"}
+    with sqlite3.connect(db) as c:
+        status = dict(c.execute("SELECT id, status FROM outbox"))
+        entries: dict[tuple[int, str], int] = defaultdict(int)
+        for act, fields in c.execute("SELECT action, fields FROM audit"
+                                     " WHERE action IN ('message.sent', 'message.dead')"):
+            entries[(int(fields.split(",")[0].removeprefix("outbox.")), act)] += 1
+    settled = {i: action[s] for i, s in status.items() if s in action}
+    assert {k: n for k, n in entries.items() if n != 1} == {}  # none twice
+    assert set(entries) == set(settled.items())  # none without the other
+    return len(settled)
 
 
 # --- one message, end to end ---------------------------------------------------------------------
@@ -102,6 +127,10 @@ def test_bad_arguments_are_typed_errors_and_claim_nothing(tmp_path: Path) -> Non
             RetryPolicy(**bad)
     with pytest.raises(InvalidInputError):
         dispatch_all(svc.store, svc.hooks, max_batches=0)
+    for bad_every in (0, 1001, 2.0, True):
+        with pytest.raises(InvalidInputError) as err:
+            dispatch_all(svc.store, svc.hooks, settle_every=bad_every)  # type: ignore[arg-type]
+        assert err.value.field == "settle_every"
     assert dispatch(svc.store, svc.hooks, policy=NO_WAIT).claimed == 1
 
 
@@ -284,8 +313,10 @@ def test_fifty_kill_9_trials_of_the_dispatcher_lose_no_message(tmp_path: Path) -
     # Trials until 50 dispatchers were killed mid-batch (one that drained the queue first
     # waits to be killed, and does not count).
     while mid_batch < 50 and trial < 100:
+        # Every other trial settles ten messages per commit.
         proc = subprocess.Popen([sys.executable, str(WORKER), str(db), str(deliveries),
-                                 str(trial)], stdout=subprocess.PIPE, text=True, env=env)
+                                 str(trial)], stdout=subprocess.PIPE, text=True,
+                                env={**env, "SETTLE_EVERY": "10" if trial % 2 else "1"})
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.12))
@@ -307,6 +338,9 @@ def test_fifty_kill_9_trials_of_the_dispatcher_lose_no_message(tmp_path: Path) -
     sent_by_workers = set(deliveries.read_text().split())
     assert sent_by_workers <= set(statuses)  # every delivery carries a queued reference
     assert len(sent_by_workers) > 0
+    # However each dispatcher died, no mark committed without its audit entry, nor an entry
+    # without its mark.
+    assert _settled_with_their_entries(db) == len(statuses)
 
 
 # --- several workers at once ---------------------------------------------------------------------
@@ -348,6 +382,82 @@ def test_four_workers_at_once_on_postgresql_skip_locked_send_each_message_once(
     pg_schema: object, tmp_path: Path
 ) -> None:
     _workers(pg_schema.app_url, 4, 2_000, tmp_path)  # type: ignore[attr-defined]
+
+
+# --- settling: the mark and its audit entry together, checked against the claim ----------------
+
+
+class _Overtaken(ns.RecordingChannel):
+    """A slow channel: before it answers its first message, the dispatcher's lease lapses and
+    another dispatcher (its own store connection, its own channel) claims the batch again and
+    sends it."""
+
+    def __init__(self, url: str, later: dt.datetime) -> None:
+        super().__init__("slow")
+        self.url, self.later = url, later
+        self.fast = ns.RecordingChannel("fast")
+        self.other: DispatchReport | None = None
+
+    def send(self, message: OutgoingMessage) -> Receipt:
+        if self.other is None:
+            with open_store(self.url) as store:
+                self.other = dispatch(store, ns.hooks(self.fast), now=self.later,
+                                      policy=NO_WAIT)
+        return super().send(message)
+
+
+def test_a_dispatcher_whose_claim_was_taken_over_records_nothing_of_it(tmp_path: Path) -> None:
+    url = _url(tmp_path / "db.sqlite3")
+    channel = _Overtaken(url, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    svc = ns.service(url, channel, case_ids=["a-1"])
+    _one_reminder(svc)
+    report = dispatch(svc.store, svc.hooks, lease=dt.timedelta(seconds=1), limit=1,
+                      policy=NO_WAIT)
+    [mine] = report.deliveries
+    # It sent the message, but the later claim owns it: its mark and entry were refused.
+    assert (mine.status, mine.channel, mine.reason) == ("sent", "slow", "claim_superseded")
+    assert channel.other is not None and channel.other.sent == 2
+    [first] = channel.delivered
+    [again] = [m for m in channel.fast.delivered if m.reference == first.reference]
+    assert (again.attempt, again.may_already_have_been_sent) == (2, True)
+    entries = [e for e in svc.store.audit_trail("a-1") if e.action.startswith("message.")]
+    assert sorted(e.fields for e in entries) == sorted(
+        (f"outbox.{d.outbox_id}", "channel.fast", f"receipt.{d.message_id}")
+        for d in channel.other.deliveries)
+    assert _settled_with_their_entries(tmp_path / "db.sqlite3") == 2
+    assert svc.store.verify().first_break is None
+
+
+@pytest.mark.parametrize("backend",
+                         ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_settling_several_messages_per_commit_keeps_each_mark_with_its_entry(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    url = (_url(tmp_path / "db.sqlite3") if backend == "sqlite"
+           else request.getfixturevalue("pg_schema").app_url)
+    channel = ns.RecordingChannel("grouped", fail=0.3, seed=11)
+    svc = ns.service(url, channel, case_ids=[f"g-{i}" for i in range(5)])
+    keys = _queue(svc, 300, prefix="g")
+    report = dispatch_all(svc.store, svc.hooks, policy=NO_WAIT, limit=100, max_attempts=3,
+                          settle_every=25)
+    assert report.claimed == len(report.deliveries) > 305  # retries: claimed again
+    assert report.sent + report.dead >= 305 and {d.reason for d in report.deliveries} >= {
+        "channel_error.retryable", None}
+    entries = [e for e in svc.store.audit_trail(limit=100_000)
+               if e.action.startswith("message.")]
+    # One entry per settlement, each beside its mark; the group shared commits.
+    assert len(entries) == len(report.deliveries)
+    assert len({e.committed_at for e in entries}) < len(entries) / 5
+    settled = {(e.fields[0], e.action) for e in entries}
+    for d in report.deliveries:
+        action = {"sent": "message.sent", "dead": "message.dead", "retry": "message.failed"}
+        assert (f"outbox.{d.outbox_id}", action[d.status]) in settled
+    if backend == "sqlite":
+        assert _settled_with_their_entries(tmp_path / "db.sqlite3") >= 305
+        statuses = _statuses(svc.store, tmp_path / "db.sqlite3")
+        assert {statuses[k] for k in keys} <= {"sent", "dead"}
+    assert svc.store.verify().first_break is None
+    svc.store.close()
 
 
 # --- the command line ----------------------------------------------------------------------------
@@ -520,3 +630,4 @@ def test_through_notify_kill_9_trials_lose_nothing_and_send_nothing_twice(
         refs = [n.reference for n in server.notifications.values()]
         assert len(refs) == len(set(refs)) == len(statuses)  # 0 lost, 0 sent twice
         assert server.rejected_tokens == 0
+        assert _settled_with_their_entries(db) == len(statuses)
