@@ -9,10 +9,12 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from sen_disagreement_web import DEV_USERS, create_app
 from sen_disagreement_web.directory import ActorsFile
+from sen_disagreement_web.security import svg_without_styles
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -229,3 +231,36 @@ def test_the_timeline_shows_no_record_the_user_may_not_read(
         assert CANARY not in text and "offer-1" not in text
         assert "record item" not in text and "record_item" not in text
     assert "seek agreement" in page.text  # the rest of the timeline is there
+
+
+# --- headers: the timeline image's policy -----------------------------------------------------
+
+
+def test_the_timeline_image_needs_no_inline_style(client: TestClient, service: CaseService) -> None:
+    service.apply(CASE, OFFICER, st.SeekAgreement())
+    _sign_in(client, PARENT)
+    r = client.get(f"/cases/{CASE}/timeline.svg")
+    assert r.status_code == 200
+    csp = r.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "style-src" not in csp and "default-src 'none'" in csp
+    assert "sandbox" in csp and r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store"
+    svg = r.text
+    assert " style=" not in svg and "<style" not in svg and "<script" not in svg
+    assert not re.search(r"\son[a-z]+=", svg) and not re.search(r'href="(?!#)', svg)
+    # Still well-formed XML (the app's own drawing, not a stranger's file).
+    root = ElementTree.fromstring(svg.encode())  # noqa: S314
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert 'fill="#ffffff"' in svg and 'stroke-linejoin="round"' in svg
+
+
+@pytest.mark.parametrize("style", [
+    "fill: url(https://evil.example/x)", "fill: red; behavior: url(x.htc)",
+    "fill: expression(alert(1))", "font-family: \\61 x", "fill: <script>",
+])
+def test_a_style_the_drawing_never_has_is_refused_not_passed_through(style: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><path d="M 0 0" style="{style}"/></svg>'
+    with pytest.raises(ValueError, match="unexpected"):
+        svg_without_styles(svg)
+    with pytest.raises(ValueError, match="unexpected"):
+        svg_without_styles('<svg><style>path{fill:red}</style></svg>')

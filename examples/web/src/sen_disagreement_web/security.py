@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 import time
@@ -26,7 +27,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CSP", "MAX_BODY_BYTES", "SESSION_KEY_ENV", "BodyLimit", "CsrfError", "EndedSessions",
-           "SecurityHeaders", "check_csrf", "csrf_token", "new_session", "session_key"]
+           "SecurityHeaders", "check_csrf", "csrf_token", "new_session", "session_key",
+           "svg_without_styles"]
 
 SESSION_KEY_ENV = "SEN_WEB_SESSION_KEY"
 CSRF_FIELD = "csrf_token"
@@ -37,9 +39,73 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "frame-ancestors 'none'; base-uri 'none'")
 """The pages' policy: only this site's own files; no inline script or style anywhere."""
 
-IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-"""For an SVG served as an image (the timeline): an ``<img>`` never runs a script, and the
-sandbox would stop one if the file were opened on its own; its own ``<style>`` may apply."""
+IMAGE_CSP = "default-src 'none'; sandbox"
+"""For an SVG served as an image (the timeline): nothing it could load or run, not even an
+inline style (:func:`svg_without_styles` turns the drawing's styles into attributes first); an
+``<img>`` never runs a script, and the sandbox would stop one if the file were opened on its own."""
+
+_START_TAG = re.compile(r"<([A-Za-z][\w:.-]*)(\s[^<>]*?)?(/?)>")
+_ATTRIBUTE = re.compile(r'\s([\w:.-]+)="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^<>]*>(.*?)</style>", re.S)
+_DECLARATION = re.compile(r"^\s*([a-z-]+)\s*:\s*([^;]*?)\s*$")
+_PLAIN_VALUE = re.compile(r"url\(#[\w-]+\)|[\w#.,%' -]+")
+"""A colour, length, list of lengths, keyword, quoted font name, or a pattern in the file."""
+SVG_PRESENTATION = frozenset({
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
+    "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset",
+    "stroke-opacity", "opacity", "font-family", "font-size", "font-style", "font-weight",
+    "text-anchor", "clip-rule",
+})
+"""The CSS properties the drawing's styles set that SVG also has as attributes."""
+
+
+def _declarations(css: str) -> dict[str, str]:
+    out = {}
+    for part in css.split(";"):
+        found = _DECLARATION.match(part)
+        if not part.strip():
+            continue
+        if (found is None or found.group(1) not in SVG_PRESENTATION
+                or not _PLAIN_VALUE.fullmatch(found.group(2))):
+            # Not a plain property of the drawing (a url() off the file, an escape, markup):
+            # refused, never passed through.
+            raise ValueError("unexpected style in the drawing")
+        out[found.group(1)] = found.group(2)
+    return out
+
+
+def svg_without_styles(svg: str) -> str:
+    """``svg`` (matplotlib's drawing) with its ``style`` attributes and its one ``<style>``
+    element of ``*`` defaults turned into SVG presentation attributes, so the image needs no
+    ``style-src`` at all. Raises ``ValueError`` for a style that is not a plain property (the
+    caller serves no picture rather than an unchecked one)."""
+    defaults: dict[str, str] = {}
+    for block in _STYLE_ELEMENT.findall(svg):
+        rule = re.fullmatch(r"\s*\*\s*\{([^{}]*)\}\s*", block)
+        if rule is None:
+            raise ValueError("unexpected style sheet in the drawing")
+        defaults.update(_declarations(rule.group(1)))
+    svg = _STYLE_ELEMENT.sub("", svg)
+
+    def rewrite(tag: re.Match[str]) -> str:
+        name, rest, close = tag.group(1), tag.group(2) or "", tag.group(3)
+        attributes = dict(_ATTRIBUTE.findall(rest))
+        if _ATTRIBUTE.sub("", rest).strip():
+            raise ValueError("unexpected attribute syntax in the drawing")
+        # A style attribute wins over the "*" rule, which wins over a presentation attribute
+        # (CSS's order): applied in the reverse order, each overwrites the one before.
+        merged = {k: v for k, v in attributes.items() if k != "style"}
+        if ":" not in name:  # the drawing's own elements, not its RDF metadata
+            merged.update(defaults)
+        merged.update(_declarations(attributes.get("style", "")))
+        body = "".join(f' {k}="{v}"' for k, v in merged.items())
+        return f"<{name}{body}{close}>"
+
+    out = _START_TAG.sub(rewrite, svg)
+    if re.search(r"\sstyle\s*=|<style", out, re.I):
+        # A tag the pattern above did not take apart (markup in an attribute): no picture.
+        raise ValueError("unexpected markup in the drawing")
+    return out
 
 HEADERS = {
     "Content-Security-Policy": CSP,
