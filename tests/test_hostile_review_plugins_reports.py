@@ -522,3 +522,36 @@ def test_a_dollar_sign_in_a_chart_label_is_text_not_mathtext() -> None:
                 deadlines={})
     svg = metrics_chart(m)
     assert isinstance(svg, str) and "a$\\frac{$b" in svg
+
+
+def test_reports_date_a_case_by_englands_day_not_utcs(tmp_path: Path) -> None:
+    # 00:30 BST on 1 April 2025 is 23:30 UTC on 31 March: the council's April.
+    from sen_disagreement.ehc import PlanSection
+    from sen_disagreement.parties import Identifiers, Party
+    from sen_disagreement.reports.metrics import metrics_report
+    from sen_disagreement.reports.timeline import build
+    from sen_disagreement.service import CaseService, OpenDisagreementResolution
+    from sen_disagreement.walkthrough import COUNCIL, OFFICER, directory
+    from sen_disagreement.workflow import CaseParty, PartyContact
+    from sen_disagreement.workflow.issues import Issue
+
+    service = CaseService.open(f"sqlite:///{tmp_path / 'bst.sqlite3'}", directory=directory(),
+                               timeout=None)
+    with service.store:
+        service.open_case(OFFICER, OpenDisagreementResolution(
+            case_id="sefton-dr-0001", council=COUNCIL,
+            parties=[CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"),
+                               PartyContact(email="sam.parent@example.org")),
+                     CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY,
+                                               name="Sefton Council",
+                                               identifiers=Identifiers(gss_code=COUNCIL,
+                                                                       la_number="343")))],
+            issues=[Issue(issue_id="speech", section=PlanSection.F)],
+        ), at=dt.datetime(2025, 3, 31, 23, 30, tzinfo=dt.UTC))
+        april = metrics_report(service, OFFICER, start=dt.date(2025, 4, 1),
+                               end=dt.date(2025, 4, 30))
+        march = metrics_report(service, OFFICER, start=dt.date(2025, 3, 1),
+                               end=dt.date(2025, 3, 31))
+        case, _ = service.case_for("sefton-dr-0001", OFFICER)
+    assert (april.cases, march.cases) == (1, 0)
+    assert [e.day for e in build(case, on=dt.date(2025, 4, 2)).events] == [dt.date(2025, 4, 1)]

@@ -356,7 +356,7 @@ def write_output(data: str | bytes, output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "text"]), default="text",
               show_default=True, help="An accessible SVG, a PNG image, or plain text.")
 @click.option("--on", "on", default=None, metavar="YYYY-MM-DD",
-              help="Draw the case as of this day (default: today, UTC).")
+              help="Draw the case as of this day (default: today in England).")
 @click.option("--output", "-o", "output", default=None, metavar="FILE",
               help="Write to this file (default: stdout).")
 @_who
@@ -366,9 +366,10 @@ def timeline_command(case_id: str, fmt: str, on: str | None, output: str | None,
     running, overdue, stopped) and its state, for a user with a part in the case. Carries no
     recorded item, name or contact detail."""
     from sen_disagreement.cli._common import iso_date
+    from sen_disagreement.sweeping import london_today
 
     with _reported("text"):
-        day = iso_date(on, "--on") if on is not None else dt.datetime.now(dt.UTC).date()
+        day = iso_date(on, "--on") if on is not None else london_today()
         with _service(url, actors, user, reads=True) as (service, uid):
             found, _ = service.case_for(case_id, uid)
         from sen_disagreement.reports.timeline import render_timeline

@@ -4,6 +4,7 @@ never skipped in silence)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from sen_disagreement.service import CaseService
     from sen_disagreement.store.contract import AuditEntry
 
-__all__ = ["REPORT_READER", "CouncilReader", "Unreadable", "reader_for"]
+__all__ = ["REPORT_READER", "CouncilReader", "Unreadable", "england_date", "reader_for"]
 
 REPORT_READER = Rule(
     "reports.council_officer",
@@ -33,6 +34,14 @@ REPORT_READER = Rule(
 )
 
 PAGE = 1000
+
+
+def england_date(when: dt.datetime) -> dt.date:
+    """The day ``when`` (stored in UTC) falls on in England, as every date a council reports
+    by: in summer a case opened at 00:30 BST on 1 April is stored at 23:30 UTC on 31 March."""
+    from sen_disagreement.sweeping import london_today
+
+    return london_today(when)
 
 
 @frozen

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from sen_disagreement.errors import InvalidInputError
-from sen_disagreement.reports._read import Unreadable, reader_for
+from sen_disagreement.reports._read import Unreadable, england_date, reader_for
 from sen_disagreement.workflow import (
     Case,
     DeadlineStatus,
@@ -80,8 +80,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("notice_to_first_certificate", "mediation", _med(lambda c: c.notice.sent_on),
           _med(_first_cert)),
     Stage("referral_to_meeting_held", "disagreement_resolution",
-          _dr(lambda c: c.created_at.date()), _dr(lambda c: c.held_on)),
-    Stage("referral_to_closed", "disagreement_resolution", _dr(lambda c: c.created_at.date()),
+          _dr(lambda c: england_date(c.created_at)), _dr(lambda c: c.held_on)),
+    Stage("referral_to_closed", "disagreement_resolution",
+          _dr(lambda c: england_date(c.created_at)),
           _dr(lambda c: c.closed_on)),
 )
 """The stages measured."""
@@ -209,7 +210,7 @@ def compute(cases: Iterable[Case | Unreadable], *, council: str, start: dt.date 
         if isinstance(case, Unreadable):
             unreadable += 1
             continue
-        opened = case.created_at.date()
+        opened = england_date(case.created_at)
         if (start is not None and opened < start) or (end is not None and opened > end):
             continue
         n += 1
@@ -273,6 +274,6 @@ def metrics_report(
     deadlines are judged on (default ``end``, else today)."""
     check_range(start, end)
     reader = reader_for(service, user, council)
-    day = on or end or dt.datetime.now(dt.UTC).date()
+    day = on or end or england_date(dt.datetime.now(dt.UTC))
     return compute((c for _, c in reader.records()), council=reader.council.gss_code,
                    start=start, end=end, on=day)

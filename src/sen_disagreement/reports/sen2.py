@@ -37,7 +37,7 @@ from attrs import field, frozen
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
-from sen_disagreement.reports._read import CouncilReader, Unreadable, reader_for
+from sen_disagreement.reports._read import CouncilReader, Unreadable, england_date, reader_for
 from sen_disagreement.workflow import Case, MediationCase
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ def _followed(row: Sen2Row) -> bool:
 
 
 def _bundle_exported(entries: Iterable[AuditEntry]) -> dt.date | None:
-    return next((e.at.date() for e in entries
+    return next((england_date(e.at) for e in entries
                  if e.action == "export.tribunal_bundle" and e.outcome == "ok"), None)
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from sen_disagreement.errors import InvalidInputError, InvalidTransitionError
+from sen_disagreement.reports._read import england_date
 from sen_disagreement.workflow import Case, DeadlineStatus, MediationCase, TrackedDeadline
 from sen_disagreement.workflow.disagreement_resolution import DR_MACHINE, DrEvent
 from sen_disagreement.workflow.mediation import MEDIATION_MACHINE, MediationEvent
@@ -152,7 +153,7 @@ def _replay(case: Case) -> list[tuple[dt.date, str, str]]:
             # A step outside the machine (none today) leaves the state as it was.
             with contextlib.suppress(ValueError, InvalidTransitionError):
                 state = machine.target(state, events(step))
-        out.append((entry.at.date(), step, state.value))
+        out.append((england_date(entry.at), step, state.value))
     return out
 
 
