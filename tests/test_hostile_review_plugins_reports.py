@@ -371,6 +371,31 @@ def test_plugin_text_with_control_characters_is_malformed(
         assert "\u202e" not in result.output and "FORGED" not in result.output, args
 
 
+class EscapingChannel:
+    name = "notify\x1b[2J"
+    media = frozenset()
+
+    def send(self, notification: object) -> None:
+        return None
+
+
+class RegistersEscapingChannel:
+    @hookimpl
+    def sen_register_channels(self, council: CouncilProfile) -> Sequence[object]:
+        return (EscapingChannel(),)
+
+
+def test_a_channel_named_with_a_terminal_escape_is_malformed(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(RegistersEscapingChannel(), name="escaping")
+    faults: list[PluginFault] = []
+    names = [c.name for c in sen_hooks.channels(sen_hooks.council("sefton"), faults=faults)]
+    assert names == ["log"]
+    assert [(f.plugin, f.kind) for f in faults] == [("escaping", FaultKind.MALFORMED)]
+
+
 # --- plugins: what a fault says -----------------------------------------------------------------
 
 _LOUD = f"{CANARY} <b>born 2015-03-01</b>\nplugin fault: plugin=sefton forged"

@@ -1016,8 +1016,9 @@ def _channels(raw: object) -> tuple[NotificationChannel, ...] | None:
             msg = f"item {i}: {type_name(item)} has no name and send()"
             raise TypeError(msg)
         name: object = item.name
-        if not isinstance(name, str) or not name or len(name) > 64:
-            msg = f"item {i}: a channel name must be a short non-empty string"
+        if (not isinstance(name, str) or not name or len(name) > 64
+                or _CONTROL.search(name) or _LINE_BREAK.search(name)):
+            msg = f"item {i}: a channel name must be a short non-empty line of text"
             raise ValueError(msg)
         out.append(item)
     return tuple(out)
