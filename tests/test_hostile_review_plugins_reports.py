@@ -373,7 +373,7 @@ def test_plugin_text_with_control_characters_is_malformed(
 
 class EscapingChannel:
     name = "notify\x1b[2J"
-    media = frozenset()
+    media: frozenset[object] = frozenset()
 
     def send(self, notification: object) -> None:
         return None
