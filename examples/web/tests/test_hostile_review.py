@@ -264,3 +264,25 @@ def test_a_style_the_drawing_never_has_is_refused_not_passed_through(style: str)
         svg_without_styles(svg)
     with pytest.raises(ValueError, match="unexpected"):
         svg_without_styles('<svg><style>path{fill:red}</style></svg>')
+
+
+# --- what each role is offered and shown --------------------------------------------------------
+
+
+def test_only_steps_open_now_are_offered_and_no_page_view_is_a_refusal(
+        client: TestClient, service: CaseService) -> None:
+    _sign_in(client, PARENT)
+    page = client.get(f"/cases/{CASE}").text
+    # A referral the council has not yet asked the parties about: the parent may raise an
+    # issue or change their contact details, and may not yet agree (nor take an officer's step).
+    assert set(re.findall(r'id="step-([a-z_]+)"', page)) == {"record_issue", "change_contact"}
+    assert 'id="audit-trail"' not in page
+    _sign_in(client, CLERK)
+    page = client.get(f"/cases/{CASE}").text
+    assert 'id="steps"' not in page and 'id="audit-trail"' not in page
+    _sign_in(client, OFFICER)
+    page = client.get(f"/cases/{CASE}").text
+    assert 'id="step-seek_agreement"' in page and 'id="audit-trail"' in page
+    assert 'id="step-close"' not in page
+    refused = [e for e in service.store.audit_trail(CASE) if e.outcome.startswith("refused")]
+    assert refused == []  # looking at a page is not an attempt at anything

@@ -46,7 +46,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sen_disagreement.actors import Actor, Role
+from sen_disagreement.actors import Actor
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.errors import (
@@ -190,12 +190,11 @@ class _Pages:
             state = None
         records = self.service.cases_for(actor, kind=kind, state=state)
         monday, sunday = _week(self.today())
-        # The library has no "deadlines due for this actor" query: the week's deadlines are read
-        # off the cases this user has a part in (cases_for has already applied the access rule).
-        # The week's deadlines are all the user's, whatever the list is filtered by.
-        every = records if kind is None and state is None else self.service.cases_for(actor)
-        due = sorted((d.due, r.case_id, d.clock_id) for r in every for d in r.deadlines
-                     if d.status == "running" and monday <= d.due <= sunday)
+        # The week's deadlines are all the user's, whatever the list is filtered by: the
+        # library's own query over the cases the user has a part in (running duties and
+        # appeal deadlines).
+        due = [(d.due, d.case_id, d.clock_id)
+               for d in self.service.deadlines_for(actor, monday, sunday)]
         opens = st.permission("open", DisagreementResolutionCase.KIND)
         can_open = opens is not None and actor.role in opens.roles
         return self.render(request, "cases.html", actor=actor, records=records, due=due,
@@ -205,13 +204,13 @@ class _Pages:
     # --- a case --------------------------------------------------------------------------------
 
     def _steps_offered(self, actor: Actor, case: Case) -> tuple[list[tuple[str, str]], set[str]]:
-        """The steps the permission table lets this role take in a case of this kind, and those
-        of them this example has no form for (a step added to the library with a field of a
-        type the form builder does not know is sent to the command line, not a broken page)."""
+        """The steps the library says this user may take in this case now (who they are and
+        the state of the case: ``CaseService.steps_open_to``), and those of them this example
+        has no form for (a step added to the library with a field of a type the form builder
+        does not know is sent to the command line, not a broken page)."""
         out, no_form = [], set(forms.NOT_OFFERED)
-        for name in forms.STEP_CLASSES:
-            row = st.permission(name, case.kind)
-            if row is not None and actor.role in row.roles:
+        for name in self.service.steps_open_to(case.case_id, actor):
+            if name in forms.STEP_CLASSES:
                 out.append((name, forms.step_title(name)))
                 if name not in no_form:
                     try:
@@ -254,14 +253,10 @@ class _Pages:
         case_id = request.path_params["case_id"]
         case, version = self.service.case_for(case_id, actor)
         items = self.service.readable_items(case_id, actor)
-        audit = None
-        if actor.role is Role.LA_OFFICER:
-            # Asked only for officers, so other roles' page views do not fill the trail with
-            # refusals; whether this officer may read it is still the library's answer.
-            try:
-                audit = self.service.audit_trail(case_id, actor)
-            except AccessDeniedError:
-                audit = None
+        # Asked first (not audited), so other roles' page views do not fill the trail with
+        # refusals.
+        audit = (self.service.audit_trail(case_id, actor)
+                 if self.service.may_read_audit_trail(case_id, actor) else None)
         offered, no_form = self._steps_offered(actor, case)
         # The picture is an <img> of its own URL; its text form, the same facts, is on the page
         # for screen readers and for copying.
