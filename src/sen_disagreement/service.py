@@ -21,6 +21,7 @@ cannot undo or corrupt the saved case; it is parked for manual attention instead
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -70,6 +71,7 @@ from sen_disagreement.plugins.faults import FaultKind
 from sen_disagreement.provenance import Provenance, Rule, U, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store import CaseRecord, DeadlineHit, Store, open_store
+from sen_disagreement.store.contract import APPEAL_STATUS, check_deadline_query
 from sen_disagreement.workflow import Case, CaseParty, records
 from sen_disagreement.workflow.access import (
     ACCESS_RULE,
@@ -96,6 +98,7 @@ from sen_disagreement.workflow.steps import (
     Sweep,
     apply_step,
     authorise,
+    open_steps,
     permission,
 )
 
@@ -120,6 +123,33 @@ def _utcnow() -> dt.datetime:
 
 def _hit_order(hit: DeadlineHit) -> tuple[dt.date, str, str]:
     return (hit.due, hit.case_id, hit.clock_id)
+
+
+_DEADLINE_STATUSES = ("running", APPEAL_STATUS)
+"""What :meth:`CaseService.deadlines_for` shows: open duties and the appeal deadlines."""
+
+
+def _first_visible(query: Callable[..., list[DeadlineHit]],
+                   keep: Callable[[DeadlineHit], bool], limit: int) -> list[DeadlineHit]:
+    """The first ``limit`` hits (in :func:`_hit_order`) that ``keep`` accepts, from a query
+    ordered by due date that returns at most ``n`` rows. A full page is asked again with twice
+    the rows until it is complete or holds ``limit`` kept hits due before its last day (the
+    store breaks ties on a day in its own order, so that day may be cut short)."""
+    n = limit
+    while True:
+        page = query(limit=n)
+        kept = [h for h in page if keep(h)]
+        if len(page) < n:
+            return sorted(kept, key=_hit_order)[:limit]
+        last = page[-1].due
+        sure = [h for h in kept if h.due < last]
+        if len(sure) >= limit or n >= _MAX_ROWS:
+            return sorted(sure if len(sure) >= limit else kept, key=_hit_order)[:limit]
+        n = min(n * 2, _MAX_ROWS)
+
+
+_MAX_ROWS = 1_000_000
+"""The most rows a store query returns (its ``limit`` bound)."""
 
 
 def _parties(value: Iterable[CaseParty]) -> tuple[CaseParty, ...]:
@@ -421,11 +451,7 @@ class CaseService:
         family member's or body officer's, those it holds a grant for; a facilitator's, those of
         the installed councils (or ``council``) it is assigned to."""
         actor = self.actor(user)
-        councils: list[str] = []
-        if actor.role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
-            councils = list(self._council_keys(actor.council or ""))
-        elif actor.role in FACILITATOR_ROLES:
-            councils = [k for c in self.hooks.councils() for k in self._council_keys(c.gss_code)]
+        councils = self._visible_councils(actor)
         if council is not None:
             wanted = self._council_keys(council)
             councils = (list(wanted) if actor.role in FACILITATOR_ROLES
@@ -454,30 +480,146 @@ class CaseService:
                 out.append(record)
         return sorted(out, key=lambda r: r.case_id)
 
+    def _visible_councils(self, actor: Actor) -> list[str]:
+        """The council keys whose every case ``actor`` may have a part in: an officer's or a
+        Tribunal-bundle exporter's own council; every installed council for a facilitator (its
+        cases among them are those it is assigned to); none for anyone else."""
+        if actor.role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
+            return list(self._council_keys(actor.council)) if actor.council else []
+        if actor.role in FACILITATOR_ROLES:
+            return [k for c in self.hooks.councils() for k in self._council_keys(c.gss_code)]
+        return []
+
+    def _reads_audit(self, actor: Actor, case_id: str) -> bool:
+        """:data:`AUDIT_READ` for a stored case id (no audit: the callers record refusals)."""
+        if actor.role is not Role.LA_OFFICER or not actor.council:
+            return False
+        try:
+            record = self.store.load(case_id)
+        except NotFoundError:
+            return False
+        # The owning council is a column of the record: no need to decode the case.
+        return actor.council in self._council_keys(record.council)
+
+    def may_read_audit_trail(self, case_id: str, user: str | Actor) -> bool:
+        """Whether ``user`` may read the audit trail of ``case_id`` (:data:`AUDIT_READ`: an
+        officer of the council that owns the case): exactly when :meth:`audit_trail` would
+        return it. Asking is not an attempt, so nothing is audited; ``False`` alike for a case
+        of another council and for an id no case has, so the answer reveals no case. A user the
+        directory does not know, or a forged actor, is refused as by :meth:`actor`."""
+        actor = self.actor(user)
+        check_shape(case_id, CASE_ID, field="case_id", rule_id="input.case_id",
+                    shape=CASE_ID_SHAPE)
+        return self._reads_audit(actor, case_id)
+
     def audit_trail(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
                     ) -> list[AuditEntry]:
         """The audit trail of a case, for an officer of the council that owns it
-        (:data:`AUDIT_READ`); anyone else is refused (audited). Entries name actors, actions,
-        outcomes and field names, never content."""
+        (:data:`AUDIT_READ`); anyone else is refused (audited, dated now), with one answer
+        whether or not the case exists. Entries name actors, actions, outcomes and field
+        names, never content. ``at``, when given, must not be in the future (it dates
+        nothing: a refusal is dated when it happened). :meth:`may_read_audit_trail` asks the
+        same question without a refusal."""
         actor = self.actor(user)
-        case, _ = self.load(case_id)
-        if actor.role is not Role.LA_OFFICER or actor.council not in self._council_keys(
-            case.council
-        ):
-            self.store.append_audit(make_entry(actor=actor.actor_id, action="audit.read",
-                                               at=at or self._now(), case_id=case.case_id,
-                                               outcome="refused"))
+        if at is not None:
+            self._when(at)
+        if not self._reads_audit(actor, case_id):
+            self._audit(actor=actor.actor_id, action="audit.read", case_id=case_id,
+                        outcome="refused")
             raise AccessDeniedError(
                 f"{actor.role.value} {actor.actor_id} may not read the audit trail of case "
-                f"{case.case_id}", rule_id=AUDIT_READ.rule_id, citation=AUDIT_READ.cite(),
+                f"{case_id}", rule_id=AUDIT_READ.rule_id, citation=AUDIT_READ.cite(),
             )
         entries: list[AuditEntry] = []
         while True:
-            page = self.store.audit_trail(case.case_id, after_seq=entries[-1].seq if entries
+            page = self.store.audit_trail(case_id, after_seq=entries[-1].seq if entries
                                           else 0)
             entries.extend(page)
             if len(page) < 10_000:
                 return entries
+
+    # --- host queries: what a page shows a user -------------------------------------------------
+
+    def steps_open_to(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
+                      ) -> list[str]:
+        """The names of the steps (``Step.NAME`` of :mod:`sen_disagreement.workflow.steps`)
+        ``user`` may take in case ``case_id`` now: those :meth:`apply` would not refuse for
+        who the user is or for the state of the case
+        (:func:`~sen_disagreement.workflow.steps.open_steps`). A step listed may still be
+        refused for its fields, and ``assign_provider`` when no provider can be routed.
+
+        A case the user has no part in (or no case of that id) gets the one audited
+        :class:`AccessDeniedError` of :meth:`case_for`. ``at`` is the time the step would be
+        taken (default now; never in the future): one before the case's last change opens no
+        step. Nothing else is audited: asking is not an attempt."""
+        actor = self.actor(user)
+        case, _ = self.case_for(case_id, actor, at=at)
+        return list(open_steps(case, actor, councils=self._council_keys(case.council),
+                               at=self._when(at)))
+
+    def deadlines_for(
+        self, user: str | Actor, start: dt.date | None, end: dt.date, *,
+        kind: str | None = None, clock_id: str | None = None, limit: int = 10_000,
+    ) -> list[DeadlineHit]:
+        """The deadlines due in ``[start, end]`` (``start=None``: no lower bound) of the cases
+        ``user`` has a part in, the same cases as :meth:`cases_for`: the running duties (the
+        reg 42 follow-up duties among them, status ``running``) and the SEN appeal deadlines
+        (status ``appeal``, clock :data:`~sen_disagreement.store.APPEAL_CLOCK_ID`), ordered by
+        due date, case id and clock id; at most ``limit``.
+
+        No case is loaded for an officer (the store's deadline index by council answers); a
+        facilitator's are the cases with a deadline in the window, each loaded once to check it
+        is assigned to them; a family member's or body officer's, the cases it holds grants
+        for. A case the user has no part in never appears, whatever its deadlines."""
+        actor = self.actor(user)
+        check_deadline_query(start, end, clock_id, "running", None, kind, limit)
+        attached: dict[str, bool] = {}
+
+        def sees(hit: DeadlineHit) -> bool:
+            # A deadline row is a mediation case's, which always has its local authority as a
+            # party, so an officer of the council has a part in it; anything else is checked.
+            if actor.role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER) and (
+                hit.kind == MediationCase.KIND
+            ):
+                return True
+            if hit.case_id not in attached:
+                attached[hit.case_id] = self._has_part(hit.case_id, actor)
+            return attached[hit.case_id]
+
+        councils = self._visible_councils(actor)
+        hits: list[DeadlineHit] = []
+        for key in dict.fromkeys(councils):
+            for status in _DEADLINE_STATUSES:
+                query: Callable[..., list[DeadlineHit]] = functools.partial(
+                    self.store.deadlines_between, start, end, clock_id=clock_id,
+                    status=status, council=key, kind=kind)
+                hits += _first_visible(query, sees, limit)
+        for grant in actor.grants:
+            if grant.case_id in attached:
+                continue
+            try:
+                record = self.store.load(grant.case_id)
+            except NotFoundError:
+                continue
+            if record.council in councils or kind not in (None, record.kind):
+                continue  # a council's case is answered by its query above
+            attached[record.case_id] = self._has_part(record, actor)
+            if attached[record.case_id]:
+                hits += [DeadlineHit(record.case_id, record.council, record.kind, record.state,
+                                     d.clock_id, d.due, d.status) for d in record.deadlines
+                         if d.status in _DEADLINE_STATUSES
+                         and (start is None or start <= d.due) and d.due <= end
+                         and clock_id in (None, d.clock_id)]
+        return sorted(hits, key=_hit_order)[:limit]
+
+    def _has_part(self, case: str | CaseRecord, actor: Actor) -> bool:
+        """Whether ``actor`` has a part in the stored case (the attachment rule)."""
+        try:
+            record = self.store.load(case) if isinstance(case, str) else case
+        except NotFoundError:
+            return False
+        loaded = records.from_record(record, settings=self._stored_settings(record.council))
+        return acting_party(loaded, actor, councils=self._council_keys(loaded.council)) is not None
 
     # --- changing ---------------------------------------------------------------------------------
 

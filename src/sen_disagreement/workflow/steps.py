@@ -17,25 +17,44 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import attrs
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, typed_fields
 from sen_disagreement.actors import Actor, Role
-from sen_disagreement.appeals import MediationRoute
+from sen_disagreement.appeals import MediationRoute, mediation_route
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
-from sen_disagreement.errors import AccessDeniedError, InvalidInputError
+from sen_disagreement.errors import AccessDeniedError, InvalidInputError, SenDisagreementError
 from sen_disagreement.independence import MEDIATOR_INDEPENDENT
-from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.workflow import Case, CaseParty, PartyContact
+from sen_disagreement.workflow._case import DeadlineStatus
 from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.audit import make_entry
-from sen_disagreement.workflow.disagreement_resolution import DR_PROCESS, DisagreementResolutionCase
+from sen_disagreement.workflow.certificates import CertificateKind
+from sen_disagreement.workflow.disagreement_resolution import (
+    DR_MACHINE,
+    DR_PROCESS,
+    DisagreementResolutionCase,
+    DrEvent,
+)
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
-from sen_disagreement.workflow.mediation import AgreedAction, MediationCase, MediationState
+from sen_disagreement.workflow.mediation import (
+    MEDIATION_MACHINE,
+    AgreedAction,
+    MediationCase,
+    MediationEvent,
+    MediationState,
+)
+from sen_disagreement.workflow.mediation.agreement import ORDER_CLOCK_IDS
+from sen_disagreement.workflow.mediation.machine import (
+    ICB_CLOCK,
+    NON_APPEALABLE_CLOCK,
+    NOTIFY_LA_CLOCK,
+)
 
 __all__ = [
     "PERMISSIONS",
@@ -64,6 +83,7 @@ __all__ = [
     "acting_party",
     "apply_step",
     "authorise",
+    "open_steps",
     "permission",
 ]
 
@@ -563,6 +583,161 @@ def authorise(
                         f"this certificate is issued by the {wanted.value.replace('_', ' ')}",
                         row.rule)
     return acting
+
+
+# --- which steps are open ---------------------------------------------------------------------
+
+# The machine event each step's action begins with (the first check the case itself makes).
+# ``change_contact`` has none (allowed in every state) and ``sweep`` never refuses.
+_DR_EVENTS: Mapping[str, DrEvent] = {
+    "seek_agreement": DrEvent.SEEK_AGREEMENT, "record_issue": DrEvent.RECORD_ISSUE,
+    "agree": DrEvent.RECORD_AGREEMENT, "decline": DrEvent.DECLINE,
+    "withdraw": DrEvent.WITHDRAW, "assign_provider": DrEvent.ASSIGN_PROVIDER,
+    "arrange_meeting": DrEvent.ARRANGE_MEETING, "hold_meeting": DrEvent.HOLD_MEETING,
+    "record_item": DrEvent.RECORD_ITEM, "record_outcome": DrEvent.RECORD_OUTCOME,
+    "close": DrEvent.CLOSE,
+}
+_MEDIATION_EVENTS: Mapping[str, MediationEvent] = {
+    "contact_adviser": MediationEvent.CONTACT_ADVISER,
+    "give_information": MediationEvent.GIVE_INFORMATION,
+    "agree": MediationEvent.WANT_MEDIATION, "decline": MediationEvent.DECLINE_MEDIATION,
+    "withdraw": MediationEvent.WITHDRAW, "record_issue": MediationEvent.RECORD_ISSUE,
+    "confirm_issues": MediationEvent.CONFIRM_ISSUES,
+    "notify_commissioning_body": MediationEvent.NOTIFY_COMMISSIONING_BODY,
+    "choose_route": MediationEvent.CHOOSE_ROUTE,
+    "arrange_meeting": MediationEvent.ARRANGE_MEETING,
+    "hold_meeting": MediationEvent.HOLD_MEETING, "record_item": MediationEvent.RECORD_ITEM,
+    "issue_certificate": MediationEvent.ISSUE_CERTIFICATE,
+    "record_agreement": MediationEvent.RECORD_AGREEMENT, "duty_met": MediationEvent.DUTY_MET,
+    "close": MediationEvent.CLOSE,
+}
+_CONSENT_STEPS = frozenset({"agree", "decline", "withdraw"})
+_DUTY_CLOCKS = frozenset({*ORDER_CLOCK_IDS, NON_APPEALABLE_CLOCK, NOTIFY_LA_CLOCK})
+
+
+def _decides(case: Case, actor: Actor, acting: str) -> bool:
+    """Whether some party's consent decision is the actor's to record (its own, or a young
+    person's it represents), as :func:`authorise` and the consent ledger allow."""
+    parties = case.party_map
+    required = case.ledger.required_parties(parties)
+    if acting in required:
+        return True
+    representative = parties.get(acting)
+    return (actor.role is Role.FAMILY and representative is not None
+            and representative.acting_for_young_person_lacking_capacity
+            and any(parties[p].kind is PartyKind.YOUNG_PERSON for p in required))
+
+
+def _all_agreed(case: Case) -> bool:
+    parties = case.party_map
+    return not case.ledger.stopped(parties) and not case.ledger.missing(parties)
+
+
+def _dr_ready(case: DisagreementResolutionCase, name: str) -> bool:
+    """The state a disagreement-resolution step needs beyond its machine event."""
+    if name in ("assign_provider", "arrange_meeting", "hold_meeting"):
+        return _all_agreed(case)
+    if name == "record_outcome":
+        return bool(case.issues.issues) and not case.issues.outcomes
+    return True
+
+
+def _reopens(case: MediationCase) -> bool:
+    """After a certificate, only a 'not arranged in time' one leaves mediation open."""
+    if case.state is not MediationState.CERTIFICATE_ISSUED:
+        return True
+    return bool(case.certificates) and (
+        case.certificates[-1].kind is CertificateKind.NOT_ARRANGED_IN_TIME)
+
+
+def _bodies(case: MediationCase) -> set[str]:
+    return {p.party_id for p in case.parties if p.party.kind in HEALTH_COMMISSIONING_BODIES}
+
+
+def _mediation_ready(case: MediationCase, actor: Actor, name: str) -> bool:
+    """The state (and, where the case decides it, the role) a mediation step needs beyond its
+    machine event: the same checks its action makes before it looks at the step's fields."""
+    told = dict(case.commissioning_bodies_notified)
+    if name == "confirm_issues":
+        return bool(case.issues.issues) and (not case.health_in_issue or bool(_bodies(case)))
+    if name == "notify_commissioning_body":
+        return case.deadline(ICB_CLOCK) is not None and bool(_bodies(case) - set(told))
+    if name == "choose_route":
+        try:
+            route = mediation_route(case.issues.provisions()).route
+        except SenDisagreementError:
+            return False
+        return route is not MediationRoute.COMMISSIONING_BODY or (
+            bool(told) and not set(told) < _bodies(case))
+    if name == "arrange_meeting":
+        if actor.role is Role.BODY_OFFICER and case.route is not MediationRoute.COMMISSIONING_BODY:
+            return False
+        return _reopens(case) and _all_agreed(case)
+    if name == "hold_meeting":
+        return _reopens(case) and case.arranged_on is not None and _all_agreed(case)
+    if name == "issue_certificate":
+        after_mediation = case.state is MediationState.HELD
+        issuer = case.mediator if after_mediation else case.adviser
+        clock = case.deadline(case.certificate_clock) if case.certificate_clock else None
+        return (actor.role is (Role.MEDIATOR if after_mediation else Role.MEDIATION_ADVISER)
+                and case.adviser is not None and issuer is not None and clock is not None)
+    if name == "record_agreement":
+        return (bool(case.certificates) and case.held_on is not None
+                and case.certificates[-1].kind is CertificateKind.AFTER_MEDIATION)
+    if name == "duty_met":
+        return case.agreement is not None and any(
+            d.clock_id in _DUTY_CLOCKS and d.status is DeadlineStatus.RUNNING
+            for d in case.deadlines)
+    if name == "close":
+        return all(d.status is not DeadlineStatus.RUNNING for d in case.deadlines)
+    return True
+
+
+def open_steps(
+    case: Case, actor: Actor, *, councils: Iterable[str] = (), at: dt.datetime | None = None
+) -> tuple[str, ...]:
+    """The names of the steps ``actor`` may take in ``case`` now, in the order the steps are
+    declared in this module: those :func:`apply_step` would not refuse for who the actor is
+    (:data:`PERMISSIONS`, its part in the case, the role a state calls for) or for the case's
+    state (its state machine and the state each action checks before it reads the step's
+    fields). A step listed may still be refused for its fields (a date out of order, an id
+    that is no party); ``assign_provider`` may still find no provider to route to.
+
+    A consent step (``agree``, ``decline``, ``withdraw``) is listed when the actor has a
+    decision of its own to record, or a young person's it represents. ``at`` is the time the
+    step would be taken: one earlier than the case's last change opens none. No audit entry is
+    written (asking is not an attempt)."""
+    if not isinstance(cast(object, actor), Actor):
+        raise InvalidInputError("must be an Actor", field="actor", rule_id="input.type")
+    keys = tuple(councils)
+    acting = acting_party(case, actor, councils=keys)
+    if acting is None:
+        return ()
+    last = case.audit.entries[-1].at if case.audit.entries else None
+    too_early = at is not None and last is not None and at < last
+    out: list[str] = []
+    for name in dict.fromkeys(_STEP_NAMES.values()):
+        row = permission(name, case.kind)
+        if row is None or actor.role not in row.roles:
+            continue
+        if name == "sweep":
+            out.append(name)  # the daily sweep never refuses the system actor
+            continue
+        if too_early:
+            continue
+        if name == "change_contact":
+            out.append(name)  # not a step of the process: every state, own party or officer
+            continue
+        if name in _CONSENT_STEPS and not _decides(case, actor, acting):
+            continue
+        if isinstance(case, DisagreementResolutionCase):
+            ready = DR_MACHINE.can(case.state, _DR_EVENTS[name]) and _dr_ready(case, name)
+        else:
+            ready = (MEDIATION_MACHINE.can(case.state, _MEDIATION_EVENTS[name])
+                     and _mediation_ready(case, actor, name))
+        if ready:
+            out.append(name)
+    return tuple(out)
 
 
 # --- the engine ---------------------------------------------------------------------------------
