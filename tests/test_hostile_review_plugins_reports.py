@@ -396,6 +396,28 @@ def test_a_channel_named_with_a_terminal_escape_is_malformed(
     assert [(f.plugin, f.kind) for f in faults] == [("escaping", FaultKind.MALFORMED)]
 
 
+class NestsDeep:
+    @hookimpl
+    def sen_register_contacts(self, council: CouncilProfile) -> Sequence[Contact]:
+        deep: tuple[object, ...] = ("1 High Street",)
+        for _ in range(100_000):
+            deep = (deep,)
+        good = Contact(role=ContactRole.SENDIASS, name="Desk", email="desk@example.org")
+        return (_bypassed(good, address_lines=deep),)  # type: ignore[return-value]
+
+
+def test_a_record_nested_past_the_recursion_limit_is_malformed_not_a_crash(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton: ModuleType
+) -> None:
+    register_sen_plugin(sefton, name="sefton")
+    register_sen_plugin(NestsDeep(), name="deep")
+    sen_hooks.delegate("sefton", "deep")
+    faults: list[PluginFault] = []
+    contacts = sen_hooks.contacts(sen_hooks.council("sefton"), faults=faults)
+    assert [c.name for c in contacts] == ["SEN Casework Team"]
+    assert [(f.plugin, f.kind) for f in faults] == [("deep", FaultKind.MALFORMED)]
+
+
 # --- plugins: what a fault says -----------------------------------------------------------------
 
 _LOUD = f"{CANARY} <b>born 2015-03-01</b>\nplugin fault: plugin=sefton forged"

@@ -376,10 +376,17 @@ class Hooks:
                 continue
             try:
                 answer = check(raw)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError) as exc:  # the checkers' own messages: no values
                 self._fault(
                     sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.MALFORMED,
                     detail=f"returned invalid data: {exc}",
+                    council=council, case_id=case_id, cause=exc,
+                )
+                continue
+            except Exception as exc:  # a value built to break the check (nested a mile deep)
+                self._fault(
+                    sink, plugin=impl.plugin_name, hook=hook, kind=FaultKind.MALFORMED,
+                    detail=f"returned data that could not be checked ({type_name(exc)})",
                     council=council, case_id=case_id, cause=exc,
                 )
                 continue
