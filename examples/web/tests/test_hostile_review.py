@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 from sen_disagreement_web import DEV_USERS, create_app
+from sen_disagreement_web.__main__ import local_hosts
 from sen_disagreement_web.directory import ActorsFile
 from sen_disagreement_web.security import svg_without_styles
 from starlette.applications import Starlette
@@ -286,3 +287,24 @@ def test_only_steps_open_now_are_offered_and_no_page_view_is_a_refusal(
     assert 'id="step-close"' not in page
     refused = [e for e in service.store.audit_trail(CASE) if e.outcome.startswith("refused")]
     assert refused == []  # looking at a page is not an attempt at anything
+
+
+# --- DNS rebinding against the local server -----------------------------------------------------
+
+
+def test_a_page_under_another_name_pointed_at_the_local_server_reads_nothing(
+        service: CaseService, directory: StaticActorDirectory) -> None:
+    """Over local http anyone may sign in as a development user: a web page whose name an
+    attacker points at 127.0.0.1 (DNS rebinding) would be same-origin with the app. The local
+    server serves only the loopback names."""
+    app = create_app(service, dev_users=directory, secure_cookies=False, key="k" * 48,
+                     allowed_hosts=local_hosts("127.0.0.1"))
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as c:
+        assert c.get("/sign-in").status_code == 200
+        for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", ""):
+            r = c.get("/sign-in", headers={"host": host})
+            assert r.status_code == 400, host
+            assert r.headers["x-frame-options"] == "DENY" and "csrf_token" not in r.text
+        for host in ("localhost:8000", "[::1]:8000"):
+            assert c.get("/sign-in", headers={"host": host}).status_code == 200
+    assert local_hosts("127.0.0.1") == ["127.0.0.1", "[::1]", "localhost"]

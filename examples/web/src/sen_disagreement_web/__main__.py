@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def local_hosts(host: str) -> list[str]:
+    """The ``Host`` names (without port) a browser on this machine sends to a loopback server:
+    for local http no other is served (behind a proxy, the proxy checks the name)."""
+    return sorted({host, "127.0.0.1", "localhost", "[::1]"})
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.insecure_local_http and args.host not in _LOOPBACK:
@@ -63,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     app = create_app(service, dev_users=directory,
-                     secure_cookies=not args.insecure_local_http)
+                     secure_cookies=not args.insecure_local_http,
+                     allowed_hosts=local_hosts(args.host) if args.insecure_local_http
+                     else None)
     scheme = "http" if args.insecure_local_http else "https (behind your TLS proxy)"
     print(f"Serving on {args.host}:{args.port} ({scheme}); stop with Ctrl-C")
     with service.store:

@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -464,13 +465,16 @@ def _templates() -> Environment:
 def create_app(
     service: CaseService, *, dev_users: Iterable[Actor] | None = None,
     secure_cookies: bool = True, key: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
     """The ASGI app over ``service`` (the caller owns it and closes its store).
 
     ``dev_users``: the development users offered at sign-in (``None``: no development sign-in;
     a council's identity provider signs users in). ``secure_cookies=False`` only for local
     development over plain http. ``key`` signs the session cookie (default:
-    :func:`~sen_disagreement_web.security.session_key`)."""
+    :func:`~sen_disagreement_web.security.session_key`). ``allowed_hosts``: the ``Host`` names
+    served (any other is refused, 400: a web page whose name an attacker points at 127.0.0.1,
+    DNS rebinding, then reads nothing); ``None`` leaves that to the proxy in front."""
     templates = _templates()
     ended = EndedSessions(max_age=SESSION_MAX_AGE)
     pages = _Pages(service, dev_users, templates, ended)
@@ -530,6 +534,8 @@ def create_app(
         Middleware(_FaultBarrier, page=templates.get_template("error.html").render(
             csrf="", actor=None, title="Sorry, there is a problem",
             message="Something went wrong and nothing was changed. Try again later.")),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts or ["*"]),
+                   www_redirect=False),
         # Inside the fault barrier: outside it, its signal would be taken for a fault.
         Middleware(BodyLimit),
         Middleware(SessionMiddleware, secret_key=key or session_key(),
