@@ -346,7 +346,7 @@ def test_fifty_kill_9_trials_of_the_dispatcher_lose_no_message(tmp_path: Path) -
 # --- several workers at once ---------------------------------------------------------------------
 
 
-def _workers(url: str, n_workers: int, n: int, tmp: Path) -> None:
+def _workers(url: str, n_workers: int, n: int, tmp: Path, settle_every: int = 1) -> None:
     channel = ns.RecordingChannel("shared", fail=0.1)
     svc = ns.service(url, channel, case_ids=[f"w-{i}" for i in range(5)])
     keys = _queue(svc, n, prefix="w")
@@ -356,7 +356,7 @@ def _workers(url: str, n_workers: int, n: int, tmp: Path) -> None:
         try:
             with open_store(url) as store:
                 dispatch_all(store, ns.hooks(channel), policy=NO_WAIT, limit=50,
-                             max_attempts=1000)
+                             max_attempts=1000, settle_every=settle_every)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -382,6 +382,14 @@ def test_four_workers_at_once_on_postgresql_skip_locked_send_each_message_once(
     pg_schema: object, tmp_path: Path
 ) -> None:
     _workers(pg_schema.app_url, 4, 2_000, tmp_path)  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_four_workers_at_once_on_postgresql_settling_25_per_commit_send_each_message_once(
+    pg_schema: object, tmp_path: Path
+) -> None:
+    # Each commit locks several cases' chain heads: no deadlock between the workers.
+    _workers(pg_schema.app_url, 4, 2_000, tmp_path, settle_every=25)  # type: ignore[attr-defined]
 
 
 # --- settling: the mark and its audit entry together, checked against the claim ----------------

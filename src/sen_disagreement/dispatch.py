@@ -26,7 +26,9 @@ dispatcher's claims lapse after ``lease`` and are claimed again), and for each o
 
 ``settle_every`` (default 1: one commit per message) lets up to that many settlements share
 one commit; a group is written once full, once its oldest has waited :data:`SETTLE_WITHIN`
-seconds (or a quarter of the lease), before a batch ends, and on the way out of an exception.
+seconds or a quarter of the lease (checked between sends, so one slow send can hold it longer;
+a late mark is still checked against the claim), before a batch ends, and on the way out of an
+exception.
 The price: a dispatcher killed with a group unwritten sends that group again after the lease
 (each flagged ``may_already_have_been_sent``), where one commit per message resends at most
 one.
