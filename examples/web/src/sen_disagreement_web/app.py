@@ -385,6 +385,9 @@ class _Pages:
         form = self._open_form()
         errors: dict[str, str] = {}
         try:
+            hidden = forms.plain_text_errors(fields, form)
+            if hidden:
+                raise FieldErrorsOpen(hidden)
             opening = self._opening(actor, fields)
             record = self.service.open_case(actor, opening)
         except FieldErrorsOpen as exc:

@@ -32,7 +32,8 @@ from sen_disagreement.workflow.issues import IssueOutcome
 from sen_disagreement.workflow.mediation import MediationCase
 
 __all__ = ["NOT_OFFERED", "STEP_CLASSES", "Field", "FieldErrors", "build_step", "date_value",
-           "errors_of", "fields_for", "step_title", "version_value"]
+           "errors_of", "fields_for", "plain_text_errors", "step_title",
+           "version_value"]
 
 STEP_CLASSES: dict[str, type[st.Step]] = {
     cls.NAME: cls
@@ -274,8 +275,34 @@ def errors_of(exc: InvalidInputError | DocumentError, form: Sequence[Field]) -> 
     return FieldErrors(out)
 
 
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                     "\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Control characters (a terminal escape, a NUL) and text-direction overrides: nothing a
+person types into a name or a note, and each can disguise what a page, a terminal or a letter
+shows. A line break or tab is text in a text box; in a one-line field it is refused too."""
+_ONE_LINE = re.compile("[\t\n\r]")
+
+
+def plain_text_errors(fields: Mapping[str, str], form: Sequence[Field]) -> dict[str, str]:
+    """The form's text fields holding a character :data:`_HIDDEN` (or, in a one-line field, a
+    line break) as field errors. The library accepts them in a party's name and an item's text
+    (reported upstream), so the form refuses them at the door."""
+    out = {}
+    for f in form:
+        names = [f"{f.name}-{p}" for p in _DATE_PARTS] if f.kind == "date" else [f.name]
+        for key in names:
+            value = fields.get(key, "")
+            if _HIDDEN.search(value) or (f.kind != "textarea" and _ONE_LINE.search(value)):
+                out[f.name] = ("must not contain control characters or text-direction "
+                               "overrides (rule input.encoding)")
+    return out
+
+
 def build_step(name: str, fields: Mapping[str, str], form: Sequence[Field]) -> st.Step:
     """The step ``name`` from the posted ``fields``; :class:`FieldErrors` naming each bad field."""
+    hidden = plain_text_errors(fields, form)
+    if hidden:
+        raise FieldErrors(hidden)
     doc = _document(fields, form)
     cls = STEP_CLASSES[name]
     try:
