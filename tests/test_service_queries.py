@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
+import pluggy
 import pytest
 
 from sen_disagreement import walkthrough as w
 from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
+from sen_disagreement.council import StoreAttentionQueue
 from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.ehc import PlanSection
 from sen_disagreement.errors import (
@@ -27,8 +30,9 @@ from sen_disagreement.errors import (
     SenDisagreementError,
 )
 from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.plugins import Hooks, make_plugin_manager
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
-from sen_disagreement.store import CaseRecord, DeadlineHit
+from sen_disagreement.store import CaseRecord, DeadlineHit, open_store
 from sen_disagreement.store.contract import APPEAL_CLOCK_ID, APPEAL_STATUS
 from sen_disagreement.workflow import Case, CaseParty, PartyContact
 from sen_disagreement.workflow import steps as st
@@ -78,12 +82,20 @@ ADVISER_PARTY = Party(kind=PartyKind.MEDIATION_ADVISER, name="Example mediation 
 MEDIATOR_PARTY = Party(kind=PartyKind.MEDIATOR, name="Example mediator")
 
 
+_PLUGINS: list[pluggy.PluginManager] = []
+
+
 def _service(db: Path) -> CaseService:
-    service = CaseService.open(f"sqlite:///{db.resolve()}", timeout=None,
-                               directory=StaticActorDirectory(ACTORS))
-    service.hooks.plugin_manager.register(w.ExampleAdviserContact(), name="walkthrough.adviser")
-    service.hooks.delegate(COUNCIL, "walkthrough.adviser")
-    return service
+    """A service over ``db`` with the installed plugins and the walkthrough's development one
+    (the plugin manager is built once: loading entry points is the slow part)."""
+    if not _PLUGINS:
+        pm = make_plugin_manager(load_entry_points=True)
+        pm.register(w.ExampleAdviserContact(), name="walkthrough.adviser")
+        _PLUGINS.append(pm)
+    store = open_store(f"sqlite:///{db.resolve()}")
+    hooks = Hooks(_PLUGINS[0], timeout=None, attention=StoreAttentionQueue(store))
+    hooks.delegate(COUNCIL, "walkthrough.adviser")
+    return CaseService(store, hooks, StaticActorDirectory(ACTORS))
 
 
 def _parties() -> list[CaseParty]:
@@ -248,12 +260,25 @@ def _import(db: Path, record: CaseRecord) -> CaseService:
     return service
 
 
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Path]:
+    """A directory for many short-lived SQLite files: in memory-backed /dev/shm where there is
+    one (the files are real; only their fsyncs are cheap), else the test's own."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        yield tmp_path
+        return
+    with tempfile.TemporaryDirectory(dir=shm, prefix="sen-queries-") as name:
+        yield Path(name)
+
+
 def test_steps_open_to_answers_what_apply_does_for_every_state_step_and_user(
-    stored: Path, tmp_path: Path,
+    stored: Path, scratch: Path,
 ) -> None:
     """For each saved version of each case, each user and each step: listed exactly when the
     command path takes it. The step tried has the best fields the user could give, so a
     refusal is for who they are or for the case's state, never for a field."""
+    tmp_path = scratch
     snapshots = _snapshots(stored)
     assert len(snapshots) > 30
     states = {(r.kind, r.state) for r in snapshots}
