@@ -33,6 +33,7 @@ __all__ = ["CSP", "MAX_BODY_BYTES", "SESSION_KEY_ENV", "BodyLimit", "CsrfError",
 SESSION_KEY_ENV = "SEN_WEB_SESSION_KEY"
 CSRF_FIELD = "csrf_token"
 SESSION_ID = "sid"
+SESSION_SINCE = "since"
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
@@ -152,6 +153,7 @@ def new_session(session: MutableMapping[str, Any], user_id: str,
     session.clear()
     session["user"] = user_id
     session[SESSION_ID] = secrets.token_urlsafe(32)
+    session[SESSION_SINCE] = int((ended.clock if ended is not None else time.time)())
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
@@ -165,8 +167,12 @@ class EndedSessions:
     on each response, never after its session ended). Kept in memory: one process. A deployment
     with several workers keeps this list where they all read it (its database or cache)."""
 
-    def __init__(self, max_age: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_age: int, *, longest: int = 12 * 3600,
+                 clock: Callable[[], float] = time.time) -> None:
         self.max_age = max_age
+        self.longest = longest
+        """However busy, a session ends this long after its sign-in (the cookie alone would
+        be renewed by every page for ever)."""
         self.clock = clock
         self._ended: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -184,8 +190,10 @@ class EndedSessions:
     def live(self, session: MutableMapping[str, Any]) -> bool:
         """Whether ``session`` is a signed-in session that has not ended (one without an id
         was not made by :func:`new_session`)."""
-        sid = session.get(SESSION_ID)
-        if not isinstance(sid, str) or not sid:
+        sid, since = session.get(SESSION_ID), session.get(SESSION_SINCE)
+        if not isinstance(sid, str) or not sid or not isinstance(since, int):
+            return False
+        if not 0 <= self.clock() - since <= self.longest:
             return False
         with self._lock:
             return sid not in self._ended

@@ -19,7 +19,7 @@ from sen_disagreement_web.security import svg_without_styles
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from sen_disagreement.actors import StaticActorDirectory
+from sen_disagreement.actors import Actor, Role, StaticActorDirectory
 from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import Party, PartyKind
@@ -349,3 +349,44 @@ def test_the_library_itself_refuses_control_characters_in_a_name_and_an_item(tex
     with pytest.raises(InvalidInputError):
         st.RecordItem(item_id="n-1", kind=ItemKind.NOTE, disclosure=Disclosure.PARTIES,
                       text=text)
+
+
+# --- an officer of another council --------------------------------------------------------------
+
+
+def test_an_officer_of_another_council_sees_nothing_of_the_case(
+        tmp_path: Path, directory: StaticActorDirectory, service: CaseService) -> None:
+    service.apply(CASE, OFFICER, st.SeekAgreement())
+    service.apply(CASE, OFFICER, st.RecordItem(
+        item_id="offer-1", kind=ItemKind.OFFER, disclosure=Disclosure.WITHOUT_PREJUDICE,
+        text=CANARY))
+    stranger = Actor(actor_id="liverpool-casework-1", role=Role.LA_OFFICER, council="E08000012")
+    users = StaticActorDirectory([*directory, stranger])
+    other = CaseService.open(f"sqlite:///{tmp_path / 'web.sqlite3'}", directory=users,
+                             timeout=None)
+    with other.store, _client(create_app(other, dev_users=users, key="k" * 48)) as c:
+        token = _sign_in(c, stranger.actor_id)
+        pages = [c.get("/cases"), c.get(f"/cases/{CASE}"), c.get(f"/cases/{CASE}/timeline.svg"),
+                 c.get(f"/cases/{CASE}/steps/close"),
+                 c.post(f"/cases/{CASE}/steps/close",
+                        data={"csrf_token": token, "expected_version": "3"})]
+        assert [r.status_code for r in pages] == [200, 403, 403, 403, 403]
+        for r in pages:
+            assert CANARY not in r.text and "Sam Parent" not in r.text
+            assert "audit-trail" not in r.text and "offer-1" not in r.text
+        assert CASE not in pages[0].text
+    assert service.load(CASE)[1] == 3
+
+
+def test_a_busy_session_still_ends_twelve_hours_after_its_sign_in(app: Starlette) -> None:
+    ended = app.state.ended_sessions
+    now = [1_000_000.0]
+    ended.clock = lambda: now[0]
+    with _client(app) as c:
+        _sign_in(c, OFFICER)
+        for _ in range(13):  # a page an hour keeps the cookie alive; the sign-in still ages
+            assert c.get("/cases").status_code == 200, now[0]
+            now[0] += 3600 - 1
+        now[0] += 3600
+        r = c.get("/cases")
+        assert r.status_code == 303 and r.headers["location"] == "/sign-in"
