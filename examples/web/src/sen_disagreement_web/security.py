@@ -7,9 +7,12 @@
 * CSRF: one random token per session (:func:`csrf_token`), put in every form and compared in
   constant time on every POST (:func:`check_csrf`); the sign-in rotates the session and the token.
 * The session cookie is Starlette's signed cookie, HttpOnly and SameSite=strict, Secure unless the
-  app is explicitly run for local development over plain http. It holds the user id and the CSRF
-  token, nothing from a case. Its key comes from ``SEN_WEB_SESSION_KEY`` or is generated at start
-  (sessions then end when the process restarts): never a key in the repository.
+  app is explicitly run for local development over plain http. It holds the user id, the CSRF
+  token, a random session id and the sign-in time, nothing from a case. Its key comes from
+  ``SEN_WEB_SESSION_KEY`` or is generated at start (sessions then end when the process
+  restarts): never a key in the repository.
+* Signing out ends the session, not only the browser's copy (:class:`EndedSessions`).
+* The timeline image is served with a policy allowing nothing (:func:`svg_without_styles`).
 """
 
 from __future__ import annotations
