@@ -4,9 +4,10 @@ Everything a page shows or changes goes through :class:`~sen_disagreement.servic
 the signed-in user: ``cases_for`` lists the cases they have a part in, ``case_for`` refuses a case
 they have none in (audited), ``readable_items`` is the only source of item text on a page (so a
 without-prejudice offer or a facilitator's confidential note reaches only those the library lets
-read it), ``audit_trail`` decides who reads the trail, and ``apply`` / ``open_case`` decide every
-step by the permission table. The app decides only which forms to *offer* (the permission table's
-roles); a forged post for a step the role may not take is refused by the library, not by the page.
+read it), ``may_read_audit_trail`` / ``audit_trail`` decide who reads the trail,
+``steps_open_to`` which step forms a page offers, ``deadlines_for`` the week's deadlines, and
+``apply`` / ``open_case`` decide every step by the permission table: a forged post for a step the
+role may not take is refused by the library, not by the page.
 
 Identity: the session holds an authenticated user id and nothing else about the user. Which
 role, council and case grants that id has is asked of the council's actor directory on every
@@ -452,8 +453,10 @@ def dev_sign_in(request: Request, service: CaseService, user_id: str) -> Actor:
     this (or :func:`~sen_disagreement_web.security.new_session`) with the id it authenticated;
     the directory, never the identity provider's claims, then says who the user is."""
     actor = service.actor(user_id)  # refuses an id the directory does not know
-    # The session this one replaces (another user's, on a shared computer) is ended too.
-    new_session(request.session, user_id, request.app.state.ended_sessions)
+    # The session this one replaces (another user's, on a shared computer) is ended too; a
+    # callback mounted outside this app (without its list) still starts a session with an id.
+    new_session(request.session, user_id,
+                getattr(request.app.state, "ended_sessions", None))
     return actor
 
 
