@@ -47,11 +47,14 @@ COUNCIL = w.COUNCIL
 WIRRAL = "E08000015"
 DR2 = "sefton-dr-0002"
 MED2 = "sefton-med-0002"  # a second mediation, which this test takes to its end
+MED3 = "sefton-med-0003"  # health only: a young person, their parent acting for them, the ICB
 MEDIATOR = "mediator-1"
 MEDIATOR_ORG = "example-mediation"
 WIRRAL_OFFICER = "wirral-officer"
 STRANGER = "other.parent"
 ICB_OFFICER = "icb-officer"
+ICB_USER = "icb-casework-1"
+DEPUTY = "deputy.parent"
 OTHER_PROVIDER = "other-provider-1"
 OTHER_ADVISER = "other-adviser-1"
 MISSING = "sefton-med-9999"  # a well-formed id no case has
@@ -65,6 +68,10 @@ ACTORS = (
     Actor(actor_id=w.ADVISER, role=Role.MEDIATION_ADVISER, organisation="adviser"),
     Actor(actor_id=w.CLERK, role=Role.TRIBUNAL_EXPORTER, council=COUNCIL),
     Actor(actor_id=MEDIATOR, role=Role.MEDIATOR, organisation=MEDIATOR_ORG),
+    Actor(actor_id=ICB_USER, role=Role.BODY_OFFICER,
+          grants={CaseGrant(case_id=MED3, party_id="icb")}),
+    Actor(actor_id=DEPUTY, role=Role.FAMILY,
+          grants={CaseGrant(case_id=MED3, party_id="deputy")}),
     # No part in any of the cases, each in its own way:
     Actor(actor_id=WIRRAL_OFFICER, role=Role.LA_OFFICER, council=WIRRAL),
     Actor(actor_id=STRANGER, role=Role.FAMILY,
@@ -153,6 +160,33 @@ def _extend(service: CaseService) -> None:
                           at=at(dt.date(2025, 3, 28)))
     service.apply(MED2, w.OFFICER, st.Close(), at=at(dt.date(2025, 3, 31)))
 
+    young = [
+        CaseParty("yp", Party(kind=PartyKind.YOUNG_PERSON, name="Alex",
+                              date_of_birth=dt.date(2006, 5, 1))),
+        CaseParty("deputy", Party(kind=PartyKind.PARENT, name="Deputy",
+                                  acting_for_young_person_lacking_capacity=True)),
+        _parties()[1],
+        CaseParty("icb", Party(kind=PartyKind.INTEGRATED_CARE_BOARD, name="C&M ICB")),
+    ]
+    service.open_case(w.OFFICER, OpenMediation(case_id=MED3, council=COUNCIL, parties=young,
+                                               notice=med.notice), at=at(dt.date(2025, 3, 3)))
+    contact, told = dt.date(2025, 3, 10), dt.date(2025, 3, 12)
+    for k, (user, step, day) in enumerate([
+        (DEPUTY, st.ContactAdviser(adviser_id="adviser", adviser=ADVISER_PARTY, on=contact),
+         contact),
+        (w.ADVISER, st.GiveInformation(on=contact), contact),
+        (DEPUTY, st.AcceptDecision(party_id="yp", told_la_on=told,
+                                   on_behalf_lacking_capacity=True), told),
+        (DEPUTY, st.RecordIssue(issue=Issue(issue_id="health", section=PlanSection.G)), told),
+        (w.OFFICER, st.ConfirmIssues(), told),
+        (w.OFFICER, st.NotifyCommissioningBody(body_id="icb", on=told), told),
+        (w.OFFICER, st.ChooseRoute(), told),
+        (ICB_USER, st.ArrangeMeeting(meeting_date=dt.date(2025, 3, 31),
+                                     mediator_id=MEDIATOR_ORG, mediator=MEDIATOR_PARTY),
+         dt.date(2025, 3, 13)),
+    ]):
+        service.apply(MED3, user, step, at=at(day, 10 + k))
+
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -178,7 +212,7 @@ def service(stored: Path, tmp_path: Path) -> Iterator[CaseService]:
 def _snapshots(db: Path) -> list[CaseRecord]:
     service = _service(db)
     with service.store:
-        return [r for case_id in (w.DR_CASE, w.MED_CASE, DR2, MED2)
+        return [r for case_id in (w.DR_CASE, w.MED_CASE, DR2, MED2, MED3)
                 for r in service.store.history(case_id)]
 
 
@@ -192,17 +226,27 @@ def _candidate(name: str, case: Case, acting: str | None, when: dt.datetime) -> 
     day = when.date()
     med = isinstance(case, MediationCase)
     own = acting if acting in case.party_map else "parent"
+    parties = case.party_map
+    required = case.ledger.required_parties(parties)
+    # A parent acting for a young person who lacks capacity decides for them, not for itself.
+    for_young_person = own not in required and own in parties and (
+        parties[own].acting_for_young_person_lacking_capacity)
+    decides = next((p for p in required if parties[p].kind is PartyKind.YOUNG_PERSON), own) \
+        if for_young_person else own
     fresh = f"probe-{len(case.audit.entries)}"
     if name == "seek_agreement":
         return st.SeekAgreement()
     if name == "record_issue":
         return st.RecordIssue(issue=Issue(issue_id=fresh, section=PlanSection.F))
     if name == "agree":
-        return st.AcceptDecision(party_id=own, told_la_on=day if med else None)
+        return st.AcceptDecision(party_id=decides, told_la_on=day if med else None,
+                                 on_behalf_lacking_capacity=for_young_person)
     if name == "decline":
-        return st.Decline(party_id=own, on=day if med else None)
+        return st.Decline(party_id=decides, on=day if med else None,
+                          on_behalf_lacking_capacity=for_young_person)
     if name == "withdraw":
-        return st.Withdraw(party_id=own, on=day if med else None)
+        return st.Withdraw(party_id=decides, on=day if med else None,
+                           on_behalf_lacking_capacity=for_young_person)
     if name == "assign_provider":
         return st.AssignProvider()
     if name == "contact_adviser":
@@ -212,7 +256,11 @@ def _candidate(name: str, case: Case, acting: str | None, when: dt.datetime) -> 
     if name == "confirm_issues":
         return st.ConfirmIssues()
     if name == "notify_commissioning_body":
-        return None  # none of these cases has a commissioning body
+        told = (dict(case.commissioning_bodies_notified) if isinstance(case, MediationCase)
+                else {})
+        bodies = [p.party_id for p in case.parties
+                  if p.party.kind is PartyKind.INTEGRATED_CARE_BOARD and p.party_id not in told]
+        return st.NotifyCommissioningBody(body_id=bodies[0], on=day) if bodies else None
     if name == "choose_route":
         return st.ChooseRoute()
     if name == "arrange_meeting":
@@ -481,12 +529,18 @@ def test_deadlines_for_is_what_each_user_sees_of_their_own_cases(service: CaseSe
         assert service.deadlines_for(user, None, end) == _expected(service, user, None, end)
     officer = service.deadlines_for(w.OFFICER, start, end)
     # The walkthrough's mediation has its appeal deadline (the family's, not a duty); the
-    # closed mediation's reg 42 duty is done, so only its appeal deadline remains.
+    # closed mediation's reg 42 duty is done, so only its appeal deadline remains; the
+    # health-only one, arranged but not yet held, runs the commissioning body's 30 days.
     assert {(h.case_id, h.clock_id, h.status) for h in officer} == {
-        (w.MED_CASE, APPEAL_CLOCK_ID, APPEAL_STATUS), (MED2, APPEAL_CLOCK_ID, APPEAL_STATUS)}
-    assert service.deadlines_for(w.PARENT, start, end) == officer
-    assert service.deadlines_for(w.ADVISER, start, end) == officer  # adviser of both
-    assert [h.case_id for h in service.deadlines_for(MEDIATOR, start, end)] == [MED2]
+        (w.MED_CASE, APPEAL_CLOCK_ID, APPEAL_STATUS), (MED2, APPEAL_CLOCK_ID, APPEAL_STATUS),
+        (MED3, "arrange_mediation_health_only", "running")}
+    assert service.deadlines_for(w.ADVISER, start, end) == officer  # adviser of all three
+    assert service.deadlines_for(w.PARENT, start, end) == [
+        h for h in officer if h.case_id != MED3]
+    for user in (DEPUTY, ICB_USER):
+        assert service.deadlines_for(user, start, end) == [
+            h for h in officer if h.case_id == MED3]
+    assert {h.case_id for h in service.deadlines_for(MEDIATOR, start, end)} == {MED2, MED3}
     for user in UNATTACHED:
         assert service.deadlines_for(user, start, end) == []
     # A window holding neither.
@@ -498,30 +552,32 @@ def test_deadlines_for_running_duties_and_the_window(service: CaseService) -> No
     parent see it in a window holding its due day, not in one ending the day before."""
     med, _ = service.load(w.MED_CASE)
     assert isinstance(med, MediationCase)
-    service.open_case(w.OFFICER, OpenMediation(case_id="sefton-med-0003", council=COUNCIL,
+    service.open_case(w.OFFICER, OpenMediation(case_id="sefton-med-0004", council=COUNCIL,
                                                parties=_parties(), notice=med.notice),
                       at=w.at(dt.date(2025, 3, 3)))
-    fresh, _ = service.load("sefton-med-0003")
+    fresh, _ = service.load("sefton-med-0004")
     assert isinstance(fresh, MediationCase)
     clock = fresh.deadline("mediation_adviser_contact")
     assert clock is not None
     due = clock.due
     hits = service.deadlines_for(w.OFFICER, due, due)
     assert [(h.case_id, h.clock_id, h.status) for h in hits] == [
-        ("sefton-med-0003", "mediation_adviser_contact", "running")]
+        ("sefton-med-0004", "mediation_adviser_contact", "running")]
     assert service.deadlines_for(w.OFFICER, None, due - dt.timedelta(days=1)) == [
         h for h in service.deadlines_for(w.OFFICER, None, due) if h.due < due]
     # The parent has no grant for the new case: not theirs to see.
-    assert all(h.case_id != "sefton-med-0003"
+    assert all(h.case_id != "sefton-med-0004"
                for h in service.deadlines_for(w.PARENT, None, due))
 
 
 def test_deadlines_for_limit_is_the_first_in_order_and_checked(service: CaseService) -> None:
     start, end = dt.date(2025, 1, 1), dt.date(2026, 12, 31)
     every = service.deadlines_for(w.OFFICER, start, end)
-    assert len(every) == 2
-    for user in (w.OFFICER, w.PARENT, w.ADVISER):
-        assert service.deadlines_for(user, start, end, limit=1) == every[:1]
+    assert len(every) == 3
+    for user in (w.OFFICER, w.PARENT, w.ADVISER, MEDIATOR, DEPUTY):
+        theirs = service.deadlines_for(user, start, end)
+        for n in (1, 2):
+            assert service.deadlines_for(user, start, end, limit=n) == theirs[:n]
     with pytest.raises(InvalidInputError) as err:
         service.deadlines_for(w.OFFICER, start, end, limit=0)
     assert err.value.field == "limit"
@@ -545,9 +601,9 @@ def test_deadlines_for_a_facilitator_keeps_only_its_own_cases_past_a_full_page(
                                                    notice=med.notice),
                           at=w.at(dt.date(2025, 3, 3)))
     start, end = dt.date(2025, 1, 1), dt.date(2026, 12, 31)
-    assert len(service.deadlines_for(w.OFFICER, start, end)) == 8
+    assert len(service.deadlines_for(w.OFFICER, start, end)) == 9
     own = service.deadlines_for(w.ADVISER, start, end)
-    assert {h.case_id for h in own} == {w.MED_CASE, MED2}
+    assert {h.case_id for h in own} == {w.MED_CASE, MED2, MED3}
     assert service.deadlines_for(w.ADVISER, start, end, limit=1) == own[:1]
     assert service.deadlines_for(OTHER_ADVISER, start, end, limit=1) == []
 
