@@ -622,3 +622,15 @@ def test_deadlines_for_refuses_forged_actors(service: CaseService) -> None:
             Actor(actor_id=WIRRAL_OFFICER, role=Role.LA_OFFICER, council=COUNCIL), start, end)
     with pytest.raises(NotFoundError):
         service.deadlines_for("nobody-at-all", start, end)
+
+
+def test_deadlines_for_skips_without_loading_only_cases_no_facilitator_is_assigned_to_yet() -> None:
+    """The states read off the mediation machine in which a case has no adviser (before it is
+    contacted) or no mediator (before a mediation is arranged). 'declined' is not among the
+    mediator's: a parent may withdraw from an arranged mediation."""
+    from sen_disagreement.service import _UNASSIGNED
+
+    assert _UNASSIGNED[Role.MEDIATION_ADVISER] == {"decision_notified", "lapsed"}
+    assert _UNASSIGNED[Role.MEDIATOR] == {
+        "decision_notified", "adviser_contacted", "information_given", "mediation_wanted",
+        "issues_recorded", "route_chosen", "lapsed"}

@@ -91,7 +91,13 @@ from sen_disagreement.workflow.exports import (
 )
 from sen_disagreement.workflow.invariants import check_successor
 from sen_disagreement.workflow.issues import Issue
-from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase
+from sen_disagreement.workflow.mediation import (
+    MEDIATION_MACHINE,
+    DecisionNotice,
+    MediationCase,
+    MediationEvent,
+    MediationState,
+)
 from sen_disagreement.workflow.steps import (
     AssignProvider,
     Step,
@@ -150,6 +156,34 @@ def _first_visible(query: Callable[..., list[DeadlineHit]],
 
 _MAX_ROWS = 1_000_000
 """The most rows a store query returns (its ``limit`` bound)."""
+
+
+def _only_before(event: MediationEvent) -> frozenset[str]:
+    """The mediation states a case can be in only before ``event`` first happens: reachable
+    from the start without it, and from no state it leads to."""
+    def reach(starts: Iterable[MediationState], skip: MediationEvent | None
+              ) -> set[MediationState]:
+        seen, todo = set(starts), list(starts)
+        while todo:
+            here = todo.pop()
+            for t in MEDIATION_MACHINE.transitions:
+                if t.source is here and t.event is not skip and t.target not in seen:
+                    seen.add(t.target)
+                    todo.append(t.target)
+        return seen
+
+    before = reach([MEDIATION_MACHINE.initial], event)
+    after = reach([t.target for t in MEDIATION_MACHINE.transitions if t.event is event], None)
+    return frozenset(s.value for s in before - after)
+
+
+_UNASSIGNED: Mapping[Role, frozenset[str]] = {
+    # The adviser is recorded only by contact_adviser, the mediator only by arrange_meeting, so
+    # a case in a state before them has none yet: its deadline rows are not that role's, and
+    # the case need not be loaded to know it.
+    Role.MEDIATION_ADVISER: _only_before(MediationEvent.CONTACT_ADVISER),
+    Role.MEDIATOR: _only_before(MediationEvent.ARRANGE_MEETING),
+}
 
 
 def _parties(value: Iterable[CaseParty]) -> tuple[CaseParty, ...]:
@@ -578,10 +612,11 @@ class CaseService:
         def sees(hit: DeadlineHit) -> bool:
             # A deadline row is a mediation case's, which always has its local authority as a
             # party, so an officer of the council has a part in it; anything else is checked.
-            if actor.role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER) and (
-                hit.kind == MediationCase.KIND
-            ):
-                return True
+            if hit.kind == MediationCase.KIND:
+                if actor.role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
+                    return True
+                if hit.state in _UNASSIGNED.get(actor.role, ()):
+                    return False
             if hit.case_id not in attached:
                 attached[hit.case_id] = self._has_part(hit.case_id, actor)
             return attached[hit.case_id]
