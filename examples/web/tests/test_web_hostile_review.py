@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 import pytest
 from sen_disagreement_web import DEV_USERS, create_app
 from sen_disagreement_web.__main__ import local_hosts
+from sen_disagreement_web.app import session_cookie_name
 from sen_disagreement_web.directory import ActorsFile
 from sen_disagreement_web.security import svg_without_styles
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from sen_disagreement.workflow import steps as st
 OFFICER, PARENT, CLERK = "sen-casework-1", "sam.parent", "tribunal-clerk-1"
 CASE = "web-dr-0001"
 CANARY = "CANARY-confidential-note-7f3a"
+COOKIE = session_cookie_name(secure=True)
 
 
 @pytest.fixture
@@ -161,12 +163,12 @@ def test_a_session_cookie_copied_before_sign_out_is_worthless_after_it(
         app: Starlette, service: CaseService) -> None:
     with _client(app) as victim:
         token = _sign_in(victim, OFFICER)
-        stolen = victim.cookies.get("sen_web_session")
+        stolen = victim.cookies.get(COOKIE)
         assert victim.post("/sign-out", data={"csrf_token": token}).status_code == 303
     assert stolen
     with _client(app) as thief:
         # The copied cookie as sent by hand (a cookie jar would also mind its domain).
-        cookie = {"cookie": f"sen_web_session={stolen}"}
+        cookie = {"cookie": f"{COOKIE}={stolen}"}
         r = thief.get("/cases", headers=cookie)
         assert r.status_code == 303 and r.headers["location"] == "/sign-in"
         r = thief.post(f"/cases/{CASE}/steps/seek_agreement", headers=cookie,
@@ -179,14 +181,14 @@ def test_signing_in_again_leaves_no_other_session_of_the_browser_alive(
         app: Starlette) -> None:
     with _client(app) as c:
         _sign_in(c, OFFICER)
-        first = c.cookies.get("sen_web_session")
+        first = c.cookies.get(COOKIE)
         token = _sign_in(c, PARENT)  # a shared computer: the next person signs in
         assert c.post("/sign-out", data={"csrf_token": token}).status_code == 303
     assert first
     with _client(app) as thief:
         # The officer's session was replaced at the second sign-in, never signed out: it is
         # ended by the sign-in that replaced it.
-        r = thief.get("/cases", headers={"cookie": f"sen_web_session={first}"})
+        r = thief.get("/cases", headers={"cookie": f"{COOKIE}={first}"})
         assert r.status_code == 303
 
 
@@ -390,3 +392,11 @@ def test_a_busy_session_still_ends_twelve_hours_after_its_sign_in(app: Starlette
         now[0] += 3600
         r = c.get("/cases")
         assert r.status_code == 303 and r.headers["location"] == "/sign-in"
+
+
+def test_the_https_session_cookie_cannot_be_planted_from_a_sibling_subdomain(
+        client: TestClient) -> None:
+    cookie = client.get("/sign-in").headers["set-cookie"]
+    assert cookie.startswith("__Host-sen_web_session=")
+    lowered = cookie.lower()
+    assert "secure" in lowered and "path=/" in lowered and "domain=" not in lowered

@@ -83,7 +83,7 @@ from sen_disagreement_web.security import (
     svg_without_styles,
 )
 
-__all__ = ["create_app", "dev_sign_in"]
+__all__ = ["create_app", "dev_sign_in", "session_cookie_name"]
 
 _LOG = logging.getLogger("sen_disagreement_web")
 _DRAWING = threading.Lock()
@@ -448,6 +448,13 @@ class FieldErrorsOpen(forms.FieldErrors):
     pass
 
 
+def session_cookie_name(secure: bool) -> str:
+    """The session cookie's name. Over https it has the ``__Host-`` prefix: browsers then take
+    it only from this host, Secure and for the whole site, so a page on a sibling subdomain
+    (another council service) cannot plant its own signed-in cookie in the user's browser."""
+    return "__Host-sen_web_session" if secure else "sen_web_session"
+
+
 def dev_sign_in(request: Request, service: CaseService, user_id: str) -> Actor:
     """Sign ``user_id`` in. The seam for a council's identity provider: its login callback calls
     this (or :func:`~sen_disagreement_web.security.new_session`) with the id it authenticated;
@@ -545,7 +552,8 @@ def create_app(
         # Inside the fault barrier: outside it, its signal would be taken for a fault.
         Middleware(BodyLimit),
         Middleware(SessionMiddleware, secret_key=key or session_key(),
-                   session_cookie="sen_web_session", max_age=SESSION_MAX_AGE, same_site="strict",
+                   session_cookie=session_cookie_name(secure_cookies), max_age=SESSION_MAX_AGE,
+                   same_site="strict",
                    https_only=secure_cookies),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Any]] = {
