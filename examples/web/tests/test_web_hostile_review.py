@@ -400,3 +400,28 @@ def test_the_https_session_cookie_cannot_be_planted_from_a_sibling_subdomain(
     assert cookie.startswith("__Host-sen_web_session=")
     lowered = cookie.lower()
     assert "secure" in lowered and "path=/" in lowered and "domain=" not in lowered
+
+
+def test_a_fault_on_a_hostile_path_logs_no_terminal_escape(
+        tmp_path: Path, directory: StaticActorDirectory, caplog: pytest.LogCaptureFixture) -> None:
+    class Flaky:
+        broken = False
+
+        def resolve(self, user_id: str) -> Actor | None:
+            if self.broken:
+                raise RuntimeError("CANARY-FAULT-TEXT")
+            return directory.resolve(user_id)
+
+    flaky = Flaky()
+    service = CaseService.open(f"sqlite:///{tmp_path / 'b.sqlite3'}", directory=flaky,
+                               timeout=None)
+    app = create_app(service, dev_users=directory, key="k" * 48)
+    with service.store, _client(app) as c, caplog.at_level("ERROR", "sen_disagreement_web"):
+        _sign_in(c, OFFICER)
+        flaky.broken = True
+        # The path, decoded, holds a terminal escape and a line break that would fake a line.
+        r = c.get("/cases/web-%1b%5b2J%0d%0aFAKE%20LINE")
+        assert r.status_code == 500 and "CANARY" not in r.text
+    logged = "\n".join(rec.getMessage() for rec in caplog.records)
+    assert "RuntimeError" in logged and "CANARY-FAULT-TEXT" not in logged
+    assert "\x1b" not in logged and "\r" not in logged and "\nFAKE" not in logged

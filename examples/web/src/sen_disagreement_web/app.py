@@ -593,8 +593,12 @@ class _FaultBarrier:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
+            # The path as the client sent it, still percent-encoded (raw_path): a decoded one
+            # could put a terminal escape or a fake line into the log.
+            raw = scope.get("raw_path") or str(scope.get("path", "")).encode()
+            path = raw.decode("ascii", "backslashreplace")
             _LOG.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"),
-                       scope.get("path"))
+                       "".join(c if c.isprintable() and c.isascii() else "?" for c in path))
             if started:
                 raise
             await send({"type": "http.response.start", "status": 500,
