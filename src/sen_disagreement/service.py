@@ -598,8 +598,8 @@ class CaseService:
         """The deadlines due in ``[start, end]`` (``start=None``: no lower bound) of the cases
         ``user`` has a part in, the same cases as :meth:`cases_for`: the running duties (the
         reg 42 follow-up duties among them, status ``running``) and the SEN appeal deadlines
-        (status ``appeal``, clock :data:`~sen_disagreement.store.APPEAL_CLOCK_ID`), ordered by
-        due date, case id and clock id; at most ``limit``.
+        (status ``appeal``, clock :data:`~sen_disagreement.store.contract.APPEAL_CLOCK_ID`),
+        ordered by due date, case id and clock id; at most ``limit``.
 
         No case is loaded for an officer (the store's deadline index by council answers); a
         facilitator's are the cases with a deadline in the window, each loaded once to check it

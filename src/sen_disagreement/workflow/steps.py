@@ -62,6 +62,7 @@ __all__ = [
     "ArrangeMeeting",
     "AssignProvider",
     "ChangeContact",
+    "ChooseRoute",
     "Close",
     "ConfirmIssues",
     "ContactAdviser",
@@ -198,6 +199,9 @@ class NotifyCommissioningBody(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class ChooseRoute(Step):
+    """The local authority records who arranges the mediation (it follows from the issues),
+    which starts the 30 days to arrange it."""
+
     NAME = "choose_route"
 
 
