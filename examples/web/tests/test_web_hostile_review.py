@@ -425,3 +425,29 @@ def test_a_fault_on_a_hostile_path_logs_no_terminal_escape(
     logged = "\n".join(rec.getMessage() for rec in caplog.records)
     assert "RuntimeError" in logged and "CANARY-FAULT-TEXT" not in logged
     assert "\x1b" not in logged and "\r" not in logged and "\nFAKE" not in logged
+
+
+# --- case ids that shape a URL ----------------------------------------------------------------
+
+
+def test_a_case_id_with_slashes_never_links_to_another_cases_page(
+        client: TestClient, service: CaseService) -> None:
+    """The library allows "/" and "." in a case id: "a/../web-dr-0001" listed as a plain link
+    would open web-dr-0001, and "a/steps/close" the close form of case "a"."""
+    parent = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Other Parent"))
+    council = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton"))
+    for odd in ("a/../web-dr-0001", "web-dr-0001/steps/close"):
+        service.open_case(OFFICER, OpenDisagreementResolution(
+            case_id=odd, council="E08000014", parties=[parent, council]))
+    token = _sign_in(client, OFFICER)
+    listing = client.get("/cases").text
+    links = re.findall(r'href="(/cases/[^"]*)"', listing)
+    assert "/cases/a%2F..%2Fweb-dr-0001" in links
+    assert "/cases/web-dr-0001%2Fsteps%2Fclose" in links
+    assert not any(link.count("/") > 2 for link in links)
+    # The web form opens no case whose id would not be one path segment.
+    r = client.post("/cases/new", data={"csrf_token": token, "case_id": "b/../web-dr-0001",
+                                        "kind": "disagreement_resolution",
+                                        "parent_name": "A Parent"})
+    assert r.status_code == 400 and 'id="f-case_id-error"' in r.text
+    assert "input.case_id" in r.text

@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -332,7 +333,7 @@ class _Pages:
         except RuleViolationError as exc:
             errors = {"": str(exc)}
         else:
-            return RedirectResponse(f"/cases/{case.case_id}", 303)
+            return RedirectResponse(f"/cases/{quote(case.case_id, safe='')}", 303)
         return self.render(request, "step.html", 400, actor=actor, case=case, version=version,
                            step=name, title=forms.step_title(name), form=form, values=fields,
                            errors=errors)
@@ -403,7 +404,7 @@ class _Pages:
         except RuleViolationError as exc:
             errors = {"": str(exc)}
         else:
-            return RedirectResponse(f"/cases/{record.case_id}", 303)
+            return RedirectResponse(f"/cases/{quote(record.case_id, safe='')}", 303)
         return self.render(request, "open.html", 400, actor=actor, form=form, values=fields,
                            errors=errors)
 
@@ -422,7 +423,12 @@ class _Pages:
                    "party": {"kind": "local_authority", "name": profile.name,
                              "identifiers": {"gss_code": profile.gss_code,
                                              "la_number": profile.la_number}}}
-        doc: dict[str, Any] = {"case_id": fields.get("case_id", "").strip(),
+        case_id = fields.get("case_id", "").strip()
+        if "/" in case_id:
+            # The library allows it; this app's URLs hold a case id as one path segment.
+            raise FieldErrorsOpen({"case_id": "must not contain \"/\" in this web app: a page "
+                                              "addresses its case by the id (rule input.case_id)"})
+        doc: dict[str, Any] = {"case_id": case_id,
                                "council": profile.gss_code, "parties": [parent, council]}
         if kind == DisagreementResolutionCase.KIND:
             issue_id = fields.get("issue_id", "").strip()
@@ -471,6 +477,9 @@ def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(_HERE / "templates"),
                       autoescape=select_autoescape(["html"]), auto_reload=False)
     # Markup.join escapes each line itself: the text is never trusted as HTML.
+    # A case id in a URL is one path segment: its "/" and ".." (a library case id may hold
+    # them) never make a link that a browser resolves to another case's page.
+    env.filters["seg"] = lambda text: quote(str(text), safe="")
     env.globals["nl2br"] = lambda text: Markup("<br>").join(text.splitlines())
     return env
 
