@@ -77,6 +77,8 @@ WORKING_DAY_RULE = Rule(
         ]
     ),
 )
+"""What a working day is. SEND Regs 2014 reg 2(1) does not define it, so the usual statutory
+formula is the (unconfirmed) default."""
 
 _HESC_R12_TEXT = "https://www.mentalhealthlaw.co.uk/Text:Tribunal_rule_12"
 
@@ -104,6 +106,8 @@ TRIBUNAL_ROLL_RULE = Rule(
         ]
     ),
 )
+"""HESC Rules 2008 r.12(2) and r.12(3)(a): when the end of an SEN appeal period moves to a
+later working day."""
 
 CALENDAR_MONTH_RULE = Rule(
     "calendar.calendar_month",
@@ -120,6 +124,8 @@ CALENDAR_MONTH_RULE = Rule(
         ]
     ),
 )
+"""Periods of months are calendar months, ending on the corresponding date (HESC Rules
+r.20(1)(c))."""
 
 WEEK_RULE = Rule(
     "calendar.week",
@@ -131,6 +137,7 @@ WEEK_RULE = Rule(
         ]
     ),
 )
+"""The EHC timescales in weeks are calendar weeks (SEND Regs 2014 regs 5(1), 10(1), 13(2))."""
 
 
 class HolidaySource(enum.Enum):

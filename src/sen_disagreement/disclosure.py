@@ -14,7 +14,13 @@ import enum
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import actor_validator, id_validator, typed_fields, utc_validator
+from sen_disagreement._checks import (
+    actor_validator,
+    id_validator,
+    text_validator,
+    typed_fields,
+    utc_validator,
+)
 from sen_disagreement.errors import InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
 
@@ -41,11 +47,14 @@ WITHOUT_PREJUDICE = Rule(
         ]
     ),
 )
+"""Meetings are without prejudice to the Tribunal process: the Tribunal disregards offers and
+comments made in them (the Code of Practice paragraph is unconfirmed)."""
 CONFIDENTIAL = Rule(
     "s57.confidential",
     "What is said in disagreement resolution and mediation is confidential to the process.",
     Provenance([cite("Sefton Disagreement Resolution page; KIDS", S)]),
 )
+"""What is said in disagreement resolution and mediation is confidential to the process."""
 
 
 class Disclosure(enum.Enum):
@@ -73,6 +82,8 @@ class ItemKind(enum.Enum):
 
 
 MEETING_KINDS = frozenset({ItemKind.OFFER, ItemKind.COMMENT})
+"""The item kinds that are always without prejudice, wherever they are recorded: offers and
+comments."""
 TRIBUNAL_ALLOWED = frozenset({Disclosure.PUBLIC, Disclosure.PARTIES})
 """The allow-list for anything bound for the Tribunal."""
 
@@ -96,7 +107,7 @@ class RecordedItem:
     recorded_by: str = field(validator=actor_validator)
     in_meeting: bool
     """Made during a disagreement-resolution or mediation meeting."""
-    text: str = field(repr=False)
+    text: str = field(repr=False, validator=text_validator)
     by_facilitator: bool = False
     """Recorded by the case's provider, mediation adviser or mediator (set by the case when the
     item is added, and never changed): such a record stays the facilitators' even if the case's

@@ -10,7 +10,7 @@ Grades:
 * ``S`` (:attr:`Grade.SECONDARY`): read only on a secondary source (IPSEA, IASS, a council page)
   that states or quotes it.
 * ``UNCONFIRMED``: not confirmed from any page read. Such points are never encoded as settled law;
-  they are :class:`sen_disagreement.settings.Setting` objects with a documented default.
+  they are settings (:class:`sen_disagreement.settings.Settings`) with a documented default.
 """
 
 from __future__ import annotations

@@ -117,3 +117,4 @@ ROUTES: dict[RouteId, Route] = {
         Provenance([cite("CPR 54.5 (not read)", S)]),
     ),
 }
+"""Every other route of redress by id: who hears it, its time limit and the sources."""

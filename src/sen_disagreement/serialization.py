@@ -3,7 +3,7 @@
 * :func:`make_converter` builds a fresh converter (the global cattrs converter is never touched).
 * Unknown keys are rejected; scalars are checked strictly (``"3"`` is not an integer, ``1`` is
   not a string); dates are ISO 8601 ``YYYY-MM-DD``.
-* :func:`load` turns every fault into an :class:`~sen_disagreement.errors.InvalidInputError`
+* :func:`loads` turns every fault into an :class:`~sen_disagreement.errors.InvalidInputError`
   whose ``field`` is a JSON path (``$.parties[1].kind``) and whose ``rule_id`` names the rule,
   gathered into one :class:`~sen_disagreement.errors.DocumentError`.
 """
@@ -45,7 +45,9 @@ __all__ = [
 T = TypeVar("T")
 
 MAX_DOCUMENT_BYTES = 1_000_000
+"""Largest JSON document :func:`parse_json` reads (1 MB); a larger one is refused unread."""
 MAX_STRING = 10_000
+"""Longest string a document may hold, in characters."""
 
 
 class _TypeFault(Exception):
@@ -153,6 +155,7 @@ def _json_type(value: object) -> str:
 
 
 MAX_ITEMS = 1_000
+"""Most items a JSON array in a document may hold."""
 
 
 def _tuple_factory(cl: Any, converter: cattrs.Converter) -> Any:

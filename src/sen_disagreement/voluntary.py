@@ -46,11 +46,14 @@ VOLUNTARY = Rule(
         ]
     ),
 )
+"""Disagreement resolution needs the agreement of every party (CFA 2014 Explanatory Notes para
+274; SEND Code of Practice 11.6)."""
 WITHDRAW_ANY_TIME = Rule(
     "s57.withdraw_any_time",
     "Any party may withdraw its agreement at any time; the process then stops.",
     Provenance([cite("SEND Code of Practice 11.6 (voluntary participation)", S)]),
 )
+"""Any party may withdraw its agreement at any time, and the process stops."""
 DECLINING_NO_EFFECT = Rule(
     "s57.declining_no_effect_on_appeal",
     "Declining or leaving disagreement resolution has no effect on any right of appeal and is "
@@ -62,6 +65,7 @@ DECLINING_NO_EFFECT = Rule(
         ]
     ),
 )
+"""Declining or leaving disagreement resolution has no effect on any right of appeal."""
 YOUNG_PERSON_DECIDES = Rule(
     "young_person.decides",
     "A young person makes the decisions for themselves; a parent's agreement stands in only "
@@ -73,6 +77,7 @@ YOUNG_PERSON_DECIDES = Rule(
         ]
     ),
 )
+"""A young person decides for themselves; a parent stands in only for one who lacks capacity."""
 MEDIATION_BODIES_MUST_TAKE_PART = Rule(
     "mediation.bodies_must_take_part",
     "When a parent or young person chooses mediation, the local authority (and any "
@@ -84,6 +89,9 @@ MEDIATION_BODIES_MUST_TAKE_PART = Rule(
         ]
     ),
 )
+"""Once the parent or young person chooses mediation, the local authority (and any
+commissioning body) must arrange it and take part (R (Kumar) v LB Hillingdon [2020] EWHC 3326
+(Admin))."""
 
 
 class Process(enum.Enum):

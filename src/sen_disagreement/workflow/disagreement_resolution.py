@@ -160,6 +160,8 @@ DR_MACHINE: StateMachine[DrState, DrEvent] = StateMachine(
     rule_id="workflow.disagreement_resolution",
     citation=DR_PROCESS.cite(),
 )
+"""The disagreement-resolution state machine: which :class:`DrEvent` is allowed in which
+:class:`DrState`, and where it leads."""
 
 OUTCOME_AFTER_MEETING = Rule(
     "workflow.dr.outcome_after_meeting",

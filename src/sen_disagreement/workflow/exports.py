@@ -13,8 +13,9 @@ on).
 young person, for a UK GDPR Art. 15 request. Confidential and without-prejudice items are
 listed; their text is released only where a recorded redaction decision says so.
 
-Both come as JSON (:meth:`to_json`) and as a readable Markdown document (:meth:`to_text`), and
-each export is audited. So is every refused or invalid export call: exactly one entry (outcome
+Both come as JSON (:meth:`TribunalBundle.to_json`, :meth:`SubjectAccessExport.to_json`) and as
+a readable Markdown document (:meth:`TribunalBundle.to_text`, :meth:`SubjectAccessExport.to_text`),
+and each export is audited. So is every refused or invalid export call: exactly one entry (outcome
 ``refused``, or ``invalid`` for bad input) is appended before the error is raised, naming ids and
 field names only; neither the entry nor the message carries item text or personal data.
 """
@@ -176,6 +177,7 @@ class TribunalBundle:
     items: tuple[BundleItem, ...] = field(converter=_items)
 
     def as_dict(self) -> dict[str, Any]:
+        """The bundle as a JSON-ready dict, stating the firewall rule it was built under."""
         return {
             "export": "tribunal_bundle",
             "case_id": self.case_id,
@@ -196,9 +198,11 @@ class TribunalBundle:
         }
 
     def to_json(self) -> str:
+        """The bundle as an indented JSON document."""
         return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
 
     def to_text(self) -> str:
+        """The bundle as a readable Markdown document."""
         lines = [
             f"# Tribunal bundle: case {self.case_id}",
             "",
@@ -362,6 +366,7 @@ class SubjectAccessExport:
     statutory deadlines and the reg 42 duties owed."""
 
     def as_dict(self) -> dict[str, Any]:
+        """The export as a JSON-ready dict, citing the subject-access rule."""
         return {
             "export": "subject_access",
             "process": self.process,
@@ -380,9 +385,11 @@ class SubjectAccessExport:
         }
 
     def to_json(self) -> str:
+        """The export as an indented JSON document."""
         return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
 
     def to_text(self) -> str:
+        """The export as a readable Markdown document, addressed to the data subject."""
         lines = [
             f"# Subject-access export: case {self.case_id}",
             "",

@@ -43,6 +43,7 @@ PARTIAL_AGREEMENT_NARROWS = Rule(
         ]
     ),
 )
+"""A partial agreement narrows what remains in dispute for a later Tribunal appeal."""
 
 class IssueOutcome(enum.Enum):
     """How one issue ended: agreed, partly agreed or not agreed."""

@@ -121,6 +121,8 @@ MEDIATION_MACHINE: StateMachine[MediationState, MediationEvent] = StateMachine(
     rule_id="workflow.mediation",
     citation=MEDIATION_PROCESS.cite(),
 )
+"""The mediation state machine: which :class:`MediationEvent` is allowed in which
+:class:`MediationState`, and where it leads."""
 
 ADVISER_CLOCK = "mediation_adviser_contact"
 ICB_CLOCK = "icb_notification_of_health_issues"
