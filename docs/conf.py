@@ -20,6 +20,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx_click",
     "sen_generated",
+    "sen_refs",
 ]
 
 source_suffix = {".md": "markdown"}
@@ -40,6 +41,36 @@ autodoc_member_order = "bysource"
 autodoc_class_signature = "separated"
 autodoc_default_options = {"members": True, "undoc-members": False}
 # Mermaid diagrams are shown as their source text; no diagram extension is needed to read them.
-# Two classes share a short name (actors.Actor, the people acting; clocks.model.Actor, who must
-# act on a clock): a docstring naming just `Actor` links to one of them.
-suppress_warnings = ["misc.highlighting_failure", "ref.python"]
+suppress_warnings = ["misc.highlighting_failure"]
+
+# Every reference must land (sen_refs resolves short names and private-module spellings). Left
+# unlinked on purpose, since there is no intersphinx (the CI has no network): the standard
+# library and third-party types, type variables, and private names (not documented by design).
+nitpicky = True
+_STDLIB = ("datetime", "dt", "collections", "contextlib", "logging", "os", "pathlib", "random",
+           "re", "sqlite3", "types", "typing")
+# sen_disagreement_notify is the GOV.UK Notify plugin, a separate distribution (plugins/notify).
+_THIRD_PARTY = ("attrs", "cattrs", "click", "psycopg", "pluggy", "_pytest", "pytest",
+                "sen_disagreement_notify")
+nitpick_ignore_regex = [
+    (r"py:(class|exc|meth|func|data|attr|obj)", rf"({'|'.join(_STDLIB + _THIRD_PARTY)})\..+"),
+    # Short names of the same types, as some docstrings write them.
+    (r"py:class", r"Path|PluginManager|FakeNotify|NotifyChannel"),
+    (r"py:meth", r"PluginManager\.\w+"),
+    # Type variables of generic classes and functions.
+    (r"py:class", r"(sen_disagreement\.[\w.]+\.)?(T|C|_F|StateT|EventT)"),
+    # Private: a name or module starting with an underscore.
+    (r"py:\w+", r"(.+\.)?_[A-Za-z]\w*(\..+)?"),
+]
+# References in files their owners were editing when the build became nitpicky: undocumented
+# targets (give them a docstring, then drop the line) and one name that does not exist
+# (service.py: the store exports no APPEAL_CLOCK_ID). Exact targets only; this list only shrinks.
+nitpick_ignore = [
+    ("py:data", "AUDIT_READ"),  # service.py
+    ("py:meth", "audit_trail"),  # service.py: CaseService.audit_trail has no docstring
+    ("py:data", "sen_disagreement.store.APPEAL_CLOCK_ID"),  # service.py
+    ("py:data", "PERMISSIONS"),  # workflow/steps.py, steps.py
+    ("py:data", "POLICY"),  # workflow/access.py
+    ("py:data", "CLOSED_NO_DOB_PLUS_31"),  # store/retention.py
+    ("py:class", "JSONObject"),  # plugins/oruk.py
+]

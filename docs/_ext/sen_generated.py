@@ -88,16 +88,50 @@ def public_modules() -> list[str]:
     return sorted(names)
 
 
+def _private_parent(module: str) -> str | None:
+    """The public package holding a private module (``a.b._c`` -> ``a.b``), or ``None`` when
+    the module is public."""
+    parts = module.split(".")
+    for i, part in enumerate(parts[1:], 1):
+        if part.startswith("_"):
+            return ".".join(parts[:i])
+    return None
+
+
+def private_reexports(name: str) -> list[str]:
+    """The names in ``name``'s ``__all__`` defined in a private module of that package (e.g.
+    ``sen_disagreement.workflow.CaseParty``, defined in ``workflow._case``): documented under
+    the package, since no page documents the private module."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(name)
+    out: list[str] = []
+    for member in getattr(module, "__all__", ()):
+        value = getattr(module, member, None)
+        if (inspect.isclass(value) or inspect.isroutine(value)) and _private_parent(
+                getattr(value, "__module__", "")) == name:
+            out.append(member)
+    return out
+
+
 def modules_reference() -> str:
     """An autodoc section per public module (its ``__all__``), the top-level namespace aside
     (the API page documents it)."""
+    import inspect
+
     out: list[str] = []
     for name in public_modules():
         if name != "sen_disagreement":
             # Each object once, where it is defined: a package's re-exports are documented in
-            # the module that defines them.
+            # the module that defines them (or, for a private module, in its package).
             out += [f"## `{name}`", "", "```{eval-rst}", f".. automodule:: {name}",
-                    "   :members:", "   :ignore-module-all:", "```", ""]
+                    "   :members:", "   :ignore-module-all:"]
+            for member in private_reexports(name):
+                value = getattr(importlib.import_module(name), member)
+                directive = "autoclass" if inspect.isclass(value) else "autofunction"
+                out += ["", f".. {directive}:: {name}.{member}"]
+            out += ["```", ""]
     return "\n".join(out)
 
 
