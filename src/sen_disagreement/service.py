@@ -120,6 +120,8 @@ AUDIT_READ = Rule(
     "the council that owns the case.",
     Provenance([cite("who may read a case's audit trail (a judgement of this library)", U)]),
 )
+"""Rule ``access.audit_trail``: who reads a case's audit trail (:meth:`CaseService.audit_trail`,
+:meth:`CaseService.may_read_audit_trail`)."""
 
 _LOG = logging.getLogger("sen_disagreement.service")
 
@@ -536,11 +538,12 @@ class CaseService:
         return actor.council in self._council_keys(record.council)
 
     def may_read_audit_trail(self, case_id: str, user: str | Actor) -> bool:
-        """Whether ``user`` may read the audit trail of ``case_id`` (:data:`AUDIT_READ`: an
-        officer of the council that owns the case): exactly when :meth:`audit_trail` would
-        return it. Asking is not an attempt, so nothing is audited; ``False`` alike for a case
-        of another council and for an id no case has, so the answer reveals no case. A user the
-        directory does not know, or a forged actor, is refused as by :meth:`actor`."""
+        """Whether ``user`` may read the audit trail of ``case_id`` (rule
+        ``access.audit_trail``: an officer of the council that owns the case): exactly when
+        :meth:`~sen_disagreement.service.CaseService.audit_trail` would return it. Asking is
+        not an attempt, so nothing is audited; ``False`` alike for a case of another council
+        and for an id no case has, so the answer reveals no case. A user the directory does not
+        know, or a forged actor, is refused as by :meth:`actor`."""
         actor = self.actor(user)
         check_shape(case_id, CASE_ID, field="case_id", rule_id="input.case_id",
                     shape=CASE_ID_SHAPE)
@@ -552,8 +555,9 @@ class CaseService:
         (:data:`AUDIT_READ`); anyone else is refused (audited, dated now), with one answer
         whether or not the case exists. Entries name actors, actions, outcomes and field
         names, never content. ``at``, when given, must not be in the future (it dates
-        nothing: a refusal is dated when it happened). :meth:`may_read_audit_trail` asks the
-        same question without a refusal."""
+        nothing: a refusal is dated when it happened).
+        :meth:`~sen_disagreement.service.CaseService.may_read_audit_trail` asks the same
+        question without a refusal."""
         actor = self.actor(user)
         if at is not None:
             self._when(at)

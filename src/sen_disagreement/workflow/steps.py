@@ -22,7 +22,7 @@ from typing import Any, ClassVar, cast
 import attrs
 from attrs import field, frozen
 
-from sen_disagreement._checks import check_id, typed_fields
+from sen_disagreement._checks import check_id, text_validator, typed_fields
 from sen_disagreement.actors import Actor, Role
 from sen_disagreement.appeals import MediationRoute, mediation_route
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
@@ -240,7 +240,7 @@ class RecordItem(Step):
     item_id: str = field(validator=_local_id)
     kind: ItemKind
     disclosure: Disclosure
-    text: str = field(repr=False)
+    text: str = field(repr=False, validator=text_validator)
     in_meeting: bool = False
 
 
@@ -504,6 +504,8 @@ PERMISSIONS: tuple[Permission, ...] = (
          "recorded by a person.",
          cite("SEND Regs 2014 regs 33, 42 (the clocks)", P, _MED)),
 )
+"""Which roles take which step in which kind of case, one row per step and kinds, each with the
+rule (and citations) it rests on."""
 
 _TABLE: dict[tuple[str, str], Permission] = {}
 for _p in PERMISSIONS:
@@ -702,10 +704,11 @@ def open_steps(
 ) -> tuple[str, ...]:
     """The names of the steps ``actor`` may take in ``case`` now, in the order the steps are
     declared in this module: those :func:`apply_step` would not refuse for who the actor is
-    (:data:`PERMISSIONS`, its part in the case, the role a state calls for) or for the case's
-    state (its state machine and the state each action checks before it reads the step's
-    fields). A step listed may still be refused for its fields (a date out of order, an id
-    that is no party); ``assign_provider`` may still find no provider to route to.
+    (the permission table ``PERMISSIONS``, its part in the case, the role a state calls for)
+    or for the case's state (its state machine and the state each action checks before it
+    reads the step's fields). A step listed may still be refused for its fields (a date out
+    of order, an id that is no party); ``assign_provider`` may still find no provider to
+    route to.
 
     A consent step (``agree``, ``decline``, ``withdraw``) is listed when the actor has a
     decision of its own to record, or a young person's it represents. ``at`` is the time the
