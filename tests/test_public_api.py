@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,6 +153,42 @@ def test_the_docstring_exemptions_are_still_needed() -> None:
     objects = _public_objects()
     stale = sorted(k for k in UNDOCUMENTED_ELSEWHERE if k not in objects or _own_doc(objects[k]))
     assert not stale, "documented now, remove from UNDOCUMENTED_ELSEWHERE:\n" + "\n".join(stale)
+
+
+def _docs_module(name: str) -> object:
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "_ext"))
+
+
+def test_the_docs_build_is_nitpicky_and_hides_no_ambiguous_reference() -> None:
+    conf = (ROOT / "docs" / "conf.py").read_text(encoding="utf-8")
+    assert re.search(r"^nitpicky = True$", conf, re.M)
+    assert "ref.python" not in conf  # ambiguity is resolved, not silenced
+
+
+def test_a_short_name_in_a_docstring_means_what_its_module_imports() -> None:
+    from sen_disagreement import actors
+    from sen_disagreement.clocks import model
+
+    refs: Any = _docs_module("sen_refs")
+    # Two public classes named Actor: each module's `Actor` is the one it imports, at run time
+    # or only for type checking (reports.metrics imports it under TYPE_CHECKING).
+    assert refs._bound(None, "sen_disagreement.clocks.model", "Actor") is model.Actor
+    assert refs._bound(None, "sen_disagreement.workflow.exports", "Actor") is actors.Actor
+    assert refs._bound(None, "sen_disagreement.reports.metrics", "Actor") is actors.Actor
+    # A type hint's private-module spelling links to the public re-export.
+    assert refs._public_spelling("sen_disagreement.workflow._case.CaseParty") == \
+        "sen_disagreement.workflow.CaseParty"
+    assert refs._public_spelling("sen_disagreement.workflow.steps.Step") is None
+
+
+def test_names_reexported_from_a_private_module_are_documented_under_their_package() -> None:
+    generated = _sen_generated().modules_reference()  # type: ignore[attr-defined]
+    for name in ("CaseParty", "PartyContact", "TrackedDeadline", "DeadlineStatus"):
+        assert f".. autoclass:: sen_disagreement.workflow.{name}\n" in generated
 
 
 def test_the_reference_pages_are_built_from_the_code() -> None:

@@ -1,17 +1,19 @@
 """Cross-references in the docstrings resolved the way a reader of the code reads them, so the
 build can be nitpicky (every reference must land).
 
-When the Python domain finds no target for a reference:
+* A short name (``InvalidInputError``, ``Actor``) means the object the referring module binds
+  to that name, by import (``if TYPE_CHECKING:`` imports too): with two documented classes
+  named ``Actor`` (:class:`sen_disagreement.actors.Actor`, the people acting, and
+  :class:`sen_disagreement.clocks.model.Actor`, who must act on a clock), each module's
+  ``Actor`` links to the one it imports. Failing that, to the only documented object of that
+  name, or the one object documented under several names (a re-export).
+* A name reached through a private module (``sen_disagreement.workflow._case.CaseParty``, as
+  type hints spell it) links to its public re-export (``sen_disagreement.workflow.CaseParty``).
+* ``Class.method`` for an inherited method links to the class that defines it.
+* A name bound to a private object stays plain text, as a private spelling does.
 
-* a name reached through a private module (``sen_disagreement.workflow._case.CaseParty``, as type
-  hints spell it) links to its public re-export (``sen_disagreement.workflow.CaseParty``);
-* a short name (``InvalidInputError`` in a docstring of a module that imports it) links to the
-  documented object that the name is *bound to in that module*, so two classes sharing a short
-  name (``actors.Actor``, ``clocks.model.Actor``) each get their own readers; failing that, to
-  the only documented object of that name.
-
-Anything still unresolved is reported by Sphinx as usual (``nitpick_ignore_regex`` in conf.py
-lists what is deliberately left unlinked: the standard library, third-party types, type
+Anything else unresolved is reported by Sphinx as usual; ``nitpick_ignore_regex`` in conf.py
+lists what is deliberately left unlinked (the standard library, third-party types, type
 variables, private names).
 """
 
@@ -23,7 +25,6 @@ import inspect
 from functools import cache
 from typing import Any
 
-from docutils import nodes
 from sphinx.domains.python import PythonDomain as _PythonDomain
 from sphinx.util.nodes import make_refnode
 
@@ -95,6 +96,13 @@ def _is_private(value: object) -> bool:
         or any(p.startswith("_") for p in name.split(".")))
 
 
+def _one_object(matches: list[tuple[str, Any]]) -> bool:
+    """Every match is the same Python object (one that can be found: two entries that cannot
+    be looked up are not known to be the same)."""
+    values = [_lookup(name) for name, _ in matches]
+    return all(v is not _MISSING for v in values) and len({id(v) for v in values}) == 1
+
+
 def _find(env: Any, modname: str | None, clsname: str | None, target: str,
           reftype: str) -> list[tuple[str, Any]]:
     domain = env.get_domain("py")
@@ -151,7 +159,7 @@ def _choose(env: Any, matches: list[tuple[str, Any]], modname: str | None,
     module, the defining entry first; all of them when that says nothing."""
     value = _bound(env, modname, target)
     same = [m for m in matches if value is not _MISSING and _lookup(m[0]) is value]
-    if not same and len({id(_lookup(m[0])) for m in matches}) == 1:
+    if not same and _one_object(matches):
         same = matches  # one object documented under several names
     return sorted(same, key=lambda m: _rank(m[0])) if same else matches
 
@@ -165,12 +173,12 @@ class PythonDomain(_PythonDomain):
         matches = super().find_obj(env, modname, classname, name, type, searchmode)
         if len(matches) > 1:
             chosen = _choose(env, matches, modname, name.removesuffix("()"))
-            if len({id(_lookup(m[0])) for m in chosen}) == 1:
+            if _one_object(chosen):
                 matches = chosen[:1]
         return matches
 
 
-def _missing_reference(app: Any, env: Any, node: Any, contnode: Any) -> nodes.reference | None:
+def _missing_reference(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     if node.get("refdomain") != "py" or node.get("reftype") == "mod":
         return None
     target = node["reftarget"].removeprefix("~").removesuffix("()")
@@ -194,7 +202,7 @@ def _missing_reference(app: Any, env: Any, node: Any, contnode: Any) -> nodes.re
                 return contnode
     if len(matches) > 1:
         matches = _choose(env, matches, modname, target)
-        if len({id(_lookup(m[0])) for m in matches}) > 1:
+        if not _one_object(matches):
             return None  # different objects: ambiguous, and Sphinx says so
     if not matches:
         return None
