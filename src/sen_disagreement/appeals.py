@@ -128,6 +128,7 @@ _STAGES = {
 SECTION_I_ONLY = frozenset(
     {AppealableDecision.PLAN_PLACEMENT_NAMED, AppealableDecision.PLAN_NO_PLACEMENT_NAMED}
 )
+"""The decisions an appeal may be limited to and need no certificate: s.51(2)(c)(iii) and (iv)."""
 
 CERTIFICATE_REQUIRED = Rule(
     "s55.certificate_required",
@@ -142,6 +143,8 @@ CERTIFICATE_REQUIRED = Rule(
         ]
     ),
 )
+"""An appeal under CFA 2014 s.51 normally needs a mediation adviser's certificate first
+(s.55(4),(5); SEND Regs 2014 reg 32(b))."""
 
 SECTION_I_EXCEPTION = Rule(
     "s55.section_i_exception",
@@ -155,6 +158,8 @@ SECTION_I_EXCEPTION = Rule(
         ]
     ),
 )
+"""No certificate is needed for an appeal only about the placement named (or none named),
+s.51(2)(c)(iii)/(iv); the right to mediate remains."""
 
 DISABILITY_DISCRIMINATION_NO_MEDIATION = Rule(
     "eqa.disability_discrimination_no_mediation",
@@ -163,6 +168,7 @@ DISABILITY_DISCRIMINATION_NO_MEDIATION = Rule(
     Provenance([cite("IPSEA: mediation, what you need to do", S,
                      "https://www.ipsea.org.uk/mediation-what-you-need-to-do")]),
 )
+"""A disability discrimination claim needs no certificate and has no right to mediation."""
 
 HEALTH_SOCIAL_CARE_NOT_APPEALABLE = Rule(
     "s51.health_social_care_not_appealable",
@@ -176,6 +182,8 @@ HEALTH_SOCIAL_CARE_NOT_APPEALABLE = Rule(
         ]
     ),
 )
+"""The health and social care sections of a plan cannot be appealed on their own (CFA 2014
+s.51(2) is exhaustive)."""
 
 
 @frozen
@@ -278,6 +286,8 @@ MEDIATION_ISSUES_NAMED = Rule(
         ]
     ),
 )
+"""Who arranges mediation follows from the mediation issues the parent or young person names
+(SEND Regs 2014 reg 32(e))."""
 
 RESPONSIBLE_COMMISSIONING_BODY = Rule(
     "mediation.responsible_commissioning_body",
@@ -298,6 +308,8 @@ RESPONSIBLE_COMMISSIONING_BODY = Rule(
         valid_from=ICB_START,
     ),
 )
+"""Each responsible commissioning body takes part where health care is in issue: an integrated
+care board or NHS England from 1 July 2022 (CFA 2014 s.56(3) as amended)."""
 
 RESPONSIBLE_COMMISSIONING_BODY_BEFORE_ICB = Rule(
     "mediation.responsible_commissioning_body.before_icb",
@@ -314,6 +326,8 @@ RESPONSIBLE_COMMISSIONING_BODY_BEFORE_ICB = Rule(
         valid_to=ICB_START,
     ),
 )
+"""Before 1 July 2022 the responsible commissioning body was a clinical commissioning group or
+the NHS Commissioning Board."""
 
 
 @frozen
@@ -410,6 +424,7 @@ MEDIATION_ROUTES = {
         Provenance([_IPSEA_MEDIATION, _REG_NUMBERS]),
     ),
 }
+"""The rule behind each :class:`MediationRoute`."""
 
 _NOTIFY_CLOCK = "icb_notification_of_health_issues"
 _ARRANGE_CLOCK = {

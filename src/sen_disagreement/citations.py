@@ -109,6 +109,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("cpr", "Civil Procedure Rules", _K.RULES, ("CPR",)),
     Instrument("foia2000", "Freedom of Information Act 2000", _K.ACT, ("FOIA",)),
 )
+"""Every instrument a citation can name, with the spellings (aliases) readers use for it."""
 _BY_KEY = {i.key: i for i in INSTRUMENTS}
 _ALIASES = sorted(((a, i) for i in INSTRUMENTS for a in i.aliases), key=lambda p: -len(p[0]))
 
@@ -207,6 +208,7 @@ def _instrument_at(segment: str) -> tuple[Instrument | None, str]:
 
 
 MAX_TEXT = 500
+"""Longest citation text :func:`parse` reads; the rest is ignored."""
 
 
 @lru_cache(maxsize=1024)

@@ -42,7 +42,9 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+"""The ``classify-input`` version this library reads."""
 MAX_PARTIES = 20
+"""Most parties a described disagreement may have (at least 2)."""
 
 
 def _parties(value: Iterable[Party]) -> tuple[Party, ...]:
@@ -140,6 +142,7 @@ class NotEligible:
 
 
 Classification = Eligible | NotEligible
+"""What :func:`classify` answers: :class:`Eligible` or :class:`NotEligible`."""
 
 
 def validate(disagreement: Disagreement) -> None:

@@ -39,6 +39,7 @@ _SOURCES = (
 )
 
 ANY_STAGE: frozenset[EhcStage] = frozenset(EhcStage)
+"""Every EHC stage (``no_plan`` too): types 1 and 2 apply at any time, with or without a plan."""
 EHC_PROCESS_STAGES: frozenset[EhcStage] = frozenset(
     {
         EhcStage.NEEDS_ASSESSMENT,
@@ -57,7 +58,10 @@ TYPE3_SEP_STAGES: frozenset[EhcStage] = EHC_PROCESS_STAGES | {EhcStage.AWAITING_
 """Type 3 also covers special educational provision while waiting for a Tribunal appeal."""
 
 LA_DUTIES = frozenset({Duty.KEEP_PROVISION_UNDER_REVIEW, Duty.ASSESS, Duty.DRAW_UP_PLAN})
+"""The local authority duties type 1 names: keeping provision under review, assessing and
+drawing up plans."""
 BODY_DUTIES = frozenset({Duty.BEST_ENDEAVOURS})
+"""The duty of governing bodies and proprietors type 1 names: their best endeavours."""
 
 
 @frozen
@@ -132,6 +136,8 @@ TYPE_1 = DisagreementType(
     ),
     provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
+"""Type 1: how a local authority, governing body, early years provider, further education
+institution or Academy proprietor carries out its duties for children and young people with SEN."""
 
 TYPE_2 = DisagreementType(
     number=2,
@@ -160,6 +166,8 @@ TYPE_2 = DisagreementType(
     ),
     provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
+"""Type 2: the special educational provision an early years provider, school or post-16
+institution is making."""
 
 TYPE_3 = DisagreementType(
     number=3,
@@ -190,6 +198,8 @@ TYPE_3 = DisagreementType(
     ),
     provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
+"""Type 3: health or social care provision (and special educational provision) at the EHC
+stages, with a health commissioning body or the local authority."""
 
 TYPE_4 = DisagreementType(
     number=4,
@@ -209,5 +219,8 @@ TYPE_4 = DisagreementType(
     ),
     provenance=Provenance(_SOURCES, valid_from=SEND_REGS_START),
 )
+"""Type 4: a local authority and a health commissioning body, with no parent or young person,
+at the EHC stages."""
 
 ALL_TYPES: tuple[DisagreementType, ...] = (TYPE_1, TYPE_2, TYPE_3, TYPE_4)
+"""The four types, in order."""

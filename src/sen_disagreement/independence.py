@@ -65,6 +65,7 @@ DR_NOT_LA = Rule(
         ]
     ),
 )
+"""Nobody employed by a local authority may provide disagreement resolution."""
 DR_NOT_HEALTH = Rule(
     "s57.independence.health_body",
     "Employees of a clinical commissioning group or of the NHS Commissioning Board (renamed NHS "
@@ -76,6 +77,8 @@ DR_NOT_HEALTH = Rule(
         ]
     ),
 )
+"""Employees of a clinical commissioning group or the NHS Commissioning Board (NHS England) are
+not independent for disagreement resolution (Explanatory Notes para 275)."""
 DR_NOT_ICB = Rule(
     "s57.independence.integrated_care_board",
     "Employees of an integrated care board are not independent for disagreement resolution, "
@@ -88,16 +91,20 @@ DR_NOT_ICB = Rule(
         valid_from=ICB_START,
     ),
 )
+"""Employees of an integrated care board are not independent for disagreement resolution (the
+ICB substitution in s.57 is unconfirmed)."""
 NOT_EDUCATION_PROVIDER = Rule(
     "independence.education_provider",
     "The service must be independent of the education provider in dispute.",
     Provenance([cite("Sefton Disagreement Resolution page; SEND Code of Practice 11.6", S)]),
 )
+"""The service is independent of the education provider in dispute."""
 MEDIATOR_NOT_LA = Rule(
     "s52.mediator_independence.local_authority",
     "The mediator must be independent: not employed by a local authority.",
     Provenance([cite("CFA 2014 Explanatory Notes para 265 (s.52)", P)]),
 )
+"""The mediator is not employed by a local authority."""
 MEDIATOR_NOT_HEALTH = Rule(
     "s53.mediator_independence.health_body",
     "Where health care is in issue the mediator must not be employed by an ICB or NHS England "
@@ -109,12 +116,16 @@ MEDIATOR_NOT_HEALTH = Rule(
         ]
     ),
 )
+"""Where health care is in issue the mediator is not employed by an integrated care board or
+NHS England."""
 ADVISER_INDEPENDENT = Rule(
     "s56.adviser_independence",
     "A mediation adviser must be independent: a person employed by a local authority in England, "
     "an integrated care board or NHS England is not.",
     Provenance([cite("CFA 2014 s.56(2)-(3) as amended", P)]),
 )
+"""A mediation adviser is not employed by a local authority in England, an integrated care
+board or NHS England (CFA 2014 s.56(2)-(3) as amended)."""
 
 
 MEDIATOR_INDEPENDENT = Rule(
@@ -124,6 +135,7 @@ MEDIATOR_INDEPENDENT = Rule(
     "(rule s53.mediator_independence.health_body).",
     Provenance([cite("CFA 2014 Explanatory Notes para 265 (s.52: independent mediator)", P)]),
 )
+"""The mediator is independent (CFA 2014 s.52; Explanatory Notes para 265)."""
 DR_INDEPENDENT = Rule(
     "s57.independence",
     "The disagreement-resolution facilitator must be independent: not employed by a local "
@@ -136,6 +148,8 @@ DR_INDEPENDENT = Rule(
         ]
     ),
 )
+"""The disagreement-resolution facilitator is independent (CFA 2014 s.57; Explanatory Notes
+para 275)."""
 INDEPENDENT_ROLE = Rule(
     "independence.role",
     "Independence is required of, and checked for, three roles only: the mediation adviser "
@@ -148,6 +162,8 @@ INDEPENDENT_ROLE = Rule(
         ]
     ),
 )
+"""Independence is checked for three roles only: the mediation adviser, the mediator and the
+disagreement-resolution facilitator."""
 
 _ROLE_RULES = {
     PartyKind.MEDIATION_ADVISER: ADVISER_INDEPENDENT,

@@ -75,7 +75,9 @@ STATUTORY_CHANNEL = "statutory"
 """The outbox ``channel`` column of a statutory message (the real channel is chosen when it is
 sent, from the council's plugins)."""
 REMINDER_CHANNEL = "reminder"
+"""The outbox ``channel`` of a reminder (of a duty or an appeal deadline falling due)."""
 ALERT_CHANNEL = "alert"
+"""The outbox ``channel`` of an alert to the council's casework team (a message not delivered)."""
 
 DEADLINE_REMINDER = Rule(
     "notify.deadline_reminder",

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 SCHEMA_BASE = "https://sen-disagreement.readthedocs.io/schemas"
+"""The base of every JSON Schema ``$id`` this library publishes."""
 
 
 def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:

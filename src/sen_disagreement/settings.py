@@ -288,3 +288,4 @@ def describe(settings: Settings | None = None) -> list[SettingInfo]:
 
 
 DEFAULT_SETTINGS = Settings()
+"""The settings with every documented default."""

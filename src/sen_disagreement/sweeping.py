@@ -82,8 +82,12 @@ DEFAULT_REMINDER_DAYS = 5
 """Working days before a deadline its reminder is queued (a parameter of the sweep until the
 council settings carry it)."""
 DEFAULT_SHARDS = 16
+"""How many shards the sweep splits the cases into (by a hash of the case id)."""
 DEFAULT_LEASE_TTL = dt.timedelta(seconds=60)
+"""How long a sweep's hold on a shard lasts: a killed sweep's shards are free again after it."""
 REMINDER_CHANNEL = "reminder"  # = sen_disagreement.messages.REMINDER_CHANNEL
+"""The outbox ``channel`` of a reminder (the same as
+:data:`sen_disagreement.messages.REMINDER_CHANNEL`)."""
 DUTY_TEMPLATE = "deadline_reminder"
 APPEAL_TEMPLATE = "appeal_deadline_reminder"
 MAX_REMINDER_DAYS = 60

@@ -193,6 +193,8 @@ ORDER_LIMBS = Rule(
         valid_from=SEND_REGS_START,
     ),
 )
+"""Each limb of a Tribunal order (or of a mediation agreement, reg 42(2)) has its own reg 44(2)
+time limit, met separately."""
 ORDER_LIMBS_RULE_ID = ORDER_LIMBS.rule_id
 """Rule id of the check on an order with several limbs (:attr:`Circumstances.order_kinds`)."""
 

@@ -105,6 +105,8 @@ REG_44_3_ABSENCE = Rule(
     "absent from its area for a continuous period of 2 weeks or more.",
     Provenance([_REG_44_3_ABSENCE_CITE], valid_from=SEND_REGS_START),
 )
+"""SEND Regs 2014 reg 44(3): the reg 44(2) limits need not be met where impractical because the
+child, parent or young person is absent from the area."""
 REG_44_3_PERSONAL = Rule(
     "reg44_3.exceptional_personal_circumstances",
     "UNCONFIRMED reg 44(3) limb (setting reg_44_3_unconfirmed_limbs): exceptional personal "
@@ -115,6 +117,8 @@ REG_44_3_PERSONAL = Rule(
         valid_from=SEND_REGS_START,
     ),
 )
+"""An unconfirmed reg 44(3) limb: exceptional personal circumstances of the child, parent or
+young person (setting ``reg_44_3_unconfirmed_limbs``)."""
 REG_44_3_INSTITUTION_CLOSURE = Rule(
     "reg44_3.institution_closure",
     "UNCONFIRMED reg 44(3) limb (setting reg_44_3_unconfirmed_limbs): the school or post-16 "
@@ -125,6 +129,8 @@ REG_44_3_INSTITUTION_CLOSURE = Rule(
         valid_from=SEND_REGS_START,
     ),
 )
+"""An unconfirmed reg 44(3) limb, worded as reg 10(4)(a): the school or post-16 institution
+closure window (setting ``reg_44_3_unconfirmed_limbs``)."""
 REG_44_3_EARLY_YEARS_CLOSURE = Rule(
     "reg44_3.early_years_closure",
     "UNCONFIRMED reg 44(3) limb (setting reg_44_3_unconfirmed_limbs): the early years provider "
@@ -135,6 +141,8 @@ REG_44_3_EARLY_YEARS_CLOSURE = Rule(
         valid_from=SEND_REGS_START,
     ),
 )
+"""An unconfirmed reg 44(3) limb, worded as reg 10(4)(b): the early years provider closure
+window (setting ``reg_44_3_unconfirmed_limbs``)."""
 CORONAVIRUS_EXCEPTION = Rule(
     "si2020_471.coronavirus_exception",
     "From 1 May to 25 September 2020 inclusive, a time limit of the SEND Regs timescales SI "
@@ -154,6 +162,8 @@ CORONAVIRUS_EXCEPTION = Rule(
         valid_to=CORONAVIRUS_EXCEPTION_END,
     ),
 )
+"""SI 2020/471: from 1 May to 25 September 2020, a coronavirus reason was added to the
+'impractical' exceptions of the listed SEND Regs timescales (never the Tribunal appeal limits)."""
 
 TRIBUNAL_RECOMMENDATIONS_START = dt.date(2018, 4, 3)
 """The Tribunal's health and social care recommendation power began (national trial under

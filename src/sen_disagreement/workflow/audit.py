@@ -55,6 +55,8 @@ AUDIT_RULE = Rule(
         ]
     ),
 )
+"""Every change to a case and every read of confidential material is audited: who, what, when
+(UTC), which case, the outcome, and no sensitive value."""
 
 
 def check_utc(at: object, *, name: str = "at") -> dt.datetime:

@@ -84,6 +84,7 @@ CERTIFICATE_RULES = {
         ),
     ),
 }
+"""The rule behind each :class:`CertificateKind`."""
 
 CERTIFICATE_CONTENT = Rule(
     "certificate.content",
@@ -97,6 +98,7 @@ CERTIFICATE_CONTENT = Rule(
         ]
     ),
 )
+"""What a certificate records here; no prescribed statutory content was found (unconfirmed)."""
 
 CERTIFICATE_CLOCKS = {
     CertificateKind.DECLINED: "certificate_after_declining",

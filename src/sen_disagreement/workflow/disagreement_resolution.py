@@ -73,6 +73,8 @@ DR_PROCESS = Rule(
         ]
     ),
 )
+"""Disagreement resolution (CFA 2014 s.57): independent, voluntary, needing the agreement of
+every party."""
 
 
 class DrState(enum.Enum):

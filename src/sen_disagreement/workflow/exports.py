@@ -80,6 +80,8 @@ SAR_RULE = Rule(
         ]
     ),
 )
+"""A data subject may obtain a copy of their personal data (UK GDPR Art. 15); what is withheld
+is decided item by item and recorded."""
 
 
 

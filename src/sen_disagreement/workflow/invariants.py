@@ -50,6 +50,8 @@ HISTORY_RULE = Rule(
         cite("SEND Code of Practice ch.11 via council pages (without prejudice)", S),
     ]),
 )
+"""A stored case only grows: items keep their text and their without-prejudice or confidential
+status, and the audit trail is append-only."""
 FACILITATOR_RECORDS = Rule(
     "s57.facilitator_records_confidential",
     "What the provider, mediation adviser or mediator records about the process is confidential "
@@ -64,6 +66,8 @@ COLUMNS_RULE = Rule(
     "what the case says.",
     Provenance([cite("UK GDPR Art. 5(1)(d) (accuracy), 5(1)(e) (storage limitation)", S)]),
 )
+"""A stored record's columns are derived from its case document, so queries see what the case
+says."""
 
 _OPENNESS = {d: i for i, d in enumerate(Disclosure)}  # PUBLIC < PARTIES < CONFIDENTIAL < WP
 

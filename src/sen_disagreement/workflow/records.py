@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 DOCUMENT_VERSION = 1
+"""The version of the stored case document this library writes."""
 
 _KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
     DisagreementResolutionCase.KIND: DisagreementResolutionCase,

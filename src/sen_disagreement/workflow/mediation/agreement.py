@@ -36,12 +36,14 @@ REG_42 = Rule(
     "body tells the LA of an agreement it was not party to within 1 week (42(4)).",
     Provenance([cite("SEND Regs 2014 reg 42(2)-(4)", P, _REG_42_URL)]),
 )
+"""The follow-up duties of a written mediation agreement (SEND Regs 2014 reg 42(2)-(4))."""
 REG_42_5 = Rule(
     "reg42_5.other_periods_in_writing",
     "The periods in reg 42(2) and (3) do not apply where the parties agree other periods in "
     "writing.",
     Provenance([cite("SEND Regs 2014 reg 42(5)", P, _REG_42_URL)]),
 )
+"""The parties may agree other periods in writing (SEND Regs 2014 reg 42(5))."""
 
 ORDER_CLOCK_IDS: tuple[str, ...] = CLOCKS["agreement_appealable_matters"].delegates_to
 """The reg 44 clocks an agreed appealable matter runs on (reg 42(2)); defined once, with the

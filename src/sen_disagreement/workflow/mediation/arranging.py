@@ -51,6 +51,8 @@ MEDIATE_LATER = Rule(
         ]
     ),
 )
+"""When mediation was not arranged in time, the parent or young person may appeal at once or
+still mediate later."""
 
 MEDIATION_DATE_NOTICE = Rule(
     "mediation.date_notice",
@@ -64,6 +66,8 @@ MEDIATION_DATE_NOTICE = Rule(
         ]
     ),
 )
+"""The arranging body gives at least 5 working days' notice of the date and place, unless the
+parent or young person agrees to less (whether a regulation says so is unconfirmed)."""
 
 
 def _icb_cite() -> str:
@@ -86,6 +90,8 @@ MEDIATION_WITHDRAWAL = Rule(
         valid_from=SEND_REGS_START,
     ),
 )
+"""The parent or young person may stop mediation at any time; the adviser then owes a
+certificate."""
 
 
 class ArrangingStage(CaseStage):

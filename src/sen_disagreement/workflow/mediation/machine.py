@@ -125,11 +125,19 @@ MEDIATION_MACHINE: StateMachine[MediationState, MediationEvent] = StateMachine(
 :class:`MediationState`, and where it leads."""
 
 ADVISER_CLOCK = "mediation_adviser_contact"
+"""The clock of the parent's or young person's contact with the mediation adviser (SEND Regs
+2014 reg 33: 2 months)."""
 ICB_CLOCK = "icb_notification_of_health_issues"
+"""The clock of the local authority telling each commissioning body the health issues."""
 NOTIFY_LA_CLOCK = "agreement_notify_la"
+"""The clock of the commissioning body telling the local authority of an agreement it was not
+a party to (reg 42(4): 1 week)."""
 NON_APPEALABLE_CLOCK = "agreement_non_appealable_action"
+"""The clock of an agreed action that is not appealable (reg 42(3): 2 weeks)."""
 ARRANGE_CLOCKS = (
     "arrange_mediation_education_social_care",
     "arrange_mediation_health_only",
     "arrange_mediation_mixed",
 )
+"""The 30-day clocks to arrange mediation, one per route (education and social care, health
+only, mixed)."""

@@ -32,6 +32,8 @@ MEDIATION_PROCESS = Rule(
         ]
     ),
 )
+"""Mediation (CFA 2014 ss.51-56; SEND Regs 2014 regs 32-42): open after an appealable decision;
+a certificate is normally needed before appealing."""
 REG_32 = Rule(
     "reg32.notice_contents",
     "The notice of an appealable decision states: (a) the right to mediation; (b) the need for a "
@@ -41,12 +43,15 @@ REG_32 = Rule(
     "contact for pursuing mediation.",
     Provenance([cite("SEND Regs 2014 reg 32", P, _MEDIATION_REGS)]),
 )
+"""What the notice of an appealable decision must state (SEND Regs 2014 reg 32(a)-(f))."""
 REG_33 = Rule(
     "reg33.adviser_contact",
     "A parent or young person who needs a certificate contacts the mediation adviser within 2 "
     "months of the decision notice being sent.",
     Provenance([cite("SEND Regs 2014 reg 33", P, _MEDIATION_REGS)]),
 )
+"""The parent or young person contacts the mediation adviser within 2 months of the decision
+notice being sent (SEND Regs 2014 reg 33)."""
 
 
 class Reg32Item(enum.Enum):

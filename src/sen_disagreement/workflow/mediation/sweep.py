@@ -41,6 +41,8 @@ NOT_ARRANGED_DETECTION = Rule(
         ]
     ),
 )
+"""When the 30 days pass without mediation, the arranging body tells the mediation adviser, who
+issues a certificate."""
 
 
 class SweepStage(CaseStage):
