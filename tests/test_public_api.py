@@ -1,7 +1,8 @@
 """The public API is exactly what the reference documents: the curated top-level namespace, every
 name with a docstring and an entry in docs/reference/api.md; every public module with a docstring
-and an ``__all__`` naming what it defines, and every class and function in an ``__all__`` with a
-docstring of its own; importing the package stays cheap."""
+and an ``__all__`` naming what it defines, and every class, function and constant in an
+``__all__`` with a docstring of its own; the docs build nitpicky; importing the package stays
+cheap."""
 
 from __future__ import annotations
 
@@ -153,6 +154,105 @@ def test_the_docstring_exemptions_are_still_needed() -> None:
     objects = _public_objects()
     stale = sorted(k for k in UNDOCUMENTED_ELSEWHERE if k not in objects or _own_doc(objects[k]))
     assert not stale, "documented now, remove from UNDOCUMENTED_ELSEWHERE:\n" + "\n".join(stale)
+
+
+# Public constants without a docstring, in files their owners were editing when this test
+# landed (checks.py is shared; parties.py had another helper's edits under way). Each owner
+# removes its names as it writes them; nothing else may join this list.
+UNDOCUMENTED_DATA_ELSEWHERE = frozenset({
+    *(f"sen_disagreement.checks.{n}" for n in (
+        "ACTOR", "CALENDAR", "CASE", "CLI", "CLOCKS", "CONTACT", "COUNCIL", "IDENTIFIERS",
+        "INPUT", "NOTIFY", "PARTY", "RETENTION", "STORE", "WHO")),
+    *(f"sen_disagreement.parties.{n}" for n in (
+        "CCG_ABOLISHED", "END_OF_COMPULSORY_SCHOOL_AGE", "HEALTH_COMMISSIONING_BODIES",
+        "ICB_ESTABLISHED", "IDENTIFIER_SHAPES", "MAX_NAME_LENGTH", "PARENT_DEFINITION", "PEOPLE",
+        "YOUNG_PERSON_DEFINITION")),
+    "sen_disagreement.plugins.testing.RegisterPlugin",
+    "sen_disagreement.reports.sen2.SEN2_FLAG_GROUPS",
+    "sen_disagreement.reports.sen2.SEN2_TRIBUNAL_EVIDENCE",
+    "sen_disagreement.reports.timeline.FORMATS",
+    "sen_disagreement.store.DEFAULT_PATH",
+    "sen_disagreement.store.ENV_VAR",
+    *(f"sen_disagreement.store.core.{n}" for n in (
+        "CASE_COLUMNS", "INSERT_CASE", "INSERT_CHAINED_AUDIT", "INSERT_CHAIN_HEAD",
+        "INSERT_DEADLINE", "INSERT_NEW_CASE", "Migrations", "Row")),
+    "sen_disagreement.store.postgres.MIGRATIONS",
+    "sen_disagreement.store.retention.CLOSED_NO_DOB_PLUS_31",
+    "sen_disagreement.store.retention.MEDIATION_DOB_PLUS_31",
+    "sen_disagreement.store.retention.SEN_FILE_DOB_PLUS_31",
+    "sen_disagreement.store.sqlite.MIGRATIONS",
+    "sen_disagreement.store.sqlite.PAGE_SIZE",
+    *(f"sen_disagreement.workflow.access.{n}" for n in (
+        "ACCESS_RULE", "FACILITATOR_RECORDS_READ", "POLICY", "SENSITIVE")),
+})
+
+
+def _module_tree(name: str) -> ast.Module:
+    return ast.parse(inspect.getsource(importlib.import_module(name)))
+
+
+def _where_assigned(module: str, name: str) -> str:
+    """The module whose source assigns ``name``: ``module`` itself, or the one it imports the
+    name from (followed through re-exports)."""
+    for _ in range(10):
+        tree = _module_tree(module)
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == name for t in node.targets)) or (
+                    isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and node.target.id == name):
+                return module
+        imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                    and n.module and n.level == 0
+                    and any((a.asname or a.name) == name for a in n.names)]
+        if not imported:
+            return module
+        module = imported[0]
+    return module
+
+
+def _has_attribute_docstring(module: str, name: str) -> bool:
+    """A string right after the assignment, or ``#:`` comment lines before it: what autodoc
+    reads as a constant's docstring."""
+    source = inspect.getsource(importlib.import_module(module))
+    lines, body = source.splitlines(), ast.parse(source).body
+    for i, node in enumerate(body):
+        targets = ([t.id for t in node.targets if isinstance(t, ast.Name)]
+                   if isinstance(node, ast.Assign) else
+                   [node.target.id] if isinstance(node, ast.AnnAssign)
+                   and isinstance(node.target, ast.Name) else [])
+        if name in targets:
+            after = body[i + 1] if i + 1 < len(body) else None
+            return (isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                    and isinstance(after.value.value, str) and bool(after.value.value.strip())
+                    ) or lines[node.lineno - 2].lstrip().startswith("#:")
+    return False
+
+
+def _public_constants() -> set[str]:
+    """Every other name (constants, rules, type aliases) in a public module's ``__all__``, by
+    the module that assigns it."""
+    found: set[str] = set()
+    for module_name in _sen_generated().public_modules():  # type: ignore[attr-defined]
+        module = importlib.import_module(module_name)
+        for name in vars(module).get("__all__", ()):
+            value = getattr(module, name, None)
+            if not (inspect.isclass(value) or inspect.isroutine(value)
+                    or inspect.ismodule(value)):
+                found.add(f"{_where_assigned(module_name, name)}.{name}")
+    return found
+
+
+def test_every_public_constant_has_a_docstring() -> None:
+    constants = _public_constants()
+    assert len(constants) > 150, "the public modules were not all walked"
+    missing = sorted(c for c in constants if not _has_attribute_docstring(*c.rsplit(".", 1)))
+    unexpected = [c for c in missing if c not in UNDOCUMENTED_DATA_ELSEWHERE]
+    assert not unexpected, "no docstring (a string after the assignment):\n" + "\n".join(
+        unexpected)
+    stale = sorted(UNDOCUMENTED_DATA_ELSEWHERE - set(missing))
+    assert not stale, "documented now, remove from UNDOCUMENTED_DATA_ELSEWHERE:\n" + "\n".join(
+        stale)
 
 
 def _docs_module(name: str) -> object:
