@@ -28,6 +28,38 @@ LOCAL_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 messages, so they are never free text."""
 
 
+# C0 and C1 controls, and the marks that reorder or hide text when it is shown (bidi overrides,
+# isolates, embeddings, line/paragraph separators): in a name or a record they can disguise what
+# an officer reads or what a log line says. Item text keeps tab and line breaks.
+_HIDDEN_IN_LINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_HIDDEN_IN_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def check_text(value: str, *, field: str, multiline: bool) -> str:
+    """``value`` unless it holds a control character or a text-direction mark (tab and line
+    breaks are allowed where ``multiline``); the error never quotes the text."""
+    pattern = _HIDDEN_IN_TEXT if multiline else _HIDDEN_IN_LINE
+    if pattern.search(value) is not None:
+        what = "control characters other than tab and line breaks" if multiline else (
+            "control characters or line breaks")
+        raise InvalidInputError(f"must not contain {what} or text-direction marks",
+                                field=field, rule_id="input.encoding")
+    return value
+
+
+def text_validator(_inst: object, attribute: Any, value: Any) -> None:
+    """attrs validator: a string of free text (tab and line breaks allowed) with no hidden
+    characters. It replaces the field's type check, so it checks the type too."""
+    if not isinstance(value, str):
+        raise InvalidInputError("must be a str", field=attribute.name, rule_id="input.type")
+    check_text(value, field=attribute.name, multiline=True)
+
+
 def check_shape(
     value: object, pattern: re.Pattern[str], *, field: str, rule_id: str, shape: str
 ) -> str:

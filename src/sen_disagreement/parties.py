@@ -22,7 +22,7 @@ import re
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import typed_fields
+from sen_disagreement._checks import check_text, typed_fields
 from sen_disagreement.checks import IDENTIFIERS, INPUT, PARTY
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
@@ -463,6 +463,8 @@ def _check_name(instance: object, attribute: object, value: str | None) -> None:
             field="name",
             rule_id=INPUT["name_length"],
         )
+    if value is not None:
+        check_text(value, field="name", multiline=False)
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)

@@ -68,11 +68,13 @@ def test_to_record_remembers_the_case_its_text_reads_back_as(tmp_path: Path) -> 
 def test_store_case_document_a_text_past_the_readers_bounds_is_read_and_refused(
     tmp_path: Path,
 ) -> None:
-    # An item may hold more than a stored string may (RecordedItem allows 100,000 characters);
-    # such a case is not remembered, so the store's check reads the text, and refuses it, as
-    # before the fast path (a case that could not be read back is never stored).
-    long = _case("dr-fast-2").record_item(_note("x" * (MAX_STRING + 1)),
-                                          at=T0 + dt.timedelta(hours=3), actor="officer-1")
+    # A hostile caller writes more into a built item than a stored string may hold (RecordedItem
+    # itself refuses it); such a case is not remembered, so the store's check reads the text,
+    # and refuses it, as before the fast path (a case that could not be read back is never
+    # stored).
+    note = _note("x")
+    object.__setattr__(note, "text", "x" * (MAX_STRING + 1))
+    long = _case("dr-fast-2").record_item(note, at=T0 + dt.timedelta(hours=3), actor="officer-1")
     record = records.to_record(long)
     invariants._CASES.clear()
     with pytest.raises(InvalidInputError) as refused:
