@@ -305,7 +305,9 @@ def test_fifty_kill_9_trials_of_the_dispatcher_lose_no_message(tmp_path: Path) -
     db = tmp_path / "db.sqlite3"
     deliveries = tmp_path / "deliveries.txt"
     svc = ns.service(_url(db), case_ids=[f"k-{i}" for i in range(5)])
-    keys = _queue(svc, 5_000, prefix="k")
+    # Enough that 50 dispatchers killed at random cannot drain it (a drained queue leaves
+    # nothing to kill mid-batch): about a third of it goes in the trials.
+    keys = _queue(svc, 8_000, prefix="k")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
     rng = random.Random(3)
     started = time.monotonic()
@@ -313,10 +315,10 @@ def test_fifty_kill_9_trials_of_the_dispatcher_lose_no_message(tmp_path: Path) -
     # Trials until 50 dispatchers were killed mid-batch (one that drained the queue first
     # waits to be killed, and does not count).
     while mid_batch < 50 and trial < 100:
-        # Every other trial settles ten messages per commit.
+        # Every other trial settles three messages per commit.
         proc = subprocess.Popen([sys.executable, str(WORKER), str(db), str(deliveries),
                                  str(trial)], stdout=subprocess.PIPE, text=True,
-                                env={**env, "SETTLE_EVERY": "10" if trial % 2 else "1"})
+                                env={**env, "SETTLE_EVERY": "3" if trial % 2 else "1"})
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.12))
@@ -608,16 +610,18 @@ def test_through_notify_kill_9_trials_lose_nothing_and_send_nothing_twice(
 ) -> None:
     db = tmp_path / "db.sqlite3"
     svc = ns.service(_url(db), case_ids=[f"n-{i}" for i in range(5)])
-    keys = _queue(svc, 1_000, prefix="n")
+    keys = _queue(svc, 3_000, prefix="n")  # more than the trials can drain
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
     rng = random.Random(5)
     with notify_testing.FakeNotify() as server:
         key = server.add_key("kill-9")
         mid_batch = trial = 0
         while mid_batch < 10 and trial < 30:
+            # Every other trial settles three messages per commit: a group killed unwritten is
+            # sent again after the lease, and Notify is asked first, so nothing goes twice.
             proc = subprocess.Popen([sys.executable, str(WORKER), str(db), "-", str(trial),
                                      server.url, key], stdout=subprocess.PIPE, text=True,
-                                    env=env)
+                                    env={**env, "SETTLE_EVERY": "3" if trial % 2 else "1"})
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "ready"
             time.sleep(rng.uniform(0.05, 0.4))

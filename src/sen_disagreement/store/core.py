@@ -490,7 +490,9 @@ class SqlStore(Generic[C]):
         now = self._now()
         codec = self._codec
         ts_in = codec.ts_in
-        chains = list(dict.fromkeys(r[3] or "" for r in rows))
+        # Sorted: two writers locking several chain heads lock them in one order (a batch of
+        # settlements, an import), so neither holds one the other waits for.
+        chains = sorted(dict.fromkeys(r[3] or "" for r in rows))
         heads = {} if new_chains else self._heads(tx, chains)
         missing = [c for c in chains if c not in heads]
         if len(missing) == 1 and tx.run(INSERT_CHAIN_HEAD, (missing[0], GENESIS, 0,
@@ -536,8 +538,9 @@ class SqlStore(Generic[C]):
         for chunk in _chunks(chains, self._d.list_chunk):
             cond, args = self._d.any_of("chain", chunk)
             for chain, digest, n, last in tx.all(
+                # ORDER BY: PostgreSQL locks the rows in the order it returns them.
                 f"SELECT chain, hash, n, last_committed FROM audit_chain WHERE {cond}"  # noqa: S608
-                f"{self._d.for_update}",
+                f" ORDER BY chain{self._d.for_update}",
                 args,
             ):
                 try:
