@@ -170,6 +170,25 @@ def _source_read(app: Any, docname: str, source: list[str]) -> None:
         source[0] = source[0].replace(RULES_MARKER, rules_table())
 
 
+MAX_VALUE = 120
+
+
+def _short_values(app: Any, doctree: Any) -> None:
+    """A constant's value in its entry, cut to a line: a rule's repr runs to a paragraph of
+    provenance, which its docstring and the rules page already give."""
+    from sphinx import addnodes
+
+    for annotation in doctree.findall(addnodes.desc_annotation):
+        if not annotation.children:
+            continue
+        value = annotation.children[-1]
+        text = value.astext()
+        if (annotation.astext().lstrip().startswith("=") and len(text) > MAX_VALUE
+                and not value.children):  # a plain text leaf
+            annotation.replace(value, type(value)(text[:MAX_VALUE].rstrip() + " …"))
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", _source_read)
+    app.connect("doctree-read", _short_values)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
