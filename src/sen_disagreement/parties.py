@@ -103,6 +103,7 @@ HEALTH_COMMISSIONING_BODIES = frozenset(
         PartyKind.CLINICAL_COMMISSIONING_GROUP,
     }
 )
+"""The party kinds that are health commissioning bodies (each valid on its own dates)."""
 
 EDUCATION_PROVIDERS = frozenset(
     {
@@ -127,6 +128,7 @@ INDEPENDENT_ROLES = frozenset(
 """Roles the law requires to be independent; they facilitate and are never a side."""
 
 PEOPLE = frozenset({PartyKind.PARENT, PartyKind.CHILD, PartyKind.YOUNG_PERSON})
+"""The party kinds that are people: a parent, a child, a young person."""
 
 # --- Rules about who is who -------------------------------------------------------------------
 
@@ -140,6 +142,8 @@ PARENT_DEFINITION = Rule(
         ]
     ),
 )
+"""Who is a parent: anyone with parental responsibility or who has care of the child (Education
+Act 1996 s.576; its application to CFA 2014 Part 3 is unconfirmed)."""
 
 YOUNG_PERSON_DEFINITION = Rule(
     "young_person.definition",
@@ -154,6 +158,7 @@ YOUNG_PERSON_DEFINITION = Rule(
         ]
     ),
 )
+"""A young person is over compulsory school age and under 25 (CFA 2014 s.83(2), not read)."""
 
 CCG_ABOLISHED = Rule(
     "ccg.abolished",
@@ -167,12 +172,14 @@ CCG_ABOLISHED = Rule(
         valid_to=ICB_START,
     ),
 )
+"""Clinical commissioning groups were abolished on 1 July 2022 (Health and Care Act 2022)."""
 
 ICB_ESTABLISHED = Rule(
     "icb.established",
     "Integrated care boards exist from 1 July 2022.",
     Provenance([cite("Health and Care Act 2022; SI 2022/634", P)], valid_from=ICB_START),
 )
+"""Integrated care boards exist from 1 July 2022."""
 
 _DATED_KINDS = {
     PartyKind.CLINICAL_COMMISSIONING_GROUP: CCG_ABOLISHED,
@@ -219,6 +226,8 @@ END_OF_COMPULSORY_SCHOOL_AGE = Rule(
         ]
     ),
 )
+"""Compulsory school age ends on the last Friday in June of the school year in which the person
+turns 16."""
 
 DATE_OF_BIRTH_UNKNOWN: None = None
 """What ``date_of_birth`` is for a child or young person whose date of birth is not known."""
@@ -452,8 +461,11 @@ IDENTIFIER_SHAPES: dict[str, tuple[re.Pattern[str], str, frozenset[PartyKind]]] 
         HEALTH_COMMISSIONING_BODIES,
     ),
 }
+"""Each kind of organisation identifier: its pattern, how it is described in an error, and the
+party kinds that may carry it."""
 
 MAX_NAME_LENGTH = 200
+"""Longest party name, in characters."""
 
 
 def _check_name(instance: object, attribute: object, value: str | None) -> None:
