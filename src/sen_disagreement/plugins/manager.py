@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import re
 from collections.abc import Collection, Mapping, Sequence
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import pluggy
 from attrs import frozen
@@ -26,6 +25,9 @@ from sen_disagreement.errors import PluginError
 from sen_disagreement.plugins import spec
 from sen_disagreement.plugins.faults import PluginFault
 from sen_disagreement.plugins.spec import PROJECT, hookimpl
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 __all__ = [
     "BLOCK_ENV_VAR",
@@ -77,6 +79,8 @@ def _entry_point_names(group: str) -> list[str]:
     under a council plugin's name could stand in for it (own its councils, be its owner's
     delegate). The same distribution seen twice (an editable install beside a wheel) is one.
     An entry point named like the built-in defaults (:data:`DEFAULTS_NAME`) is refused too."""
+    import importlib.metadata  # here, not at the top: ~14 ms (email.*) only when loading
+
     publishers: dict[str, list[str]] = {}
     for dist in list(importlib.metadata.distributions()):
         project = _project(dist)
