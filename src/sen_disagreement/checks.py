@@ -44,24 +44,31 @@ INPUT = _family("input", "An input value has the type and shape its field declar
     "citation", "step", "utc_time", "date", "datetime", "date_range", "enum", "range",
     "string_length", "array_length", "user",
 ])
+"""Checks at the door: each input value's type, shape, size and encoding (`input.*`)."""
 IDENTIFIERS = {
     **_family("identifier", "An identifier is one this kind of party has", [
         f"{n}.kind" for n in ("gss_code", "la_number", "urn", "ukprn", "ods_code")]),
     **_family("identifier", "An identifier has its published shape", [
         f"{n}.shape" for n in ("gss_code", "la_number", "urn", "ukprn", "ods_code")]),
 }
+"""A party's identifiers (GSS code, LA number, URN, UKPRN, ODS code): one its kind has, in
+its published shape."""
 PARTY = _family("party", "A party is described consistently", [
     "date_of_birth.kind", "date_of_birth.future", "employer.kind", "representative.kind",
     "independent_role_not_a_side",
 ])
+"""A party described consistently: date of birth, employer and representative for its kind."""
 
 # Who acts ---------------------------------------------------------------------------------------
 ACTOR = _family("actor", "An actor from the council's directory is well formed", [
     "user_id", "role", "council", "organisation", "grant", "file",
 ])
+"""An actor from the council's directory: user id, role, council, organisation and grants well
+formed."""
 WHO = _family("who", "A step is taken only by a resolved actor", [
     "directory", "system", "unknown_step",
 ])
+"""Who acts: a step is taken only by an actor the directory resolved, never a caller's say-so."""
 
 # Case records -----------------------------------------------------------------------------------
 CASE = {
@@ -74,6 +81,7 @@ CASE = {
         "disagreement_resolution", "dr.meeting_date", "dr.meeting_record", "mediation",
         "mediation.dates", "mediation.meeting_record"]),
 }
+"""A case's own records: issues, items, the consent ledger and the order of workflow steps."""
 
 # The store --------------------------------------------------------------------------------------
 STORE = _family("store", "A stored row holds only what the library writes", [
@@ -85,10 +93,12 @@ STORE = _family("store", "A stored row holds only what the library writes", [
     "status", "template", "timedelta", "timestamps_order", "unique", "case_document",
     "event_time", "idempotency_key_reused", "version_matches",
 ])
+"""A stored row holds only values the library writes (a tampered row is refused, not used)."""
 RETENTION = _family("store.retention", "A retention rule is well formed", [
     "council", "fallback", "name", "policy", "provenance", "rule", "trigger", "unique", "years",
     "kind", "unconfirmed",
 ])
+"""A retention rule (how long a closed case is kept) is well formed."""
 
 # Council plugins --------------------------------------------------------------------------------
 COUNCIL = _family("council", "A council plugin's declaration is well formed", [
@@ -97,20 +107,27 @@ COUNCIL = _family("council", "A council plugin's declaration is well formed", [
     "provider_kind", "case_context_minimised", "case_id", "council", "email", "name",
     "postcode", "provider_id", "recipient_role", "template", "url", "delegates",
 ])
+"""A council plugin's declarations (profile, providers, contacts, templates, delegates) are well
+formed."""
 
 # A party's contact details and the messages sent to them ---------------------------------------
 CONTACT = _family("contact", "A party's contact details have their published shape", [
     "type", "email", "phone", "postal", "reachable",
 ])
+"""A party's contact details (email, phone, postal address) have their published shape."""
 NOTIFY = _family("notify", "A queued message names a known kind, recipient and fields", [
     "kind", "recipient", "payload_ref", "allow_list", "address", "channel", "case",
 ])
+"""A queued message names a known kind and recipient and carries only its allow-listed fields."""
 
 # Clocks and the calendar ------------------------------------------------------------------------
 CLOCKS = _family("clocks", "A clock question names known clocks, events and dates", [
     "known_clock", "known_event", "event_date", "exception_period",
 ])
+"""A clock question names known clocks and events, with dates in range."""
 CALENDAR = _family("calendar", "A date is inside the working-day calendar's range", ["range"])
+"""A date is inside the range the working-day calendar knows."""
 CLI = _family("cli", "A command-line input has the documented shape", [
     "deadlines.input", "demo.db_path", "demo.fresh_file", "demo.sqlite_only",
 ])
+"""A command-line input has the documented shape."""

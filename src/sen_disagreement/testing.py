@@ -39,6 +39,7 @@ __all__ = [
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--rule-census`` to pytest's options."""
     parser.addoption(
         "--rule-census", action="store_true", default=False,
         help="sen-disagreement: fail the run if any error raised during it carried a rule id "
@@ -47,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under ``--rule-census``, fail the run if an error raised during it carried a rule id that
+    no ``Rule`` or ``Check`` registers."""
     if not session.config.getoption("--rule-census"):
         return
     from sen_disagreement import rules
