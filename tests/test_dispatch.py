@@ -491,10 +491,14 @@ def test_cli_notify_run_sends_and_reports(
     doc = json.loads(once.output)
     assert (doc["claimed"], doc["sent"]) == (2, 2)
     assert {d["status"] for d in doc["deliveries"]} == {"sent"}
-    rest = runner.invoke(main, ["notify", "run", "--db", _url(db)])
+    rest = runner.invoke(main, ["notify", "run", "--db", _url(db), "--settle-every", "2"])
     assert rest.exit_code == 0 and rest.output.startswith("claimed 3 message(s): 3 sent")
-    bad = runner.invoke(main, ["notify", "run", "--db", _url(db), "--limit", "0"])
-    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    # Settled in groups of two, each mark still has its audit entry.
+    sent = [e for e in svc.store.audit_trail("m-1") if e.action == "message.sent"]
+    assert len(sent) == 5
+    for args in (["--limit", "0"], ["--settle-every", "0"], ["--settle-every", "1001"]):
+        bad = runner.invoke(main, ["notify", "run", "--db", _url(db), *args])
+        assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
 # --- attempt numbers and "may already have been sent" ------------------------------------------

@@ -40,9 +40,13 @@ def notify() -> None:
                    "after this, with the same reference).")
 @click.option("--max-attempts", default=10, show_default=True, type=int, metavar="N",
               help="Claims after which a message still failing is dead-lettered (1-1000).")
+@click.option("--settle-every", default=1, show_default=True, type=int, metavar="N",
+              help="Messages settled (marked and audited) per commit (1-1000); above 1, a "
+                   "killed dispatcher's unwritten group is sent again, flagged as possibly "
+                   "sent already.")
 @format_option
 def run(url: str | None, once: bool, limit: int, lease_seconds: int, max_attempts: int,
-        fmt: str) -> None:
+        settle_every: int, fmt: str) -> None:
     """Send the due messages of the outbox through the council plugins' channels.
 
     Exit 0 when sent (or nothing was due); 2 bad input; 3 a store fault or a message
@@ -55,6 +59,9 @@ def run(url: str | None, once: bool, limit: int, lease_seconds: int, max_attempt
             raise InvalidInputError("must be 1-10000", field="--limit", rule_id="input.range")
         if not 1 <= max_attempts <= 1000:
             raise InvalidInputError("must be 1-1000", field="--max-attempts",
+                                    rule_id="input.range")
+        if not 1 <= settle_every <= 1000:
+            raise InvalidInputError("must be 1-1000", field="--settle-every",
                                     rule_id="input.range")
     except InvalidInputError as err:
         fail(err, fmt)
@@ -72,7 +79,8 @@ def run(url: str | None, once: bool, limit: int, lease_seconds: int, max_attempt
             hooks = Hooks(make_plugin_manager(), attention=StoreAttentionQueue(store))
             report = dispatch_all(store, hooks, limit=limit,
                                   lease=dt.timedelta(seconds=lease_seconds),
-                                  max_attempts=max_attempts, max_batches=1 if once else None)
+                                  max_attempts=max_attempts, max_batches=1 if once else None,
+                                  settle_every=settle_every)
     except SenDisagreementError as err:
         fail(err, fmt)
     if fmt == "json":
