@@ -947,19 +947,65 @@ IMPORTS = {
 }
 
 
-def import_times(runs: int) -> dict[str, tuple[list[float], list[float]]]:
+BYTECODE_MODES = ("cached", "compiled")
+"""How the project's own modules are loaded in the import rows. ``cached``: their bytecode
+written once beforehand (to a private ``PYTHONPYCACHEPREFIX``, so nothing is written into the
+checkout), as an installed wheel runs (pip compiles it on install). ``compiled``: each module
+compiled from source on every import, as in a checkout run with ``PYTHONDONTWRITEBYTECODE=1``
+(the third-party packages are byte-compiled in both modes)."""
+
+
+def _import_env(mode: str, prefix: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if mode == "cached":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+BEFORE = "before: "
+"""The label prefix of the rows run against ``--import-baseline`` (an older ``src`` tree)."""
+
+
+def import_times(runs: int, mode: str = "compiled", baseline: str = ""
+                 ) -> dict[str, tuple[list[float], list[float]]]:
     """Wall time of a fresh ``python -c STMT`` and its ``-X importtime`` top-level sum, per
-    statement, interleaved (rotated order each run)."""
-    res: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in IMPORTS}
-    names = list(IMPORTS)
+    statement, interleaved (rotated order each run), in one of :data:`BYTECODE_MODES`. With
+    ``baseline`` (a ``src`` folder put first on ``PYTHONPATH``), each library statement is
+    also run against it, interleaved with the current tree, rows labelled :data:`BEFORE`."""
+    prefix = Path(tempfile.mkdtemp(prefix="sen-bench-pyc-"))
+    env = _import_env(mode, prefix)
+    jobs: dict[str, tuple[str, dict[str, str]]] = {k: (v, env) for k, v in IMPORTS.items()}
+    if baseline:
+        old = {**_import_env(mode, prefix / "baseline"), "PYTHONPATH": baseline}
+        jobs |= {BEFORE + k: (v, old) for k, v in IMPORTS.items() if k.startswith("library")}
+    res: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in jobs}
+    try:
+        if mode == "cached":  # write the bytecode once, outside the timed runs
+            for stmt, job_env in jobs.values():
+                subprocess.run([sys.executable, "-c", stmt], check=True, capture_output=True,
+                               env=job_env)
+        _timed_imports(runs, jobs, res)
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+    return res
+
+
+def _timed_imports(runs: int, jobs: dict[str, tuple[str, dict[str, str]]],
+                   res: dict[str, tuple[list[float], list[float]]]) -> None:
+    names = list(jobs)
     for r in range(runs):
         for name in names[r % len(names):] + names[: r % len(names)]:
-            stmt = IMPORTS[name]
+            stmt, env = jobs[name]
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", stmt], check=True, capture_output=True)
+            subprocess.run([sys.executable, "-c", stmt], check=True, capture_output=True,
+                           env=env)
             res[name][0].append(time.perf_counter() - t0)
             p = subprocess.run([sys.executable, "-X", "importtime", "-c", stmt], check=True,
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=env)
             total = 0
             for line in p.stderr.splitlines():
                 parts = line.split("|")
@@ -969,7 +1015,34 @@ def import_times(runs: int) -> dict[str, tuple[list[float], list[float]]]:
                     except ValueError:
                         continue
             res[name][1].append(total / 1e6)
-    return res
+
+
+def import_table(imports: dict[str, dict[str, tuple[list[float], list[float]]]], runs: int
+                 ) -> list[str]:
+    """The import-time section of the results, one table row per statement and bytecode mode."""
+    out = [f"## Import time ({runs} fresh interpreters per row, interleaved)", "",
+           "Bytecode `cached`: the project's modules loaded from bytecode written beforehand, as"
+           " an installed wheel runs. `compiled`: each of them compiled from source on every"
+           " import (`PYTHONDONTWRITEBYTECODE=1`, as this host runs a checkout; the rows before"
+           " issue 14's import work were measured so).", "",
+           "| statement | bytecode | wall, median [min-max] | over bare, median |"
+           " `-X importtime` top-level sum, median |",
+           "|---|---|---:|---:|---:|"]
+    labels = list(IMPORTS) + [BEFORE + k for k in IMPORTS if k.startswith("library")]
+    for name in labels:
+        for mode, rows in imports.items():
+            if name not in rows:
+                continue
+            wall, itime = rows[name]
+            bare_w = statistics.median(rows["bare interpreter (`pass`)"][0])
+            base_i = (0.0 if name.startswith("bare")
+                      else statistics.median(rows["bare interpreter (`pass`)"][1]))
+            out.append(
+                f"| {name} | {mode} | {statistics.median(wall) * 1e3:.0f} ms"
+                f" [{min(wall) * 1e3:.0f}-{max(wall) * 1e3:.0f}] |"
+                f" {(statistics.median(wall) - bare_w) * 1e3:.0f} ms |"
+                f" {(statistics.median(itime) - base_i) * 1e3:.0f} ms |")
+    return out
 
 
 def profile_library(n: int, root: Path) -> list[str]:
@@ -1022,9 +1095,20 @@ def main() -> None:
     ap.add_argument("--sweep-note", default="", help="a line about the 100k sweep run")
     ap.add_argument("--out", default=str(RESULTS))
     ap.add_argument("--rss-child", nargs=2, metavar=("SIDE", "N"))
+    ap.add_argument("--import-baseline", default="", metavar="SRC",
+                    help="also time the imports against this older src tree (rows 'before:')")
+    ap.add_argument("--imports-only", action="store_true",
+                    help="print the import-time table only (writes no results file)")
     args = ap.parse_args()
     if args.rss_child:
         rss_child(args.rss_child[0], int(args.rss_child[1]))
+        return
+    if args.imports_only:
+        load = os.getloadavg()[0]
+        got = {mode: import_times(args.import_runs, mode, args.import_baseline)
+               for mode in BYTECODE_MODES}
+        print("\n".join(import_table(got, args.import_runs)))
+        print(f"load {load:.2f} before / {os.getloadavg()[0]:.2f} after")
         return
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
@@ -1066,7 +1150,8 @@ def main() -> None:
         same, doc_bytes = compare_documents(lib_path, floor_path, sample)
         ok_lib, ok_floor = verify(lib_path), verify(floor_path)
         rss = {s: child_rss(s, args.rss_cases) for s in ("library", "floor")}
-        imports = import_times(args.import_runs)
+        imports = {mode: import_times(args.import_runs, mode, args.import_baseline)
+                   for mode in BYTECODE_MODES}
         prof = profile_library(args.profile, root) if args.profile else []
 
         out: list[str] = []
@@ -1146,18 +1231,7 @@ def main() -> None:
             emit(f"| {s} | {r_['before']:.1f} MiB | {r_['peak']:.1f} MiB |"
                  f" {r_['peak'] - r_['before']:.1f} MiB | {r_['us_per_case']:,.0f} |")
         emit("")
-        emit(f"## Import time ({args.import_runs} fresh interpreters per row, interleaved)")
-        emit("")
-        emit("| statement | wall, median [min-max] | over bare, median | `-X importtime`"
-             " top-level sum, median |")
-        emit("|---|---:|---:|---:|")
-        bare_w = statistics.median(imports["bare interpreter (`pass`)"][0])
-        bare_i = statistics.median(imports["bare interpreter (`pass`)"][1])
-        for name, (wall, itime) in imports.items():
-            base_i = 0.0 if name.startswith("bare") else bare_i
-            emit(f"| {name} | {statistics.median(wall) * 1e3:.0f} ms [{min(wall) * 1e3:.0f}-"
-                 f"{max(wall) * 1e3:.0f}] | {(statistics.median(wall) - bare_w) * 1e3:.0f} ms |"
-                 f" {(statistics.median(itime) - base_i) * 1e3:.0f} ms |")
+        out.extend(import_table(imports, args.import_runs))
         if args.sweep_note:
             emit("")
             emit("## The daily sweep over 100,000 stored cases")

@@ -193,3 +193,88 @@ def test_a_contested_council_opens_no_case(tmp_path: Path) -> None:
     service.hooks.plugin_manager.register(_SecondSefton(), name="second-sefton")
     with pytest.raises(PluginError):
         service.settings_for("sefton")
+
+
+class _RecordingObserver:
+    """Tells the test every event it is told about."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    @hookimpl
+    def sen_after_case_event(self, council: CouncilProfile, event: CaseEvent) -> None:
+        self.seen.append((council.gss_code, event.name))
+
+
+def test_an_observer_registered_or_removed_while_the_service_runs_is_heard_from_then_on(
+    tmp_path: Path,
+) -> None:
+    # With no observer the service skips the hook; it asks on every save whether one is
+    # installed, so one registered later is told every event from then on, and none after it
+    # is unregistered.
+    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
+                               timeout=None)
+    observer = _RecordingObserver()
+    with service.store:
+        parent = CaseParty("parent", Party(kind=PartyKind.PARENT))
+        la = CaseParty("la", Party(kind=PartyKind.LOCAL_AUTHORITY,
+                                   identifiers=Identifiers(gss_code=SEFTON)))
+        service.open_case(OFFICER, OpenDisagreementResolution(
+            case_id=CASE_ID, council=SEFTON, parties=[parent, la]), at=T0)
+        pm = service.hooks.plugin_manager
+        pm.register(observer, name="recording-observer")
+        service.apply(CASE_ID, OFFICER, st.SeekAgreement(), at=T0 + dt.timedelta(hours=1))
+        service.apply(CASE_ID, PARENT, st.AcceptDecision(party_id="parent"),
+                      at=T0 + dt.timedelta(hours=2))
+        pm.unregister(observer)
+        service.apply(CASE_ID, OFFICER, st.AcceptDecision(party_id="la"),
+                      at=T0 + dt.timedelta(hours=3))
+        assert observer.seen == [(SEFTON, "dr.seek_agreement"), (SEFTON, "dr.record_agreement")]
+        assert service.hooks.attention.parked() == []
+        assert len(service.load(CASE_ID)[0].audit.entries) == 4
+
+
+class _Northshire:
+    @hookimpl
+    def sen_register_councils(self) -> tuple[CouncilProfile, ...]:
+        return (CouncilProfile(name="Northshire", gss_code="E06000901", la_number="901",
+                               slug="northshire"),)
+
+
+class _NorthshireRenamed:
+    @hookimpl
+    def sen_register_councils(self) -> tuple[CouncilProfile, ...]:
+        return (CouncilProfile(name="Northshire Unitary", gss_code="E06000901", la_number="901",
+                               slug="northshire"),)
+
+
+def test_the_council_keys_the_service_keeps_follow_the_installed_plugins(tmp_path: Path) -> None:
+    # The service keeps each key's profile while the council declarations are unchanged: a
+    # plugin registered, replaced or removed is seen on the next lookup, and a refusal is
+    # never kept.
+    from sen_disagreement.council import UnknownCouncilError
+
+    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=_directory(),
+                               load_entry_points=False)
+    pm = service.hooks.plugin_manager
+    with service.store:
+        with pytest.raises(UnknownCouncilError):
+            service.council("northshire")
+        first = _Northshire()
+        pm.register(first, name="northshire")
+        profile = service.council("northshire")
+        assert profile.name == "Northshire"
+        assert service.council("E06000901") is profile
+        assert service.council("901") is profile
+        assert service.settings_for(profile) == service.settings  # a profile as the key
+        pm.unregister(first)
+        pm.register(_NorthshireRenamed(), name="northshire")
+        assert service.council("northshire").name == "Northshire Unitary"
+        assert service.council(" Northshire Unitary ").gss_code == "E06000901"
+        pm.unregister(name="northshire")
+        with pytest.raises(UnknownCouncilError):
+            service.council("northshire")
+        with pytest.raises(UnknownCouncilError):
+            service.council(profile.gss_code)
+        with pytest.raises(UnknownCouncilError):
+            service.settings_for(profile)

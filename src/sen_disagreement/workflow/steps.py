@@ -31,7 +31,7 @@ from sen_disagreement.independence import MEDIATOR_INDEPENDENT
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.workflow import Case, CaseParty, PartyContact
-from sen_disagreement.workflow._case import DeadlineStatus
+from sen_disagreement.workflow._case import DeadlineStatus, evolve_case
 from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.audit import make_entry
 from sen_disagreement.workflow.certificates import CertificateKind
@@ -794,7 +794,7 @@ def _change_contact(case: Case, who: str, step: ChangeContact, at: dt.datetime) 
     entry = make_entry(actor=who, action=f"{prefix_of_kind}.{step.NAME}", at=at,
                        case_id=case.case_id, fields=fields,
                        outcome="ok" if changed else "unchanged")
-    return attrs.evolve(case, parties=parties, audit=case.audit.append(entry))
+    return evolve_case(case, parties=parties, audit=case.audit.append(entry))
 
 
 def _item(acting: str, at: dt.datetime, step: RecordItem) -> RecordedItem:
