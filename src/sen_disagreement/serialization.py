@@ -33,6 +33,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_ITEMS",
     "MAX_STRING",
+    "STORED_MAX_ITEMS",
     "configure_converter",
     "dumps",
     "loads",
@@ -158,18 +159,26 @@ MAX_ITEMS = 1_000
 """Most items a JSON array in a document may hold."""
 
 
-def _tuple_factory(cl: Any, converter: cattrs.Converter) -> Any:
-    inner = cattrs.cols.homogenous_tuple_structure_factory(cl, converter)
+STORED_MAX_ITEMS = 100_000
+"""Most items an array in a stored case document may hold: a long-running case's audit trail
+grows past :data:`MAX_ITEMS` (what a person's input may hold) and must still read back."""
 
-    def structure_array(value: object, t: Any) -> Any:
-        # JSON arrays only: a string is iterable but is never a list of things.
-        if not isinstance(value, list):
-            raise _TypeFault(f"must be an array, not {_json_type(value)}")
-        if len(value) > MAX_ITEMS:
-            raise _TypeFault(f"has more than {MAX_ITEMS} items", "input.array_length")
-        return inner(value, t)
 
-    return structure_array
+def _tuple_factory_for(max_items: int) -> Any:
+    def factory(cl: Any, converter: cattrs.Converter) -> Any:
+        inner = cattrs.cols.homogenous_tuple_structure_factory(cl, converter)
+
+        def structure_array(value: object, t: Any) -> Any:
+            # JSON arrays only: a string is iterable but is never a list of things.
+            if not isinstance(value, list):
+                raise _TypeFault(f"must be an array, not {_json_type(value)}")
+            if len(value) > max_items:
+                raise _TypeFault(f"has more than {max_items} items", "input.array_length")
+            return inner(value, t)
+
+        return structure_array
+
+    return factory
 
 
 def _is_homogenous_tuple(t: Any) -> bool:
@@ -177,8 +186,9 @@ def _is_homogenous_tuple(t: Any) -> bool:
     return typing.get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-def configure_converter(converter: cattrs.Converter) -> None:
-    """Install the library's strict hooks on ``converter``."""
+def configure_converter(converter: cattrs.Converter, *, max_items: int = MAX_ITEMS) -> None:
+    """Install the library's strict hooks on ``converter``; arrays hold at most
+    ``max_items``."""
     converter.register_structure_hook(str, _str)
     converter.register_structure_hook(int, _int)
     converter.register_structure_hook(bool, _bool)
@@ -193,17 +203,19 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_factory
     )
-    converter.register_structure_hook_factory(_is_homogenous_tuple, _tuple_factory)
+    converter.register_structure_hook_factory(_is_homogenous_tuple, _tuple_factory_for(max_items))
 
 
-def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
+def make_converter(
+    *, detailed_validation: bool = True, max_items: int = MAX_ITEMS
+) -> cattrs.Converter:
     """A fresh converter: unknown keys forbidden, strict scalars. ``detailed_validation`` (on
     by default) gathers every fault with its path, for input a person must correct; a reader
     that reports any fault as one error (the stored case document) turns it off, which checks
     exactly the same and structures faster."""
     converter = cattrs.Converter(forbid_extra_keys=True,
                                  detailed_validation=detailed_validation)
-    configure_converter(converter)
+    configure_converter(converter, max_items=max_items)
     return converter
 
 

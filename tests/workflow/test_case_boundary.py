@@ -575,3 +575,20 @@ def test_item_text_limit_what_can_be_recorded_can_be_saved_and_read(
                                                   text=text + "t"), at=LATE)
     assert (err.value.field, err.value.rule_id) == ("text", "input.text_length")
     assert service.store.load(CASE).version == version
+
+
+def test_store_case_document_a_long_running_case_past_a_thousand_audit_entries_still_reads(
+    service: CaseService,
+) -> None:
+    """A case's audit trail may outgrow what one person's input array may hold (1,000): each
+    step must still save and the case read back (it stopped at about 989 entries)."""
+    _held(service)
+    for k in range(1_050):
+        service.apply(CASE, "gm-1", st.RecordItem(item_id=f"n{k}", kind=ItemKind.NOTE,
+                                                  disclosure=Disclosure.CONFIDENTIAL,
+                                                  text="x"), at=LATE + dt.timedelta(seconds=k))
+    from sen_disagreement.workflow import invariants
+
+    invariants._CASES.clear()  # read from the stored text, not the cache
+    case = from_record(service.store.load(CASE))
+    assert len(case.audit.entries) > 1_050 and len(case.items) == 1_050

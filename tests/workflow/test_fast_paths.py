@@ -23,7 +23,7 @@ from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import Duty
 from sen_disagreement.errors import InvalidInputError, NotFoundError
 from sen_disagreement.parties import Identifiers, Party, PartyKind
-from sen_disagreement.serialization import MAX_STRING
+from sen_disagreement.serialization import MAX_STRING, STORED_MAX_ITEMS
 from sen_disagreement.store import open_store
 from sen_disagreement.store.chain import link
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, invariants, records
@@ -93,7 +93,7 @@ def test_store_case_document_a_text_past_the_readers_bounds_is_read_and_refused(
 def test_store_case_document_an_array_past_the_readers_bounds_is_not_remembered() -> None:
     case = _case("dr-fast-3")
     data = records._CONVERTER.unstructure(case)
-    big = {**data, "items": [{"text": "a"}] * 1001}
+    big = {**data, "items": [{"text": "a"}] * (STORED_MAX_ITEMS + 1)}
     assert records._within_bounds("x" * (MAX_STRING + 1), big) is False
     assert records._within_bounds("x" * (MAX_STRING + 1), data) is True
     assert records._within_bounds(json.dumps(data), data) is True

@@ -24,7 +24,7 @@ import attrs
 
 from sen_disagreement.errors import InvalidInputError, StoredDataError, StoredDocumentError
 from sen_disagreement.parties import PartyKind
-from sen_disagreement.serialization import MAX_ITEMS, MAX_STRING, make_converter
+from sen_disagreement.serialization import MAX_STRING, STORED_MAX_ITEMS, make_converter
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import (
     APPEAL_CLOCK_ID,
@@ -61,7 +61,7 @@ _KINDS: dict[str, type[DisagreementResolutionCase] | type[MediationCase]] = {
 
 # Any fault in a stored document is one error (store.case_document), so the reader need not
 # gather every fault with its path: the same checks, faster.
-_CONVERTER = make_converter(detailed_validation=False)
+_CONVERTER = make_converter(detailed_validation=False, max_items=STORED_MAX_ITEMS)
 _DOCUMENT = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 """The stored document's encoder: ``json.dumps(document, ensure_ascii=False, sort_keys=True)``
 byte for byte, built once (``json.dumps`` with options builds it anew on every call)."""
@@ -134,12 +134,12 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 
 def _within_bounds(document: str, data: Any) -> bool:
     """Whether reading ``document`` back cannot trip the reader's own bounds (a string longer
-    than :data:`MAX_STRING`, an array of more than :data:`MAX_ITEMS`), which a case built in
-    memory is not held to. A document shorter than a long string with fewer commas than a long
-    array holds neither (the usual case: one scan in C); otherwise the unstructured data is
-    walked. Only a case within them is remembered; any other is read from its text, and refused
-    if it does not read."""
-    if len(document) <= MAX_STRING and document.count(",") < MAX_ITEMS:
+    than :data:`MAX_STRING`, an array of more than :data:`STORED_MAX_ITEMS`), which a case
+    built in memory is not held to. A document shorter than a long string with fewer commas
+    than a long array holds neither (the usual case: one scan in C); otherwise the unstructured
+    data is walked. Only a case within them is remembered; any other is read from its text, and
+    refused if it does not read."""
+    if len(document) <= MAX_STRING and document.count(",") < STORED_MAX_ITEMS:
         return True
     stack: list[Any] = [data]
     while stack:
@@ -150,7 +150,7 @@ def _within_bounds(document: str, data: Any) -> bool:
         elif isinstance(value, dict):
             stack.extend(value.values())
         elif isinstance(value, list):
-            if len(value) > MAX_ITEMS:
+            if len(value) > STORED_MAX_ITEMS:
                 return False
             stack.extend(value)
     return True
