@@ -133,14 +133,22 @@ def test_the_sefton_walkthrough_runs_from_the_command_line(case_db: str, tmp_pat
     shown = json.loads(cli("show", MED_CASE, "--user", PARENT, "--format", "json").stdout)
     assert shown["state"] == "certificate_issued"
 
-    # The timeline from the command line is the library's render_timeline of the stored case.
-    from sen_disagreement.reports.timeline import render_timeline
-
+    # The timeline from the command line is the library's timeline of the stored case as its
+    # reader may see it (CaseService.timeline_for).
     drawn = cli("timeline", MED_CASE, "--user", PARENT, "--on", "2025-05-01").stdout
     stored = CaseService.open(case_db, directory=directory(), timeout=None)
     with stored.store:
-        mine, _ = stored.case_for(MED_CASE, PARENT)
-    assert drawn == render_timeline(mine, on=dt.date(2025, 5, 1), format="text")
+        mine = stored.timeline_for(MED_CASE, PARENT, on=dt.date(2025, 5, 1))
+        # The without-prejudice offer's step: the parent's to see, never the officer's or the
+        # Tribunal clerk's (not a row, not a line: the case as if it had not been recorded).
+        for who, sees in ((PARENT, True), (PROVIDER, True), (OFFICER, False), (CLERK, False)):
+            text = cli("timeline", DR_CASE, "--user", who, "--on", "2025-05-01").stdout
+            assert text == stored.timeline_for(DR_CASE, who, on=dt.date(2025, 5, 1)).text()
+            assert ("2025-01-30  record item -> meeting held" in text) is sees, who
+            png = cli("timeline", DR_CASE, "--user", who, "--on", "2025-05-01", "--format",
+                      "png").stdout_bytes
+            assert png == stored.timeline_for(DR_CASE, who, on=dt.date(2025, 5, 1)).render("png")
+    assert drawn == mine.render("text")
     assert "[missed] arrange mediation education social care" in drawn
     assert "state: certificate issued" in drawn
     assert shown["certificates"][0]["kind"] == "not_arranged_in_time"

@@ -51,10 +51,11 @@ def test_no_report_chart_or_timeline_carries_the_canary(hostile_service: CaseSer
     for case_id in (MED, DR):
         case, _ = hostile_service.case_for(case_id, OFFICER.actor_id)
         for fmt in ("svg", "png", "text"):
-            outputs.append(render_timeline(case, on=ON, format=fmt))
-        # The family sees the same timeline: still nothing of the canary.
-        mine, _ = hostile_service.case_for(case_id, family(case_id).actor_id)
-        outputs.append(render_timeline(mine, on=ON, format="text"))
+            # The whole case, every record's step on it, and the officer's and the family's
+            # timelines: still nothing of the canary.
+            outputs.append(render_timeline(case, on=ON, format=fmt, readable=case.items))
+            for who in (OFFICER.actor_id, family(case_id).actor_id):
+                outputs.append(hostile_service.timeline_for(case_id, who, on=ON).render(fmt))
     for out in outputs:
         _clean(out)
 

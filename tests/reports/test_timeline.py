@@ -19,7 +19,7 @@ import pytest
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.reports.timeline import build, render_timeline
 from sen_disagreement.service import CaseService
-from sen_disagreement.walkthrough import DR_CASE, MED_CASE, OFFICER, directory
+from sen_disagreement.walkthrough import DR_CASE, MED_CASE, OFFICER, PROVIDER, directory
 from sen_disagreement.workflow import Case
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -42,16 +42,36 @@ def _snapshot(name: str, got: str) -> None:
     assert got == path.read_text(encoding="utf-8"), f"{name} differs from its snapshot"
 
 
-@pytest.mark.parametrize("case_id", [DR_CASE, MED_CASE])
-def test_timeline_svg_and_text_match_snapshots(walkthrough_db: Path, case_id: str) -> None:
-    case = _case(walkthrough_db, case_id)
-    svg = render_timeline(case, on=ON)
+def _timeline(db: Path, case_id: str, who: str, fmt: str) -> str | bytes:
+    service = CaseService.open(f"sqlite:///{db}", directory=directory(), timeout=None)
+    with service.store:
+        return service.timeline_for(case_id, who, on=ON).render(fmt)
+
+
+# The officer's view of the mediation is everyone's (its one record is an open letter); of the
+# disagreement resolution it lacks the step that recorded the without-prejudice offer, which an
+# officer may not read (the snapshot named .officer), so the snapshot of the whole case is the
+# provider's view, who reads everything in it.
+@pytest.mark.parametrize(("case_id", "who", "name"), [
+    (DR_CASE, PROVIDER, DR_CASE), (DR_CASE, OFFICER, f"{DR_CASE}.officer"),
+    (MED_CASE, OFFICER, MED_CASE)])
+def test_timeline_svg_and_text_match_snapshots(walkthrough_db: Path, case_id: str, who: str,
+                                               name: str) -> None:
+    svg = _timeline(walkthrough_db, case_id, who, "svg")
     assert isinstance(svg, str)
-    assert render_timeline(case, on=ON) == svg  # stable within a run too
-    _snapshot(f"{case_id}.svg", svg)
-    text = render_timeline(case, on=ON, format="text")
+    assert _timeline(walkthrough_db, case_id, who, "svg") == svg  # stable within a run too
+    _snapshot(f"{name}.svg", svg)
+    text = _timeline(walkthrough_db, case_id, who, "text")
     assert isinstance(text, str)
-    _snapshot(f"{case_id}.txt", text)
+    _snapshot(f"{name}.txt", text)
+    # The whole case, as render_timeline draws it told every item is readable.
+    case = _case(walkthrough_db, case_id)
+    everything = render_timeline(case, on=ON, format="text", readable=case.items)
+    if who == OFFICER and case_id == DR_CASE:
+        offer = "  2025-01-30  record item -> meeting held\n"
+        assert text == everything.replace(offer, "", 1) != everything  # only that line
+    else:
+        assert text == everything
 
 
 def test_timeline_svg_is_accessible(walkthrough_db: Path) -> None:

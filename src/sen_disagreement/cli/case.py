@@ -363,15 +363,14 @@ def write_output(data: str | bytes, output: str | None) -> None:
 def timeline_command(case_id: str, fmt: str, on: str | None, output: str | None,
                      user: str | None, actors: str | None, url: str | None) -> None:
     """Draw case ID on one time axis: its events, its clocks and deadlines (met, missed,
-    running, overdue, stopped) and its state, for a user with a part in the case. Carries no
-    recorded item, name or contact detail."""
+    running, overdue, stopped) and its state, for a user with a part in the case, as that user
+    may see it (CaseService.timeline_for): the step that recorded an item the user may not read
+    is not shown at all. Carries no recorded item, name or contact detail."""
     from sen_disagreement.cli._common import iso_date
     from sen_disagreement.sweeping import london_today
 
     with _reported("text"):
         day = iso_date(on, "--on") if on is not None else london_today()
         with _service(url, actors, user, reads=True) as (service, uid):
-            found, _ = service.case_for(case_id, uid)
-        from sen_disagreement.reports.timeline import render_timeline
-
-        write_output(render_timeline(found, on=day, format=fmt), output)
+            timeline = service.timeline_for(case_id, uid, on=day)
+        write_output(timeline.render(fmt), output)

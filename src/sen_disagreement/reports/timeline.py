@@ -12,6 +12,16 @@
   EHC engine pauses is not a case deadline;
 * **events**: one row per step recorded in the case's audit trail, with the state it led to.
 
+**Who reads it.** A timeline is drawn for one reader. The step that recorded an item (a note,
+document, offer or comment) is an event only when that item is among ``readable``, the items the
+reader may read (:meth:`CaseService.timeline_for
+<sen_disagreement.service.CaseService.timeline_for>` passes those the library's read rule,
+:func:`~sen_disagreement.workflow.access.decide`, allows). For any other record the reader sees
+nothing at all: no event row, no line in the text or the description, no count, and an axis
+drawn as if the step had not happened, so the timeline is byte for byte the one of the same case
+without that record (recording an item never changes a state or a clock). The default,
+``readable=()``, shows no record.
+
 Accessible: the SVG has a ``<title>`` and a ``<desc>`` (the whole timeline in words) and is
 labelled by them; every status is carried by a word, a marker shape and a fill pattern, never
 by colour alone. Output is byte-identical for the same case, day and matplotlib version.
@@ -25,10 +35,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.errors import InvalidInputError, InvalidTransitionError
 from sen_disagreement.reports._read import england_date
 from sen_disagreement.workflow import Case, DeadlineStatus, MediationCase, TrackedDeadline
@@ -121,6 +133,15 @@ class Timeline:
             f"{e.day} {_words(e.step)} (then {_words(e.state)})" for e in self.events) + ".")
         return " ".join(parts)
 
+    def render(self, format: str = "svg") -> str | bytes:
+        """This timeline as an accessible SVG document (``str``), a PNG (``bytes``) or plain
+        text (``str``); :class:`InvalidInputError` (field ``format``) for another format. Pure:
+        a host may draw it off its request thread."""
+        if format not in FORMATS:
+            raise InvalidInputError(f"must be one of {', '.join(FORMATS)}", field="format",
+                                    rule_id="input.enum")
+        return self.text() if format == "text" else _draw(self, format)
+
     def text(self) -> str:
         lines = [self.title, f"council: {self.council}", f"state: {_words(self.state)}", "",
                  "states:"]
@@ -136,8 +157,21 @@ def _words(slug: str) -> str:
     return slug.replace("_", " ")
 
 
-def _replay(case: Case) -> list[tuple[dt.date, str, str]]:
-    """(day, step, state after) for each step in the case's own audit trail."""
+def _recorded_by_steps(case: Case) -> list[RecordedItem]:
+    """The items the case's record_item steps recorded, in the order of those steps: every item
+    but the written mediation agreement (recorded by its own step). Items are only ever added,
+    so the n-th record_item entry of the trail recorded the n-th of these."""
+    agreement = getattr(case, "agreement", None)
+    document = agreement.document_item_id if agreement is not None else None
+    return [i for i in case.items if i.item_id != document]
+
+
+def _replay(case: Case, readable: Iterable[RecordedItem]
+            ) -> list[tuple[dt.date, str, str]]:
+    """(day, step, state after) for each step in the case's own audit trail, leaving out the
+    record_item steps of items not in ``readable``."""
+    shown = set(readable)
+    recorded = iter(_recorded_by_steps(case))
     out: list[tuple[dt.date, str, str]] = []
     if isinstance(case, MediationCase):
         machine: Any = MEDIATION_MACHINE
@@ -153,6 +187,13 @@ def _replay(case: Case) -> list[tuple[dt.date, str, str]]:
             # A step outside the machine (none today) leaves the state as it was.
             with contextlib.suppress(ValueError, InvalidTransitionError):
                 state = machine.target(state, events(step))
+        if step == "record_item":
+            item = next(recorded, None)
+            # Shown only for an item the reader may read, recorded at this step's time; an
+            # entry that pairs with no item (a case built by hand) is hidden too. Recording an
+            # item leaves the state as it was, so nothing else of the timeline moves.
+            if item is None or item not in shown or item.recorded_at != entry.at:
+                continue
         out.append((england_date(entry.at), step, state.value))
     return out
 
@@ -173,11 +214,13 @@ def _clock_as_of(d: TrackedDeadline, on: dt.date) -> ClockRow:
     return ClockRow(d.key, d.started, d.due, settled, _status(status, d.due, on))
 
 
-def build(case: Case, *, on: dt.date) -> Timeline:
-    """The timeline of ``case`` as of ``on``."""
+def build(case: Case, *, on: dt.date, readable: Iterable[RecordedItem] = ()) -> Timeline:
+    """The timeline of ``case`` as of ``on`` for a reader who may read the items ``readable``
+    (of this case): a record_item step of any other item is left out (see the module's "Who
+    reads it")."""
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
         raise InvalidInputError("must be a date", field="on", rule_id="input.date")
-    replay = [r for r in _replay(case) if r[0] <= on]
+    replay = [r for r in _replay(case, readable) if r[0] <= on]
     events = tuple(EventRow(d, s, st) for d, s, st in replay)
     bands: list[Band] = []
     for day, _step, state in replay:
@@ -194,17 +237,17 @@ def build(case: Case, *, on: dt.date) -> Timeline:
                     tuple(bands))
 
 
-def render_timeline(case: Case, *, on: dt.date, format: str = "svg") -> str | bytes:
-    """``case`` as of ``on``: an accessible SVG document (``str``), a PNG (``bytes``) or
-    plain text (``str``). Raises :class:`InvalidInputError` (field ``format``) for another
-    format."""
+def render_timeline(case: Case, *, on: dt.date, format: str = "svg",
+                    readable: Iterable[RecordedItem] = ()) -> str | bytes:
+    """``case`` as of ``on``, for a reader who may read the items ``readable``: an accessible
+    SVG document (``str``), a PNG (``bytes``) or plain text (``str``). Raises
+    :class:`InvalidInputError` (field ``format``) for another format. A host showing a user a
+    case's timeline asks :meth:`CaseService.timeline_for
+    <sen_disagreement.service.CaseService.timeline_for>`, which decides ``readable``."""
     if format not in FORMATS:
         raise InvalidInputError(f"must be one of {', '.join(FORMATS)}", field="format",
                                 rule_id="input.enum")
-    timeline = build(case, on=on)
-    if format == "text":
-        return timeline.text()
-    return _draw(timeline, format)
+    return build(case, on=on, readable=readable).render(format)
 
 
 def _draw(t: Timeline, fmt: str) -> str | bytes:

@@ -5,7 +5,8 @@ the signed-in user: ``cases_for`` lists the cases they have a part in, ``case_fo
 they have none in (audited), ``readable_items`` is the only source of item text on a page (so a
 without-prejudice offer or a facilitator's confidential note reaches only those the library lets
 read it), ``may_read_audit_trail`` / ``audit_trail`` decide who reads the trail,
-``steps_open_to`` which step forms a page offers, ``deadlines_for`` the week's deadlines, and
+``steps_open_to`` which step forms a page offers, ``timeline_for`` what of the case's records its
+timeline shows, ``deadlines_for`` the week's deadlines, and
 ``apply`` / ``open_case`` decide every step by the permission table: a forged post for a step the
 role may not take is refused by the library, not by the page.
 
@@ -27,14 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import attrs
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -61,13 +60,11 @@ from sen_disagreement.errors import (
     SenDisagreementError,
     StaleWriteError,
 )
-from sen_disagreement.reports.timeline import render_timeline
 from sen_disagreement.serialization import structure
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
 from sen_disagreement.workflow import Case, DisagreementResolutionCase, MediationCase
 from sen_disagreement.workflow import steps as st
-from sen_disagreement.workflow.access import acting_party, decide
-from sen_disagreement.workflow.audit import AuditTrail
+from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.disagreement_resolution import DrState
 from sen_disagreement.workflow.mediation import MediationState, Reg32Item
 from sen_disagreement_web import forms
@@ -231,26 +228,6 @@ class _Pages:
         except SenDisagreementError:
             return (case.council,)
 
-    def _seen_by(self, case: Case, actor: Actor) -> Case:
-        """``case`` as its timeline may show it to ``actor``: a record_item step only for a
-        record they may read (the library's own rule, :func:`decide`), so the picture does not
-        tell a parent that, and when, a facilitator wrote a confidential note. Nothing is read,
-        so nothing is audited here; the page's item list is :meth:`CaseService.readable_items`."""
-        councils = self._councils(case)
-        readable = Counter(i.recorded_at for i in case.items
-                           if decide(case, actor, i, councils=councils).allowed)
-        kept = []
-        for entry in case.audit.entries:
-            if entry.action.endswith(".record_item"):
-                # The item a step recorded carries the step's time (RecordedItem.recorded_at).
-                if readable[entry.at] <= 0:
-                    continue
-                readable[entry.at] -= 1
-            kept.append(entry)
-        if len(kept) == len(case.audit.entries):
-            return case
-        return attrs.evolve(case, audit=AuditTrail(case.case_id, kept))
-
     async def case_page(self, request: Request) -> Response:
         actor = self.signed_in(request)
         case_id = request.path_params["case_id"]
@@ -262,9 +239,9 @@ class _Pages:
                  if self.service.may_read_audit_trail(case_id, actor) else None)
         offered, no_form = self._steps_offered(actor, case)
         # The picture is an <img> of its own URL; its text form, the same facts, is on the page
-        # for screen readers and for copying.
-        timeline_text = render_timeline(self._seen_by(case, actor), on=self.today(),
-                                        format="text")
+        # for screen readers and for copying. The library decides what of the case's records
+        # the user's timeline shows (CaseService.timeline_for), not this page.
+        timeline_text = self.service.timeline_for(case_id, actor, on=self.today()).text()
         return self.render(
             request, "case.html", actor=actor, case=case, version=version, items=items,
             audit=audit, offered=offered, not_offered=no_form,
@@ -274,15 +251,16 @@ class _Pages:
 
     async def timeline(self, request: Request) -> Response:
         actor = self.signed_in(request)
-        case, _ = self.service.case_for(request.path_params["case_id"], actor)
-        case = self._seen_by(case, actor)
+        # Read here, on the event loop's thread (the store and the directory): the user's
+        # timeline as the library lets them see it. Drawing it needs neither.
+        timeline = self.service.timeline_for(request.path_params["case_id"], actor,
+                                             on=self.today())
         # Drawing takes ~0.1 s (matplotlib): off the event loop, one at a time (matplotlib's
         # state is not for concurrent use), so other users' pages are not held up.
-        today = self.today()
 
         def draw() -> str | bytes:
             with _DRAWING:
-                drawn = render_timeline(case, on=today, format="svg")
+                drawn = timeline.render("svg")
             # Its styles as attributes: the image's policy allows no inline style at all.
             return svg_without_styles(str(drawn))
 
