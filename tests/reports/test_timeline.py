@@ -67,6 +67,7 @@ def test_timeline_svg_and_text_match_snapshots(walkthrough_db: Path, case_id: st
     # The whole case, as render_timeline draws it told every item is readable.
     case = _case(walkthrough_db, case_id)
     everything = render_timeline(case, on=ON, format="text", readable=case.items)
+    assert isinstance(everything, str)
     if who == OFFICER and case_id == DR_CASE:
         offer = "  2025-01-30  record item -> meeting held\n"
         assert text == everything.replace(offer, "", 1) != everything  # only that line

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 from sen_disagreement_web import DEV_USERS, create_app
@@ -235,6 +236,14 @@ def test_the_timeline_shows_no_record_the_user_may_not_read(
         assert CANARY not in text and "offer-1" not in text
         assert "record item" not in text and "record_item" not in text
     assert "seek agreement" in page.text  # the rest of the timeline is there
+    # The page filters nothing itself: the picture is the library's timeline of the user.
+    today = service.clock().astimezone(ZoneInfo("Europe/London")).date()
+    for user in (CLERK, PARENT, OFFICER):
+        _sign_in(client, user)
+        mine = service.timeline_for(CASE, user, on=today)
+        served = client.get(f"/cases/{CASE}/timeline.svg").text
+        assert served == svg_without_styles(str(mine.render("svg")))
+        assert (sum(e.step == "record_item" for e in mine.events) == 1) is (user == PARENT)
 
 
 # --- headers: the timeline image's policy -----------------------------------------------------
