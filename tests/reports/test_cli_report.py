@@ -69,8 +69,9 @@ def test_case_timeline_formats(walkthrough_db: Path, tmp_path: Path) -> None:
     assert text == snapshot.read_text(encoding="utf-8")
     svg = run(walkthrough_db, "case", "timeline", "sefton-dr-0001", "--format", "svg", "--on",
               "2025-05-01").stdout
-    assert svg == (Path(__file__).parent / "snapshots" / "sefton-dr-0001.svg").read_text(
-        encoding="utf-8")
+    # The officer's view: without the step that recorded the without-prejudice offer.
+    assert svg == (Path(__file__).parent / "snapshots" / "sefton-dr-0001.officer.svg"
+                   ).read_text(encoding="utf-8")
     png = tmp_path / "t.png"
     run(walkthrough_db, "case", "timeline", "sefton-med-0001", "--format", "png", "--on",
         "2025-05-01", "-o", str(png))
