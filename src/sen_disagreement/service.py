@@ -513,6 +513,33 @@ class CaseService:
             )
         return case, version
 
+    if TYPE_CHECKING:  # the module is imported when a timeline is asked for (import time)
+        from sen_disagreement.reports.timeline import Timeline
+
+    def timeline_for(self, case_id: str, user: str | Actor, *, on: dt.date | None = None
+                     ) -> Timeline:
+        """The timeline of a case as of ``on`` (default: today in England, by the service's
+        clock) as ``user`` may see it: the refusal, audited, of :meth:`case_for` for a user
+        with no part in the case (one answer whether or not it exists); otherwise
+        :func:`~sen_disagreement.reports.timeline.build` with the items the library's read
+        rule (:func:`~sen_disagreement.workflow.access.decide`) lets ``user`` read, so the step
+        that recorded any other item is not on it at all. Draw it with
+        :meth:`~sen_disagreement.reports.timeline.Timeline.render` (``svg``, ``png``,
+        ``text``), which needs no store and may run on another thread. No item is read (a
+        timeline carries no item's text, kind or class), so no item read is audited."""
+        from sen_disagreement.reports._read import england_date
+        from sen_disagreement.reports.timeline import build
+        from sen_disagreement.workflow.access import decide
+
+        if on is not None and (isinstance(on, dt.datetime) or not isinstance(on, dt.date)):
+            raise InvalidInputError("must be a date", field="on", rule_id="input.date")
+        actor = self.actor(user)
+        case, _ = self.case_for(case_id, actor)
+        keys = self._council_keys(case.council)
+        readable = [i for i in case.items if decide(case, actor, i, councils=keys).allowed]
+        return build(case, on=england_date(self._now()) if on is None else on,
+                     readable=readable)
+
     def cases_for(self, user: str | Actor, *, council: str | None = None,
                   kind: str | None = None, state: str | None = None) -> list[CaseRecord]:
         """The current cases ``user`` has a part in (the attachment rule of
