@@ -31,12 +31,18 @@ if TYPE_CHECKING:  # at run time each name loads on first use instead
         InvalidInputError,
         SenDisagreementError,
     )
-    from sen_disagreement.parties import Party, PartyKind
+    from sen_disagreement.parties import Identifiers, Party, PartyKind
     from sen_disagreement.plugins.facade import Hooks
     from sen_disagreement.plugins.spec import hookimpl
     from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
     from sen_disagreement.store import open_store
-    from sen_disagreement.workflow import CaseParty, steps
+    from sen_disagreement.workflow import (
+        CaseParty,
+        DisagreementResolutionCase,
+        MediationCase,
+        PartyContact,
+        steps,
+    )
     from sen_disagreement.workflow.issues import Issue, IssueOutcome
     from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
 
@@ -56,7 +62,11 @@ _WHERE: dict[str, str] = {
     # what a case is made of
     "Party": "sen_disagreement.parties",
     "PartyKind": "sen_disagreement.parties",
+    "Identifiers": "sen_disagreement.parties",
     "CaseParty": "sen_disagreement.workflow",
+    "PartyContact": "sen_disagreement.workflow",
+    "DisagreementResolutionCase": "sen_disagreement.workflow",
+    "MediationCase": "sen_disagreement.workflow",
     "Issue": "sen_disagreement.workflow.issues",
     "IssueOutcome": "sen_disagreement.workflow.issues",
     "DecisionNotice": "sen_disagreement.workflow.mediation",
@@ -96,17 +106,21 @@ __all__ = [
     "CouncilProfile",
     "DecisionNotice",
     "Disagreement",
+    "DisagreementResolutionCase",
     "Disclosure",
     "Duty",
     "EhcStage",
     "Hooks",
+    "Identifiers",
     "InvalidInputError",
     "Issue",
     "IssueOutcome",
     "ItemKind",
+    "MediationCase",
     "OpenDisagreementResolution",
     "OpenMediation",
     "Party",
+    "PartyContact",
     "PartyKind",
     "PlanSection",
     "Provision",

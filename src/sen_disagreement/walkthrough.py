@@ -30,42 +30,58 @@ mediation adviser, so the adviser here is an invented example.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attrs import frozen
-
-from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
-from sen_disagreement.appeals import AppealableDecision
-from sen_disagreement.channels import Medium, MessageChannel
-from sen_disagreement.council import Contact, ContactRole, CouncilProfile
-from sen_disagreement.disclosure import Disclosure, ItemKind
-from sen_disagreement.dispatch import dispatch_all
-from sen_disagreement.ehc import Duty, PlanSection
-from sen_disagreement.errors import AccessDeniedError
-from sen_disagreement.messages import KINDS, kind_of
-from sen_disagreement.parties import Identifiers, Party, PartyKind
-from sen_disagreement.plugins.spec import hookimpl
-from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
-from sen_disagreement.workflow import (
+from sen_disagreement import (
+    AccessDeniedError,
+    Actor,
+    AppealableDecision,
+    CaseGrant,
     CaseParty,
+    CaseService,
+    Contact,
+    ContactRole,
+    CouncilProfile,
+    DecisionNotice,
     DisagreementResolutionCase,
+    Disclosure,
+    Duty,
+    Identifiers,
+    Issue,
+    IssueOutcome,
+    ItemKind,
     MediationCase,
+    OpenDisagreementResolution,
+    OpenMediation,
+    Party,
     PartyContact,
+    PartyKind,
+    PlanSection,
+    Reg32Item,
+    Role,
+    StaticActorDirectory,
+    hookimpl,
 )
-from sen_disagreement.workflow import steps as st
-from sen_disagreement.workflow.issues import Issue, IssueOutcome
-from sen_disagreement.workflow.mediation import DecisionNotice, Reg32Item
+from sen_disagreement import steps as st
+from sen_disagreement._demo_delivery import (
+    INSTALL_NOTIFY,
+    LocalNotify,
+    deliver,
+    local_notify,
+    notify_templates,
+)
 
 if TYPE_CHECKING:
-    from sen_disagreement_notify import NotifyChannel
     from sen_disagreement_notify.testing import FakeNotify
 
 __all__ = [
+    "INSTALL_NOTIFY",
+    "LocalNotify",
+    "local_notify",
+    "notify_templates",
     "run",
 ]
 
@@ -93,63 +109,8 @@ class ExampleAdviserContact:
                         email="adviser@example.org"),)
 
 
-INSTALL_NOTIFY = "pip install -e plugins/sen-disagreement-notify"
 NEW_PARENT_EMAIL = "sam.parent@new-address.example.org"
 """The parent's email after they change their contact details (never printed)."""
-_TEMPLATE_IDS = uuid.UUID("6f1d2c1e-9b9a-4d5e-8a57-3f0b7a2f5c10")
-
-
-def notify_templates() -> dict[tuple[str, Medium], str]:
-    """A development template id for every message kind and medium it may use (what a council
-    copies from its Notify service's templates page; here derived from the kind's name)."""
-    return {(kind.name, medium): str(uuid.uuid5(_TEMPLATE_IDS, f"{kind.name}/{medium.value}"))
-            for kind in KINDS.values() for medium in kind.media}
-
-
-@frozen
-class LocalNotify:
-    """The local Notify API and the real Notify channel configured against it."""
-
-    server: FakeNotify
-    channel: NotifyChannel
-
-
-@contextlib.contextmanager
-def local_notify(server: FakeNotify | None = None) -> Iterator[LocalNotify | None]:
-    """A local GOV.UK Notify API on 127.0.0.1 (an ephemeral port; ``server``: one the caller
-    started, e.g. a test that reads what it received) and a :class:`NotifyChannel` with a
-    development key made for this run; ``None`` when ``sen-disagreement-notify`` is not
-    installed (the core library never depends on it)."""
-    try:
-        from sen_disagreement_notify import NotifyChannel
-        from sen_disagreement_notify.testing import FakeNotify
-    except ImportError:
-        yield None
-        return
-    fake = server if server is not None else FakeNotify().start()
-    try:
-        key = fake.add_key("walkthrough-dev")
-        yield LocalNotify(fake, NotifyChannel(api_key=key, templates=notify_templates(),
-                                              base_url=fake.url, timeout=5.0))
-    finally:
-        if server is None:
-            fake.stop()
-
-
-def _server_summary(notify: LocalNotify) -> str:
-    """What the local Notify server took, checked against each kind's allow-list (the
-    personalisation of every request, by the template id it names)."""
-    kinds = {template: kind for (kind, _), template in notify_templates().items()}
-    sends = [r.body for r in notify.server.sends() if r.status == 201 and r.body is not None]
-    outside = 0
-    for body in sends:
-        kind = KINDS.get(kinds.get(str(body.get("template_id")), ""))
-        fields = set(body.get("personalisation") or {})
-        outside += kind is None or not {f for f in fields
-                                        if not f.startswith("address_line_")} <= kind.fields
-    verdict = ("each carried only its kind's allow-listed personalisation" if not outside
-               else f"{outside} carried personalisation outside their kind's allow-list")
-    return f"The local Notify server took {len(sends)} notification(s); {verdict}."
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -311,32 +272,7 @@ def _run(db_path: Path, notify: LocalNotify | None) -> list[str]:
             "prejudice and never included).")
 
         # --- 3. the statutory messages, queued with the steps and dispatched -------------------
-        if notify is None:
-            say("The GOV.UK Notify channel (sen-disagreement-notify) is not installed, so the "
-                f"messages go to the development log channel ({INSTALL_NOTIFY} to see them "
-                "delivered to a local Notify API).")
-            report = dispatch_all(store, service.hooks)
-        else:
-            say(f"A local GOV.UK Notify API is listening on {notify.server.url} with a "
-                "development key made for this run; the dispatcher sends through the real "
-                "Notify channel (notifications-python-client).")
-            ours: tuple[MessageChannel, ...] = (notify.channel,)
-            # Only the local server: never a real Notify service the environment configures.
-            report = dispatch_all(store, service.hooks, channels=lambda _council: ours)
-        say(f"{report.claimed} statutory message(s) were queued in the outbox with the steps "
-            "that caused them; the dispatcher sent them:")
-        for d in report.deliveries:
-            kind = kind_of(d.kind)
-            status = ""
-            if notify is not None and d.status == "sent" and d.message_id:
-                status = (f", Notify notification {d.message_id}, status "
-                          f"{notify.channel.status(d.message_id).status} (read back from the "
-                          "server)")
-            say(f"Message {d.kind} to {kind.recipient} ({d.recipient}), rule {d.rule_id}: "
-                f"{d.status}" + (f" via the {d.channel} channel" if d.channel else "")
-                + status + (f" ({d.reason})" if d.reason else "") + ".")
-        if notify is not None:
-            say(_server_summary(notify))
+        out.extend(deliver(store, service.hooks, notify))
         say(f"Stored: {len(store.audit_trail(DR_CASE))} + "
             f"{len(store.audit_trail(MED_CASE))} audit entries in {db_path.name}.")
     return out
