@@ -1024,7 +1024,8 @@ def import_table(imports: dict[str, dict[str, tuple[list[float], list[float]]]],
            "Bytecode `cached`: the project's modules loaded from bytecode written beforehand, as"
            " an installed wheel runs. `compiled`: each of them compiled from source on every"
            " import (`PYTHONDONTWRITEBYTECODE=1`, as this host runs a checkout; the rows before"
-           " issue 14's import work were measured so).", "",
+           " issue 14's import work were measured so). Rows `before:` ran the same statements"
+           " against the `--import-baseline` source tree, interleaved with the current one.", "",
            "| statement | bytecode | wall, median [min-max] | over bare, median |"
            " `-X importtime` top-level sum, median |",
            "|---|---|---:|---:|---:|"]
