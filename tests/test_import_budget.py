@@ -100,11 +100,3 @@ def test_import_sen_disagreement_stays_lazy() -> None:
     assert "sen_disagreement" in loaded
     assert not heavy & loaded
 
-
-@pytest.mark.xfail(strict=True, reason=(
-    "the workflows still load the clock table at import: workflow/_clocks.py imports "
-    "sen_disagreement.clocks.model at top (which runs clocks/__init__: compute and table) and "
-    "appeals.py imports sen_disagreement.clocks.table; neither file is this change's (issue 14)"))
-def test_the_pipeline_does_not_load_the_clock_table() -> None:
-    loaded = _loaded(*(f"import {m}" for m in PIPELINE))
-    assert not set(CLOCK_TABLE) & loaded
