@@ -90,6 +90,8 @@ DEFAULT_TIMEOUT = 5.0
 
 _T = TypeVar("_T")
 _A = TypeVar("_A")
+_D = TypeVar("_D")
+"""A declared record (a provider, a channel) whose key must be unique for a council."""
 
 
 def _utcnow() -> dt.datetime:
@@ -663,23 +665,11 @@ class Hooks:
         provider id repeated for the council is a conflict fault; the first declaration is
         kept."""
         hook = "sen_register_providers"
-        out: list[Provider] = []
-        seen: dict[str, str] = {}
-        for plugin, batch in self._call(
+        answers = self._call(
             hook, {"council": council}, _records(Provider), faults, council, case_id
-        ):
-            for provider in batch:
-                if provider.provider_id in seen:
-                    self._fault(
-                        faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
-                        detail=f"provider {provider.provider_id!r} is already declared by "
-                        f"plugin {seen[provider.provider_id]!r}",
-                        council=council, case_id=case_id,
-                    )
-                    continue
-                seen[provider.provider_id] = plugin
-                out.append(provider)
-        return out
+        )
+        return self._first_declared(hook, answers, lambda p: p.provider_id, "provider",
+                                    faults, council, case_id)
 
     def contacts(
         self,
@@ -708,22 +698,31 @@ class Hooks:
         """The council's notification channels (``sen_register_channels``); the built-in ``log``
         channel comes last. A repeated channel name is a conflict fault."""
         hook = "sen_register_channels"
-        out: list[NotificationChannel] = []
+        answers = self._call(hook, {"council": council}, _channels, faults, council, case_id)
+        return self._first_declared(hook, answers, lambda c: c.name, "channel",
+                                    faults, council, case_id)
+
+    def _first_declared(
+        self, hook: str, answers: Iterable[tuple[str, Sequence[_D]]],
+        key: Callable[[_D], str], what: str, faults: list[PluginFault] | None,
+        council: CouncilProfile, case_id: str | None,
+    ) -> list[_D]:
+        """Every declaration in ``answers``, the first of each ``key`` kept: a later one with
+        the same key is a conflict fault naming both plugins."""
+        out: list[_D] = []
         seen: dict[str, str] = {}
-        for plugin, batch in self._call(
-            hook, {"council": council}, _channels, faults, council, case_id
-        ):
-            for channel in batch:
-                if channel.name in seen:
+        for plugin, batch in answers:
+            for declared in batch:
+                k = key(declared)
+                if k in seen:
                     self._fault(
                         faults, plugin=plugin, hook=hook, kind=FaultKind.CONFLICT,
-                        detail=f"channel {channel.name!r} is already declared by plugin "
-                        f"{seen[channel.name]!r}",
+                        detail=f"{what} {k!r} is already declared by plugin {seen[k]!r}",
                         council=council, case_id=case_id,
                     )
                     continue
-                seen[channel.name] = plugin
-                out.append(channel)
+                seen[k] = plugin
+                out.append(declared)
         return out
 
     def choose_provider(
