@@ -325,9 +325,7 @@ class CaseService:
             key = (value.gss_code,)  # its answer depends on the code only
         else:  # anything else is refused by canonical_council, uncached
             return canonical_council(self.hooks, value)
-        # The facade's declarations cache (private: it offers no public key for "the councils
-        # changed"); reading it re-checks the implementations, as every facade call does.
-        declared = self.hooks._declared(None)
+        declared = self.hooks.declarations_key()
         held, found = self._councils
         if held is not declared:
             found = {}
@@ -822,10 +820,8 @@ class CaseService:
     def _observe(self, case: Case, entries: tuple[AuditEntry, ...]) -> None:
         # No installed plugin observes case events (the usual case): then there is no one to
         # tell, no fault to park, and no events need building (~28 us a step otherwise). Asked
-        # on every save (a list copy), so an observer registered later is told. The facade's
-        # own caller, as only the facade touches ``pm.hook``; it has no public "is anyone
-        # listening" yet.
-        if not self.hooks._callers["sen_after_case_event"].get_hookimpls():
+        # on every save (a list copy), so an observer registered later is told.
+        if not self.hooks.has_implementations("sen_after_case_event"):
             return
         profile = self._profile(case.council)
         if profile is None:

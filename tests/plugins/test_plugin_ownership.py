@@ -264,3 +264,39 @@ def test_the_plugins_command_shows_owners_delegates_and_ownership_faults(
     assert {f["hook"] for f in by_name["every-council"]["faults"]} == {
         "sen_register_providers", "sen_register_contacts", "sen_council_settings",
         "sen_choose_provider"}
+
+
+def test_declarations_key_changes_only_when_the_councils_declarations_do(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin, sefton_module: ModuleType
+) -> None:
+    register_sen_plugin(sefton_module, name="sefton")
+    first = sen_hooks.declarations_key()
+    assert sen_hooks.declarations_key() is first  # unchanged: the same object
+    register_sen_plugin(EveryCouncil(), name="every-council")  # declares no council
+    assert sen_hooks.declarations_key() is first
+
+    class Second:
+        @hookimpl
+        def sen_register_councils(self) -> Sequence[CouncilProfile]:
+            return (CouncilProfile(name="Wirral", gss_code="E08000015", la_number="344",
+                                   slug="wirral"),)
+
+    register_sen_plugin(Second(), name="wirral")
+    assert sen_hooks.declarations_key() is not first
+
+
+def test_has_implementations_answers_for_hooks_of_the_specification_only(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin
+) -> None:
+    assert sen_hooks.has_implementations("sen_after_case_event") is False
+
+    class Observer:
+        @hookimpl
+        def sen_after_case_event(self, council: CouncilProfile, event: object) -> None:
+            return None
+
+    register_sen_plugin(Observer(), name="observer")
+    assert sen_hooks.has_implementations("sen_after_case_event") is True
+    with pytest.raises(InvalidInputError) as err:
+        sen_hooks.has_implementations("sen_not_a_hook")
+    assert (err.value.field, err.value.rule_id) == ("hook", "input.enum")

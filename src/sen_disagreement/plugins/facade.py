@@ -445,6 +445,21 @@ class Hooks:
         declared = self._declared(faults)
         return list(declared.councils)
 
+    def declarations_key(self) -> object:
+        """An opaque value that stays the same object while the councils' declarations are
+        unchanged: a host may keep what it derived from them (a council key's profile) until it
+        changes. Reading it re-checks the implementations, as every facade call does."""
+        return self._declared(None)
+
+    def has_implementations(self, hook: str) -> bool:
+        """Whether any installed plugin (the built-in defaults included) implements ``hook``
+        now, so a caller can skip building a call nobody would receive."""
+        caller = self._callers.get(hook)
+        if caller is None:
+            raise InvalidInputError("must name a hook of the specification", field="hook",
+                                    rule_id="input.enum")
+        return bool(caller.get_hookimpls())
+
     def _declared(self, faults: list[PluginFault] | None) -> _Declarations:
         impls = self._councils_caller.get_hookimpls()
         cached = self._declarations
