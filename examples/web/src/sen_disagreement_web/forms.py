@@ -285,8 +285,9 @@ _ONE_LINE = re.compile("[\t\n\r]")
 
 def plain_text_errors(fields: Mapping[str, str], form: Sequence[Field]) -> dict[str, str]:
     """The form's text fields holding a character :data:`_HIDDEN` (or, in a one-line field, a
-    line break) as field errors. The library accepts them in a party's name and an item's text
-    (reported upstream), so the form refuses them at the door."""
+    line break) as field errors. The library refuses them too in a party's name and an item's
+    text (``input.encoding``); the form checks every text field at the door so that each error
+    lands next to its own field before a step is built."""
     out = {}
     for f in form:
         names = [f"{f.name}-{p}" for p in _DATE_PARTS] if f.kind == "date" else [f.name]
