@@ -16,7 +16,6 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from sen_disagreement.clocks.table import CLOCKS
 from sen_disagreement.ehc import EhcStage, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import (
@@ -342,6 +341,9 @@ class ClockStart:
 
     @classmethod
     def of(cls, clock_id: str) -> ClockStart:
+        # The table loads here, on first use, not when the workflows import this module.
+        from sen_disagreement.clocks.table import CLOCKS
+
         clock = CLOCKS[clock_id]
         return cls(clock_id, clock.trigger, clock.starts_from)
 

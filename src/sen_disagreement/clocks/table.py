@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from sen_disagreement.clocks._order import ORDER_CLOCK_IDS as _ORDER_CLOCK_IDS
 from sen_disagreement.clocks.model import (
     ORDER_CONDITIONS,
     Actor,
@@ -376,19 +377,6 @@ _EHC_CORONAVIRUS_SETTINGS = ("lawful_exception_effect", "coronavirus_other_send_
 _REG_44_EXCEPTIONS = (*_reg_44_3_exceptions(), _coronavirus_send_regs("reg 44(2)"))
 
 # The clocks ------------------------------------------------------------------------------------
-
-_ORDER_CLOCK_IDS = (
-    "order_assess_notify",
-    "order_assess_no_plan",
-    "order_assess_final_plan",
-    "order_make_plan_draft",
-    "order_make_plan_final",
-    "order_cease_upheld",
-    "order_reconsider",
-    "order_amend_plan",
-    "order_amend_placement",
-    "order_continue_to_maintain",
-)
 
 _ARRANGE_SETTINGS = ("arrange_mediation_unit", "arrange_mediation_deadline")
 
@@ -1172,6 +1160,19 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
 
 CLOCKS: dict[str, ClockDefinition] = {c.id: c for c in _DEFINITIONS}
 """Every clock by id, in the reference's order."""
+
+REG_42_2_EXCEPTIONS: tuple[ClockException, ...] = tuple(
+    e
+    for e in CLOCKS["agreement_appealable_matters"].exceptions
+    if e.effect is not ExceptionEffect.DISAPPLY
+)
+"""The lawful exceptions an agreed appealable matter's reg 44 clocks recognise: reg 42(2)
+applies the reg 44 limits, so with them the reg 44(3) exceptions (the 2-week absence from the
+LA's area [S]; the other limbs only with setting ``reg_44_3_unconfirmed_limbs``) and, for an
+agreement whose clocks ran from 1 May to 25 September 2020, the SI 2020/471 coronavirus
+exception when setting ``coronavirus_mediation_clocks`` covers reg 42. Built with the table
+(from clock ``agreement_appealable_matters``); the mediation workflow re-exports it as
+:data:`sen_disagreement.workflow.mediation.agreement.REG_42_2_EXCEPTIONS`."""
 
 ORDER_KIND_CLOCKS: dict[OrderKind, tuple[str, ...]] = {
     kind: tuple(i for i in _ORDER_CLOCK_IDS if ORDER_CONDITIONS[kind] in CLOCKS[i].conditions)

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sen_disagreement.clocks.model import ClockDefinition
 from sen_disagreement.settings import Settings
+
+# The clocks load on first use, inside each function: importing a workflow builds no clock
+# (issue 14). typing.TYPE_CHECKING without importing typing.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sen_disagreement.clocks.model import ClockDefinition
 
 __all__ = ["appeal_deadline", "definition", "due"]
 

@@ -10,11 +10,17 @@ from collections.abc import Iterable
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, typed_fields
-from sen_disagreement.clocks import CLOCKS, ClockException, ExceptionEffect, OrderKind
-from sen_disagreement.clocks import order_clock_ids as _order_clock_ids
+from sen_disagreement.clocks._order import ORDER_CLOCK_IDS
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, cite
+
+# The clock table loads on first use (issue 14): a module attribute below (PEP 562) and a
+# function-level import, so importing the workflow builds no clock.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sen_disagreement.clocks.model import OrderKind
+    from sen_disagreement.clocks.table import REG_42_2_EXCEPTIONS
 
 __all__ = [
     "ORDER_CLOCK_IDS",
@@ -45,28 +51,14 @@ REG_42_5 = Rule(
 )
 """The parties may agree other periods in writing (SEND Regs 2014 reg 42(5))."""
 
-ORDER_CLOCK_IDS: tuple[str, ...] = CLOCKS["agreement_appealable_matters"].delegates_to
-"""The reg 44 clocks an agreed appealable matter runs on (reg 42(2)); defined once, with the
-clocks."""
-
-REG_42_2_EXCEPTIONS: tuple[ClockException, ...] = tuple(
-    e
-    for e in CLOCKS["agreement_appealable_matters"].exceptions
-    if e.effect is not ExceptionEffect.DISAPPLY
-)
-"""The lawful exceptions an agreed appealable matter's reg 44 clocks recognise: reg 42(2)
-applies the reg 44 limits, so with them the reg 44(3) exceptions (the 2-week absence from the
-LA's area [S]; the other limbs only with setting ``reg_44_3_unconfirmed_limbs``) and, for an
-agreement whose clocks ran from 1 May to 25 September 2020, the SI 2020/471 coronavirus
-exception when setting ``coronavirus_mediation_clocks`` covers reg 42. Defined with the
-clocks (``agreement_appealable_matters``)."""
-
 
 def order_clock_ids_for(kinds: OrderKind | Iterable[OrderKind]) -> tuple[str, ...]:
     """The reg 44 clocks of an agreed appealable matter with these limbs, for
     :attr:`AgreedAction.order_clock_ids`: continue to maintain the plan *and* amend it gives
     ``("order_amend_plan", "order_continue_to_maintain")``, so both duties are tracked."""
-    return _order_clock_ids(kinds)
+    from sen_disagreement.clocks.compute import order_clock_ids
+
+    return order_clock_ids(kinds)
 
 
 class ActionKind(enum.Enum):
@@ -141,3 +133,23 @@ class MediationAgreement:
     actions: tuple[AgreedAction, ...] = field(converter=_actions)
     other_periods_in_writing: tuple[tuple[str, dt.date], ...] = ()
     la_party: bool = True
+
+
+# Defined for run time only, so type checkers still reject a name this module does not have.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """:data:`REG_42_2_EXCEPTIONS` on first use (PEP 562), the table's own tuple, kept; it is
+        built with the clock table, which the import system loads once even when several threads
+        ask at once."""
+        if name == "REG_42_2_EXCEPTIONS":
+            from sen_disagreement.clocks import table
+
+            value = table.REG_42_2_EXCEPTIONS
+            globals()[name] = value
+            return value
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
