@@ -731,15 +731,16 @@ def route_provider(
     if not declared:
         raise no_provider_error(profile, f"no {kind.label} is declared by any installed plugin")
     eligible: list[Provider] = []
+    passed: list[tuple[Provider, IndependenceCheck]] = []
     refusals: list[IndependenceError] = []
     for provider in declared:
         try:
-            check_independence(
+            passed.append((provider, check_independence(
                 provider.as_party(),
                 case_parties=case.bodies,
                 health_in_issue=case.health_in_issue,
                 settings=settings,
-            )
+            )))
         except IndependenceError as refused:
             refusals.append(refused)
         else:
@@ -755,12 +756,17 @@ def route_provider(
     chosen = hooks.choose_provider(profile, case, tuple(eligible), faults=faults)
     if chosen is None:  # only when the built-in default is blocked and no plugin answered
         chosen = eligible[0]
-    check = check_independence(
-        chosen.as_party(),
-        case_parties=case.bodies,
-        health_in_issue=case.health_in_issue,
-        settings=settings,
-    )
+    # One check per provider per routing: the choice is one of ``eligible`` (the facade refuses
+    # any other answer), and the check is a pure function of the provider and the case, so an
+    # equal provider's result stands. Anything else is checked again, as before.
+    check = next((done for provider, done in passed if provider == chosen), None)
+    if check is None:
+        check = check_independence(
+            chosen.as_party(),
+            case_parties=case.bodies,
+            health_in_issue=case.health_in_issue,
+            settings=settings,
+        )
     return Routing(
         case_id=case.case_id,
         council=profile,

@@ -19,6 +19,7 @@ on); :func:`check_independence` is built on it and raises
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from attrs import frozen
@@ -225,28 +226,54 @@ class IndependenceCheck:
     rules_applied: tuple[Rule, ...]
 
 
+_LA = frozenset({PartyKind.LOCAL_AUTHORITY})
+_DR_HEALTH = frozenset({PartyKind.CLINICAL_COMMISSIONING_GROUP, PartyKind.NHS_ENGLAND})
+_ICB = frozenset({PartyKind.INTEGRATED_CARE_BOARD})
+
+
+@functools.lru_cache(maxsize=512)
 def _excluded(
-    role: PartyKind, health_in_issue: bool, settings: Settings, on: dt.date | None
-) -> list[tuple[frozenset[PartyKind], Rule]]:
-    la = frozenset({PartyKind.LOCAL_AUTHORITY})
+    role: PartyKind, health_in_issue: bool, icb_excluded: bool, on: dt.date | None
+) -> tuple[tuple[frozenset[PartyKind], Rule], ...]:
+    """The exclusions for ``role``: (kinds of employer excluded, the rule excluding them).
+
+    A pure function of its arguments over module constants, so it is cached: routing asks it
+    for every provider of every case (issue 14)."""
     rules: list[tuple[frozenset[PartyKind], Rule]]
     if role is PartyKind.MEDIATION_ADVISER:
-        rules = [(la | HEALTH_COMMISSIONING_BODIES, ADVISER_INDEPENDENT)]
+        rules = [(_LA | HEALTH_COMMISSIONING_BODIES, ADVISER_INDEPENDENT)]
     elif role is PartyKind.MEDIATOR:
-        rules = [(la, MEDIATOR_NOT_LA)]
+        rules = [(_LA, MEDIATOR_NOT_LA)]
         if health_in_issue:
             rules.append((HEALTH_COMMISSIONING_BODIES, MEDIATOR_NOT_HEALTH))
     else:
-        rules = [
-            (la, DR_NOT_LA),
-            (frozenset({PartyKind.CLINICAL_COMMISSIONING_GROUP, PartyKind.NHS_ENGLAND}),
-             DR_NOT_HEALTH),
-        ]
-        if settings.s57_health_body_independence:
-            rules.append((frozenset({PartyKind.INTEGRATED_CARE_BOARD}), DR_NOT_ICB))
-    if on is None:
-        return rules
-    return [(kinds, rule) for kinds, rule in rules if rule.provenance.applies_on(on)]
+        rules = [(_LA, DR_NOT_LA), (_DR_HEALTH, DR_NOT_HEALTH)]
+        if icb_excluded:
+            rules.append((_ICB, DR_NOT_ICB))
+    if on is not None:
+        rules = [(kinds, rule) for kinds, rule in rules if rule.provenance.applies_on(on)]
+    return tuple(rules)
+
+
+@functools.lru_cache(maxsize=512)
+def _independent_reason(
+    role: PartyKind,
+    employer_kind: PartyKind | None,
+    health_in_issue: bool,
+    icb_excluded: bool,
+    on: dt.date | None,
+) -> str:
+    """Why an appointee is independent: kinds of body only, never a name (cached: a pure
+    function of its arguments, keyed by them rather than by the rules, which hash slowly)."""
+    rules = _excluded(role, health_in_issue, icb_excluded, on)
+    excluded = sorted({k.label for kinds, _ in rules for k in kinds})
+    bodies = ", ".join(excluded) + (", " if excluded else "") + "the education provider in dispute"
+    whose = (
+        "an independent organisation (no employer recorded)"
+        if employer_kind is None
+        else f"employed by {_article(employer_kind.label)} {employer_kind.label}"
+    )
+    return f"independent: a {role.label} {whose}, not employed by any of: {bodies}"
 
 
 def _article(label: str) -> str:
@@ -274,7 +301,8 @@ def _assess(
     if employer is not None and on is not None:
         # A CCG employer after 1 July 2022, or an ICB one before it, is a mistake in the input.
         check_kind_in_force(employer.kind, on, field="employer.kind")
-    rules = _excluded(role, health_in_issue, settings, on)
+    icb_excluded = settings.s57_health_body_independence
+    rules = _excluded(role, health_in_issue, icb_excluded, on)
     applied = (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
 
     def no(reason: str, rule: Rule) -> IndependenceAnswer:
@@ -296,18 +324,13 @@ def _assess(
                         "independent",
                         NOT_EDUCATION_PROVIDER,
                     )
-    excluded = sorted({k.label for kinds, _ in rules for k in kinds})
-    bodies = ", ".join(excluded) + (", " if excluded else "") + "the education provider in dispute"
-    whose = (
-        "an independent organisation (no employer recorded)"
-        if employer is None
-        else f"employed by {_article(employer.kind.label)} {employer.kind.label}"
-    )
     return IndependenceAnswer(
         role,
         True,
         _ROLE_RULES[role],
-        f"independent: a {role.label} {whose}, not employed by any of: {bodies}",
+        _independent_reason(
+            role, None if employer is None else employer.kind, health_in_issue, icb_excluded, on
+        ),
         on,
         applied,
     )
