@@ -5,7 +5,7 @@ faults, the Open Referral UK export and the plugin testing helpers.
 module                             what it holds
 =================================  ===========================================================
 :mod:`~.plugins.spec`              the ``sen_*`` hook specifications, ``hookimpl``,
-                                   ``HOOK_NAMES``, ``OWNED_HOOKS``
+                                   ``inline``, ``HOOK_NAMES``, ``OWNED_HOOKS``
 :mod:`~.plugins.manager`           :func:`make_plugin_manager`, entry points, blocked names,
                                    :func:`check_plugins`, :func:`list_plugins`
 :mod:`~.plugins.facade`            :class:`Hooks` (the only caller of hooks), council ownership
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         list_plugins,
         make_plugin_manager,
     )
-    from sen_disagreement.plugins.spec import HOOK_NAMES, OWNED_HOOKS, PROJECT, hookimpl
+    from sen_disagreement.plugins.spec import HOOK_NAMES, OWNED_HOOKS, PROJECT, hookimpl, inline
 
 __all__ = [
     "BLOCK_ENV_VAR",
@@ -64,6 +64,7 @@ __all__ = [
     "blocked_from_env",
     "check_plugins",
     "hookimpl",
+    "inline",
     "list_plugins",
     "make_plugin_manager",
 ]
@@ -87,6 +88,7 @@ _HOME = {
     "OWNED_HOOKS": "spec",
     "PROJECT": "spec",
     "hookimpl": "spec",
+    "inline": "spec",
 }
 
 

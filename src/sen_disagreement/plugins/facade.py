@@ -70,7 +70,7 @@ from sen_disagreement.plugins.faults import (
     PluginFault,
 )
 from sen_disagreement.plugins.manager import DEFAULTS_NAME
-from sen_disagreement.plugins.spec import HOOK_NAMES, OWNED_HOOKS
+from sen_disagreement.plugins.spec import HOOK_NAMES, INLINE_ATTRIBUTE, OWNED_HOOKS
 from sen_disagreement.settings import Settings
 
 _PLAIN_HOOKEXEC: object
@@ -337,13 +337,17 @@ class Hooks:
                     council=council, case_id=case_id,
                 )
                 continue
-            timeout = self._timeout
+            # An implementation its plugin declared ``@inline`` runs in this thread: no worker
+            # hand-off (its faults are still isolated below; only a hang is unbounded).
+            in_thread = getattr(impl.function, INLINE_ATTRIBUTE, False) is True
+            timeout = None if in_thread else self._timeout
             if deadline is not None:
                 remaining = deadline.remaining()
                 if remaining <= 0:
                     deadline.missed.setdefault(impl.plugin_name, []).append(case_id)
                     continue
-                timeout = remaining if timeout is None else min(timeout, remaining)
+                if not in_thread:
+                    timeout = remaining if timeout is None else min(timeout, remaining)
             names = impl.argnames
             plugin = impl.plugin_name
             # Each implementation gets its own copy of the council profile the process shares

@@ -38,8 +38,8 @@ Whether the first answer wins is read by the facade from each specification's ``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import pluggy
 
@@ -58,10 +58,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOOK_NAMES",
+    "INLINE_ATTRIBUTE",
     "OWNED_HOOKS",
     "PROJECT",
     "hookimpl",
     "hookspec",
+    "inline",
     "sen_after_case_event",
     "sen_choose_provider",
     "sen_council_settings",
@@ -80,6 +82,29 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
 """Marks a hook implementation in a plugin: ``@hookimpl`` above a function named after a hook."""
+
+INLINE_ATTRIBUTE = "sen_disagreement_inline"
+"""The attribute :func:`inline` sets on an implementation (``True``)."""
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def inline(function: _F) -> _F:
+    """Declare a hook implementation safe to call in the caller's thread.
+
+    For an implementation that only returns values it already holds (a council's profile, its
+    providers and contacts as constants) and can neither block nor wait on I/O. The facade
+    calls it directly even when a per-call timeout is set, saving the hand-off to a worker
+    thread (issue 14). Whatever it raises is still isolated as a fault and its answer is checked
+    as every answer is; only a hang is no longer bounded, which is why it is the plugin author's
+    declaration, for code that cannot hang. Put it under ``@hookimpl``::
+
+        @hookimpl
+        @inline
+        def sen_register_providers(council): ...
+    """
+    setattr(function, INLINE_ATTRIBUTE, True)
+    return function
 
 HOOK_NAMES = (
     "sen_register_councils",

@@ -10,6 +10,9 @@ Not declared, because the council pages read do not name them: a mediation provi
 mediation adviser, SENDIASS, and the person acting for the local authority that decision notices
 must name (SEND Regs reg 32(f)). Add them here when the council confirms them.
 
+The profile, provider and contact hooks answer with constants, so they are marked ``@inline``:
+the facade calls them in the caller's thread rather than handing each call to a worker thread.
+
 Channels: every message goes through GOV.UK Notify when ``sen-disagreement-notify`` is installed
 and configured (:mod:`sen_disagreement_sefton.channels` declares the templates it uses).
 """
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from sen_disagreement.channels import MessageChannel
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile, Provider
 from sen_disagreement.parties import PartyKind
-from sen_disagreement.plugins.spec import hookimpl
+from sen_disagreement.plugins.spec import hookimpl, inline
 from sen_disagreement_sefton import channels as _channels
 
 SEFTON = CouncilProfile(
@@ -58,16 +61,19 @@ def _ours(council: CouncilProfile) -> bool:
 
 
 @hookimpl
+@inline
 def sen_register_councils() -> Sequence[CouncilProfile]:
     return (SEFTON,)
 
 
 @hookimpl
+@inline
 def sen_register_providers(council: CouncilProfile) -> Sequence[Provider]:
     return (GLOBAL_MEDIATION_DR,) if _ours(council) else ()
 
 
 @hookimpl
+@inline
 def sen_register_contacts(council: CouncilProfile) -> Sequence[Contact]:
     return (SEN_CASEWORK_TEAM,) if _ours(council) else ()
 
