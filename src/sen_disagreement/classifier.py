@@ -175,7 +175,7 @@ def validate(disagreement: Disagreement) -> None:
         )
 
 
-def _limb_failure(limb: Limb, d: Disagreement, kinds: set[PartyKind]) -> str | None:
+def _limb_failure(limb: Limb, d: Disagreement, kinds: frozenset[PartyKind]) -> str | None:
     if not kinds & limb.other_side:
         names = sorted(k.label for k in limb.other_side)
         if len(names) == 1:
@@ -193,9 +193,10 @@ def _limb_failure(limb: Limb, d: Disagreement, kinds: set[PartyKind]) -> str | N
     return None
 
 
-def _match(t: DisagreementType, d: Disagreement) -> tuple[TypeMatch | None, str]:
-    family = [p for p in d.parties if p.kind in FAMILY]
-    kinds = {p.kind for p in d.parties if p.kind not in FAMILY}
+def _match(
+    t: DisagreementType, d: Disagreement, family: bool, kinds: frozenset[PartyKind]
+) -> tuple[TypeMatch | None, str]:
+    """``family``: a parent or young person is a party; ``kinds``: the other parties' kinds."""
     head = f"Type {t.number}"
     if t.family_party and not family:
         return None, f"{head}: needs a parent or young person as a party"
@@ -282,11 +283,14 @@ def classify(disagreement: Disagreement) -> Classification:
     validate(disagreement)
     matches: list[TypeMatch] = []
     failures: list[str] = []
+    # Who is on each side, once for the four types.
+    family = any(p.kind in FAMILY for p in disagreement.parties)
+    kinds = frozenset(p.kind for p in disagreement.parties if p.kind not in FAMILY)
     for t in ALL_TYPES:
         if not t.provenance.applies_on(disagreement.date):
             failures.append(f"Type {t.number}: not in force on {disagreement.date}")
             continue
-        match, why = _match(t, disagreement)
+        match, why = _match(t, disagreement, family, kinds)
         if match is None:
             failures.append(why)
         else:
