@@ -1171,8 +1171,9 @@ applies the reg 44 limits, so with them the reg 44(3) exceptions (the 2-week abs
 LA's area [S]; the other limbs only with setting ``reg_44_3_unconfirmed_limbs``) and, for an
 agreement whose clocks ran from 1 May to 25 September 2020, the SI 2020/471 coronavirus
 exception when setting ``coronavirus_mediation_clocks`` covers reg 42. Built with the table
-(from clock ``agreement_appealable_matters``); the mediation workflow re-exports it as
-:data:`sen_disagreement.workflow.mediation.agreement.REG_42_2_EXCEPTIONS`."""
+(from clock ``agreement_appealable_matters``), so the mediation workflow's
+:data:`~sen_disagreement.workflow.mediation.agreement.REG_42_2_EXCEPTIONS`, this tuple, loads
+with it on first use rather than at import."""
 
 ORDER_KIND_CLOCKS: dict[OrderKind, tuple[str, ...]] = {
     kind: tuple(i for i in _ORDER_CLOCK_IDS if ORDER_CONDITIONS[kind] in CLOCKS[i].conditions)

@@ -10,17 +10,25 @@ from collections.abc import Iterable
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, typed_fields
-from sen_disagreement.clocks._order import ORDER_CLOCK_IDS
+from sen_disagreement.clocks._order import ORDER_CLOCK_IDS as _ORDER_CLOCK_IDS
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, cite
 
-# The clock table loads on first use (issue 14): a module attribute below (PEP 562) and a
-# function-level import, so importing the workflow builds no clock.
+# The clock table loads on first use (issue 14): REG_42_2_EXCEPTIONS is a module attribute
+# loaded on first access (PEP 562, at the end), order_clock_ids_for imports inside, so importing
+# the workflow builds no clock. typing.TYPE_CHECKING without importing typing.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sen_disagreement.clocks.model import OrderKind
-    from sen_disagreement.clocks.table import REG_42_2_EXCEPTIONS
+    from sen_disagreement.clocks.model import ClockException, OrderKind
+
+    REG_42_2_EXCEPTIONS: tuple[ClockException, ...]
+    """The lawful exceptions an agreed appealable matter's reg 44 clocks recognise: reg 42(2)
+    applies the reg 44 limits, so with them the reg 44(3) exceptions (the 2-week absence from
+    the LA's area [S]; the other limbs only with setting ``reg_44_3_unconfirmed_limbs``) and, for
+    an agreement whose clocks ran from 1 May to 25 September 2020, the SI 2020/471 coronavirus
+    exception when setting ``coronavirus_mediation_clocks`` covers reg 42. Defined with the
+    clocks (``agreement_appealable_matters``) and loaded with them, on first use."""
 
 __all__ = [
     "ORDER_CLOCK_IDS",
@@ -50,6 +58,10 @@ REG_42_5 = Rule(
     Provenance([cite("SEND Regs 2014 reg 42(5)", P, _REG_42_URL)]),
 )
 """The parties may agree other periods in writing (SEND Regs 2014 reg 42(5))."""
+
+ORDER_CLOCK_IDS: tuple[str, ...] = _ORDER_CLOCK_IDS
+"""The reg 44 clocks an agreed appealable matter runs on (reg 42(2)); defined once, with the
+clocks (the ``delegates_to`` of clock ``agreement_appealable_matters``, the same tuple)."""
 
 
 def order_clock_ids_for(kinds: OrderKind | Iterable[OrderKind]) -> tuple[str, ...]:
@@ -143,11 +155,10 @@ if not TYPE_CHECKING:
         built with the clock table, which the import system loads once even when several threads
         ask at once."""
         if name == "REG_42_2_EXCEPTIONS":
-            from sen_disagreement.clocks import table
+            from sen_disagreement.clocks.table import REG_42_2_EXCEPTIONS
 
-            value = table.REG_42_2_EXCEPTIONS
-            globals()[name] = value
-            return value
+            globals()[name] = REG_42_2_EXCEPTIONS
+            return REG_42_2_EXCEPTIONS
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
 
