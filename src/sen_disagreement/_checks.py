@@ -69,12 +69,20 @@ def check_shape(
     return value
 
 
+_ZERO = dt.timedelta(0)
+_UTC = dt.UTC
+
+
 def check_utc(value: object, *, field: str, rule_id: str = "input.utc_time") -> dt.datetime:
     """``value`` if it is a timezone-aware UTC datetime (any other offset is refused)."""
-    if not isinstance(value, dt.datetime) or value.utcoffset() != dt.timedelta(0):
-        raise InvalidInputError("must be a timezone-aware UTC datetime", field=field,
-                                rule_id=rule_id)
-    return value
+    # The common case first: a plain datetime on the UTC singleton has offset zero by
+    # definition (a subclass may override utcoffset, so it is asked).
+    if type(value) is dt.datetime and value.tzinfo is _UTC:
+        return value
+    if isinstance(value, dt.datetime) and value.utcoffset() == _ZERO:
+        return value
+    raise InvalidInputError("must be a timezone-aware UTC datetime", field=field,
+                            rule_id=rule_id)
 
 
 def check_id(value: object, name: str) -> str:
@@ -102,6 +110,14 @@ def actor_validator(_inst: object, attribute: Any, value: Any) -> None:
     """attrs validator: an actor or party id."""
     check_shape(value, ACTOR, field=attribute.name, rule_id="input.actor", shape=ACTOR_SHAPE)
 
+
+# --- Enum hashing ---------------------------------------------------------------------------------
+# The library's own enums (states, events, roles, party kinds...) set ``__hash__ =
+# object.__hash__``. Enum members are singletons and Enum compares them by identity, so hashing
+# by identity keeps ``a == b`` => ``hash(a) == hash(b)``; it is C-level, where Enum's own
+# ``__hash__`` is a Python function hashing the member's name, called on every lookup in a state
+# machine, a permission table or a set of kinds (~150 times a case). A hash is never stored or
+# sent anywhere (it is per process already: str hashing is randomised).
 
 # --- typed fields ---------------------------------------------------------------------------------
 # A public value type checks the type of each simply-typed field when it is built (an enum is an
@@ -135,16 +151,17 @@ def _resolve(annotation: object, namespace: dict[str, Any]) -> tuple[type, bool]
 
 def _type_validator(kind: type, optional: bool) -> Any:
     what = f"a {kind.__name__} member" if issubclass(kind, enum.Enum) else f"a {kind.__name__}"
+    # bool is an int and datetime is a date in Python; neither is meant here.
+    excluded: type | None = bool if kind is int else dt.datetime if kind is dt.date else None
 
     def check(_inst: object, attribute: Any, value: Any) -> None:
+        if type(value) is kind:
+            return  # exactly the type: never a bool for int, never a datetime for date
         if value is None and optional:
             return
-        ok = isinstance(value, kind)
-        if kind is int or kind is dt.date:
-            # bool is an int and datetime is a date in Python; neither is meant here.
-            ok = ok and not isinstance(value, bool if kind is int else dt.datetime)
-        if not ok:
-            raise InvalidInputError(f"must be {what}", field=attribute.name, rule_id="input.type")
+        if isinstance(value, kind) and (excluded is None or not isinstance(value, excluded)):
+            return
+        raise InvalidInputError(f"must be {what}", field=attribute.name, rule_id="input.type")
 
     return check
 

@@ -54,6 +54,8 @@ MAX_FILE_BYTES = 1_000_000
 class Role(enum.Enum):
     """What an actor is, as the council's directory says. One role per actor."""
 
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
+
     FAMILY = "family"
     """A parent or young person, or their representative, acting for a party of a case."""
     LA_OFFICER = "la_officer"

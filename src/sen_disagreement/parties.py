@@ -62,6 +62,8 @@ __all__ = [
 class PartyKind(enum.Enum):
     """Every kind of party, body or independent role the process knows."""
 
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
+
     PARENT = "parent"
     CHILD = "child"
     YOUNG_PERSON = "young_person"
@@ -290,6 +292,8 @@ def is_child(date_of_birth: dt.date | None, day: dt.date) -> bool:
 
 class AgeStatus(enum.Enum):
     """What a person is on a given day, for CFA 2014 Part 3."""
+
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     CHILD = "child"
     """Not over compulsory school age: the parent brings the disagreement and decides."""

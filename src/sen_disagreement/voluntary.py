@@ -99,6 +99,8 @@ class Process(enum.Enum):
     party must agree, :data:`VOLUNTARY`) or mediation (voluntary for the parent or young person
     only, :data:`MEDIATION_BODIES_MUST_TAKE_PART`)."""
 
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
+
     DISAGREEMENT_RESOLUTION = "disagreement_resolution"
     MEDIATION = "mediation"
 
@@ -106,6 +108,8 @@ class Process(enum.Enum):
 class ConsentDecision(enum.Enum):
     """What a party decided: agreed, declined, or withdrew an agreement it gave (any party may
     withdraw at any time, :data:`WITHDRAW_ANY_TIME`)."""
+
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     AGREED = "agreed"
     DECLINED = "declined"

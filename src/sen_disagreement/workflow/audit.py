@@ -14,10 +14,12 @@ observes case events, or a log line): ids, state, action, time and deadlines, no
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+import attrs
 from attrs import field, frozen
 
 from sen_disagreement import _checks
@@ -64,6 +66,62 @@ def check_utc(at: object, *, name: str = "at") -> dt.datetime:
     return _checks.check_utc(at, field=name)
 
 
+# The store's own record type validates each entry. Most entries a workflow writes repeat the
+# same few values (its actors, the case's id, fixed action and field names), so each distinct
+# string value is checked once, by the store's own field validator, and remembered: a str's
+# validity is a pure function of its value. Only exact ``str`` values (and tuples of them) are
+# remembered, so no object that merely compares equal to a valid string can borrow its answer.
+# An entry with any value not known good is built by ``AuditEntry(...)`` itself, which raises
+# the store's error naming the field, exactly as before.
+_ENTRY_FIELDS = ("actor", "action", "at", "case_id", "outcome", "fields", "seq", "committed_at")
+_ENTRY_ATTRS: dict[str, Any] = {f.name: f for f in attrs.fields(AuditEntry)}
+_SEQ_DEFAULT = _ENTRY_ATTRS["seq"].default
+_COMMITTED_DEFAULT = _ENTRY_ATTRS["committed_at"].default
+
+
+@functools.lru_cache(maxsize=4096)
+def _passes(name: str, value: object) -> bool:
+    attribute = _ENTRY_ATTRS[name]
+    try:
+        attribute.validator(None, attribute, value)
+    except InvalidInputError:
+        return False
+    return True
+
+
+def _defaults_pass() -> bool:
+    """Whether the defaults the fast build sets are values the store's record accepts."""
+    try:
+        AuditEntry(actor="system", action="audit.probe", at=dt.datetime.now(dt.UTC),
+                   seq=_SEQ_DEFAULT, committed_at=_COMMITTED_DEFAULT)
+    except InvalidInputError:
+        return False
+    return True
+
+
+# The fast build sets exactly these fields; an AuditEntry with other fields (or other defaults)
+# is always built by its own constructor.
+_FAST_ENTRY = tuple(_ENTRY_ATTRS) == _ENTRY_FIELDS and all(
+    _ENTRY_ATTRS[n].converter is None for n in _ENTRY_FIELDS if n != "fields"
+) and _defaults_pass()
+_to_names = _ENTRY_ATTRS["fields"].converter or tuple
+_new = object.__new__
+_bind = object.__setattr__.__get__
+
+
+def _known_good(actor: object, action: object, case_id: object, outcome: object,
+                names: tuple[Any, ...]) -> bool:
+    if not (type(actor) is str and type(action) is str and type(case_id) is str
+            and type(outcome) is str):
+        return False
+    for name in names:
+        if type(name) is not str:
+            return False
+    return (_passes("actor", actor) and _passes("action", action)
+            and _passes("case_id", case_id) and _passes("outcome", outcome)
+            and _passes("fields", names))
+
+
 def make_entry(
     *,
     actor: str,
@@ -74,14 +132,26 @@ def make_entry(
     fields: Iterable[str] = (),
 ) -> AuditEntry:
     """An audit entry (validated by the store's record type: slugs and field *names* only)."""
-    return AuditEntry(
-        actor=actor,
-        action=action,
-        at=check_utc(at),
-        case_id=case_id,
-        outcome=outcome,
-        fields=tuple(fields),
-    )
+    at = _checks.check_utc(at, field="at")
+    names = fields if type(fields) is tuple else tuple(fields)
+    stored = _to_names(names)  # the store's own converter, as its constructor would run it
+    if not (_FAST_ENTRY and type(stored) is tuple
+            and _known_good(actor, action, case_id, outcome, stored)):
+        return AuditEntry(actor=actor, action=action, at=at, case_id=case_id, outcome=outcome,
+                          fields=names)
+    # Every value passed the store's own validators (above); ``at`` passed check_utc, which
+    # refuses what the store's UTC check refuses.
+    entry: AuditEntry = _new(AuditEntry)
+    set_ = _bind(entry)
+    set_("actor", actor)
+    set_("action", action)
+    set_("at", at)
+    set_("case_id", case_id)
+    set_("outcome", outcome)
+    set_("fields", stored)
+    set_("seq", _SEQ_DEFAULT)
+    set_("committed_at", _COMMITTED_DEFAULT)
+    return entry
 
 
 def _entries(value: Iterable[AuditEntry]) -> tuple[AuditEntry, ...]:
@@ -100,11 +170,15 @@ class AuditTrail:
         return len(self.entries)
 
     def append(self, entry: AuditEntry) -> AuditTrail:
+        if not isinstance(entry, AuditEntry):
+            raise InvalidInputError("must be an AuditEntry", field="entry",
+                                    rule_id=AUDIT_RULE.rule_id)
         if entry.case_id != self.case_id:
             raise InvalidInputError(
                 "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id
             )
-        if self.entries and entry.at < self.entries[-1].at:
+        entries = self.entries
+        if entries and entry.at < entries[-1].at:
             raise InvalidInputError(
                 "is earlier than the last audit entry; the trail is append-only",
                 field="at",
@@ -113,7 +187,13 @@ class AuditTrail:
         LOG.info(
             "case %s: %s by %s -> %s", entry.case_id, entry.action, entry.actor, entry.outcome
         )
-        return AuditTrail(self.case_id, (*self.entries, entry))
+        # This trail's case id and entries were checked when it was built and the entry is
+        # checked above: the new trail needs no converter run over the whole tuple again.
+        trail: AuditTrail = _new(AuditTrail)
+        set_ = _bind(trail)
+        set_("case_id", self.case_id)
+        set_("entries", (*entries, entry))
+        return trail
 
     def extends(self, older: AuditTrail) -> bool:
         """Whether this trail is ``older`` with entries appended (nothing changed or removed)."""

@@ -81,6 +81,8 @@ class DrState(enum.Enum):
     """Where a disagreement-resolution case stands, from referral to closed (see the module
     docstring for the order)."""
 
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
+
     REFERRED = "referred"
     SEEKING_AGREEMENT = "seeking_agreement"
     ALL_AGREED = "all_agreed"
@@ -94,6 +96,8 @@ class DrState(enum.Enum):
 class DrEvent(enum.Enum):
     """The actions that move a disagreement-resolution case on (:data:`DR_MACHINE` says which are
     allowed in each :class:`DrState`)."""
+
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     SEEK_AGREEMENT = "seek_agreement"
     RECORD_ISSUE = "record_issue"
@@ -111,6 +115,8 @@ class DrEvent(enum.Enum):
 
 class Closure(enum.Enum):
     """Why a case closed."""
+
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     OUTCOME = "outcome"
     DECLINED = "declined"

@@ -48,6 +48,8 @@ PARTIAL_AGREEMENT_NARROWS = Rule(
 class IssueOutcome(enum.Enum):
     """How one issue ended: agreed, partly agreed or not agreed."""
 
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
+
     AGREED = "agreed"
     PARTLY_AGREED = "partly_agreed"
     NOT_AGREED = "not_agreed"
@@ -55,6 +57,8 @@ class IssueOutcome(enum.Enum):
 
 class AgreementLevel(enum.Enum):
     """The overall outcome of a meeting."""
+
+    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     FULL = "full_agreement"
     PARTIAL = "partial_agreement"
