@@ -16,12 +16,12 @@ the message as a possible duplicate, or send it all the same.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-class Medium(enum.Enum):
+class Medium(Enum):
     """How a message reaches its recipient."""
 
     EMAIL = "email"

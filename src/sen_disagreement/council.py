@@ -29,7 +29,6 @@ case store). The case itself is never changed by the fault.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 import logging
 import re
@@ -39,6 +38,7 @@ from typing import Any, Protocol, overload, runtime_checkable
 from attrs import field, frozen
 
 from sen_disagreement._checks import CASE_ID, COUNCIL
+from sen_disagreement._enum import Enum
 from sen_disagreement.channels import Medium, OutgoingMessage, Receipt
 from sen_disagreement.errors import (
     IndependenceError,
@@ -427,7 +427,7 @@ class Provider:
 # --- Contacts ----------------------------------------------------------------------------------
 
 
-class ContactRole(enum.Enum):
+class ContactRole(Enum):
     """Why someone would contact this office."""
 
     SEN_CASEWORK_TEAM = "sen_casework_team"

@@ -31,7 +31,6 @@ How a message travels:
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from attrs import field, frozen
 
 from sen_disagreement._checks import CASE_ID
+from sen_disagreement._enum import Enum
 from sen_disagreement.channels import Address, Medium
 from sen_disagreement.council import Contact, ContactRole, CouncilProfile
 from sen_disagreement.errors import InvalidInputError
@@ -142,7 +142,7 @@ council's name and contact are the office-level details its plugin publishes."""
 _CONTACT_FIELDS = ("council_name", "contact_name", "contact_phone", "contact_email")
 
 
-class Audience(enum.Enum):
+class Audience(Enum):
     """Who a kind is sent to."""
 
     FAMILY = "family"

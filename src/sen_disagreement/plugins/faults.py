@@ -13,12 +13,13 @@ without importing the plugin manager or pluggy.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 import threading
 from typing import TYPE_CHECKING, Protocol
 
 from attrs import frozen
+
+from sen_disagreement._enum import Enum
 
 if TYPE_CHECKING:
     from sen_disagreement.store import Store
@@ -33,7 +34,7 @@ __all__ = [
     "StoreAttentionQueue",
 ]
 
-class FaultKind(enum.Enum):
+class FaultKind(Enum):
     """How a plugin misbehaved."""
 
     RAISED = "raised"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import enum
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
@@ -89,7 +89,7 @@ SEN2_TRIBUNAL_EVIDENCE = Rule(
 )
 
 
-class FlagGroup(enum.Enum):
+class FlagGroup(Enum):
     """The SEN2 field group a decision's mediation and Tribunal flags belong to."""
 
     REQUEST = "Request"
@@ -101,7 +101,7 @@ class FlagGroup(enum.Enum):
         return "Requests" if self is FlagGroup.REQUEST else "Assessments"
 
 
-class MediationEvidence(enum.Enum):
+class MediationEvidence(Enum):
     """Which event sets a Mediation flag for the year it falls in."""
 
     HELD = "held"
@@ -111,7 +111,7 @@ class MediationEvidence(enum.Enum):
     whether or not it was then held."""
 
 
-class TribunalEvidence(enum.Enum):
+class TribunalEvidence(Enum):
     """Which event sets a Tribunal flag for the year it falls in."""
 
     BUNDLE_EXPORTED = "bundle_exported"
@@ -122,7 +122,7 @@ class TribunalEvidence(enum.Enum):
     in the validation pass (the council sets the flag from its Tribunal correspondence)."""
 
 
-class ReassessmentGroup(enum.Enum):
+class ReassessmentGroup(Enum):
     """The field group of a refusal to re-assess (s.51(2)(d))."""
 
     OTHER = "Other"

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.errors import InvalidInputError, InvalidTransitionError
 from sen_disagreement.reports._read import england_date
@@ -55,7 +55,7 @@ __all__ = ["FORMATS", "Band", "ClockRow", "EventRow", "Timeline", "build", "rend
 FORMATS = ("svg", "png", "text")
 
 
-class ClockStatus(enum.Enum):
+class ClockStatus(Enum):
     MET = "met"
     MISSED = "missed"
     RUNNING = "running"
