@@ -153,3 +153,10 @@ def test_sefton_declares_its_constant_hooks_inline() -> None:
         assert getattr(getattr(plugin, hook), INLINE_ATTRIBUTE) is True, hook
     # Its channels hook reads configuration, so it keeps the worker and its timeout.
     assert getattr(plugin.sen_register_channels, INLINE_ATTRIBUTE, False) is False
+
+
+def test_built_in_defaults_are_inline() -> None:
+    from sen_disagreement.plugins.manager import DefaultPlugin
+
+    for hook in ("sen_register_channels", "sen_choose_provider"):
+        assert getattr(getattr(DefaultPlugin(), hook), INLINE_ATTRIBUTE) is True, hook

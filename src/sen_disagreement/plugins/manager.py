@@ -24,7 +24,7 @@ from sen_disagreement.council import LoggingChannel, NotificationChannel, Provid
 from sen_disagreement.errors import PluginError
 from sen_disagreement.plugins import spec
 from sen_disagreement.plugins.faults import PluginFault
-from sen_disagreement.plugins.spec import PROJECT, hookimpl
+from sen_disagreement.plugins.spec import PROJECT, hookimpl, inline
 
 if TYPE_CHECKING:
     import importlib.metadata
@@ -54,13 +54,16 @@ DEFAULTS_NAME: Final = "sen_disagreement.defaults"
 
 
 class DefaultPlugin:
-    """Built-in implementations, registered after the entry points and called last."""
+    """Built-in implementations, registered after the entry points and called last. Both answer
+    from their arguments alone, so they are :func:`~sen_disagreement.plugins.spec.inline`."""
 
     @hookimpl(trylast=True)
+    @inline
     def sen_register_channels(self) -> Sequence[NotificationChannel]:
         return (LoggingChannel(),)
 
     @hookimpl(trylast=True)
+    @inline
     def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider | None:
         return candidates[0] if candidates else None
 
