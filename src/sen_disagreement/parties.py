@@ -84,7 +84,7 @@ class PartyKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return _LABELS.get(self, self.value.replace("_", " "))
+        return _LABEL_OF[self]
 
 
 _LABELS = {
@@ -94,6 +94,8 @@ _LABELS = {
     PartyKind.INTEGRATED_CARE_BOARD: "integrated care board (ICB)",
     PartyKind.CLINICAL_COMMISSIONING_GROUP: "clinical commissioning group (CCG)",
 }
+# Every kind's label, worked out once (a label is asked for on every party a check names).
+_LABEL_OF = {k: _LABELS.get(k, k.value.replace("_", " ")) for k in PartyKind}
 
 FAMILY = frozenset({PartyKind.PARENT, PartyKind.YOUNG_PERSON})
 """Those who bring a disagreement on the family's side: a parent, or the young person."""

@@ -144,6 +144,9 @@ class ConsentLedger:
 
     def record(self, entry: ConsentEntry, parties: Mapping[str, Party]) -> ConsentLedger:
         """A new ledger with ``entry`` appended, after checking who may decide for whom."""
+        if not isinstance(entry, ConsentEntry):
+            raise InvalidInputError("must be a ConsentEntry", field="entry",
+                                    rule_id="input.type")
         party = parties.get(entry.party_id)
         if party is None:
             raise InvalidInputError(
@@ -170,7 +173,13 @@ class ConsentLedger:
                 field="at",
                 rule_id="consent.append_only",
             )
-        return ConsentLedger(self.process, (*self.entries, entry))
+        # The process and the entries so far were checked when this ledger was built, the new
+        # entry by its own constructor and above: no converter pass over the whole tuple again.
+        ledger: ConsentLedger = _new(ConsentLedger)
+        set_ = _bind(ledger)
+        set_("process", self.process)
+        set_("entries", (*self.entries, entry))
+        return ledger
 
     def position(self, party_id: str) -> ConsentDecision | None:
         """The party's live decision (its latest entry), or None if it has not decided."""
@@ -187,41 +196,64 @@ class ConsentLedger:
         person is a party, the young person decides, not the parent (rule
         ``young_person.decides``).
         """
-        has_young_person = any(p.kind is PartyKind.YOUNG_PERSON for p in parties.values())
+        has_young_person = False
+        for p in parties.values():
+            if p.kind is PartyKind.YOUNG_PERSON:
+                has_young_person = True
+                break
+        mediation = self.process is Process.MEDIATION
         needed = []
         for pid, party in parties.items():
-            if has_young_person and party.kind is PartyKind.PARENT:
+            kind = party.kind
+            if has_young_person and kind is PartyKind.PARENT:
                 continue
-            if self.process is Process.MEDIATION and party.kind not in FAMILY:
+            if mediation and kind not in FAMILY:
                 continue
             needed.append(pid)
         return needed
 
+    def required_positions(
+        self, parties: Mapping[str, Party]
+    ) -> list[tuple[str, ConsentDecision | None]]:
+        """Each required party (:meth:`required_parties`, in that order) with its live decision
+        (:meth:`position`), reading the ledger once."""
+        latest: dict[str, ConsentDecision] = {}
+        for entry in self.entries:  # oldest first: the last one kept is the live one
+            latest[entry.party_id] = entry.decision
+        return [(pid, latest.get(pid)) for pid in self.required_parties(parties)]
+
     def missing(self, parties: Mapping[str, Party]) -> list[str]:
         """The required parties without a live agreement."""
-        return [
-            pid
-            for pid in self.required_parties(parties)
-            if self.position(pid) is not ConsentDecision.AGREED
-        ]
+        return [pid for pid, decision in self.required_positions(parties)
+                if decision is not ConsentDecision.AGREED]
 
     def require_all_agreed(self, parties: Mapping[str, Party]) -> None:
         """Raise unless every required party has a live agreement (rule ``s57.voluntary``)."""
-        missing = self.missing(parties)
-        if missing:
-            rule = VOLUNTARY
-            raise ConsentRequiredError(
-                "cannot proceed without the live agreement of: " + ", ".join(missing),
-                rule_id=rule.rule_id,
-                citation=rule.cite(),
-            )
+        _require_agreed(self.required_positions(parties))
 
     def stopped(self, parties: Mapping[str, Party]) -> bool:
         """True once a required party has declined or withdrawn (rule ``s57.withdraw_any_time``)."""
         return any(
-            self.position(pid) in (ConsentDecision.DECLINED, ConsentDecision.WITHDRAWN)
-            for pid in self.required_parties(parties)
+            decision is ConsentDecision.DECLINED or decision is ConsentDecision.WITHDRAWN
+            for _, decision in self.required_positions(parties)
         )
+
+
+def _require_agreed(positions: Iterable[tuple[str, ConsentDecision | None]]) -> None:
+    """Raise unless every one of ``positions`` (:meth:`ConsentLedger.required_positions`) is a
+    live agreement (rule ``s57.voluntary``)."""
+    missing = [pid for pid, decision in positions if decision is not ConsentDecision.AGREED]
+    if missing:
+        rule = VOLUNTARY
+        raise ConsentRequiredError(
+            "cannot proceed without the live agreement of: " + ", ".join(missing),
+            rule_id=rule.rule_id,
+            citation=rule.cite(),
+        )
+
+
+_new = object.__new__
+_bind = object.__setattr__.__get__
 
 
 def effect_on_appeal_rights(decision: ConsentDecision) -> str:

@@ -147,8 +147,13 @@ def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> s
     role = actor.role
     if role is Role.SYSTEM:
         return actor.actor_id
-    if role in (Role.LA_OFFICER, Role.TRIBUNAL_EXPORTER):
-        return _la_party(case) if actor.council in {case.council, *councils} else None
+    if role is Role.LA_OFFICER or role is Role.TRIBUNAL_EXPORTER:
+        council = actor.council
+        # The same membership as {case.council, *councils}, without building the set when the
+        # keys come as the tuple callers pass (a str, say, is still read as its set).
+        ours = council == case.council or (
+            council in councils if type(councils) is tuple else council in {*councils})
+        return _la_party(case) if ours else None
     if role in (Role.FAMILY, Role.BODY_OFFICER):
         party_id = actor.party_in(case.case_id)
         party = case.party_map.get(party_id) if party_id else None

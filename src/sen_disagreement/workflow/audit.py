@@ -172,7 +172,7 @@ class AuditTrail:
     def append(self, entry: AuditEntry) -> AuditTrail:
         if not isinstance(entry, AuditEntry):
             raise InvalidInputError("must be an AuditEntry", field="entry",
-                                    rule_id=AUDIT_RULE.rule_id)
+                                    rule_id="input.type")
         if entry.case_id != self.case_id:
             raise InvalidInputError(
                 "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id

@@ -36,6 +36,7 @@ from sen_disagreement.voluntary import (
     ConsentEntry,
     ConsentLedger,
     Process,
+    _require_agreed,
 )
 from sen_disagreement.workflow._case import (
     CaseParty,
@@ -171,6 +172,9 @@ DR_MACHINE: StateMachine[DrState, DrEvent] = StateMachine(
 """The disagreement-resolution state machine: which :class:`DrEvent` is allowed in which
 :class:`DrState`, and where it leads."""
 
+_ACTIONS = {e: f"dr.{e.value}" for e in DrEvent}
+"""The audit action of each event (built once, not formatted on every step)."""
+
 OUTCOME_AFTER_MEETING = Rule(
     "workflow.dr.outcome_after_meeting",
     "An outcome is recorded only after the meeting has been held.",
@@ -285,7 +289,7 @@ class DisagreementResolutionCase(SharedViews):
     ) -> DisagreementResolutionCase:
         target = DR_MACHINE.target(self.state, event)
         entry = make_entry(
-            actor=actor, action=f"dr.{event.value}", at=at, case_id=self.case_id, fields=fields
+            actor=actor, action=_ACTIONS[event], at=at, case_id=self.case_id, fields=fields
         )
         return evolve_case(self, state=target, audit=self.audit.append(entry), **changes)
 
@@ -307,8 +311,8 @@ class DisagreementResolutionCase(SharedViews):
         at: dt.datetime,
         recorded_by: str | None,
         on_behalf: bool,
+        parties: Mapping[str, Party],
     ) -> ConsentLedger:
-        parties = self.party_map
         if party_id in parties and party_id not in self.ledger.required_parties(parties):
             raise ConsentRequiredError(
                 "a young person decides for themselves; a parent's decision is not recorded "
@@ -351,10 +355,12 @@ class DisagreementResolutionCase(SharedViews):
     ) -> DisagreementResolutionCase:
         """Record a party's agreement; once every party has agreed the case moves on."""
         self._begin(DrEvent.RECORD_AGREEMENT, at, actor)
+        parties = self.party_map
         ledger = self._consent(
-            party_id, ConsentDecision.AGREED, at, recorded_by, on_behalf_lacking_capacity
+            party_id, ConsentDecision.AGREED, at, recorded_by, on_behalf_lacking_capacity,
+            parties,
         )
-        event = DrEvent.ALL_AGREED if not ledger.missing(self.party_map) else (
+        event = DrEvent.ALL_AGREED if not ledger.missing(parties) else (
             DrEvent.RECORD_AGREEMENT
         )
         return self._step(event, at=at, actor=actor, fields=("ledger",), ledger=ledger)
@@ -372,7 +378,8 @@ class DisagreementResolutionCase(SharedViews):
         ``s57.declining_no_effect_on_appeal``)."""
         self._begin(DrEvent.DECLINE, at, actor)
         ledger = self._consent(
-            party_id, ConsentDecision.DECLINED, at, recorded_by, on_behalf_lacking_capacity
+            party_id, ConsentDecision.DECLINED, at, recorded_by, on_behalf_lacking_capacity,
+            self.party_map,
         )
         return self._step(
             DrEvent.DECLINE, at=at, actor=actor, fields=("ledger", "closure"), ledger=ledger,
@@ -392,7 +399,8 @@ class DisagreementResolutionCase(SharedViews):
         ``s57.withdraw_any_time``), with no effect on appeal rights."""
         self._begin(DrEvent.WITHDRAW, at, actor)
         ledger = self._consent(
-            party_id, ConsentDecision.WITHDRAWN, at, recorded_by, on_behalf_lacking_capacity
+            party_id, ConsentDecision.WITHDRAWN, at, recorded_by, on_behalf_lacking_capacity,
+            self.party_map,
         )
         return self._step(
             DrEvent.WITHDRAW, at=at, actor=actor, fields=("ledger", "closure"), ledger=ledger,
@@ -497,13 +505,15 @@ class DisagreementResolutionCase(SharedViews):
         )
 
     def _require_all_agreed(self) -> None:
-        parties = self.party_map
-        if self.ledger.stopped(parties):
+        # One reading of the ledger for both checks, in their order: stopped, then missing.
+        positions = self.ledger.required_positions(self.party_map)
+        if any(d is ConsentDecision.DECLINED or d is ConsentDecision.WITHDRAWN
+               for _, d in positions):
             raise ConsentRequiredError(
                 "a party has declined or withdrawn; the process has stopped",
                 rule_id=WITHDRAW_ANY_TIME.rule_id, citation=WITHDRAW_ANY_TIME.cite(),
             )
-        self.ledger.require_all_agreed(parties)
+        _require_agreed(positions)
 
     @property
     def appeal_rights_affected(self) -> bool:

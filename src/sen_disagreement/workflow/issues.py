@@ -107,9 +107,8 @@ class Issue:
     def provision(self) -> Provision:
         """The kind of provision the issue is about (decides the mediation route). Sections B and
         I, and every duty, are about special educational provision."""
-        if self.section is not None and self.section.provision is not None:
-            return self.section.provision
-        return Provision.SPECIAL_EDUCATIONAL
+        provision = self.section.provision if self.section is not None else None
+        return Provision.SPECIAL_EDUCATIONAL if provision is None else provision
 
     @property
     def appealable_limbs(self) -> tuple[AppealableDecision, ...]:
