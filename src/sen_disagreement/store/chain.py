@@ -21,10 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from json.encoder import encode_basestring_ascii
 
 from attrs import frozen
 
-__all__ = ["GENESIS", "ChainBreak", "VerifyReport", "document_hash", "link"]
+__all__ = ["GENESIS", "ChainBreak", "VerifyReport", "document_hash", "link", "link_us",
+           "micros"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first row of a chain."""
@@ -32,8 +34,15 @@ GENESIS = "0" * 64
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _us(value: dt.datetime) -> int:
-    return (value - _EPOCH) // dt.timedelta(microseconds=1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def micros(value: dt.datetime) -> int:
+    """A UTC time as the chain hashes it: integer microseconds since 1970-01-01T00:00Z."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+_us = micros
 
 
 def document_hash(document: str) -> str:
@@ -55,16 +64,67 @@ def link(
 ) -> str:
     """The hash of one audit row chained to ``prev_hash`` (times as integer microseconds, so
     both backends hash the same content)."""
-    canonical = _CANONICAL.encode(
-        [prev_hash, _us(at), actor, action, case_id, outcome, fields, _us(committed_at),
-         doc_version, doc_hash],
+    return link_us(prev_hash, _us(at), actor, action, case_id, outcome, fields,
+                   _us(committed_at), doc_version, doc_hash)
+
+
+def link_us(
+    prev_hash: str,
+    at_us: int,
+    actor: str,
+    action: str,
+    case_id: str | None,
+    outcome: str,
+    fields: str,
+    committed_us: int,
+    doc_version: int | None,
+    doc_hash: str | None,
+) -> str:
+    """:func:`link` with both times already in microseconds since 1970 (the store's write
+    loop has them as the SQLite column values)."""
+    return hashlib.sha256(
+        _canonical(prev_hash, at_us, actor, action, case_id, outcome, fields, committed_us,
+                   doc_version, doc_hash).encode("ascii")
+    ).hexdigest()
+
+
+def _canonical(
+    prev_hash: str,
+    at_us: int,
+    actor: str,
+    action: str,
+    case_id: str | None,
+    outcome: str,
+    fields: str,
+    committed_us: int,
+    doc_version: int | None,
+    doc_hash: str | None,
+) -> str:
+    """``_CANONICAL.encode([...])`` byte for byte. Written out for the types the store passes
+    (str, exact int, None: half the cost of building the C encoder on every call); any other
+    value goes through the encoder itself, so the hash never depends on which path ran."""
+    if (type(at_us) is int and type(committed_us) is int
+            and (doc_version is None or type(doc_version) is int)
+            and type(prev_hash) is str and type(actor) is str and type(action) is str
+            and (case_id is None or type(case_id) is str) and type(outcome) is str
+            and type(fields) is str and (doc_hash is None or type(doc_hash) is str)):
+        return (
+            f"[{_esc(prev_hash)},{at_us},{_esc(actor)},{_esc(action)},"
+            f"{'null' if case_id is None else _esc(case_id)},{_esc(outcome)},{_esc(fields)},"
+            f"{committed_us},{'null' if doc_version is None else doc_version},"
+            f"{'null' if doc_hash is None else _esc(doc_hash)}]"
+        )
+    return _CANONICAL.encode(
+        [prev_hash, at_us, actor, action, case_id, outcome, fields, committed_us, doc_version,
+         doc_hash],
     )
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 _CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 """The canonical row's encoder: ``json.dumps(row, separators=(",", ":"), ensure_ascii=True)``
 byte for byte (``json.dumps`` with options builds this encoder anew on every call)."""
+_esc = encode_basestring_ascii
+"""How that encoder writes a string (ASCII only: the JSON escape of every other character)."""
 
 
 @frozen

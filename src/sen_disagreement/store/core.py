@@ -35,6 +35,8 @@ from sen_disagreement.store.chain import (
     VerifyReport,
     document_hash,
     link,
+    link_us,
+    micros,
 )
 from sen_disagreement.store.contract import (
     _SLUG as SLUG,
@@ -127,6 +129,32 @@ INSERT_CHAIN_HEAD = (
     "INSERT INTO audit_chain(chain, hash, n, last_committed) VALUES (?,?,?,?)"
     " ON CONFLICT (chain) DO NOTHING"
 )
+_INSERT_MOVED_HEAD = "INSERT INTO audit_chain(chain, hash, n, last_committed) VALUES (?,?,?,?)"
+"""A chain's head written once with its final values (a serialised dialect: no conflict can
+arise, and one that did would fail the write rather than be skipped)."""
+_UPDATE_HEAD = "UPDATE audit_chain SET hash = ?, n = ?, last_committed = ? WHERE chain = ?"
+_SAVE_READ = "SELECT id, version, document, legal_hold FROM cases WHERE case_id = ?"
+_SAVE_READ_WITH_HEAD = (
+    "SELECT c.id, c.version, c.document, c.legal_hold, h.hash, h.n, h.last_committed"
+    " FROM (SELECT ? AS k) q LEFT JOIN cases c ON c.case_id = q.k"
+    " LEFT JOIN audit_chain h ON h.chain = q.k"
+)
+"""A save's first read on a serialised dialect: the case row and its chain's head in one
+statement (each by its unique index; a column of a missing row reads NULL, and neither ``id`` nor
+``hash`` is ever NULL in a stored row)."""
+_STORED_DEADLINES = (
+    "SELECT clock_id, due, status FROM deadlines WHERE case_ref = ? ORDER BY clock_id"
+)
+_HISTORY_COPY = (
+    "INSERT INTO case_history(case_ref, version, council, kind, state, created_at,"
+    " updated_at, subject_dob, closed_on, legal_hold, deadlines, document)"
+    " SELECT c.id, c.version, c.council, c.kind, c.state, c.created_at, c.updated_at,"
+    " c.subject_dob, c.closed_on, c.legal_hold, ?, c.document FROM cases c WHERE c.id = ?"
+)
+_UPDATE_CASE = (
+    "UPDATE cases SET council=?, kind=?, state=?, version=?, created_at=?, updated_at=?,"
+    " subject_dob=?, closed_on=?, document=? WHERE id=?"
+)
 
 AuditRow = tuple[dt.datetime, str, str, str | None, str, tuple[str, ...]]
 """(at, actor, action, case id, outcome, field names) of a row to append."""
@@ -177,6 +205,9 @@ class Codec:
     date_out: Callable[[Any], dt.date]
     bool_in: Callable[[bool], object]
     bool_out: Callable[[Any], bool]
+    ts_is_micros: bool = False
+    """``ts_in`` writes a timestamp as :func:`~sen_disagreement.store.chain.micros` does (the
+    chain hashes that number): the write loop then computes it once for both."""
 
 
 # Stored-data faults: whatever decoding a tampered value can raise (RecursionError is a
@@ -299,6 +330,12 @@ class Dialect(ABC, Generic[C]):
     fk_error: type[Exception]
     """What the driver raises for a missing referenced row (an outbox message's case)."""
     tx_class: ClassVar[type[Tx]]
+    serialised: ClassVar[bool] = False
+    """One writer at a time for the whole database (SQLite's write lock, taken by the write
+    transaction's BEGIN): what a write reads is what is stored until it commits, so a chain head
+    it did not find can be inserted once with its final values, and a save reads its case row
+    and chain head in one statement. ``False`` (PostgreSQL): rows are locked one by one, and a
+    chain another server may start meanwhile is inserted ``ON CONFLICT`` first and read back."""
 
     @abstractmethod
     def connect(self) -> C:
@@ -363,6 +400,9 @@ def _unheld(record: CaseRecord) -> CaseRecord:
 
 
 _RECORD_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
+_ENTRY_FIELDS = tuple(a.name for a in attrs.fields(AuditEntry))
+_SEQ_FIELD = attrs.fields(AuditEntry).seq
+_COMMITTED_FIELD = attrs.fields(AuditEntry).committed_at
 _VERSION_FIELD, _HOLD_FIELD = attrs.fields(CaseRecord).version, attrs.fields(CaseRecord).legal_hold
 
 
@@ -378,6 +418,21 @@ def _stamped(record: CaseRecord, version: int, held: bool) -> CaseRecord:
     assert _VERSION_FIELD.validator is not None and _HOLD_FIELD.validator is not None
     _VERSION_FIELD.validator(new, _VERSION_FIELD, version)
     _HOLD_FIELD.validator(new, _HOLD_FIELD, held)
+    return new
+
+
+def _stored_entry(entry: AuditEntry, seq: int, committed_at: dt.datetime) -> AuditEntry:
+    """``attrs.evolve(entry, seq=seq, committed_at=committed_at)`` checking only the two fields
+    it sets: the rest were checked when ``entry`` was built, and AuditEntry has no
+    whole-entry check."""
+    new = object.__new__(AuditEntry)
+    for name in _ENTRY_FIELDS:
+        object.__setattr__(new, name, getattr(entry, name))
+    object.__setattr__(new, "seq", seq)
+    object.__setattr__(new, "committed_at", committed_at)
+    assert _SEQ_FIELD.validator is not None and _COMMITTED_FIELD.validator is not None
+    _SEQ_FIELD.validator(new, _SEQ_FIELD, seq)
+    _COMMITTED_FIELD.validator(new, _COMMITTED_FIELD, committed_at)
     return new
 
 
@@ -404,6 +459,12 @@ class SqlStore(Generic[C]):
         self._connections: list[C] = []
         self._closed = False
         self._guard = case_guard()
+        # Built once: the statements whose text depends on the dialect.
+        self._save_read = _SAVE_READ + dialect.for_update
+        self._heads_read = (
+            "SELECT chain, hash, n, last_committed FROM audit_chain WHERE {cond}"  # noqa: S608
+            " ORDER BY chain" + dialect.for_update
+        )
         self._migrate()
 
     # -- connections and transactions -------------------------------------------------------
@@ -479,24 +540,43 @@ class SqlStore(Generic[C]):
         documents: Sequence[tuple[int, str] | None] | None = None,
         want_seqs: bool = False,
         new_chains: bool = False,
+        heads: dict[str, tuple[str, int, dt.datetime]] | None = None,
+        read: Sequence[str] = (),
     ) -> tuple[list[int], dt.datetime]:
         """Append audit rows, every one through here: each is stamped with the commit time
         (never earlier than its chain's last) and linked into its case's hash chain, whose head
         moves in the same transaction. ``document`` (version, text) is recorded on the last row,
         or ``documents`` gives one per row (imports). Batched: one statement per kind of write,
         whatever the number of rows. ``new_chains``: the rows start chains (an import of new
-        cases), so their heads are inserted before they are read, not looked for first. Returns
-        the new sequence numbers (``want_seqs``) and the commit time."""
+        cases), so on a dialect that is not serialised their heads are inserted before they are
+        read, not looked for first. ``heads``/``read``: the heads of the chains ``read`` that the
+        caller has already read, locked, in this transaction (the others are read here).
+        Returns the new sequence numbers (``want_seqs``) and the commit time."""
         now = self._now()
         codec = self._codec
         ts_in = codec.ts_in
+        as_micros = codec.ts_is_micros
+        serial = self._d.serialised
         # Sorted: two writers locking several chain heads lock them in one order (a batch of
         # settlements, an import), so neither holds one the other waits for.
-        chains = sorted(dict.fromkeys(r[3] or "" for r in rows))
-        heads = {} if new_chains else self._heads(tx, chains)
+        if len(rows) == 1:
+            chains = [rows[0][3] or ""]
+        else:
+            chains = sorted(dict.fromkeys(r[3] or "" for r in rows))
+        heads = {} if heads is None else dict(heads)
+        unread = [c for c in chains if c not in read] if read else chains
+        if unread and not (new_chains and not serial):
+            heads.update(self._heads(tx, unread))
         missing = [c for c in chains if c not in heads]
-        if len(missing) == 1 and tx.run(INSERT_CHAIN_HEAD, (missing[0], GENESIS, 0,
-                                                             ts_in(_EPOCH))) == 1:
+        fresh: set[str] = set()
+        if missing and serial:
+            # The write lock is held: a head the read did not find is not stored, so the chain
+            # starts here and its head is inserted once, after its rows, with its final values.
+            fresh.update(missing)
+            for c in missing:
+                heads[c] = (GENESIS, 0, _EPOCH)
+        elif len(missing) == 1 and tx.run(INSERT_CHAIN_HEAD, (missing[0], GENESIS, 0,
+                                                               ts_in(_EPOCH))) == 1:
             # A new case's chain, started here at the genesis hash (the usual first save).
             heads[missing[0]] = (GENESIS, 0, _EPOCH)
         elif missing:
@@ -506,47 +586,66 @@ class SqlStore(Generic[C]):
             heads.update(self._heads(tx, missing))
         if documents is None:
             documents = [None] * (len(rows) - 1) + [document] if rows else []
+        now_us = micros(now)
+        now_in = now_us if as_micros else ts_in(now)
         out: list[tuple[object, ...]] = []
+        moved: dict[str, tuple[str, int, object]] = {}
         for (at, actor, action, case_id, outcome, fields), doc in zip(rows, documents,
                                                                       strict=True):
             chain = case_id or ""
             prev, n, last = heads[chain]
-            committed = max(now, last)  # the store's time, never going backwards in a chain
+            # The store's time, never going backwards in a chain.
+            if last > now:
+                committed, committed_us = last, micros(last)
+                committed_in = committed_us if as_micros else ts_in(committed)
+            else:
+                committed, committed_us, committed_in = now, now_us, now_in
             check_event_time(at)
+            at_us = micros(at)
             doc_version, doc_hash = (None, None) if doc is None else (doc[0], document_hash(doc[1]))
             names = ",".join(fields)
-            digest = link(prev, at=at, actor=actor, action=action, case_id=case_id,
-                          outcome=outcome, fields=names, committed_at=committed,
-                          doc_version=doc_version, doc_hash=doc_hash)
-            out.append((ts_in(at), actor, action, case_id, outcome, names, ts_in(committed), prev,
-                        digest, doc_version, doc_hash))
+            digest = link_us(prev, at_us, actor, action, case_id, outcome, names, committed_us,
+                             doc_version, doc_hash)
+            out.append((at_us if as_micros else ts_in(at), actor, action, case_id, outcome,
+                        names, committed_in, prev, digest, doc_version, doc_hash))
             heads[chain] = (digest, n + 1, committed)
+            moved[chain] = (digest, n + 1, committed_in)
         seqs: list[int] = []
         if want_seqs:
             seqs = [tx.insert(INSERT_CHAINED_AUDIT, row, "seq") or 0 for row in out]
+        elif len(out) == 1:
+            tx.run(INSERT_CHAINED_AUDIT, out[0])
         else:
             tx.many(INSERT_CHAINED_AUDIT, out)
-        tx.many("UPDATE audit_chain SET hash = ?, n = ?, last_committed = ? WHERE chain = ?",
-                [(digest, n, ts_in(last), chain) for chain, (digest, n, last) in heads.items()])
+        updates = [(d, n, last, c) for c, (d, n, last) in moved.items() if c not in fresh]
+        inserts = [(c, d, n, last) for c, (d, n, last) in moved.items() if c in fresh]
+        if len(updates) == 1:
+            tx.run(_UPDATE_HEAD, updates[0])
+        elif updates:
+            tx.many(_UPDATE_HEAD, updates)
+        if len(inserts) == 1:
+            tx.run(_INSERT_MOVED_HEAD, inserts[0])
+        elif inserts:
+            tx.many(_INSERT_MOVED_HEAD, inserts)
         return seqs, now
+
+    def _head(self, chain: object, digest: object, n: object, last: object
+              ) -> tuple[str, int, dt.datetime]:
+        """A stored chain head; a value the store never writes is a StoredDataError."""
+        try:
+            return str(digest), int(n), self._codec.ts_out(last)  # type: ignore[call-overload]
+        except Exception:
+            raise StoredDataError("audit_chain", case_id=stored_case_id(chain)) from None
 
     def _heads(self, tx: Tx, chains: Sequence[str]) -> dict[str, tuple[str, int, dt.datetime]]:
         """The heads (hash, rows, last commit time) of those of ``chains`` that exist, locked
         for this transaction (an existing chain costs one statement, not an insert and a read)."""
         heads: dict[str, tuple[str, int, dt.datetime]] = {}
-        ts_out = self._codec.ts_out
         for chunk in _chunks(chains, self._d.list_chunk):
             cond, args = self._d.any_of("chain", chunk)
-            for chain, digest, n, last in tx.all(
-                # ORDER BY: PostgreSQL locks the rows in the order it returns them.
-                f"SELECT chain, hash, n, last_committed FROM audit_chain WHERE {cond}"  # noqa: S608
-                f" ORDER BY chain{self._d.for_update}",
-                args,
-            ):
-                try:
-                    heads[str(chain)] = (str(digest), int(n), ts_out(last))
-                except Exception:
-                    raise StoredDataError("audit_chain", case_id=stored_case_id(chain)) from None
+            # ORDER BY: PostgreSQL locks the rows in the order it returns them.
+            for chain, digest, n, last in tx.all(self._heads_read.format(cond=cond), args):
+                heads[str(chain)] = self._head(chain, digest, n, last)
         return heads
 
     def _stamp(
@@ -631,14 +730,19 @@ class SqlStore(Generic[C]):
         check_name(action, "action")
         names = check_fields(fields)
         messages = check_messages(outbox, case_id=record.case_id)
+        case_id = record.case_id
         stale: int | None = None
         refused: InvalidInputError | None = None
         with self._write() as tx:
-            row = tx.one(
-                f"SELECT id, version, document, legal_hold FROM cases WHERE case_id = ?"  # noqa: S608
-                f"{self._d.for_update}",
-                (record.case_id,),
-            )
+            stored_head: Row | None = None
+            if self._d.serialised:
+                # One statement for the case row and its chain head (the write lock is held).
+                got = tx.one(_SAVE_READ_WITH_HEAD, (case_id,))
+                assert got is not None  # the LEFT JOINs keep the one row of the parameter
+                row: Row | None = None if got[0] is None else got[:4]
+                stored_head = got[4:]
+            else:
+                row = tx.one(self._save_read, (case_id,))
             found, held = (None, False) if row is None else self._stored_state(record, row)
             entries: tuple[AuditEntry, ...] | None = None
             if (found or 0) != expected_version:
@@ -657,28 +761,38 @@ class SqlStore(Generic[C]):
                 values = case_values(self._codec, _unheld(record), new_version)
                 rowid = tx.insert(INSERT_NEW_CASE, values, "id")
                 if rowid is None:  # created concurrently since our SELECT
-                    again = tx.one("SELECT version FROM cases WHERE case_id = ?", (record.case_id,))
+                    again = tx.one("SELECT version FROM cases WHERE case_id = ?", (case_id,))
                     stale = int(again[0]) if again is not None else -1
+            heads: dict[str, tuple[str, int, dt.datetime]] | None = None
+            read: tuple[str, ...] = ()
+            if stored_head is not None:
+                # Decoded where _audit would have read it: after the case row's own checks.
+                heads, read = {}, (case_id,)
+                if stored_head[0] is not None:
+                    heads[case_id] = self._head(case_id, *stored_head)
             if stale is not None or refused is not None:
                 outcome = "refused_stale" if refused is None else "refused_invariant"
-                self._audit(tx, [self._stamp(actor, action, record.case_id, outcome, names)])
+                self._audit(tx, [self._stamp(actor, action, case_id, outcome, names)],
+                            heads=heads, read=read)
             else:
                 if rowid is None:
                     assert row is not None
                     rowid = int(row[0])
                     self._supersede(tx, rowid, record, new_version)
-                tx.many(INSERT_DEADLINE, self._deadline_rows(rowid, record))
+                if record.deadlines:
+                    tx.many(INSERT_DEADLINE, self._deadline_rows(rowid, record))
                 rows = [(e.at, e.actor, e.action, e.case_id, e.outcome, e.fields)
                         for e in entries] if entries else [
-                    self._stamp(actor, action, record.case_id, "ok", names)]
-                self._audit(tx, rows, document=(new_version, record.document))
+                    self._stamp(actor, action, case_id, "ok", names)]
+                self._audit(tx, rows, document=(new_version, record.document), heads=heads,
+                            read=read)
                 if messages:
                     self._insert_messages(tx, messages)
         # Raised after the commit, so the refusal stays audited.
         if refused is not None:
             raise refused
         if stale is not None:
-            raise StaleWriteError(record.case_id, expected_version, None if stale < 0 else stale)
+            raise StaleWriteError(case_id, expected_version, None if stale < 0 else stale)
         return _stamped(record, new_version, held)
 
     def _stored_state(self, record: CaseRecord, row: Row) -> tuple[int, bool]:
@@ -698,34 +812,24 @@ class SqlStore(Generic[C]):
 
     def _supersede(self, tx: Tx, rowid: int, record: CaseRecord, version: int) -> None:
         """Move the stored version into the history and write ``record`` over it."""
-        deadlines = [
-            [k, self._codec.date_out(d).isoformat(), s]
-            for k, d, s in tx.all(
-                "SELECT clock_id, due, status FROM deadlines WHERE case_ref = ? ORDER BY clock_id",
-                (rowid,),
-            )
-        ]
-        tx.run(
-            "INSERT INTO case_history(case_ref, version, council, kind, state, created_at,"
-            " updated_at, subject_dob, closed_on, legal_hold, deadlines, document)"
-            " SELECT c.id, c.version, c.council, c.kind, c.state, c.created_at, c.updated_at,"
-            " c.subject_dob, c.closed_on, c.legal_hold, ?, c.document FROM cases c WHERE c.id = ?",
-            (_COMPACT.encode(deadlines), rowid),
-        )
+        date_out = self._codec.date_out
+        stored = tx.all(_STORED_DEADLINES, (rowid,))
+        deadlines = [[k, date_out(d).isoformat(), s] for k, d, s in stored]
+        tx.run(_HISTORY_COPY, (_COMPACT.encode(deadlines), rowid))
         values = case_values(self._codec, record, version)
         # legal_hold is left as stored: no save can set or clear a hold.
-        tx.run(
-            "UPDATE cases SET council=?, kind=?, state=?, version=?, created_at=?, updated_at=?,"
-            " subject_dob=?, closed_on=?, document=? WHERE id=?",
-            (*values[1:9], values[10], rowid),
-        )
-        tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
+        tx.run(_UPDATE_CASE, (*values[1:9], values[10], rowid))
+        if stored:
+            # None stored, none to delete: the case row is locked, and every write of a case's
+            # clocks locks it first.
+            tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
 
     def save_many(
         self, records: Sequence[CaseRecord], *, actor: str, action: str = "case.imported"
     ) -> int:
         check_actor(actor)
         check_name(action, "action")
+        guard = self._guard
         seen: set[str] = set()
         for i, r in enumerate(records):
             if not isinstance(r, CaseRecord):
@@ -736,24 +840,36 @@ class SqlStore(Generic[C]):
                 raise bad_input(f"records[{i}].case_id", "is repeated in the batch", "unique")
             seen.add(r.case_id)
             try:
-                self._guard(None, r.document, kind=r.kind, record=r)
+                guard(None, r.document, kind=r.kind, record=r)
             except InvalidInputError as exc:
                 raise exc.at(f"records[{i}]") from None
         if not records:
             return 0
         now = self._now()
+        codec = self._codec
+        ts_in, date_in = codec.ts_in, codec.date_in
+        # A legal hold is the store's own fact, set by set_legal_hold only: every import is
+        # stored unheld.
+        unheld = codec.bool_in(False)
         try:
             with self._write() as tx:
                 ids = self._d.new_ids(tx, len(records))
-                tx.many(
-                    INSERT_CASE,
-                    [(ids[i], *case_values(self._codec, _unheld(r), 1))
-                     for i, r in enumerate(records)],
-                )
-                tx.many(
-                    INSERT_DEADLINE,
-                    [row for i, r in enumerate(records) for row in self._deadline_rows(ids[i], r)],
-                )
+                # case_values(codec, _unheld(r), 1), written out: one pass over the records
+                # builds every row of the batch.
+                cases: list[tuple[object, ...]] = []
+                clocks: list[tuple[object, ...]] = []
+                for rowid, r in zip(ids, records, strict=True):
+                    dob, closed = r.subject_date_of_birth, r.closed_on
+                    cases.append((
+                        rowid, r.case_id, r.council, r.kind, r.state, 1, ts_in(r.created_at),
+                        ts_in(r.updated_at), None if dob is None else date_in(dob),
+                        None if closed is None else date_in(closed), unheld, r.document,
+                    ))
+                    for d in r.deadlines:
+                        clocks.append((rowid, d.clock_id, date_in(d.due), d.status))
+                tx.many(INSERT_CASE, cases)
+                if clocks:
+                    tx.many(INSERT_DEADLINE, clocks)
                 self._audit(tx, [(now, actor, action, r.case_id, "ok", ()) for r in records],
                             documents=[(1, r.document) for r in records], new_chains=True)
         except self._d.unique_error:
@@ -930,7 +1046,7 @@ class SqlStore(Generic[C]):
         row = (entry.at, entry.actor, entry.action, entry.case_id, entry.outcome, entry.fields)
         with self._write() as tx:
             seqs, committed = self._audit(tx, [row], want_seqs=True)
-        return attrs.evolve(entry, seq=seqs[0], committed_at=committed)
+        return _stored_entry(entry, seqs[0], committed)
 
     def audit_trail(
         self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000

@@ -223,7 +223,8 @@ def _text(data: bytes) -> str:
 
 
 # Timestamps as above, dates as ISO text (which sorts like the date), legal_hold as 0/1.
-CODEC = Codec(ts, parse_ts, dt.date.isoformat, stored_date, int, parse_bool)
+CODEC = Codec(ts, parse_ts, dt.date.isoformat, stored_date, int, parse_bool,
+              ts_is_micros=True)
 
 
 def _case_row(rowid: int | None, r: CaseRecord, version: int) -> tuple[object, ...]:
@@ -297,6 +298,7 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
     unique_error = sqlite3.IntegrityError
     fk_error = sqlite3.IntegrityError
     tx_class = _Tx
+    serialised = True  # BEGIN IMMEDIATE: one writer at a time for the whole file
 
     def __init__(self, path: Path, busy_ms: int) -> None:
         self.path = path
