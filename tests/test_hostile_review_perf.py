@@ -1,0 +1,526 @@
+"""Hostile review of the issue 14 fast paths (validate once, memoise, in-thread plugins, lazy
+clocks, fewer store statements): each test is a careless or hostile caller, or a hostile
+plugin, going through the public API.
+
+A test marked ``xfail(strict=True)`` is a break found in review: it fails today and its reason
+says what breaks; once the library is mended it passes, strict xfail fails the suite, and the
+mark must go. Every other test is a guarantee that held under attack, kept as a regression
+test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import gc
+import importlib
+import pickle
+import pkgutil
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+import pluggy
+import pytest
+
+import sen_disagreement
+from sen_disagreement.council import CaseContext, CouncilProfile, Provider, route_provider
+from sen_disagreement.ehc import Duty
+from sen_disagreement.errors import IndependenceError, InvalidInputError
+from sen_disagreement.independence import assess_independence
+from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind
+from sen_disagreement.plugins import Hooks, inline, make_plugin_manager
+from sen_disagreement.plugins.faults import FaultKind, PluginFault
+from sen_disagreement.plugins.spec import hookimpl
+from sen_disagreement.plugins.testing import registered_plugin
+from sen_disagreement.store.contract import AuditEntry
+from sen_disagreement.voluntary import Process
+from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase
+from sen_disagreement.workflow._case import evolve_case
+from sen_disagreement.workflow.audit import AuditTrail, make_entry
+from sen_disagreement.workflow.disagreement_resolution import DrState
+from sen_disagreement.workflow.issues import Issue
+
+T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+GSS = "E08000014"
+DR = Process.DISAGREEMENT_RESOLUTION
+
+
+# --- hostile values ---------------------------------------------------------------------------
+
+
+class _ClaimsZero(dt.timedelta):
+    """A real one-hour offset (datetime accepts a timedelta subclass from utcoffset) that
+    claims to equal every value; ``!=`` is still timedelta's own, so it says "not zero"."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = dt.timedelta.__hash__
+
+
+class _PlusOneClaimingZero(dt.tzinfo):
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        return _ClaimsZero(hours=1)
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, when: dt.datetime | None) -> str:
+        return "UTC"  # a name is no evidence either
+
+
+PLUS_ONE = dt.datetime(2025, 3, 3, 12, tzinfo=_PlusOneClaimingZero())
+
+
+class _PosesAs(str):
+    """A string that compares and hashes as another (valid) string while holding bad text."""
+
+    pose: str = "system"
+
+    def __eq__(self, other: object) -> bool:
+        return other == self.pose
+
+    def __hash__(self) -> int:
+        return hash(self.pose)
+
+
+def _case(case_id: str = "dr-hostile-1") -> DisagreementResolutionCase:
+    parent = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"))
+    la = CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY,
+                                   identifiers=Identifiers(gss_code=GSS)))
+    return DisagreementResolutionCase.refer(
+        case_id=case_id, council=GSS, parties=[parent, la], at=T0, actor="officer-1",
+        issues=[Issue(issue_id="assess", duty=Duty.ASSESS)],
+    )
+
+
+def _outcome(call: Any) -> object:
+    """What ``call()`` does: the entry it builds, or its typed error's (type, field, rule)."""
+    try:
+        return call()
+    except InvalidInputError as exc:
+        return (type(exc).__name__, exc.field, exc.rule_id)
+
+
+# --- BREAKS (xfail strict): the fast path lets through what the slow one refused ------------
+
+
+@pytest.mark.xfail(strict=True, reason="_checks.check_utc now tests utcoffset() == 0 (was != 0):"
+                   " an offset claiming equality passes, so make_entry's fast build stores a "
+                   "+01:00 time the store's AuditEntry refuses")
+def test_make_entry_refuses_a_time_the_store_record_refuses() -> None:
+    store_says = _outcome(lambda: AuditEntry(actor="system", action="case.open", at=PLUS_ONE,
+                                             case_id="case-1"))
+    assert store_says == ("InvalidInputError", "at", "store.datetime_utc")
+    fast_says = _outcome(lambda: make_entry(actor="system", action="case.open", at=PLUS_ONE,
+                                            case_id="case-1"))
+    assert isinstance(fast_says, tuple), f"accepted {fast_says!r}"
+
+
+@pytest.mark.xfail(strict=True, reason="the workflow boundary (check_utc) accepts a +01:00 time "
+                   "whose offset claims to equal zero; before issue 14 it was refused as "
+                   "input.utc_time naming 'at', now it reaches the audit trail")
+def test_a_transition_refuses_a_non_utc_time_at_the_boundary() -> None:
+    case = _case("dr-hostile-utc")
+    with pytest.raises(InvalidInputError) as refused:
+        case.seek_agreement(at=PLUS_ONE, actor="officer-1")
+    assert refused.value.field == "at"
+    assert refused.value.rule_id == "input.utc_time"
+
+
+@pytest.mark.xfail(strict=True, reason="workflow/audit.py _passes is an lru_cache(4096) keyed by "
+                   "the raw value: every refused string, however large, is kept alive by the "
+                   "cache (4096 x 10 MB = 40 GB a hostile caller can pin)")
+def test_make_entry_keeps_nothing_of_a_refused_huge_value() -> None:
+    # Distinct, large, invalid values: none may outlive the refusal.
+    for i in range(3):
+        huge = f"bad actor {i}" + "x" * 2_000_000
+        before = sys.getrefcount(huge)
+        with pytest.raises(InvalidInputError) as refused:
+            make_entry(actor=huge, action="case.open", at=T0, case_id="case-1")
+        assert refused.value.field == "actor"
+        del refused
+        gc.collect()
+        assert sys.getrefcount(huge) == before, "the refused value is still referenced"
+
+
+@pytest.mark.xfail(strict=True, reason="workflow/audit.py _passes caches tuples of field names "
+                   "of any length: a valid 100,000-name tuple is pinned by the cache after the "
+                   "entry is gone")
+def test_make_entry_keeps_nothing_of_a_huge_field_list() -> None:
+    names = tuple(f"field_{i}" for i in range(100_000))
+    before = sys.getrefcount(names)
+    entry = make_entry(actor="system", action="case.open", at=T0, case_id="case-1",
+                       fields=names)
+    assert len(entry.fields) == 100_000
+    del entry
+    gc.collect()
+    assert sys.getrefcount(names) == before, "the field tuple is still referenced"
+
+
+class _Sneaky(Provider):
+    """A provider (subclass) that says it equals whatever it is compared with."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = Provider.__hash__
+
+
+HOSTILESHIRE = CouncilProfile(name="Hostileshire", gss_code="E06000907", la_number="907",
+                              slug="hostileshire")
+GOOD_DR = Provider(provider_id="good-dr", name="Good DR",
+                   kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+LA_EMPLOYED = Employer(kind=PartyKind.LOCAL_AUTHORITY, name="Hostileshire Council")
+
+
+class _Owner:
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return (HOSTILESHIRE,)
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        return (GOOD_DR,) if council.slug == HOSTILESHIRE.slug else ()
+
+
+class _ChoosesTheCouncilsOwnTeam(Hooks):
+    """A host's HooksLike (route_provider takes any) whose choice is not a candidate."""
+
+    def choose_provider(self, council: CouncilProfile, case: CaseContext,
+                        candidates: Sequence[Provider], *,
+                        faults: list[PluginFault] | None = None) -> Provider | None:
+        return _Sneaky(provider_id="council-dr", name="Council DR",
+                       kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, employer=LA_EMPLOYED)
+
+
+@pytest.fixture
+def owner_pm() -> Iterator[pluggy.PluginManager]:
+    pm = make_plugin_manager(load_entry_points=False, environ={})
+    with registered_plugin(pm, _Owner(), "hostileshire-owner"):
+        yield pm
+
+
+@pytest.mark.xfail(strict=True, reason="council.route_provider reuses a candidate's check for any "
+                   "choice that == a candidate; a HooksLike returning a Provider subclass with "
+                   "__eq__ -> True routes a local-authority employee as independent")
+def test_route_provider_checks_a_choice_it_did_not_offer(owner_pm: pluggy.PluginManager) -> None:
+    hooks = _ChoosesTheCouncilsOwnTeam(owner_pm, timeout=None)
+    # Today it returns the council's own team, carrying the offered candidate's clean check.
+    with pytest.raises(IndependenceError):
+        route_provider(hooks, "hostileshire", CaseContext(case_id="H-1", process=DR))
+
+
+class _EqualsFalseButTruthy:
+    """Equal to (and hashed as) False, but true in an ``if``: health *is* in issue."""
+
+    def __eq__(self, other: object) -> bool:
+        return other is False
+
+    def __hash__(self) -> int:
+        return hash(False)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+ICB_MEDIATOR = Party(kind=PartyKind.MEDIATOR, name="Mo Mediator",
+                     employer=Employer(kind=PartyKind.INTEGRATED_CARE_BOARD, name="An ICB"))
+
+
+@pytest.mark.xfail(strict=True, reason="independence._excluded is an lru_cache keyed by "
+                   "health_in_issue as given: a value equal to False but truthy borrows the "
+                   "cached 'health not in issue' answer (an ICB-employed mediator passes)")
+def test_independence_memo_lends_no_answer_to_an_equal_looking_flag() -> None:
+    on = dt.date(2025, 3, 3)
+    assert assess_independence(ICB_MEDIATOR, case_parties=(), health_in_issue=True,
+                               on=on).independent is False
+    assert assess_independence(ICB_MEDIATOR, case_parties=(), health_in_issue=False,
+                               on=on).independent is True  # now cached under key False
+    try:
+        answer = assess_independence(ICB_MEDIATOR, case_parties=(),
+                                     health_in_issue=_EqualsFalseButTruthy(),  # type: ignore[arg-type]
+                                     on=on)
+    except InvalidInputError:
+        return  # refusing a non-bool is fine too
+    assert answer.independent is False  # what the truthy flag meant before the memo
+
+
+@pytest.mark.xfail(strict=True, reason="independence._excluded/_independent_reason are "
+                   "lru_caches: an unhashable health_in_issue is a raw TypeError traceback, not "
+                   "a typed error naming the field (before issue 14 it was answered)")
+def test_independence_unhashable_flag_is_a_typed_error_not_a_traceback() -> None:
+    on = dt.date(2025, 3, 3)
+    try:
+        answer = assess_independence(ICB_MEDIATOR, case_parties=(),
+                                     health_in_issue=["yes"],  # type: ignore[arg-type]
+                                     on=on)
+    except InvalidInputError as exc:
+        refused: InvalidInputError | None = exc
+    else:
+        refused = None
+        assert answer.independent is False
+    assert refused is None or refused.field == "health_in_issue"
+
+
+# --- guarantees that held (regression tests) --------------------------------------------------
+
+
+def _reference_entry(**kw: Any) -> object:
+    """make_entry as it was before issue 14: a strict UTC check, then the store's record."""
+    at = kw["at"]
+    if not isinstance(at, dt.datetime) or at.utcoffset() != dt.timedelta(0):
+        return ("InvalidInputError", "at", "input.utc_time")
+    fields = kw.pop("fields", ())
+    return _outcome(lambda: AuditEntry(**kw, fields=tuple(fields)))
+
+
+class _UtcSubclass(dt.datetime):
+    pass
+
+
+_GOOD: dict[str, Any] = {"actor": "system", "action": "case.open", "at": T0, "case_id": "case-1",
+                         "outcome": "ok", "fields": ("state",)}
+_HOSTILE: list[tuple[str, Any]] = [
+    ("actor", _PosesAs("bad actor")),  # hashes and compares as the valid "system"
+    ("actor", "system\n"),
+    ("actor", "sys\x00tem"),
+    ("actor", "a" * 129),
+    ("actor", "a" * 128),
+    ("actor", b"system"),
+    ("actor", None),
+    ("action", "Case.Open"),
+    ("action", _PosesAs("Case Open")),
+    ("action", "case.open\u200b"),
+    ("case_id", "../etc/passwd"),
+    ("case_id", "case-2"),
+    ("case_id", None),
+    ("case_id", 7),
+    ("outcome", "OK"),
+    ("outcome", ""),
+    ("fields", ("state", _PosesAs("a value, not a name"))),
+    ("fields", ("state", 3)),
+    ("fields", iter(("state", "items"))),
+    ("fields", ["state"]),
+    ("fields", "state"),
+    ("fields", ("ok",) * 5000),
+    ("at", dt.datetime(2025, 3, 3, 9)),
+    ("at", dt.datetime(2025, 3, 3, 9, tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+    ("at", dt.datetime(2025, 3, 3, 9, tzinfo=dt.timezone(dt.timedelta(0), "GMT"))),
+    ("at", _UtcSubclass(2025, 3, 3, 9, tzinfo=dt.UTC)),
+    ("at", dt.date(2025, 3, 3)),
+    ("at", "2025-03-03T09:00:00Z"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), _HOSTILE, ids=[f"{n}-{i}" for i, (n, _) in
+                                                           enumerate(_HOSTILE)])
+def test_make_entry_answers_as_the_store_record_does_even_after_a_warm_memo(
+    name: str, value: Any
+) -> None:
+    make_entry(**_GOOD)  # the memo now knows every valid value of _GOOD
+    given = {**_GOOD, name: value}
+    expected = _reference_entry(**{**given, "fields": tuple(value) if name == "fields"
+                                   and not isinstance(value, str) else given["fields"]})
+    if name == "fields" and not isinstance(value, tuple | list | str):
+        given = {**given, "fields": iter(("state", "items"))}  # the one above was consumed
+    got = _outcome(lambda: make_entry(**given))
+    assert got == expected
+    if isinstance(got, AuditEntry):
+        # Exactly what the store's own constructor keeps, type for type.
+        assert isinstance(expected, AuditEntry)
+        for f in attrs.fields(AuditEntry):
+            assert type(getattr(got, f.name)) is type(getattr(expected, f.name)), f.name
+        assert hash(got) == hash(expected)
+
+
+def test_audit_trail_append_refuses_what_it_refused_and_leaves_the_trail_alone() -> None:
+    trail = AuditTrail("case-1").append(make_entry(**_GOOD))
+    later = {**_GOOD, "at": T0 + dt.timedelta(minutes=1)}
+    refusals: list[tuple[object, str]] = [
+        (make_entry(**{**later, "case_id": "case-2"}), "case_id"),
+        (make_entry(**{**_GOOD, "at": T0 - dt.timedelta(seconds=1)}), "at"),
+        ({"actor": "system"}, "entry"),
+        (None, "entry"),
+    ]
+    for bad, field in refusals:
+        with pytest.raises(InvalidInputError) as refused:
+            trail.append(bad)  # type: ignore[arg-type]
+        assert refused.value.field == field
+    assert len(trail) == 1
+    grown = trail.append(make_entry(**later))
+    built = AuditTrail("case-1", [*trail.entries, make_entry(**later)])
+    assert grown == built and hash(grown) == hash(built) and type(grown.entries) is tuple
+    assert grown.extends(trail) and not trail.extends(grown)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        grown.entries = ()  # type: ignore[misc]
+
+
+def test_evolve_case_takes_no_list_the_caller_keeps_and_refuses_as_attrs_evolve_does() -> None:
+    case = _case("dr-hostile-evolve")
+    for f in attrs.fields(type(case)):
+        value = getattr(case, f.name)
+        if isinstance(value, tuple):
+            mine = list(value)
+            fast = _outcome(functools.partial(evolve_case, case, **{f.name: mine}))
+            slow = _outcome(functools.partial(attrs.evolve, case, **{f.name: mine}))
+            assert fast == slow, f.name
+    items: list[Any] = []
+    kept = evolve_case(case, items=items)
+    items.append("smuggled")
+    assert kept.items == () and type(kept.items) is tuple
+    before = attrs.asdict(case, recurse=False)
+    for bad in ({"state": "closed"}, {"meeting_date": "2025-04-01"}, {"closed_on": T0},
+                {"state": DrState.CLOSED, "held_on": 3}):
+        fast_err = _outcome(functools.partial(evolve_case, case, **bad))
+        slow_err = _outcome(functools.partial(attrs.evolve, case, **bad))
+        assert isinstance(fast_err, tuple) and fast_err == slow_err, bad
+    assert attrs.asdict(case, recurse=False) == before
+
+
+def _library_enums() -> list[type[enum.Enum]]:
+    found: list[type[enum.Enum]] = []
+    for info in pkgutil.walk_packages(sen_disagreement.__path__, "sen_disagreement."):
+        if ".cli" in info.name or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, enum.Enum)
+                    and value.__module__ == info.name):
+                found.append(value)
+    return found
+
+
+def test_enums_hashed_by_identity_are_equal_only_to_themselves() -> None:
+    identity = [e for e in _library_enums() if e.__hash__ is object.__hash__]
+    assert identity, "no enum hashes by identity: this test no longer guards anything"
+    for cls in identity:
+        # A mixin (str, int) or a Flag would make a member equal to something that is not
+        # itself (its value, a composite), and an identity hash then breaks dict lookups.
+        assert not issubclass(cls, enum.Flag | int | str), cls
+        for member in cls:
+            assert pickle.loads(pickle.dumps(member)) is member
+            assert cls(member.value) is member and cls[member.name] is member
+            assert member != member.value and {member: 1}.get(member.value) is None
+            assert {member: 1}[cls(member.value)] == 1
+
+
+class _MutatesItsCopies:
+    """A hostile chooser: rewrites the candidates it is handed, then returns one."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    @hookimpl
+    @inline
+    def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider | None:
+        first = candidates[0]
+        if self.how == "employer":
+            object.__setattr__(first, "employer", LA_EMPLOYED)
+            return first
+        if self.how == "subclass":
+            return _Sneaky(provider_id="council-dr", name="Council DR",
+                           kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, employer=LA_EMPLOYED)
+        raise SystemExit(3)  # a plugin must not stop the host, inline or not
+
+
+@pytest.mark.parametrize("how", ["employer", "subclass", "exit"])
+def test_a_hostile_inline_chooser_never_routes_a_non_independent_provider(
+    owner_pm: pluggy.PluginManager, how: str
+) -> None:
+    hooks = Hooks(owner_pm, timeout=1.0)
+    with registered_plugin(owner_pm, _MutatesItsCopies(how), "hostile-chooser"):
+        for _ in range(2):  # the second call sees its own (rewritten) copies again
+            routing = route_provider(hooks, "hostileshire",
+                                     CaseContext(case_id="H-2", process=DR))
+            assert routing.provider == GOOD_DR and routing.provider.employer is None
+            assert type(routing.provider) is Provider and GOOD_DR.employer is None
+            assert [(f.plugin, f.kind) for f in routing.faults] == [
+                ("hostile-chooser", FaultKind.RAISED if how == "exit" else FaultKind.MALFORMED)]
+    assert hooks.providers(HOSTILESHIRE) == [GOOD_DR]
+
+
+class _InlineProfileWriter:
+    """An inline hook that writes into the council profile it is handed."""
+
+    @hookimpl
+    @inline
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        object.__setattr__(council, "name", "Captured Council")
+        object.__setattr__(council, "slug", "captured")
+        return ()
+
+
+def test_an_inline_hook_writing_into_its_profile_changes_nobody_elses(
+    owner_pm: pluggy.PluginManager,
+) -> None:
+    hooks = Hooks(owner_pm, timeout=1.0)
+    with registered_plugin(owner_pm, _InlineProfileWriter(), "writer"):
+        assert hooks.providers(HOSTILESHIRE) == [GOOD_DR]
+        assert hooks.providers(HOSTILESHIRE) == [GOOD_DR]
+    assert HOSTILESHIRE.name == "Hostileshire" and HOSTILESHIRE.slug == "hostileshire"
+    assert [c.slug for c in hooks.councils()] == ["hostileshire"]
+
+
+def test_route_provider_rechecks_a_host_choice_it_did_not_offer(
+    owner_pm: pluggy.PluginManager,
+) -> None:
+    # An exact Provider (no __eq__ games) that is not a candidate is checked again, as before.
+    class ChoosesAnother(Hooks):
+        def choose_provider(self, council: CouncilProfile, case: CaseContext,
+                            candidates: Sequence[Provider], *,
+                            faults: list[PluginFault] | None = None) -> Provider | None:
+            return attrs.evolve(GOOD_DR, employer=LA_EMPLOYED)
+
+    with pytest.raises(IndependenceError):
+        route_provider(ChoosesAnother(owner_pm, timeout=None), "hostileshire",
+                       CaseContext(case_id="H-3", process=DR))
+
+
+def test_independence_memo_answers_each_flag_and_date_as_computed_fresh() -> None:
+    # Interleaved so that every answer is asked after the memo holds the others.
+    days = [dt.date(2022, 6, 30), dt.date(2022, 7, 1), dt.date(2025, 3, 3)]
+    appointees = [ICB_MEDIATOR, Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="P",
+                                      employer=Employer(kind=PartyKind.INTEGRATED_CARE_BOARD))]
+    seen: dict[tuple[int, bool, dt.date], bool | None] = {}
+    for _ in range(2):
+        for i, who in enumerate(appointees):
+            for health in (True, False):
+                for day in days:
+                    ok: bool | None
+                    try:
+                        ok = assess_independence(who, case_parties=(), health_in_issue=health,
+                                                 on=day).independent
+                    except InvalidInputError:
+                        ok = None  # an ICB before it existed
+                    seen.setdefault((i, health, day), ok)
+                    assert seen[(i, health, day)] == ok
+    assert seen[(0, True, days[2])] is False and seen[(0, False, days[2])] is True
+    assert seen[(1, False, days[2])] is False  # DR: an ICB is excluded whatever the issues
+
+
+def test_lazy_clock_names_resolve_to_the_same_objects_from_racing_threads() -> None:
+    import sen_disagreement.clocks as clocks
+
+    got: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def first_use() -> None:
+        barrier.wait()
+        got.append(clocks.CLOCKS)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    from sen_disagreement.clocks.table import CLOCKS
+
+    assert len(got) == 8 and all(g is CLOCKS for g in got)
+    with pytest.raises(AttributeError):
+        getattr(clocks, "NO_SUCH_CLOCK")  # noqa: B009 - a name mypy rightly rejects
+    assert "CLOCKS" in dir(clocks) and "NO_SUCH_CLOCK" not in dir(clocks)
