@@ -133,7 +133,11 @@ def make_entry(
 ) -> AuditEntry:
     """An audit entry (validated by the store's record type: slugs and field *names* only)."""
     at = _checks.check_utc(at, field="at")
-    names = fields if type(fields) is tuple else tuple(fields)
+    try:
+        names = fields if type(fields) is tuple else tuple(fields)
+    except TypeError:  # not iterable: the store's record refuses it, naming the field
+        return AuditEntry(actor=actor, action=action, at=at, case_id=case_id, outcome=outcome,
+                          fields=fields)
     stored = _to_names(names)  # the store's own converter, as its constructor would run it
     if not (_FAST_ENTRY and type(stored) is tuple
             and _known_good(actor, action, case_id, outcome, stored)):
