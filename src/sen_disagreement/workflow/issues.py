@@ -79,6 +79,13 @@ _DUTY_LIMBS = {
 }
 
 
+# Each section's provision as PlanSection.provision answers it (a pure function of the member),
+# read once: B and I, which it leaves open, are about special educational provision.
+_SECTION_PROVISION = {
+    s: Provision.SPECIAL_EDUCATIONAL if s.provision is None else s.provision for s in PlanSection
+}
+
+
 @frozen(kw_only=True, field_transformer=typed_fields)
 class Issue:
     """One issue in dispute: exactly one of ``section`` and ``duty``."""
@@ -107,8 +114,9 @@ class Issue:
     def provision(self) -> Provision:
         """The kind of provision the issue is about (decides the mediation route). Sections B and
         I, and every duty, are about special educational provision."""
-        provision = self.section.provision if self.section is not None else None
-        return Provision.SPECIAL_EDUCATIONAL if provision is None else provision
+        if self.section is None:
+            return Provision.SPECIAL_EDUCATIONAL
+        return _SECTION_PROVISION[self.section]
 
     @property
     def appealable_limbs(self) -> tuple[AppealableDecision, ...]:
