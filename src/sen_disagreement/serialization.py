@@ -14,9 +14,13 @@ import datetime as dt
 import enum
 import json
 import re
+import threading
+import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 import cattrs.cols
 from cattrs.errors import (
@@ -34,6 +38,7 @@ __all__ = [
     "MAX_ITEMS",
     "MAX_STRING",
     "STORED_MAX_ITEMS",
+    "DocumentEncoder",
     "configure_converter",
     "dumps",
     "loads",
@@ -378,3 +383,242 @@ def dumps(obj: object) -> str:
     """``obj`` as an indented JSON document (non-ASCII text kept as is), which :func:`loads`
     reads back."""
     return json.dumps(unstructure(obj), indent=2, ensure_ascii=False)
+
+
+class _Unhandled(Exception):
+    """A compiled encoder met a value it does not write exactly as the general path does."""
+
+
+_NONE = type(None)
+
+
+class DocumentEncoder:
+    """``json.dumps(converter.unstructure(value), ensure_ascii=False, sort_keys=True)``, byte
+    for byte, for the attrs classes of a stored case, in one pass without the intermediate dicts.
+
+    For each class a function is compiled once from its fields' declared types (strings,
+    integers, booleans, dates, times, enums, optionals, tuples, frozensets of enums and nested
+    attrs classes, each written as the converter's own hook for that type writes it). It writes
+    only values of exactly the declared type, a string of at most ``max_string`` characters and
+    an array of at most ``max_items``: anything else (a subclass, a value of another type, an
+    outsized one) makes :meth:`encode` answer ``None``, and the caller takes the general path,
+    so the text is never different from the converter's. An answer therefore also says the text
+    is within the reader's bounds.
+
+    ``memo``: frozen, slotted classes the library builds itself and hands to no plugin (audit
+    entries, consent entries, recorded items), whose text is kept per object (by identity, the
+    object held so its id is not reused; a bounded table). A case's next version shares all
+    but its new entries with the last, so each is written once."""
+
+    _MEMO_LIMIT = 8192
+
+    def __init__(self, converter: cattrs.Converter, *, max_string: int = MAX_STRING,
+                 max_items: int = MAX_ITEMS, memo: tuple[type, ...] = ()) -> None:
+        self._converter = converter
+        self._max_string = max_string
+        self._max_items = max_items
+        self._memo_classes = frozenset(c for c in memo if _frozen_slotted(c))
+        self._memo: dict[int, tuple[object, str]] = {}
+        self._globals: dict[str, Any] = {
+            "_U": _Unhandled, "_esc": json.encoder.encode_basestring, "_D": dt.date,
+            "_DT": dt.datetime, "_MS": max_string, "_MI": max_items, "_memo": self._memo,
+            "_ML": self._MEMO_LIMIT,
+        }
+        self._names: dict[Any, str | None] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, value: object) -> str | None:
+        """``value`` as the stored text, or ``None`` when it is not one this encoder writes
+        exactly (then write ``converter.unstructure(value)`` with the standard encoder)."""
+        fn = self._function(type(value))
+        if fn is None:
+            return None
+        try:
+            text: str = fn(value)
+        except Exception:  # _Unhandled, or whatever the general path will raise itself
+            return None
+        return text
+
+    def _function(self, cls: type) -> Callable[[Any], str] | None:
+        name = self._names.get(cls, "")
+        if name == "":
+            with self._lock:
+                name = self._compile(cls)
+        return None if name is None else self._globals[name]
+
+    # -- compiling -------------------------------------------------------------------------------
+
+    def _compile(self, t: Any) -> str | None:
+        """The name of the compiled function writing type ``t`` (``None``: not handled)."""
+        if t in self._names:
+            return self._names[t]
+        self._names[t] = None  # a class that contains itself is not handled
+        try:
+            name = self._build(t)
+        except _Unhandled:
+            name = None
+        self._names[t] = name
+        return name
+
+    def _hook(self, t: Any) -> Any:
+        return self._converter.get_unstructure_hook(t)
+
+    def _build(self, t: Any) -> str:
+        from cattrs.fns import identity
+
+        n = len(self._names)
+        name = f"_enc{n}"
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        hook = self._hook(t)
+        if t in (str, int, bool):
+            if hook is not identity:
+                raise _Unhandled
+            body = [f"    {line}" for line in self._scalar(t, "v", "o")]
+        elif t is dt.date or t is dt.datetime:
+            if hook is not t.isoformat:
+                raise _Unhandled
+            body = [f"    {line}" for line in self._scalar(t, "v", "o")]
+        elif isinstance(t, type) and issubclass(t, enum.Enum):
+            return self._enum(t, name)
+        elif origin in (typing.Union, types.UnionType) and len(args) == 2 and _NONE in args:
+            inner = args[0] if args[1] is _NONE else args[1]
+            body = ["    if v is None:", "        o = 'null'", "    else:",
+                    *(f"        {line}" for line in self._value(inner, "v", "o"))]
+        elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            item = self._compile(args[0])
+            if item is None:
+                raise _Unhandled
+            body = ["    if type(v) is not tuple or len(v) > _MI:", "        raise _U",
+                    f"    o = '[' + ', '.join([{item}(x) for x in v]) + ']' if v else '[]'"]
+        elif origin is tuple and args and Ellipsis not in args:
+            parts = [self._compile(a) for a in args]
+            if None in parts:
+                raise _Unhandled
+            joined = " + ', ' + ".join(f"{p}(v[{i}])" for i, p in enumerate(parts))
+            body = [f"    if type(v) is not tuple or len(v) != {len(args)}:", "        raise _U",
+                    f"    o = '[' + {joined} + ']'"]
+        elif origin is frozenset and len(args) == 1 and _is_str_enum(args[0]):
+            values = f"_values{n}"
+            members = list(args[0])
+            self._globals[values] = {id(m): self._converter.unstructure(m) for m in members}
+            if sorted(self._globals[values].values()) != hook(frozenset(members)) or any(
+                len(s) > self._max_string for s in self._globals[values].values()
+            ):
+                raise _Unhandled
+            body = ["    if type(v) is not frozenset or len(v) > _MI:", "        raise _U",
+                    f"    o = '[' + ', '.join([_esc(s) for s in sorted([{values}[id(m)] "
+                    "for m in v])]) + ']'"]
+        elif isinstance(t, type) and attrs.has(t):
+            return self._class(t, name, hook)
+        else:
+            raise _Unhandled
+        return self._define(name, [f"def {name}(v):", *body, "    return o"])
+
+    def _define(self, name: str, lines: list[str]) -> str:
+        exec(compile("\n".join(lines), f"<document encoder {name}>", "exec"),  # noqa: S102
+             self._globals)
+        return name
+
+    def _scalar(self, t: Any, v: str, o: str) -> list[str]:
+        """Lines writing the scalar ``v`` (of type ``t``) as JSON text into ``o``."""
+        if t is str:
+            return [f"if type({v}) is not str or len({v}) > _MS:", "    raise _U",
+                    f"{o} = _esc({v})"]
+        if t is bool:
+            return [f"if {v} is True:", f"    {o} = 'true'", f"elif {v} is False:",
+                    f"    {o} = 'false'", "else:", "    raise _U"]
+        if t is int:
+            return [f"if type({v}) is not int:", "    raise _U", f"{o} = repr({v})"]
+        kind = "_DT" if t is dt.datetime else "_D"
+        # ISO 8601 text is digits and - : . + T only: nothing to escape.
+        return [f"if type({v}) is not {kind}:", "    raise _U",
+                f"{o} = '\"' + {v}.isoformat() + '\"'"]
+
+    def _value(self, t: Any, v: str, o: str) -> list[str]:
+        """Lines writing ``v`` (declared ``t``) into ``o``: scalars inline, the rest by call."""
+        if t in (str, int, bool, dt.date, dt.datetime):
+            if self._compile(t) is None:  # the converter's hook for it is not the standard one
+                raise _Unhandled
+            return self._scalar(t, v, o)
+        args = typing.get_args(t)
+        if typing.get_origin(t) in (typing.Union, types.UnionType) and len(args) == 2 and (
+            _NONE in args
+        ):
+            inner = self._value(args[0] if args[1] is _NONE else args[1], v, o)
+            return [f"if {v} is None:", f"    {o} = 'null'", "else:",
+                    *(f"    {line}" for line in inner)]
+        if isinstance(t, type) and issubclass(t, enum.Enum):
+            table = self._compile(t)
+            if table is None:
+                raise _Unhandled
+            return [f"{o} = {table}_t.get(id({v}))", f"if {o} is None:", "    raise _U"]
+        fn = self._compile(t)
+        if fn is None:
+            raise _Unhandled
+        return [f"{o} = {fn}({v})"]
+
+    def _enum(self, t: type[enum.Enum], name: str) -> str:
+        # Members live as long as their class, so an id found here is that member's.
+        hook = self._hook(t)
+        table: dict[int, str] = {}
+        for m in t:
+            value = hook(m)
+            if isinstance(value, str) and len(value) > self._max_string:
+                continue
+            if not (value is None or isinstance(value, str | int | bool)):
+                continue
+            table[id(m)] = _PLAIN.encode(value)
+        self._globals[f"{name}_t"] = table
+        return self._define(name, [f"def {name}(v):", f"    o = {name}_t.get(id(v))",
+                                   "    if o is None:", "        raise _U", "    return o"])
+
+    def _class(self, cls: type, name: str, hook: Any) -> str:
+        # Only the converter's own generated hook with no overrides writes {field: value}
+        # for every init field, by its name.
+        if getattr(hook, "__name__", "") != f"unstructure_{cls.__name__}" or getattr(
+            hook, "overrides", None
+        ) != {}:
+            raise _Unhandled
+        attrs.resolve_types(cls)
+        fields = sorted((a for a in attrs.fields(cls) if a.init), key=lambda a: a.name)
+        self._globals[f"{name}_cls"] = cls
+        lines = [f"def {name}(v):"]
+        memo = cls in self._memo_classes
+        if memo:
+            lines += ["    c = _memo.get(id(v))", "    if c is not None and c[0] is v:",
+                      "        return c[1]"]
+        lines += [f"    if type(v) is not {name}_cls:", "        raise _U"]
+        pieces = []
+        for i, a in enumerate(fields):
+            if a.type is None:
+                raise _Unhandled
+            lines += [f"    x = v.{a.name}"]
+            lines += [f"    {line}" for line in self._value(a.type, "x", f"p{i}")]
+            key = _PLAIN.encode(a.name) + ": "
+            pieces.append(_braces((", " if i else "") + key) + f"{{p{i}}}")
+        # One f-string: the object's text built in one piece, not by repeated concatenation.
+        lines.append(f"    o = f{'{{' + ''.join(pieces) + '}}'!r}")
+        if memo:
+            lines += ["    if len(_memo) >= _ML:", "        _memo.clear()",
+                      "    _memo[id(v)] = (v, o)"]
+        lines.append("    return o")
+        return self._define(name, lines)
+
+
+_PLAIN = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def _braces(text: str) -> str:
+    """``text`` as literal text in an f-string."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _is_str_enum(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, enum.Enum) and all(
+        isinstance(m.value, str) for m in t)
+
+
+def _frozen_slotted(cls: type) -> bool:
+    """An attrs class whose instances refuse attribute assignment and have no ``__dict__``."""
+    return attrs.has(cls) and "__slots__" in cls.__dict__ and getattr(
+        cls.__setattr__, "__name__", "") == "_frozen_setattrs"

@@ -386,6 +386,11 @@ class CaseService:
         supplied = None if profile is None else self.hooks.council_settings(profile)
         return self.settings if supplied is None else supplied
 
+    def _settings_of(self, council: str) -> Callable[[], Settings]:
+        """:meth:`_stored_settings` of ``council``, asked only if the stored document has no
+        settings of its own (every document written since they were pinned has them)."""
+        return functools.partial(self._stored_settings, council)
+
     # --- store queries by council -----------------------------------------------------------------
 
     def find_cases(
@@ -443,7 +448,7 @@ class CaseService:
         """The stored case and its version (for the library's own use and for a host that shows
         it to a user through :meth:`readable_items`)."""
         record = self.store.load(case_id)
-        case = records.from_record(record, settings=self._stored_settings(record.council))
+        case = records.from_record(record, settings=self._settings_of(record.council))
         return case, record.version
 
     def readable_items(self, case_id: str, user: str | Actor, *, at: dt.datetime | None = None
@@ -567,7 +572,7 @@ class CaseService:
                 found[record.case_id] = record
         out = []
         for record in found.values():
-            case = records.from_record(record, settings=self._stored_settings(record.council))
+            case = records.from_record(record, settings=self._settings_of(record.council))
             if acting_party(case, actor, councils=self._council_keys(case.council)) is not None:
                 out.append(record)
         return sorted(out, key=lambda r: r.case_id)
@@ -713,7 +718,7 @@ class CaseService:
             record = self.store.load(case) if isinstance(case, str) else case
         except NotFoundError:
             return False
-        loaded = records.from_record(record, settings=self._stored_settings(record.council))
+        loaded = records.from_record(record, settings=self._settings_of(record.council))
         return acting_party(loaded, actor, councils=self._council_keys(loaded.council)) is not None
 
     # --- changing ---------------------------------------------------------------------------------
@@ -777,7 +782,7 @@ class CaseService:
         """Apply what the passing of ``today`` makes happen to one case (as the system actor);
         ``None`` when nothing happened."""
         record = self.store.load(case_id)
-        case = records.from_record(record, settings=self._stored_settings(record.council))
+        case = records.from_record(record, settings=self._settings_of(record.council))
         new = apply_step(case, SYSTEM, Sweep(today=today), at=self._when(at))
         if len(new.audit) == len(case.audit):
             return None
@@ -788,7 +793,7 @@ class CaseService:
         record = self.store.load(case_id)
         if expected_version is not None and record.version != expected_version:
             raise StaleWriteError(case_id, expected_version, record.version)
-        case = records.from_record(record, settings=self._stored_settings(record.council))
+        case = records.from_record(record, settings=self._settings_of(record.council))
         councils = self._council_keys(case.council)
         provider = None
         try:

@@ -98,7 +98,29 @@ def check_case(case: Case) -> None:
 
 def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
     """Check ``new`` may follow ``old`` (``None``: ``new`` is the first version); return the audit
-    entries ``new`` adds, which the store writes in the same transaction as the case."""
+    entries ``new`` adds, which the store writes in the same transaction as the case.
+
+    The answer is a function of the two (frozen) cases alone, and a save asks it twice of the
+    same two objects: the command path before it builds the outbox, the store's guard inside
+    the transaction (the cases read from the same texts). So the last passes are kept by the
+    cases' identities (both held, so neither id is reused while kept) and the second is
+    answered from them; a refusal is never kept, it is worked out and raised each time."""
+    key = (id(old), id(new))
+    kept = _PASSED.get(key)
+    if kept is not None and kept[0] is old and kept[1] is new:
+        return kept[2]
+    added = _check_successor(old, new)
+    if len(_PASSED) >= _PASSED_SIZE:
+        _PASSED.clear()
+    _PASSED[key] = (old, new, added)
+    return added
+
+
+_PASSED: dict[tuple[int, int], tuple[Case | None, Case, tuple[AuditEntry, ...]]] = {}
+_PASSED_SIZE = 64
+
+
+def _check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
     check_case(new)
     entries = new.audit.entries
     if new.audit.case_id != new.case_id or any(e.case_id != new.case_id for e in entries):
@@ -189,9 +211,9 @@ def document_guard(
 
 def check_columns(case: Case, record: CaseRecord) -> None:
     """The record's query columns are the ones its case document gives."""
-    from sen_disagreement.workflow.records import columns
+    from sen_disagreement.workflow.records import _columns
 
-    for name, value in columns(case).items():
+    for name, value in _columns(case).items():
         if getattr(record, name) != value:
             raise _refuse(name, "must be what the case document says", COLUMNS_RULE)
 
@@ -212,18 +234,18 @@ class _Cases:
     so one is shared by every reader of its text."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[tuple[str, str], Case | None] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], _Read] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> tuple[bool, Case | None]:
+    def get(self, key: tuple[str, str]) -> _Read | None:
         with self._lock:
             try:
                 self._items.move_to_end(key)
             except KeyError:
-                return False, None
-            return True, self._items[key]
+                return None
+            return self._items[key]
 
-    def put(self, key: tuple[str, str], case: Case | None) -> None:
+    def put(self, key: tuple[str, str], case: _Read) -> None:
         if len(key[0]) > _CACHE_LIMIT:
             return
         with self._lock:
@@ -237,14 +259,18 @@ class _Cases:
             self._items.clear()
 
 
+_Read = tuple[Case | None, bool]
+"""What a text reads as: its case (``None``: not a case document), and whether the text holds
+the case's settings (one stored before settings were pinned reads with the defaults)."""
+
 _CASES = _Cases()
 
 
 def remember(document: str, kind: str, case: Case) -> None:
     """Record that ``document`` reads as ``case`` (``to_record`` has just written it from the
-    case): the store's check of that save and a load right after it use the case itself rather
-    than structuring the text it was unstructured into a moment ago."""
-    _CASES.put((document, kind), case)
+    case, settings and all): the store's check of that save and a load right after it use the
+    case itself rather than structuring the text it was unstructured into a moment ago."""
+    _CASES.put((document, kind), (case, True))
 
 
 def read_case(document: str | None, kind: str) -> Case | None:
@@ -252,24 +278,31 @@ def read_case(document: str | None, kind: str) -> Case | None:
     or none of a case document's keys). Each document is parsed once (the last
     :data:`_CACHE_SIZE` are kept by their text); a case document that does not read as a case
     raises."""
+    return read_stored(document, kind)[0]
+
+
+def read_stored(document: str | None, kind: str) -> tuple[Case | None, bool]:
+    """:func:`read_case`, and whether the document holds the case's settings (``False``: one
+    stored before settings were pinned, read with the default settings, or not a case)."""
     if document is None:
-        return None
+        return None, False
     key = (document, kind)
-    found, case = _CASES.get(key)
-    if found:
-        return case
-    case = _read(document, kind)
-    _CASES.put(key, case)
-    return case
+    found = _CASES.get(key)
+    if found is not None:
+        return found
+    found = _read(document, kind)
+    _CASES.put(key, found)
+    return found
 
 
-def _read(document: str, kind: str) -> Case | None:
+def _read(document: str, kind: str) -> _Read:
     from sen_disagreement.workflow.records import case_from_payload
 
     try:
         payload = json.loads(document)
     except (ValueError, TypeError, RecursionError):
-        return None
+        return None, False
     if not (isinstance(payload, dict) and "document_version" in payload and "case" in payload):
-        return None
-    return case_from_payload(payload, kind=kind)
+        return None, False
+    body = payload["case"]
+    return case_from_payload(payload, kind=kind), isinstance(body, dict) and "settings" in body

@@ -17,23 +17,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 
+from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.errors import InvalidInputError, StoredDataError, StoredDocumentError
 from sen_disagreement.parties import PartyKind
-from sen_disagreement.serialization import MAX_STRING, STORED_MAX_ITEMS, make_converter
+from sen_disagreement.serialization import (
+    MAX_STRING,
+    STORED_MAX_ITEMS,
+    DocumentEncoder,
+    make_converter,
+)
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store.contract import (
     APPEAL_CLOCK_ID,
     APPEAL_STATUS,
+    AuditEntry,
     CaseRecord,
     DeadlineEntry,
     OutboxMessage,
     Store,
 )
+from sen_disagreement.voluntary import ConsentEntry
 from sen_disagreement.workflow import Case
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
@@ -65,6 +73,12 @@ _CONVERTER = make_converter(detailed_validation=False, max_items=STORED_MAX_ITEM
 _DOCUMENT = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 """The stored document's encoder: ``json.dumps(document, ensure_ascii=False, sort_keys=True)``
 byte for byte, built once (``json.dumps`` with options builds it anew on every call)."""
+_ESCAPE = json.encoder.encode_basestring  # the string writer of the encoder above
+_ENCODER = DocumentEncoder(
+    _CONVERTER, max_string=MAX_STRING, max_items=STORED_MAX_ITEMS,
+    # Built by the library's own steps and handed to no plugin: written once each.
+    memo=(AuditEntry, ConsentEntry, RecordedItem),
+)
 _SUBJECTS = frozenset({PartyKind.CHILD, PartyKind.YOUNG_PERSON})
 
 
@@ -79,6 +93,29 @@ def _subject_dob(case: Case) -> dt.date | None:
 def columns(case: Case) -> dict[str, Any]:
     """The record columns a case gives (everything but its document, version and legal hold):
     what the store queries by, so it must always be what the document says."""
+    return dict(_columns(case))
+
+
+def _columns(case: Case) -> dict[str, Any]:
+    """:func:`columns`, not to be changed by the caller. A save asks for the columns of one
+    case three times (its record, the store's check of the record, the load that reads the
+    case back), and they are a function of the frozen case alone: the last cases' are kept by
+    identity (the case held, so its id is not reused while kept)."""
+    kept = _COLUMNS.get(id(case))
+    if kept is not None and kept[0] is case:
+        return kept[1]
+    given = _columns_of(case)
+    if len(_COLUMNS) >= _COLUMNS_SIZE:
+        _COLUMNS.clear()
+    _COLUMNS[id(case)] = (case, given)
+    return given
+
+
+_COLUMNS: dict[int, tuple[Case, dict[str, Any]]] = {}
+_COLUMNS_SIZE = 64
+
+
+def _columns_of(case: Case) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
         "council": case.council,
@@ -119,17 +156,34 @@ def deadline_entries(case: Case) -> tuple[DeadlineEntry, ...]:
 
 def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
-    data: dict[str, Any] = _CONVERTER.unstructure(case)  # settings included: pinned to the case
-    document = _DOCUMENT.encode(
-        {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data}
-    )
-    if _within_bounds(document, data):
+    document, bounded = _document(case)
+    if bounded:
         # This text reads back as ``case`` itself: the store's check of the save (and a load
         # right after it) use the case rather than structuring what was just unstructured.
         from sen_disagreement.workflow.invariants import remember
 
         remember(document, case.kind, case)
-    return CaseRecord(version=version, document=document, **columns(case))
+    return CaseRecord(version=version, document=document, **_columns(case))
+
+
+
+
+def _document(case: Case) -> tuple[str, bool]:
+    """The stored text of ``case`` (``{"case": ..., "document_version": ..., "kind": ...}`` as
+    :data:`_DOCUMENT` writes the converter's data, byte for byte: the audit chain hashes it), and
+    whether reading it back cannot trip the reader's bounds. The compiled encoder writes it in
+    one pass (and answers only for text within the bounds); a case it does not write exactly
+    takes the converter and the standard encoder."""
+    body = _ENCODER.encode(case)
+    kind = case.kind
+    if body is not None and type(kind) is str and len(kind) <= MAX_STRING:
+        return (f'{{"case": {body}, "document_version": {DOCUMENT_VERSION!r}, '
+                f'"kind": {_ESCAPE(kind)}}}'), True
+    data: dict[str, Any] = _CONVERTER.unstructure(case)  # settings included: pinned to the case
+    document = _DOCUMENT.encode(
+        {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data}
+    )
+    return document, _within_bounds(document, data)
 
 
 def _within_bounds(document: str, data: Any) -> bool:
@@ -156,9 +210,12 @@ def _within_bounds(document: str, data: Any) -> bool:
     return True
 
 
-def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) -> Case:
+def from_record(
+    record: CaseRecord, *, settings: Settings | Callable[[], Settings] = DEFAULT_SETTINGS
+) -> Case:
     """The case a record holds, with the settings stored in it (``settings``: for a document
-    stored before settings were pinned, which has none).
+    stored before settings were pinned, which has none; or a function giving them, called
+    only for such a document).
 
     The record came from a store, so what is wrong with it is a stored-data fault: a document
     that is not a valid case raises :class:`StoredDocumentError` (a :class:`StoredDataError`
@@ -168,7 +225,7 @@ def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) ->
     the column. Neither quotes a stored value."""
     try:
         case = _stored_case(record, settings)
-        given = columns(case)
+        given = _columns(case)
     except (InvalidInputError, LookupError) as exc:
         field, rule = ("document", "store.case_document")
         if isinstance(exc, InvalidInputError):
@@ -179,17 +236,20 @@ def from_record(record: CaseRecord, *, settings: Settings = DEFAULT_SETTINGS) ->
     return case
 
 
-def _stored_case(record: CaseRecord, settings: Settings) -> Case:
+def _stored_case(record: CaseRecord, settings: Settings | Callable[[], Settings]) -> Case:
     # The store's history check parsed this exact text when it was saved (and keeps the case it
     # read, frozen, by the text): a load right after a save in the same process reuses it rather
     # than structuring the document again. The cached case was read with the default settings
     # for a document that has none, so it is used only where that is the answer anyway.
-    from sen_disagreement.workflow.invariants import read_case
+    from sen_disagreement.workflow.invariants import read_stored
 
-    cached = read_case(record.document, record.kind)
-    if cached is not None and (settings == DEFAULT_SETTINGS or cached.settings != DEFAULT_SETTINGS):
+    cached, pinned = read_stored(record.document, record.kind)
+    if cached is not None and pinned:
+        return cached  # the settings are the text's own: ``settings`` is not asked
+    given = settings() if callable(settings) else settings
+    if cached is not None and given == DEFAULT_SETTINGS:
         return cached
-    return case_from_document(record.document, kind=record.kind, settings=settings)
+    return case_from_document(record.document, kind=record.kind, settings=given)
 
 
 _COLUMN_NAMES = {"subject_date_of_birth": "subject_dob"}
