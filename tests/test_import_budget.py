@@ -10,7 +10,7 @@ every start of a process that only runs cases:
 * ``sen_disagreement.workflow.exports`` (~2-7 ms): only the Tribunal bundle and the subject
   access export use it;
 * the clock table, through :mod:`sen_disagreement.messages`: only a message kind citing a
-  clock needs it (the workflows' own clocks still load it; see the xfail below).
+  clock needs it (the workflows load it on first use too: tests/test_import_time.py).
 """
 
 from __future__ import annotations
