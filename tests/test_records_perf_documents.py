@@ -146,6 +146,11 @@ def test_the_memo_gives_one_text_per_object_and_stays_bounded() -> None:
     for k in range(DocumentEncoder._MEMO_LIMIT + 10):
         records._ENCODER.encode(attrs.evolve(entry, action=f"a.b{k}"))
     assert len(memo) <= DocumentEncoder._MEMO_LIMIT
+    # A long text is written again each time rather than kept (the table stays small).
+    long = attrs.evolve(entry, fields=tuple(f"f{k}" for k in range(400)))
+    text = records._ENCODER.encode(long)
+    assert text is not None and len(text) > DocumentEncoder._MEMO_TEXT
+    assert id(long) not in memo
 
 
 @attrs.frozen

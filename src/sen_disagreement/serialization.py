@@ -407,10 +407,13 @@ class DocumentEncoder:
 
     ``memo``: frozen, slotted classes the library builds itself and hands to no plugin (audit
     entries, consent entries, recorded items), whose text is kept per object (by identity, the
-    object held so its id is not reused; a bounded table). A case's next version shares all
-    but its new entries with the last, so each is written once."""
+    object held so its id is not reused; a bounded table of short texts). A case's next
+    version shares all but its new entries with the last, so each is written once."""
 
-    _MEMO_LIMIT = 8192
+    _MEMO_LIMIT = 2048
+    _MEMO_TEXT = 1024
+    """The table keeps at most this many texts, each at most this long (a long text is one C
+    call to write anyway), so it holds about 2 MB at worst."""
 
     def __init__(self, converter: cattrs.Converter, *, max_string: int = MAX_STRING,
                  max_items: int = MAX_ITEMS, memo: tuple[type, ...] = ()) -> None:
@@ -422,7 +425,7 @@ class DocumentEncoder:
         self._globals: dict[str, Any] = {
             "_U": _Unhandled, "_esc": json.encoder.encode_basestring, "_D": dt.date,
             "_DT": dt.datetime, "_MS": max_string, "_MI": max_items, "_memo": self._memo,
-            "_ML": self._MEMO_LIMIT,
+            "_ML": self._MEMO_LIMIT, "_MT": self._MEMO_TEXT,
         }
         self._names: dict[Any, str | None] = {}
         self._lock = threading.Lock()
@@ -599,8 +602,8 @@ class DocumentEncoder:
         # One f-string: the object's text built in one piece, not by repeated concatenation.
         lines.append(f"    o = f{'{{' + ''.join(pieces) + '}}'!r}")
         if memo:
-            lines += ["    if len(_memo) >= _ML:", "        _memo.clear()",
-                      "    _memo[id(v)] = (v, o)"]
+            lines += ["    if len(o) <= _MT:", "        if len(_memo) >= _ML:",
+                      "            _memo.clear()", "        _memo[id(v)] = (v, o)"]
         lines.append("    return o")
         return self._define(name, lines)
 
