@@ -566,8 +566,16 @@ def test_append_audit_refuses_a_forged_entry_before_writing_it(tmp_path: Path) -
         assert trail == []
 
 
-def test_racing_saves_of_one_version_one_wins_one_is_stale_and_audited(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A real SQLite file (the serialised dialect) or PostgreSQL as the application role."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    return str(request.getfixturevalue("pg_schema").app_url)
+
+
+def test_racing_saves_of_one_version_one_wins_one_is_stale_and_audited(backend_url: str) -> None:
+    url = backend_url
     for round_ in range(6):
         case_id = f"dr-race-{round_}"
         with open_store(url) as store:
