@@ -280,6 +280,46 @@ class _Tx(Tx):
         return int(cur.lastrowid) if cur.rowcount == 1 else None
 
 
+class _Write:
+    """A write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``; ``ROLLBACK`` on any exception),
+    as a plain context manager: it runs on every save, and a generator-based one costs more."""
+
+    __slots__ = ("_c",)
+
+    def __init__(self, c: sqlite3.Connection) -> None:
+        self._c = c
+
+    def __enter__(self) -> Tx:
+        try:
+            self._c.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            msg = "the database stayed locked by another writer past busy_timeout"
+            raise StoreError(msg) from e
+        return _Tx(self._c)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        c = self._c
+        if exc is None:
+            try:
+                c.execute("COMMIT")
+                return
+            except BaseException as failed:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                if isinstance(failed, sqlite3.OperationalError):
+                    raise StoreError(
+                        f"the write was not committed: {_unusable(failed)}") from None
+                raise
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):
+            # The file could not be written (disk I/O error, full disk, lock lost):
+            # nothing was committed.
+            raise StoreError(f"the write was not committed: {_unusable(exc)}") from None
+
+
 class SQLiteDialect(Dialect[sqlite3.Connection]):
     migrations = MIGRATIONS
     schema_version_ddl = (
@@ -340,25 +380,9 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
             raise
         return c
 
-    @contextlib.contextmanager
-    def write(self, c: sqlite3.Connection, *, single: bool = False) -> Iterator[Tx]:
+    def write(self, c: sqlite3.Connection, *, single: bool = False) -> _Write:
         # Even one statement takes BEGIN IMMEDIATE, so a lock timeout reads the same everywhere.
-        try:
-            c.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            msg = "the database stayed locked by another writer past busy_timeout"
-            raise StoreError(msg) from e
-        try:
-            yield _Tx(c)
-            c.execute("COMMIT")
-        except BaseException as exc:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError):
-                # The file could not be written (disk I/O error, full disk, lock lost):
-                # nothing was committed.
-                raise StoreError(f"the write was not committed: {_unusable(exc)}") from None
-            raise
+        return _Write(c)
 
     @contextlib.contextmanager
     def read(self, c: sqlite3.Connection) -> Iterator[Tx]:
