@@ -25,7 +25,9 @@ hostile input:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import pickle
+import sys
 from typing import Any
 
 import attrs
@@ -476,3 +478,70 @@ def test_a_disagreement_resolution_case_refuses_mediation_steps_and_a_mediator()
                           item, at=T0)
     assert noted.items[-1].recorded_by == "sefton" and noted.audit.entries[-1].action == (
         "dr.record_item")
+
+
+# --- found in review: the fast paths keep the slow paths' answers exactly -------------------------
+
+
+class _ClaimsZero(dt.timedelta):
+    """A one-hour offset that claims to equal anything (``!=`` stays timedelta's own)."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = dt.timedelta.__hash__
+
+
+class _PlusOne(dt.tzinfo):
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        return _ClaimsZero(hours=1)
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, when: dt.datetime | None) -> str:
+        return "UTC"  # a name is no evidence
+
+
+def test_an_offset_claiming_to_equal_zero_is_refused_as_the_store_refuses_it() -> None:
+    at = dt.datetime(2025, 3, 3, 12, tzinfo=_PlusOne())
+    with pytest.raises(InvalidInputError) as exc:
+        make_entry(**{**GOOD, "at": at})
+    assert (exc.value.field, exc.value.rule_id) == ("at", "input.utc_time")
+    with pytest.raises(InvalidInputError) as exc:
+        _dr().seek_agreement(at=at, actor="officer-1")
+    assert (exc.value.field, exc.value.rule_id) == ("at", "input.utc_time")
+
+
+def test_make_entry_keeps_no_refused_and_no_large_value() -> None:
+    huge = "bad actor " + "x" * 100_000
+    before = sys.getrefcount(huge)
+    with pytest.raises(InvalidInputError):
+        make_entry(**{**GOOD, "actor": huge})
+    gc.collect()
+    assert sys.getrefcount(huge) == before
+    names = tuple(f"field_{i}" for i in range(1000))
+    before = sys.getrefcount(names)
+    entry = make_entry(**{**GOOD, "fields": names})
+    assert entry == AuditEntry(**{**GOOD, "fields": names})
+    del entry
+    gc.collect()
+    assert sys.getrefcount(names) == before
+
+
+class _EqualsAny(str):
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
+def test_an_officer_whose_council_lies_in_its_equality_is_refused() -> None:
+    case = _dr()
+    liar = Actor(actor_id="officer-w", role=Role.LA_OFFICER, council=_EqualsAny("E08000015"))
+    assert acting_party(case, liar) is None
+    assert acting_party(case, liar, councils=("sefton",)) is None
+    with pytest.raises(AccessDeniedError):
+        st.apply_step(case, liar, st.SeekAgreement(), at=T0, councils=(COUNCIL, "sefton"))

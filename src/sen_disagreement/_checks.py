@@ -79,10 +79,12 @@ def check_utc(value: object, *, field: str, rule_id: str = "input.utc_time") -> 
     # definition (a subclass may override utcoffset, so it is asked).
     if type(value) is dt.datetime and value.tzinfo is _UTC:
         return value
-    if isinstance(value, dt.datetime) and value.utcoffset() == _ZERO:
-        return value
-    raise InvalidInputError("must be a timezone-aware UTC datetime", field=field,
-                            rule_id=rule_id)
+    # Otherwise ``!=``, exactly the store's own test: an offset (a timedelta subclass) may claim
+    # ``== 0`` while ``!=`` still says what it is.
+    if not isinstance(value, dt.datetime) or value.utcoffset() != _ZERO:
+        raise InvalidInputError("must be a timezone-aware UTC datetime", field=field,
+                                rule_id=rule_id)
+    return value
 
 
 def check_id(value: object, name: str) -> str:

@@ -149,10 +149,11 @@ def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> s
         return actor.actor_id
     if role is Role.LA_OFFICER or role is Role.TRIBUNAL_EXPORTER:
         council = actor.council
-        # The same membership as {case.council, *councils}, without building the set when the
-        # keys come as the tuple callers pass (a str, say, is still read as its set).
-        ours = council == case.council or (
-            council in councils if type(councils) is tuple else council in {*councils})
+        # Membership by hash, as a set has it: a str subclass that lies in __eq__ matches no
+        # other council. Two exact strs are equal exactly when the set would find one, so the
+        # officer of the case's own council needs no set built.
+        ours = (type(council) is str and type(case.council) is str
+                and council == case.council) or council in {case.council, *councils}
         return _la_party(case) if ours else None
     if role in (Role.FAMILY, Role.BODY_OFFICER):
         party_id = actor.party_in(case.case_id)

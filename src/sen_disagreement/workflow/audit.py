@@ -14,7 +14,6 @@ observes case events, or a log line): ids, state, action, time and deadlines, no
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
@@ -68,24 +67,34 @@ def check_utc(at: object, *, name: str = "at") -> dt.datetime:
 
 # The store's own record type validates each entry. Most entries a workflow writes repeat the
 # same few values (its actors, the case's id, fixed action and field names), so each distinct
-# string value is checked once, by the store's own field validator, and remembered: a str's
-# validity is a pure function of its value. Only exact ``str`` values (and tuples of them) are
-# remembered, so no object that merely compares equal to a valid string can borrow its answer.
-# An entry with any value not known good is built by ``AuditEntry(...)`` itself, which raises
-# the store's error naming the field, exactly as before.
+# string value is checked once, by the store's own field validator, and remembered as good: a
+# str's validity is a pure function of its value. Only exact ``str`` values (and tuples of
+# them) are looked up, so no object that merely compares (and hashes) equal to a valid string
+# can borrow its answer; only values that passed, and only short ones, are kept, so nothing
+# refused and nothing large outlives its call. Any value not known good is built by
+# ``AuditEntry(...)`` itself, which raises the store's error naming the field, exactly as before.
 _ENTRY_FIELDS = ("actor", "action", "at", "case_id", "outcome", "fields", "seq", "committed_at")
 _ENTRY_ATTRS: dict[str, Any] = {f.name: f for f in attrs.fields(AuditEntry)}
 _SEQ_DEFAULT = _ENTRY_ATTRS["seq"].default
 _COMMITTED_DEFAULT = _ENTRY_ATTRS["committed_at"].default
+_KNOWN_GOOD: dict[tuple[str, object], bool] = {}
+_KNOWN_GOOD_MAX = 4096
+_MAX_KEPT_CHARS = 128  # the longest actor or case id the store accepts
+_MAX_KEPT_NAMES = 8
 
 
-@functools.lru_cache(maxsize=4096)
 def _passes(name: str, value: object) -> bool:
+    key = (name, value)
+    if key in _KNOWN_GOOD:
+        return True
     attribute = _ENTRY_ATTRS[name]
     try:
         attribute.validator(None, attribute, value)
     except InvalidInputError:
-        return False
+        return False  # never kept: the constructor refuses it again, naming the field
+    if len(_KNOWN_GOOD) >= _KNOWN_GOOD_MAX:
+        _KNOWN_GOOD.clear()  # a bound, not a policy: the next entries check again
+    _KNOWN_GOOD[key] = True
     return True
 
 
@@ -112,10 +121,13 @@ _bind = object.__setattr__.__get__
 def _known_good(actor: object, action: object, case_id: object, outcome: object,
                 names: tuple[Any, ...]) -> bool:
     if not (type(actor) is str and type(action) is str and type(case_id) is str
-            and type(outcome) is str):
+            and type(outcome) is str and len(names) <= _MAX_KEPT_NAMES):
+        return False
+    if (len(actor) > _MAX_KEPT_CHARS or len(action) > _MAX_KEPT_CHARS
+            or len(case_id) > _MAX_KEPT_CHARS or len(outcome) > _MAX_KEPT_CHARS):
         return False
     for name in names:
-        if type(name) is not str:
+        if type(name) is not str or len(name) > _MAX_KEPT_CHARS:
             return False
     return (_passes("actor", actor) and _passes("action", action)
             and _passes("case_id", case_id) and _passes("outcome", outcome)
