@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sen_disagreement.errors import StaleWriteError, StoredDataError
+from sen_disagreement.errors import NotFoundError, StaleWriteError, StoredDataError, StoreError
 from sen_disagreement.store import AuditEntry, CaseRecord, DeadlineEntry, Store, open_store
 from sen_disagreement.store.chain import (
     GENESIS,
@@ -23,6 +23,7 @@ from sen_disagreement.store.chain import (
     link_us,
     micros,
 )
+from sen_disagreement.store.sqlite import SQLiteStore
 
 from .conftest import T0, Clock, make_case
 
@@ -199,5 +200,67 @@ def test_a_tampered_chain_head_read_with_the_case_row_is_a_typed_error(
         assert info.value.field == "audit_chain" and info.value.case_id == CASE
         assert store.load(CASE).version == 1  # nothing of the save was written
         assert [e.outcome for e in store.audit_trail(CASE)] == ["ok"]
+    finally:
+        store.close()
+
+
+# The SQLite write transaction, now a plain context manager: each way out of it.
+
+
+def test_a_write_lock_held_past_busy_timeout_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = SQLiteStore(path, busy_timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="stayed locked by another writer"):
+            store.save(make_case(CASE), 0, actor="officer-1")
+        holder.execute("ROLLBACK")
+        store.save(make_case(CASE), 0, actor="officer-1")  # the store's connection is usable
+        assert store.load(CASE).version == 1
+    finally:
+        holder.close()
+        store.close()
+
+
+def test_a_driver_fault_inside_the_write_rolls_it_back_as_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = SQLiteStore(path)
+    try:
+        raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute("ALTER TABLE audit_chain RENAME TO audit_chain_gone")  # the head's table
+        raw.close()
+        with pytest.raises(StoreError, match="the write was not committed") as info:
+            store.save(make_case(CASE), 0, actor="officer-1")
+        assert info.value.__cause__ is None and info.value.__suppress_context__
+        raw = sqlite3.connect(path, isolation_level=None)
+        assert raw.execute("SELECT count(*) FROM cases").fetchone() == (0,)  # rolled back
+        raw.execute("ALTER TABLE audit_chain_gone RENAME TO audit_chain")
+        raw.close()
+        store.save(make_case(CASE), 0, actor="officer-1")
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+def test_a_refused_commit_rolls_the_write_back(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = SQLiteStore(path)
+    try:
+        c = store._conn()
+
+        def no_commit(action: int, arg1: str | None, *_: object) -> int:
+            refuse = action == sqlite3.SQLITE_TRANSACTION and arg1 == "COMMIT"
+            return sqlite3.SQLITE_DENY if refuse else sqlite3.SQLITE_OK
+
+        c.set_authorizer(no_commit)
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            store.save(make_case(CASE), 0, actor="officer-1")
+        assert not c.in_transaction
+        c.set_authorizer(None)
+        with pytest.raises(NotFoundError):
+            store.load(CASE)  # nothing of the save was committed
+        store.save(make_case(CASE), 0, actor="officer-1")
+        assert store.audit_trail(CASE)[0].outcome == "ok"
     finally:
         store.close()
