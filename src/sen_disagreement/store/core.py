@@ -579,6 +579,10 @@ class SqlStore(Generic[C]):
                                                                ts_in(_EPOCH))) == 1:
             # A new case's chain, started here at the genesis hash (the usual first save).
             heads[missing[0]] = (GENESIS, 0, _EPOCH)
+        elif len(missing) == 1:
+            # The insert found a head (another server's, committed meanwhile, or for a new
+            # case a chain its id already had): read it, locked.
+            heads.update(self._heads(tx, missing))
         elif missing:
             # ON CONFLICT: another server may start a chain meanwhile; its head is then read,
             # locked, once that one commits.
@@ -763,6 +767,9 @@ class SqlStore(Generic[C]):
                 if rowid is None:  # created concurrently since our SELECT
                     again = tx.one("SELECT version FROM cases WHERE case_id = ?", (case_id,))
                     stale = int(again[0]) if again is not None else -1
+            # A case not yet stored usually has no chain either: where the head is not read
+            # with the case row, it is inserted first (one statement) and read only if another
+            # was there (a purged case's id keeps the chain its purge entry started).
             heads: dict[str, tuple[str, int, dt.datetime]] | None = None
             read: tuple[str, ...] = ()
             if stored_head is not None:
@@ -773,7 +780,7 @@ class SqlStore(Generic[C]):
             if stale is not None or refused is not None:
                 outcome = "refused_stale" if refused is None else "refused_invariant"
                 self._audit(tx, [self._stamp(actor, action, case_id, outcome, names)],
-                            heads=heads, read=read)
+                            heads=heads, read=read, new_chains=row is None)
             else:
                 if rowid is None:
                     assert row is not None
@@ -785,7 +792,7 @@ class SqlStore(Generic[C]):
                         for e in entries] if entries else [
                     self._stamp(actor, action, case_id, "ok", names)]
                 self._audit(tx, rows, document=(new_version, record.document), heads=heads,
-                            read=read)
+                            read=read, new_chains=row is None)
                 if messages:
                     self._insert_messages(tx, messages)
         # Raised after the commit, so the refusal stays audited.
