@@ -484,6 +484,8 @@ class DocumentEncoder:
         elif isinstance(t, type) and issubclass(t, enum.Enum):
             return self._enum(t, name)
         elif origin in (typing.Union, types.UnionType) and len(args) == 2 and _NONE in args:
+            if getattr(hook, "__name__", "") != "unstructure_optional":
+                raise _Unhandled
             inner = args[0] if args[1] is _NONE else args[1]
             body = ["    if v is None:", "        o = 'null'", "    else:",
                     *(f"        {line}" for line in self._value(inner, "v", "o"))]
@@ -547,6 +549,8 @@ class DocumentEncoder:
         if typing.get_origin(t) in (typing.Union, types.UnionType) and len(args) == 2 and (
             _NONE in args
         ):
+            if self._compile(t) is None:  # the converter's hook for it is not the standard one
+                raise _Unhandled
             inner = self._value(args[0] if args[1] is _NONE else args[1], v, o)
             return [f"if {v} is None:", f"    {o} = 'null'", "else:",
                     *(f"    {line}" for line in inner)]
