@@ -217,9 +217,9 @@ def owner_pm() -> Iterator[pluggy.PluginManager]:
         yield pm
 
 
-@pytest.mark.xfail(strict=True, reason="council.route_provider reuses a candidate's check for any "
-                   "choice that == a candidate; a HooksLike returning a Provider subclass with "
-                   "__eq__ -> True routes a local-authority employee as independent")
+# Found in review (mended by the lead): council.route_provider reused a candidate's check for any
+# choice that == a candidate; a HooksLike returning a Provider subclass with __eq__ -> True routed
+# a local-authority employee as independent. Now only the very candidate object keeps its check.
 def test_route_provider_checks_a_choice_it_did_not_offer(owner_pm: pluggy.PluginManager) -> None:
     hooks = _ChoosesTheCouncilsOwnTeam(owner_pm, timeout=None)
     # Today it returns the council's own team, carrying the offered candidate's clean check.
@@ -244,9 +244,9 @@ ICB_MEDIATOR = Party(kind=PartyKind.MEDIATOR, name="Mo Mediator",
                      employer=Employer(kind=PartyKind.INTEGRATED_CARE_BOARD, name="An ICB"))
 
 
-@pytest.mark.xfail(strict=True, reason="independence._excluded is an lru_cache keyed by "
-                   "health_in_issue as given: a value equal to False but truthy borrows the "
-                   "cached 'health not in issue' answer (an ICB-employed mediator passes)")
+# Found in review (mended by the lead): independence._excluded was an lru_cache keyed by
+# health_in_issue as given, so a value equal to False but truthy borrowed the cached "health not
+# in issue" answer. Now the memo is keyed by bool(health_in_issue), the truth value the rules test.
 def test_independence_memo_lends_no_answer_to_an_equal_looking_flag() -> None:
     on = dt.date(2025, 3, 3)
     assert assess_independence(ICB_MEDIATOR, case_parties=(), health_in_issue=True,
@@ -262,9 +262,8 @@ def test_independence_memo_lends_no_answer_to_an_equal_looking_flag() -> None:
     assert answer.independent is False  # what the truthy flag meant before the memo
 
 
-@pytest.mark.xfail(strict=True, reason="independence._excluded/_independent_reason are "
-                   "lru_caches: an unhashable health_in_issue is a raw TypeError traceback, not "
-                   "a typed error naming the field (before issue 14 it was answered)")
+# Found in review (mended by the lead): an unhashable health_in_issue was a raw TypeError from
+# the lru_caches; the memo key is now its truth value, answered as before issue 14.
 def test_independence_unhashable_flag_is_a_typed_error_not_a_traceback() -> None:
     on = dt.date(2025, 3, 3)
     try:

@@ -756,10 +756,11 @@ def route_provider(
     chosen = hooks.choose_provider(profile, case, tuple(eligible), faults=faults)
     if chosen is None:  # only when the built-in default is blocked and no plugin answered
         chosen = eligible[0]
-    # One check per provider per routing: the choice is one of ``eligible`` (the facade refuses
-    # any other answer), and the check is a pure function of the provider and the case, so an
-    # equal provider's result stands. Anything else is checked again, as before.
-    check = next((done for provider, done in passed if provider == chosen), None)
+    # One check per provider per routing: the facade answers with the very candidate object it
+    # offered (never the plugin's own), and the check is a pure function of the provider and
+    # the case, so that object's result stands. Any other object (a host's own HooksLike may
+    # return anything, equal or not) is checked again, as before.
+    check = next((done for provider, done in passed if provider is chosen), None)
     if check is None:
         check = check_independence(
             chosen.as_party(),

@@ -265,7 +265,7 @@ def _independent_reason(
 ) -> str:
     """Why an appointee is independent: kinds of body only, never a name (cached: a pure
     function of its arguments, keyed by them rather than by the rules, which hash slowly)."""
-    rules = _excluded(role, health_in_issue, icb_excluded, on)
+    rules = _excluded.__wrapped__(role, health_in_issue, icb_excluded, on)
     excluded = sorted({k.label for kinds, _ in rules for k in kinds})
     bodies = ", ".join(excluded) + (", " if excluded else "") + "the education provider in dispute"
     whose = (
@@ -301,8 +301,13 @@ def _assess(
     if employer is not None and on is not None:
         # A CCG employer after 1 July 2022, or an ICB one before it, is a mistake in the input.
         check_kind_in_force(employer.kind, on, field="employer.kind")
-    icb_excluded = settings.s57_health_body_independence
-    rules = _excluded(role, health_in_issue, icb_excluded, on)
+    # The memos are keyed by exact values only: the flag as the truth value the rules test, and
+    # the date only when it is a plain date (a subclass could compare equal to another day).
+    health = bool(health_in_issue)
+    icb_excluded = bool(settings.s57_health_body_independence)
+    memo = on is None or type(on) is dt.date
+    excluded = _excluded if memo else _excluded.__wrapped__
+    rules = excluded(role, health, icb_excluded, on)
     applied = (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
 
     def no(reason: str, rule: Rule) -> IndependenceAnswer:
@@ -328,8 +333,8 @@ def _assess(
         role,
         True,
         _ROLE_RULES[role],
-        _independent_reason(
-            role, None if employer is None else employer.kind, health_in_issue, icb_excluded, on
+        (_independent_reason if memo else _independent_reason.__wrapped__)(
+            role, None if employer is None else employer.kind, health, icb_excluded, on
         ),
         on,
         applied,
