@@ -222,7 +222,6 @@ def owner_pm() -> Iterator[pluggy.PluginManager]:
 # a local-authority employee as independent. Now only the very candidate object keeps its check.
 def test_route_provider_checks_a_choice_it_did_not_offer(owner_pm: pluggy.PluginManager) -> None:
     hooks = _ChoosesTheCouncilsOwnTeam(owner_pm, timeout=None)
-    # Today it returns the council's own team, carrying the offered candidate's clean check.
     with pytest.raises(IndependenceError):
         route_provider(hooks, "hostileshire", CaseContext(case_id="H-1", process=DR))
 
@@ -608,6 +607,43 @@ def test_racing_saves_of_one_version_one_wins_one_is_stale_and_audited(backend_u
             loaded = records.from_record(store.load(case_id))
             assert loaded == successors[winner] and store.load(case_id).version == 2
             assert store.verify().ok
+
+
+def test_racing_first_saves_of_one_new_case_one_wins_and_the_chain_holds(
+    backend_url: str,
+) -> None:
+    # Neither save finds a case row or a chain head: on PostgreSQL both insert the head ON
+    # CONFLICT, on SQLite the write lock orders them; the loser's refusal continues the chain.
+    url = backend_url
+    for round_ in range(6):
+        case_id = f"dr-new-race-{round_}"
+        firsts = [_case(case_id), _agreed(case_id)]
+        barrier = threading.Barrier(2)
+        results: list[object] = [None, None]
+
+        def save(i: int, url: str = url, cases: list[Any] = firsts,
+                 out: list[object] = results, gate: threading.Barrier = barrier) -> None:
+            with open_store(url) as mine:
+                gate.wait()
+                try:
+                    out[i] = records.save(mine, cases[i], expected_version=0).version
+                except StaleWriteError as exc:
+                    out[i] = exc
+
+        threads = [threading.Thread(target=save, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(type(r).__name__ for r in results) == ["StaleWriteError", "int"], results
+        winner = results.index(1)
+        with open_store(url) as store:
+            # The loser saw the winner's committed row: its refusal comes after, in one chain.
+            expected = ["ok"] * len(firsts[winner].audit) + ["refused_stale"]
+            assert [e.outcome for e in store.audit_trail(case_id)] == expected
+            assert records.from_record(store.load(case_id)) == firsts[winner]
+            report = store.verify(case_id)
+            assert report.ok, report.first_break
 
 
 def _rows(path: Path, case_id: str) -> tuple[tuple[object, ...], list[tuple[object, ...]]]:
