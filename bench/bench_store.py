@@ -378,6 +378,24 @@ def main() -> None:
             f"both databases: 16 KiB pages, WAL, synchronous=FULL, in one temporary directory."
         )
         emit()
+        emit(
+            "**The floors.** The gated ones (1 and 2) are work-equivalent: raw `sqlite3` in one "
+            "`BEGIN IMMEDIATE` ... `COMMIT` on a file whose schema the store created (same "
+            "tables, indexes, triggers and pragmas), writing exactly the rows the store writes "
+            "for the same `CaseRecord`s: the case row, its clock rows, the audit row chained "
+            "into the case's hash chain (SHA-256 of the canonical row; the document's SHA-256 "
+            "on it) and the chain's head, all computed in the timing, one `executemany` per "
+            "table per batch; they read the next row id and whether a chain already has a head "
+            "(a purged id keeps its chain). They do NOT check arguments or types, run "
+            "`document_guard` (the store's check of each document), read the version (the "
+            "`UNIQUE` index refuses an existing case instead), audit a refused write or handle "
+            "a legal hold. The store's `verify` is run on the floor's file to show its rows are "
+            "the store's. Extra rows, not gated: the one-table floor of issue 6 (one row per "
+            "case), and for 1 the store's tables from tuples built before the clock without "
+            "the chain columns or heads. Each side's CPU time (`process_time`) is beside its "
+            "wall time."
+        )
+        emit()
 
         # 1. batched insert, interleaved batch by batch ------------------------------------
         b = args.batch
