@@ -20,6 +20,7 @@ import pkgutil
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -812,3 +813,39 @@ def test_an_officer_of_another_council_is_refused() -> None:
     assert authorise(case, own, SeekAgreement(), councils=["E08000014", "sefton"]) == "sefton"
     with pytest.raises(AccessDeniedError):
         authorise(case, own, SeekAgreement(), councils="sefton")  # a string is its characters
+
+
+class _Hangs:
+    """Not inline: hangs (until released) on every call."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    @hookimpl
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        self.release.wait(10)
+        return ()
+
+
+class _InlineOwner(_Owner):
+    @hookimpl
+    @inline
+    def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+        return (GOOD_DR,) if council.slug == HOSTILESHIRE.slug else ()
+
+
+def test_an_inline_neighbour_does_not_lift_the_timeout_of_a_plugin_that_is_not() -> None:
+    pm = make_plugin_manager(load_entry_points=False, environ={})
+    hangs = _Hangs()
+    with (registered_plugin(pm, _InlineOwner(), "inline-owner"),
+          registered_plugin(pm, hangs, "hangs")):
+        hooks = Hooks(pm, timeout=0.3)
+        faults: list[PluginFault] = []
+        started = time.monotonic()
+        try:
+            got = hooks.providers(HOSTILESHIRE, case_id="H-9", faults=faults)
+        finally:
+            hangs.release.set()
+        assert time.monotonic() - started < 5
+    assert got == [GOOD_DR]
+    assert [(f.plugin, f.kind) for f in faults] == [("hangs", FaultKind.TIMEOUT)]
