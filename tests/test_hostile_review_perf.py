@@ -849,3 +849,24 @@ def test_an_inline_neighbour_does_not_lift_the_timeout_of_a_plugin_that_is_not()
         assert time.monotonic() - started < 5
     assert got == [GOOD_DR]
     assert [(f.plugin, f.kind) for f in faults] == [("hangs", FaultKind.TIMEOUT)]
+
+
+@pytest.mark.xfail(strict=True, reason="predates issue 14 (bfa1bfa, c4756a3): the store's guard "
+                   "and loads use the case remembered for a text, sharing its entries with every "
+                   "later version; an entry rewritten in place then passed the history check and "
+                   "was stored (e549500). Since 8944156 the encoder memo keeps the stored text, "
+                   "but a load in the same process returns the rewritten case, not what is stored")
+def test_an_entry_rewritten_in_place_never_reaches_the_history_or_a_load(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        records.save(store, _case("dr-shared-1"), expected_version=0)
+        old = records.from_record(store.load("dr-shared-1"))
+        assert isinstance(old, DisagreementResolutionCase)
+        new = old.seek_agreement(at=T0 + dt.timedelta(hours=1), actor="officer-1")
+        assert new.audit.entries[0] is old.audit.entries[0]  # shared, as every version's are
+        object.__setattr__(new.audit.entries[0], "actor", "someone-else")
+        refusal = _outcome(functools.partial(records.save, store, new, expected_version=1))
+        assert not isinstance(refusal, tuple) or refusal[2] == "case.history_append_only"
+        stored = store.load("dr-shared-1")
+        fresh = records.case_from_document(stored.document, kind=stored.kind)
+        assert fresh.audit.entries[0].actor == "officer-1"  # the stored history is untouched
+        assert records.from_record(stored) == fresh  # and a load returns what is stored
