@@ -1150,9 +1150,11 @@ def main() -> None:
         sample = [c for v in variants for c in all_ids[(v, 1)][:20]]
         same, doc_bytes = compare_documents(lib_path, floor_path, sample)
         ok_lib, ok_floor = verify(lib_path), verify(floor_path)
-        rss = {s: child_rss(s, args.rss_cases) for s in ("library", "floor")}
-        imports = {mode: import_times(args.import_runs, mode, args.import_baseline)
-                   for mode in BYTECODE_MODES}
+        # --rss-cases 0 / --import-runs 0: a quick run of the paired rounds alone.
+        rss = ({s: child_rss(s, args.rss_cases) for s in ("library", "floor")}
+               if args.rss_cases else {})
+        imports = ({mode: import_times(args.import_runs, mode, args.import_baseline)
+                    for mode in BYTECODE_MODES} if args.import_runs else {})
         prof = profile_library(args.profile, root) if args.profile else []
 
         out: list[str] = []
@@ -1224,15 +1226,19 @@ def main() -> None:
              f" on the floor's: {'ok' if ok_floor else 'FAILED'} (the floor's chain is the"
              f" library's). Final document: {doc_bytes:,} bytes on average.")
         emit("")
-        emit(f"## Peak RSS, streaming {args.rss_cases:,} cases (`batched`, fresh interpreter)")
-        emit("")
-        emit("| side | RSS after imports and set-up | peak RSS | growth | µs/case in that run |")
-        emit("|---|---:|---:|---:|---:|")
-        for s, r_ in rss.items():
-            emit(f"| {s} | {r_['before']:.1f} MiB | {r_['peak']:.1f} MiB |"
-                 f" {r_['peak'] - r_['before']:.1f} MiB | {r_['us_per_case']:,.0f} |")
-        emit("")
-        out.extend(import_table(imports, args.import_runs))
+        if rss:
+            emit(f"## Peak RSS, streaming {args.rss_cases:,} cases (`batched`, fresh"
+                 " interpreter)")
+            emit("")
+            emit("| side | RSS after imports and set-up | peak RSS | growth |"
+                 " µs/case in that run |")
+            emit("|---|---:|---:|---:|---:|")
+            for s, r_ in rss.items():
+                emit(f"| {s} | {r_['before']:.1f} MiB | {r_['peak']:.1f} MiB |"
+                     f" {r_['peak'] - r_['before']:.1f} MiB | {r_['us_per_case']:,.0f} |")
+            emit("")
+        if imports:
+            out.extend(import_table(imports, args.import_runs))
         if args.sweep_note:
             emit("")
             emit("## The daily sweep over 100,000 stored cases")
