@@ -410,10 +410,12 @@ class DocumentEncoder:
     object held so its id is not reused; a bounded table of short texts). A case's next
     version shares all but its new entries with the last, so each is written once."""
 
-    _MEMO_LIMIT = 2048
+    _MEMO_LIMIT = 1024
     _MEMO_TEXT = 1024
     """The table keeps at most this many texts, each at most this long (a long text is one C
-    call to write anyway), so it holds about 2 MB at worst."""
+    call to write anyway), so it holds about 1 MB at worst: enough for the cases being changed
+    at once (a save re-writes the case it loaded moments before), small beside the store's own
+    cache of recent cases."""
 
     def __init__(self, converter: cattrs.Converter, *, max_string: int = MAX_STRING,
                  max_items: int = MAX_ITEMS, memo: tuple[type, ...] = ()) -> None:
