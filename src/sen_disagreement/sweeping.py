@@ -10,7 +10,8 @@ running duty and every appeal deadline due within ``reminder_days`` working days
 
 Which cases: only those with a running clock due before ``today`` (the store's indexed
 :meth:`~sen_disagreement.store.Store.overdue` query), so a day's sweep costs what that day
-brings, not the size of the store.
+brings, not the size of the store; the reminders come from one indexed query per deadline kind
+over the reminder window, whatever the number of shards.
 
 The guarantees:
 
@@ -28,8 +29,9 @@ The guarantees:
   where it stopped.
 * **Safe when two run at once.** The cases are split into ``shards`` by a hash of the case id;
   a sweep claims a shard through a lease in the store (a row with an expiry: ``SKIP LOCKED`` on
-  PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), renews it while it works, and marks it done for
-  the day. Another sweep skips the shards that are held or done and waits for the held ones to
+  PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), renews it while it works, and once it has swept
+  every shard it could claim and queued their reminders, marks them done for the day (and lets
+  them go). Another sweep skips the shards that are held or done and waits for the held ones to
   finish (or their lease to expire: the lease of a killed sweep lapses after ``lease_ttl``).
   Were a lease ever to lapse under a live sweep, the optimistic version check still refuses the
   second write of the same event.
@@ -264,6 +266,10 @@ class _Run:
         self.candidates = 0
         self.failed: list[str] = []
         self._renewed = 0.0
+        self.held: list[int] = []
+        """The shards claimed in this pass over the pending ones, released by :meth:`finish`."""
+        self.lost: set[int] = set()
+        """Shards whose lease was found lost (never marked done by this sweep)."""
         self._window_end = self._reminder_end()
 
     def _now(self) -> dt.datetime:
@@ -285,28 +291,51 @@ class _Run:
     def lease_name(self, shard: int) -> str:
         return f"sweep.{self.shards}.{shard}"
 
-    def renew(self, shard: int) -> bool:
-        """Renew the shard's lease once a third of it has run; ``False`` if it was lost."""
-        if time.monotonic() - self._renewed < self.ttl.total_seconds() / 3:
-            return True
-        self._renewed = time.monotonic()
-        return self.store.renew_lease(self.lease_name(shard), self.holder,
-                                      now=self.lease_now(), ttl=self.ttl)
+    def claimed(self, shard: int) -> None:
+        """Note a shard claimed in this pass (held until :meth:`finish`)."""
+        if not self.held:
+            self._renewed = time.monotonic()  # the claim itself started the lease
+        self.held.append(shard)
 
-    def sweep_shard(self, shard: int, case_ids: Sequence[str]) -> bool:
-        """Sweep one claimed shard and queue its reminders; ``False`` if the lease was lost
-        or a case failed (the shard is then not marked done)."""
+    def renew(self) -> None:
+        """Renew every lease this pass holds once a third of a lease has run; one found lost
+        (lapsed, and claimed by another sweep) is noted, and its shard is not marked done."""
+        if time.monotonic() - self._renewed < self.ttl.total_seconds() / 3:
+            return
         self._renewed = time.monotonic()
+        for shard in self.held:
+            if shard not in self.lost and not self.store.renew_lease(
+                    self.lease_name(shard), self.holder, now=self.lease_now(), ttl=self.ttl):
+                self.lost.add(shard)
+
+    def sweep_shard(self, shard: int, case_ids: Sequence[str]) -> None:
+        """Sweep the cases of one claimed shard (stopping if its lease was lost)."""
         for case_id in case_ids:
-            if not self.renew(shard):
-                return False
+            self.renew()
+            if shard in self.lost:
+                return
             self.sweep_case(case_id)
             if self.progress is not None:
                 self.progress(1)
-        if not self.renew(shard):
-            return False
-        self.remind(shard)
-        return not any(shard_of(c, self.shards) == shard for c in self.failed)
+
+    def finish(self, day: dt.date) -> None:
+        """End a pass: queue the reminders of the shards still held, then release each lease,
+        marking done for ``day`` the shards whose every case was swept.
+
+        The reminders of all the pass's shards come from one window query per status, read
+        after the last of them was swept (the same day's state per shard as one query each
+        after its own sweep, which read the whole window every time: 16 times the rows for
+        16 shards). A shard is marked done only after its reminders are queued, so a sweep
+        killed before that leaves it to the next run."""
+        self.renew()
+        kept = {s for s in self.held if s not in self.lost}
+        self.remind(kept)
+        failed = {shard_of(c, self.shards) for c in self.failed}
+        for shard in self.held:
+            finished = shard in kept and shard not in failed
+            self.store.release_lease(self.lease_name(shard), self.holder,
+                                     done=day if finished else None)
+        self.held = []
 
     def sweep_case(self, case_id: str) -> None:
         """Every event of one case up to ``today``, one saved version each, in order."""
@@ -339,13 +368,16 @@ class _Run:
         if changed:
             self.changed += 1
 
-    def remind(self, shard: int) -> None:
+    def remind(self, shards: set[int]) -> None:
+        if not shards:
+            return
+        every = len(shards) == self.shards  # no shard to leave out: no hash to work out
         messages = [
             reminder_message(hit, self.reminder_days)
             for status in (_RUNNING, APPEAL_STATUS)
             for hit in self.store.deadlines_between(self.today, self._window_end, status=status,
                                                     limit=_QUERY_LIMIT)
-            if shard_of(hit.case_id, self.shards) == shard
+            if every or shard_of(hit.case_id, self.shards) in shards
         ]
         for start in range(0, len(messages), 500):
             self.reminders += len(self.store.enqueue(messages[start:start + 500]))
@@ -399,11 +431,12 @@ def sweep_all(
             if answer == "done":
                 done += 1
                 continue
+            run.claimed(shard)
             cases = by_shard.get(shard, [])
             run.candidates += len(cases)
-            finished = run.sweep_shard(shard, cases)
-            svc.store.release_lease(name, run.holder, done=day if finished else None)
+            run.sweep_shard(shard, cases)
             swept += 1
+        run.finish(day)  # before any wait: no lease is held while this sweep sleeps
         if not held or not wait:
             break
         time.sleep(interval)
