@@ -113,14 +113,6 @@ def actor_validator(_inst: object, attribute: Any, value: Any) -> None:
     check_shape(value, ACTOR, field=attribute.name, rule_id="input.actor", shape=ACTOR_SHAPE)
 
 
-# --- Enum hashing ---------------------------------------------------------------------------------
-# The library's own enums (states, events, roles, party kinds...) set ``__hash__ =
-# object.__hash__``. Enum members are singletons and Enum compares them by identity, so hashing
-# by identity keeps ``a == b`` => ``hash(a) == hash(b)``; it is C-level, where Enum's own
-# ``__hash__`` is a Python function hashing the member's name, called on every lookup in a state
-# machine, a permission table or a set of kinds (~150 times a case). A hash is never stored or
-# sent anywhere (it is per process already: str hashing is randomised).
-
 # --- typed fields ---------------------------------------------------------------------------------
 # A public value type checks the type of each simply-typed field when it is built (an enum is an
 # enum member, a date a date, a flag a bool), so a plain string such as kind='offer' is an

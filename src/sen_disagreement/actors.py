@@ -14,7 +14,6 @@ plugin hook; :class:`StaticActorDirectory` serves tests, examples and the demo.
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -33,6 +32,7 @@ from sen_disagreement._checks import (
     check_shape,
     typed_fields,
 )
+from sen_disagreement._enum import Enum
 from sen_disagreement._files import read_regular_file
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError, NotFoundError
 
@@ -51,10 +51,8 @@ __all__ = [
 MAX_FILE_BYTES = 1_000_000
 """Largest actor directory file read (a council's directory proper is a plugin, not a file)."""
 
-class Role(enum.Enum):
+class Role(Enum):
     """What an actor is, as the council's directory says. One role per actor."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     FAMILY = "family"
     """A parent or young person, or their representative, acting for a party of a case."""

@@ -11,11 +11,11 @@ NHS England before); and the event that starts each clock (:class:`ClockStart`, 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 
 from attrs import frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.ehc import EhcStage, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import (
@@ -54,7 +54,7 @@ _S51 = cite(
 )
 
 
-class AppealableDecision(enum.Enum):
+class AppealableDecision(Enum):
     """Each limb of CFA 2014 s.51(2). The value is the limb, as used in documents."""
 
     NOT_TO_ASSESS = "s51(2)(a)"
@@ -218,7 +218,7 @@ def disability_discrimination_claim() -> CertificateRequirement:
 # --- Mediation routes --------------------------------------------------------------------------
 
 
-class MediationRoute(enum.Enum):
+class MediationRoute(Enum):
     """Who arranges a mediation, decided by its mediation issues (the regulation numbers, believed
     SEND Regs 2014 regs 35-37, are unconfirmed)."""
 
@@ -241,7 +241,7 @@ _MEDIATION_REGS = "https://www.legislation.gov.uk/uksi/2014/1530/part/2/crosshea
 _S56 = "https://legislation.gov.uk/id/ukpga/2014/6/section/56?timeline=false&view=extent"
 
 
-class MediationParticipant(enum.Enum):
+class MediationParticipant(Enum):
     """Who takes part in (or arranges) a mediation, named as the law names them."""
 
     PARENT_OR_YOUNG_PERSON = "parent_or_young_person"

@@ -28,11 +28,11 @@ first deadline in a fresh process does not pay for importing ``holidays``.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 import itertools
 from collections.abc import Iterable, Mapping
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import (
@@ -140,7 +140,7 @@ WEEK_RULE = Rule(
 """The EHC timescales in weeks are calendar weeks (SEND Regs 2014 regs 5(1), 10(1), 13(2))."""
 
 
-class HolidaySource(enum.Enum):
+class HolidaySource(Enum):
     """Where the bank-holiday dates come from."""
 
     SNAPSHOT = "snapshot"

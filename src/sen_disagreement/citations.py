@@ -13,11 +13,12 @@ name one (the registry's meta-tests check it).
 
 from __future__ import annotations
 
-import enum
 import re
 from functools import lru_cache
 
 from attrs import frozen
+
+from sen_disagreement._enum import Enum
 
 __all__ = [
     "INSTRUMENTS",
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-class InstrumentKind(enum.Enum):
+class InstrumentKind(Enum):
     """What sort of source of law an :class:`Instrument` is: an Act, regulations, procedure rules,
     statutory guidance, explanatory notes or case law."""
 

@@ -10,7 +10,6 @@ in an error or in a log line.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from attrs import field, frozen
 
@@ -21,6 +20,7 @@ from sen_disagreement._checks import (
     typed_fields,
     utc_validator,
 )
+from sen_disagreement._enum import Enum
 from sen_disagreement.errors import InvalidInputError, WithoutPrejudiceError
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
 
@@ -57,7 +57,7 @@ CONFIDENTIAL = Rule(
 """What is said in disagreement resolution and mediation is confidential to the process."""
 
 
-class Disclosure(enum.Enum):
+class Disclosure(Enum):
     """Who may ever see an item. Ordered from most to least open."""
 
     PUBLIC = "public"
@@ -69,7 +69,7 @@ class Disclosure(enum.Enum):
     """Offers and comments in a meeting: never in anything bound for the Tribunal."""
 
 
-class ItemKind(enum.Enum):
+class ItemKind(Enum):
     """What a recorded item is; how far it may travel is its `Disclosure`."""
 
     OFFER = "offer"

@@ -3,7 +3,7 @@ the sections of an EHC plan."""
 
 from __future__ import annotations
 
-import enum
+from sen_disagreement._enum import Enum
 
 __all__ = [
     "Duty",
@@ -13,7 +13,7 @@ __all__ = [
 ]
 
 
-class EhcStage(enum.Enum):
+class EhcStage(Enum):
     """Where the child or young person is in the EHC process when the disagreement arises.
 
     Each stage's timescales are in :mod:`sen_disagreement.clocks`; which disagreement types apply
@@ -47,7 +47,7 @@ class EhcStage(enum.Enum):
         return self.value.replace("_", " ")
 
 
-class Provision(enum.Enum):
+class Provision(Enum):
     """What is in dispute (CFA 2014 s.21)."""
 
     SPECIAL_EDUCATIONAL = "special_educational"
@@ -63,7 +63,7 @@ class Provision(enum.Enum):
         return self.value.replace("_", " ") + " provision"
 
 
-class Duty(enum.Enum):
+class Duty(Enum):
     """The duty whose performance is in question (disagreement type 1)."""
 
     KEEP_PROVISION_UNDER_REVIEW = "keep_provision_under_review"
@@ -80,7 +80,7 @@ class Duty(enum.Enum):
         return self.value.replace("_", " ")
 
 
-class PlanSection(enum.Enum):
+class PlanSection(Enum):
     """Sections of an EHC plan that issues in dispute are tagged with (SEND Regs reg 12)."""
 
     B = "B"

@@ -17,12 +17,12 @@ every rule that depends on age answers that it needs the date of birth, either a
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_text, typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.checks import IDENTIFIERS, INPUT, PARTY
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import ICB_START, P, Provenance, Rule, S, U, cite
@@ -59,10 +59,8 @@ __all__ = [
 ]
 
 
-class PartyKind(enum.Enum):
+class PartyKind(Enum):
     """Every kind of party, body or independent role the process knows."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     PARENT = "parent"
     CHILD = "child"
@@ -292,10 +290,8 @@ def is_child(date_of_birth: dt.date | None, day: dt.date) -> bool:
     return born <= day <= end_of_compulsory_school_age(born)
 
 
-class AgeStatus(enum.Enum):
+class AgeStatus(Enum):
     """What a person is on a given day, for CFA 2014 Part 3."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     CHILD = "child"
     """Not over compulsory school age: the parent brings the disagreement and decides."""

@@ -16,12 +16,13 @@ Grades:
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from attrs import field, frozen
+
+from sen_disagreement._enum import Enum
 
 if TYPE_CHECKING:
     from sen_disagreement.citations import Instrument, ParsedCitation
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-class Grade(enum.Enum):
+class Grade(Enum):
     """How well a rule's source was confirmed."""
 
     PRIMARY = "P"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import enum
-
 from attrs import frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.provenance import P, Provenance, S, U, cite
 
 __all__ = [
@@ -27,7 +26,7 @@ class Route:
     provenance: Provenance
 
 
-class RouteId(enum.Enum):
+class RouteId(Enum):
     """The other routes of redress the classifier may suggest (complaints, the Ombudsman, a Tribunal
     appeal, a disability discrimination claim, judicial review): the keys of :data:`ROUTES`."""
 

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.provenance import P, Provenance, S, U, cite
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-class WorkingDays(enum.Enum):
+class WorkingDays(Enum):
     """What a "working day" means for the SEND Regulations' 3-working-day clocks."""
 
     ENGLAND_WALES_BANK_HOLIDAYS = "england_wales_bank_holidays"
@@ -43,7 +44,7 @@ class WorkingDays(enum.Enum):
     holidays (the usual statutory formula, e.g. FOIA s.10(6))."""
 
 
-class TribunalNonWorkingDays(enum.Enum):
+class TribunalNonWorkingDays(Enum):
     """How SEN appeal deadlines treat 25 December-1 January and August."""
 
     ROLL_FORWARD = "roll_forward"
@@ -53,7 +54,7 @@ class TribunalNonWorkingDays(enum.Enum):
     """Only weekends and bank holidays roll a deadline forward."""
 
 
-class DayUnit(enum.Enum):
+class DayUnit(Enum):
     """Whether a period set in days counts calendar days or working days (a setting where the
     sources disagree on the unit)."""
 
@@ -61,7 +62,7 @@ class DayUnit(enum.Enum):
     WORKING_DAYS = "working_days"
 
 
-class ExceptionEffect(enum.Enum):
+class ExceptionEffect(Enum):
     """What a lawful exception (e.g. SEND Regs reg 10(4)) does to an EHC time limit."""
 
     EXTEND = "extend"
@@ -71,7 +72,7 @@ class ExceptionEffect(enum.Enum):
     """The time limit no longer applies at all (the LA must still act as soon as practicable)."""
 
 
-class MeetingDeadline(enum.Enum):
+class MeetingDeadline(Enum):
     """Whether the 30-day mediation duty is to *hold* the meeting or only to *arrange* it."""
 
     HELD = "held"
@@ -80,7 +81,7 @@ class MeetingDeadline(enum.Enum):
     """A date must be fixed within 30 days; the meeting may be later (Hertfordshire, SOS!SEN)."""
 
 
-class CoronavirusMediation(enum.Enum):
+class CoronavirusMediation(Enum):
     """Which mediation time limits (SEND Regs 2014 regs 33-42) the SI 2020/471 coronavirus
     exception relaxed from 1 May to 25 September 2020 (the list in reg 2A is UNCONFIRMED)."""
 

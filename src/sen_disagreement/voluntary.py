@@ -12,12 +12,12 @@ position of a party is its latest entry.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Mapping
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_utc, typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.parties import FAMILY, Party, PartyKind
 from sen_disagreement.provenance import P, Provenance, Rule, S, cite
@@ -94,22 +94,18 @@ commissioning body) must arrange it and take part (R (Kumar) v LB Hillingdon [20
 (Admin))."""
 
 
-class Process(enum.Enum):
+class Process(Enum):
     """Which voluntary process a :class:`ConsentLedger` is for: disagreement resolution (every
     party must agree, :data:`VOLUNTARY`) or mediation (voluntary for the parent or young person
     only, :data:`MEDIATION_BODIES_MUST_TAKE_PART`)."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     DISAGREEMENT_RESOLUTION = "disagreement_resolution"
     MEDIATION = "mediation"
 
 
-class ConsentDecision(enum.Enum):
+class ConsentDecision(Enum):
     """What a party decided: agreed, declined, or withdrew an agreement it gave (any party may
     withdraw at any time, :data:`WITHDRAW_ANY_TIME`)."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     AGREED = "agreed"
     DECLINED = "declined"

@@ -14,7 +14,6 @@ field *names* only, never values.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ from attrs import field, frozen
 
 from sen_disagreement import _checks
 from sen_disagreement._checks import ACTOR, CASE_ID, COUNCIL
+from sen_disagreement._enum import Enum
 from sen_disagreement.errors import InvalidInputError, StoredDataError
 from sen_disagreement.store.chain import VerifyReport
 
@@ -217,7 +217,7 @@ class AuditEntry:
     of the event itself; the two differ when a change is saved after it happened."""
 
 
-class OutboxStatus(enum.Enum):
+class OutboxStatus(Enum):
     PENDING = "pending"
     CLAIMED = "claimed"
     SENT = "sent"
@@ -333,7 +333,7 @@ class Lease:
     done_through: dt.date | None
 
 
-class RetentionTrigger(enum.Enum):
+class RetentionTrigger(Enum):
     """The date a retention period counts from."""
 
     DATE_OF_BIRTH = "date_of_birth"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
@@ -22,6 +21,7 @@ from sen_disagreement._checks import (
     check_shape,
     typed_fields,
 )
+from sen_disagreement._enum import Enum
 from sen_disagreement.disclosure import CONFIDENTIAL, TRIBUNAL_ALLOWED, ItemKind, RecordedItem
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import FAMILY, INDEPENDENT_ROLES, Party, PartyKind
@@ -192,11 +192,9 @@ def kinds(parties: Iterable[CaseParty]) -> frozenset[PartyKind]:
     return frozenset(p.party.kind for p in parties)
 
 
-class DeadlineStatus(enum.Enum):
+class DeadlineStatus(Enum):
     """Where a tracked statutory deadline stands: running, met (the duty was done by the due
     date), missed (done late, or the due date passed first) or stopped."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     RUNNING = "running"
     MET = "met"

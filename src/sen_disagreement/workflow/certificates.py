@@ -12,12 +12,12 @@ these fields are what the library keeps, not a statutory form.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.appeals import AppealableDecision, certificate_requirement
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-class CertificateKind(enum.Enum):
+class CertificateKind(Enum):
     """Why a mediation adviser issued a certificate: the parent or young person declined mediation
     (CFA 2014 s.55(4)), took part in it (s.55(5)), or it was not arranged within 30 days."""
 

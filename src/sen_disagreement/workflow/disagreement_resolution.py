@@ -14,13 +14,13 @@ no clocks.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.independence import check_independence
@@ -78,11 +78,9 @@ DR_PROCESS = Rule(
 every party."""
 
 
-class DrState(enum.Enum):
+class DrState(Enum):
     """Where a disagreement-resolution case stands, from referral to closed (see the module
     docstring for the order)."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     REFERRED = "referred"
     SEEKING_AGREEMENT = "seeking_agreement"
@@ -94,11 +92,9 @@ class DrState(enum.Enum):
     CLOSED = "closed"
 
 
-class DrEvent(enum.Enum):
+class DrEvent(Enum):
     """The actions that move a disagreement-resolution case on (:data:`DR_MACHINE` says which are
     allowed in each :class:`DrState`)."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     SEEK_AGREEMENT = "seek_agreement"
     RECORD_ISSUE = "record_issue"
@@ -114,10 +110,8 @@ class DrEvent(enum.Enum):
     CLOSE = "close"
 
 
-class Closure(enum.Enum):
+class Closure(Enum):
     """Why a case closed."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     OUTCOME = "outcome"
     DECLINED = "declined"

@@ -23,7 +23,6 @@ field names only; neither the entry nor the message carries item text or persona
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from attrs import field, frozen
 
 from sen_disagreement._checks import LOCAL_ID
+from sen_disagreement._enum import Enum
 from sen_disagreement.actors import Actor
 from sen_disagreement.disclosure import (
     TRIBUNAL_ALLOWED,
@@ -325,7 +325,7 @@ def tribunal_bundle(
 # --- subject access -----------------------------------------------------------------------------
 
 
-class Redaction(enum.Enum):
+class Redaction(Enum):
     """A recorded decision on one confidential or without-prejudice item in a subject-access
     export: release its text, or withhold it (UK GDPR Art. 15; DPA 2018 Sch 2 exemptions)."""
 

@@ -13,12 +13,12 @@ disclosure class.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, id_validator, typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.ehc import Duty, PlanSection, Provision
 from sen_disagreement.errors import InvalidInputError
@@ -45,20 +45,16 @@ PARTIAL_AGREEMENT_NARROWS = Rule(
 )
 """A partial agreement narrows what remains in dispute for a later Tribunal appeal."""
 
-class IssueOutcome(enum.Enum):
+class IssueOutcome(Enum):
     """How one issue ended: agreed, partly agreed or not agreed."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     AGREED = "agreed"
     PARTLY_AGREED = "partly_agreed"
     NOT_AGREED = "not_agreed"
 
 
-class AgreementLevel(enum.Enum):
+class AgreementLevel(Enum):
     """The overall outcome of a meeting."""
-
-    __hash__ = object.__hash__  # by identity: see "Enum hashing" in sen_disagreement._checks
 
     FULL = "full_agreement"
     PARTIAL = "partial_agreement"
