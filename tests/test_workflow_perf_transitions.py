@@ -540,7 +540,10 @@ class _EqualsAny(str):
 
 def test_an_officer_whose_council_lies_in_its_equality_is_refused() -> None:
     case = _dr()
-    liar = Actor(actor_id="officer-w", role=Role.LA_OFFICER, council=_EqualsAny("E08000015"))
+    with pytest.raises(InvalidInputError):  # Actor takes plain str only
+        Actor(actor_id="officer-w", role=Role.LA_OFFICER, council=_EqualsAny("E08000015"))
+    liar = Actor(actor_id="officer-w", role=Role.LA_OFFICER, council="E08000015")
+    object.__setattr__(liar, "council", _EqualsAny("E08000015"))  # built past the boundary
     assert acting_party(case, liar) is None
     assert acting_party(case, liar, councils=("sefton",)) is None
     with pytest.raises(AccessDeniedError):

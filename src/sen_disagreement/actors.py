@@ -114,8 +114,16 @@ def _grants(value: object) -> frozenset[CaseGrant]:
     return out
 
 
+def _exact_text(value: object, name: str, rule_id: str) -> None:
+    """Who acts is matched by these strings (sets, dict keys, ``==``): a ``str`` subclass could
+    hash or compare as another user's, council's or organisation's, so only plain ``str``."""
+    if type(value) is not str:
+        raise InvalidInputError("must be plain text (a str)", field=name, rule_id=rule_id)
+
+
 def _check_actor_id(_inst: object, _attr: object, value: Any) -> None:
     check_user_id(value, "actor_id")
+    _exact_text(value, "actor_id", "actor.user_id")
 
 
 def _check_role(_inst: object, _attr: object, value: Any) -> None:
@@ -127,11 +135,13 @@ def _check_council(_inst: object, _attr: object, value: Any) -> None:
     if value is not None:
         check_shape(value, COUNCIL, field="council", rule_id="actor.council",
                     shape=COUNCIL_SHAPE)
+        _exact_text(value, "council", "actor.council")
 
 
 def _check_organisation(_inst: object, _attr: object, value: Any) -> None:
     if value is not None:
         check_id(value, "organisation")
+        _exact_text(value, "organisation", "input.id")
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
