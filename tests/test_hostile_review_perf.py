@@ -30,7 +30,7 @@ import pluggy
 import pytest
 
 import sen_disagreement
-from sen_disagreement.actors import Actor, Role
+from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
 from sen_disagreement.council import CaseContext, CouncilProfile, Provider, route_provider
 from sen_disagreement.disclosure import Disclosure, ItemKind, RecordedItem
 from sen_disagreement.ehc import Duty
@@ -48,6 +48,7 @@ from sen_disagreement.plugins.faults import FaultKind, PluginFault
 from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins.testing import registered_plugin
 from sen_disagreement.serialization import MAX_STRING
+from sen_disagreement.service import CaseService, OpenDisagreementResolution
 from sen_disagreement.store import open_store
 from sen_disagreement.store.contract import AuditEntry
 from sen_disagreement.voluntary import Process
@@ -56,7 +57,12 @@ from sen_disagreement.workflow._case import evolve_case
 from sen_disagreement.workflow.audit import AuditTrail, make_entry
 from sen_disagreement.workflow.disagreement_resolution import DrState
 from sen_disagreement.workflow.issues import Issue
-from sen_disagreement.workflow.steps import SeekAgreement, authorise
+from sen_disagreement.workflow.steps import (
+    AcceptDecision,
+    AssignProvider,
+    SeekAgreement,
+    authorise,
+)
 
 T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
 GSS = "E08000014"
@@ -875,3 +881,45 @@ def test_an_entry_rewritten_in_place_never_reaches_the_history_or_a_load(tmp_pat
         fresh = records.case_from_document(stored.document, kind=stored.kind)
         assert fresh.audit.entries[0].actor == "officer-1"  # the stored history is untouched
         assert records.from_record(stored) == fresh  # and a load returns what is stored
+
+
+class _RewritesTheBodies:
+    """Not Sefton's owner (its answer is ignored), but it is still called, with the case."""
+
+    @hookimpl
+    def sen_choose_provider(self, case: CaseContext) -> Provider | None:
+        for body in case.bodies:
+            object.__setattr__(body, "identifiers", Identifiers(gss_code="E08000015"))
+        return None
+
+
+@pytest.mark.xfail(strict=True, reason="predates issue 14: Hooks._call copies a hook's council "
+                   "and candidates but hands every plugin the host's own CaseContext, whose "
+                   "bodies are the case's Party objects; a plugin writing into one rewrites the "
+                   "case the command path then stores (contradicts trust-boundary.md, 95a8eaf: "
+                   "'Plugins are handed their own copies of what they are given')")
+def test_a_plugin_writing_into_the_case_it_is_shown_changes_no_stored_case(
+    tmp_path: Path,
+) -> None:
+    officer = Actor(actor_id="officer", role=Role.LA_OFFICER, council=GSS)
+    parent = Actor(actor_id="parent-user", role=Role.FAMILY,
+                   grants={CaseGrant(case_id="svc-h1", party_id="parent")})
+    service = CaseService.open(str(tmp_path / "s.sqlite3"),
+                               directory=StaticActorDirectory([officer, parent]), timeout=None)
+    service.hooks.plugin_manager.register(_RewritesTheBodies(), name="rewriter")
+    with service.store:
+        service.open_case("officer", OpenDisagreementResolution(
+            case_id="svc-h1", council=GSS,
+            parties=[CaseParty("parent", Party(kind=PartyKind.PARENT)),
+                     CaseParty("la", Party(kind=PartyKind.LOCAL_AUTHORITY,
+                                           identifiers=Identifiers(gss_code=GSS)))],
+            issues=[Issue(issue_id="review", duty=Duty.KEEP_PROVISION_UNDER_REVIEW)],
+        ), at=T0)
+        for i, (who, step) in enumerate([("officer", SeekAgreement()),
+                                         ("parent-user", AcceptDecision(party_id="parent")),
+                                         ("officer", AcceptDecision(party_id="la")),
+                                         ("officer", AssignProvider())], start=1):
+            service.apply("svc-h1", who, step, at=T0 + dt.timedelta(hours=i))
+        stored = records.case_from_document(service.store.load("svc-h1").document,
+                                            kind="disagreement_resolution")
+        assert stored.party_map["la"].identifiers.gss_code == GSS
