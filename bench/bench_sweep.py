@@ -354,8 +354,11 @@ def main() -> None:
             "The difference is the library's Python work per case, which the floor does not do: "
             "reading the stored case back into its typed form, the tick, the successor check and "
             "the store's own check of the new version (`document_guard`), serialising the new "
-            "version, and the audit chain's hash. The SQL and the syncs are the same: one commit "
-            "per case on both sides. A day with no clock passing costs the candidate query only.",
+            "version, the audit chain's hash, and checking each row read. The SQL and the syncs "
+            "are the same: one commit per case on both sides, each writing the same pages to the "
+            "WAL (about 17 of 16 KiB per event; the commit alone is 250-330 µs of CPU). A day "
+            "with no clock passing costs the candidate query and the two reminder-window "
+            "queries (one per deadline kind, whatever the number of shards).",
             "",
             f"Whole run: {time.perf_counter() - started:.1f} s.",
         ]
