@@ -4,12 +4,12 @@ computed deadline and a clock's status look like."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 
 import attrs
 from attrs import field, frozen
 
+from sen_disagreement._enum import Enum
 from sen_disagreement.provenance import SEND_REGS_START, Grade, Provenance, Rule, S, cite
 from sen_disagreement.settings import Settings
 
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-class Unit(enum.Enum):
+class Unit(Enum):
     """Unit of a clock's length. Weeks and months are calendar weeks and months."""
 
     CALENDAR_DAYS = "calendar_days"
@@ -50,7 +50,7 @@ class Unit(enum.Enum):
     MONTHS = "months"
 
 
-class Actor(enum.Enum):
+class Actor(Enum):
     """Who must act before a clock runs out (the ``who_must_act`` values of the reference)."""
 
     PARENT_OR_YOUNG_PERSON = "parent_or_young_person"
@@ -73,7 +73,7 @@ class Actor(enum.Enum):
         return self.value.replace("_", " ").replace("icb", "ICB")
 
 
-class Counting(enum.Enum):
+class Counting(Enum):
     """How the words of a provision count a period from its trigger day (law.md, "Corrections").
 
     Each value names the statutory words; the arithmetic is in
@@ -96,7 +96,7 @@ class Counting(enum.Enum):
     (the named day is day 0)."""
 
 
-class ClockKind(enum.Enum):
+class ClockKind(Enum):
     """Whether the end of the period is a deadline to act, or the end of a minimum period the
     other side must allow before it proceeds (reg 13(1)(a), reg 22(2)(c))."""
 
@@ -104,7 +104,7 @@ class ClockKind(enum.Enum):
     MINIMUM_PERIOD = "minimum_period"
 
 
-class Roll(enum.Enum):
+class Roll(Enum):
     """What happens when the end of the period is not a working day."""
 
     NONE = "none"
@@ -115,7 +115,7 @@ class Roll(enum.Enum):
     August, else the next working day if it ends on a non-working day."""
 
 
-class Condition(enum.Enum):
+class Condition(Enum):
     """A fact of the case that decides whether a clock applies at all.
 
     An unknown fact (``None`` in :class:`Circumstances`) never hides a clock: the deadline is
@@ -140,7 +140,7 @@ class Condition(enum.Enum):
     MEDIATION_DATE_NOTICE = "setting mediation_date_notice is on"
 
 
-class MediationIssues(enum.Enum):
+class MediationIssues(Enum):
     """What the mediation is about (decides who arranges it and which 30-day clock runs)."""
 
     EDUCATION_SOCIAL_CARE = "education_social_care"
@@ -148,7 +148,7 @@ class MediationIssues(enum.Enum):
     MIXED = "mixed"
 
 
-class OrderKind(enum.Enum):
+class OrderKind(Enum):
     """The kind of Tribunal order, or of appealable matter agreed at mediation (reg 44(2)).
 
     An order can have several limbs (continue to maintain the plan *and* amend it): give them
@@ -199,7 +199,7 @@ ORDER_LIMBS_RULE_ID = ORDER_LIMBS.rule_id
 """Rule id of the check on an order with several limbs (:attr:`Circumstances.order_kinds`)."""
 
 
-class TransferKind(enum.Enum):
+class TransferKind(Enum):
     """The kind of transfer between phases of education (reg 18)."""
 
     GENERAL = "general"
@@ -207,7 +207,7 @@ class TransferKind(enum.Enum):
     POST16_OTHER_TIME = "post16_other_time"
 
 
-class ExceptionKind(enum.Enum):
+class ExceptionKind(Enum):
     """A lawful exception that relieves a clock."""
 
     INSTITUTION_CLOSURE = "institution_closure"
@@ -232,7 +232,7 @@ class ExceptionKind(enum.Enum):
     limits."""
 
 
-class ExceptionEffect(enum.Enum):
+class ExceptionEffect(Enum):
     """How an exception acts on a clock."""
 
     BY_SETTING = "by_setting"
@@ -503,7 +503,7 @@ class Circumstances:
         return tuple(dict.fromkeys(first + self.order_kinds))
 
 
-class Status(enum.Enum):
+class Status(Enum):
     """Where a clock stands on a given day."""
 
     NOT_STARTED = "not_started"

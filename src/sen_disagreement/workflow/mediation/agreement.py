@@ -4,12 +4,12 @@ reg 42)."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.clocks._order import ORDER_CLOCK_IDS as _ORDER_CLOCK_IDS
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, PartyKind
@@ -73,7 +73,7 @@ def order_clock_ids_for(kinds: OrderKind | Iterable[OrderKind]) -> tuple[str, ..
     return order_clock_ids(kinds)
 
 
-class ActionKind(enum.Enum):
+class ActionKind(Enum):
     """Which reg 42 limb an action of a mediation agreement falls under (SEND Regs 2014 reg 42(2)
     appealable, or reg 42(3) not appealable), deciding its time limit."""
 

@@ -3,8 +3,7 @@ the case runs."""
 
 from __future__ import annotations
 
-import enum
-
+from sen_disagreement._enum import Enum
 from sen_disagreement.workflow.machine import StateMachine, Transition
 from sen_disagreement.workflow.mediation.notice import MEDIATION_PROCESS
 
@@ -20,7 +19,7 @@ __all__ = [
 ]
 
 
-class MediationState(enum.Enum):
+class MediationState(Enum):
     """Where a mediation case stands, from the decision notice through the adviser, the mediation
     and the certificate to a recorded agreement, lapse or close."""
 
@@ -40,7 +39,7 @@ class MediationState(enum.Enum):
     CLOSED = "closed"
 
 
-class MediationEvent(enum.Enum):
+class MediationEvent(Enum):
     """The actions and sweep events that move a mediation case on (:data:`MEDIATION_MACHINE` says
     which are allowed in each :class:`MediationState`)."""
 

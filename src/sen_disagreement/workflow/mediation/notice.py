@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 
 from attrs import field, frozen
 
 from sen_disagreement._checks import typed_fields
+from sen_disagreement._enum import Enum
 from sen_disagreement.appeals import (
     CERTIFICATE_REQUIRED,
     AppealableDecision,
@@ -54,7 +54,7 @@ REG_33 = Rule(
 notice being sent (SEND Regs 2014 reg 33)."""
 
 
-class Reg32Item(enum.Enum):
+class Reg32Item(Enum):
     """The things reg 32 says a decision notice must contain, (a) to (f)."""
 
     RIGHT_TO_MEDIATION = "a"
