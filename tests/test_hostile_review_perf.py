@@ -893,11 +893,10 @@ class _RewritesTheBodies:
         return None
 
 
-@pytest.mark.xfail(strict=True, reason="predates issue 14: Hooks._call copies a hook's council "
-                   "and candidates but hands every plugin the host's own CaseContext, whose "
-                   "bodies are the case's Party objects; a plugin writing into one rewrites the "
-                   "case the command path then stores (contradicts trust-boundary.md, 95a8eaf: "
-                   "'Plugins are handed their own copies of what they are given')")
+# Found in review (predates issue 14; mended by the lead): Hooks._call copied a hook's council
+# and candidates but handed every plugin the host's own CaseContext, whose bodies are the case's
+# Party objects, so a plugin writing into one rewrote the case the command path then stored.
+# Each call now gets its own deep copy of the case context.
 def test_a_plugin_writing_into_the_case_it_is_shown_changes_no_stored_case(
     tmp_path: Path,
 ) -> None:

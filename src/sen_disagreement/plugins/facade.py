@@ -150,6 +150,21 @@ def _clone(value: _A) -> _A:
         object.__setattr__(twin, a.name, getattr(value, a.name))
     return twin
 
+def _deep_clone(value: _A) -> _A:
+    """A copy of a frozen attrs value and of every attrs value (or tuple of them) it holds; the
+    rest (str, int, enum members, dates) is immutable and shared."""
+    cls = type(value)
+    fields = getattr(cls, "__attrs_attrs__", None)
+    if fields is not None:
+        twin = object.__new__(cls)
+        for a in fields:
+            object.__setattr__(twin, a.name, _deep_clone(getattr(value, a.name)))
+        return twin
+    if cls is tuple:
+        return cast("_A", tuple([_deep_clone(v) for v in cast("tuple[object, ...]", value)]))
+    return value
+
+
 class Hooks:
     """The typed facade: the only code that calls ``pm.hook``.
 
@@ -362,6 +377,10 @@ class Hooks:
                     value = copy_for(plugin, cast("CouncilProfile", value))
                 elif name == "candidates":
                     value = tuple([copy_for(plugin, v) for v in cast("tuple[Provider]", value)])
+                elif name == "case":
+                    # The case's bodies are the case's own Party objects: each call gets its
+                    # own copy, so a plugin writing into one changes no case.
+                    value = _deep_clone(value)
                 args.append(value)
             try:
                 if traced:
