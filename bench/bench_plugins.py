@@ -175,6 +175,17 @@ def main() -> int:
         else:
             verdict = "met" if ok else "**missed**"
             lines.append(f"| {label} | {raw:.2f} µs | {facade:.2f} µs | {ratio:.2f}x | {verdict} |")
+    lines += [
+        "",
+        "What the facade does per call that the raw call does not: it calls each implementation"
+        " on its own and isolates its faults, checks the council's ownership, rebuilds every"
+        " answer through its constructor, and hands each implementation its own copy of the"
+        " council profile, of the candidate providers and (since issue 14's review) a deep copy"
+        " of the case context, whose bodies are the case's own parties: the `case` argument's"
+        " copy is most of the 3-implementation `sen_choose_provider` row. In deadline mode an"
+        " implementation marked `@inline` runs in the calling thread: the built-in default is"
+        " one, hence its row's in-thread cost.",
+    ]
     text = "\n".join(lines) + "\n"
     out = Path(__file__).parent / "results" / "plugins.md"
     out.parent.mkdir(exist_ok=True)

@@ -150,10 +150,16 @@ def _clone(value: _A) -> _A:
         object.__setattr__(twin, a.name, getattr(value, a.name))
     return twin
 
+_SHARED = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+"""Immutable value types a copy shares (looked up first: most fields hold one)."""
+
+
 def _deep_clone(value: _A) -> _A:
     """A copy of a frozen attrs value and of every attrs value (or tuple of them) it holds; the
     rest (str, int, enum members, dates) is immutable and shared."""
     cls = type(value)
+    if cls in _SHARED or isinstance(value, enum.Enum):
+        return value
     fields = getattr(cls, "__attrs_attrs__", None)
     if fields is not None:
         twin = object.__new__(cls)
@@ -202,6 +208,9 @@ class Hooks:
         self._heard: dict[str, frozenset[str]] = {}
         self._heard_key: _Declarations | None = None
         self._copies: dict[tuple[str, int], tuple[object, CouncilProfile | Provider]] = {}
+        # Whether each hook implementation is ``@inline``, looked up once: getattr with a
+        # default on a bound method without the attribute raises and catches inside.
+        self._inline: dict[int, tuple[object, bool]] = {}
         self._settings_cache: tuple[
             tuple[frozenset[tuple[str, int]], int, int], dict[CouncilProfile, Settings | None]
         ] = ((frozenset(), 0, -1), {})
@@ -354,7 +363,13 @@ class Hooks:
                 continue
             # An implementation its plugin declared ``@inline`` runs in this thread: no worker
             # hand-off (its faults are still isolated below; only a hang is unbounded).
-            in_thread = getattr(impl.function, INLINE_ATTRIBUTE, False) is True
+            known = self._inline.get(id(impl))
+            if known is None or known[0] is not impl:
+                if len(self._inline) > 4096:  # implementations are few; bound it anyway
+                    self._inline.clear()
+                known = (impl, getattr(impl.function, INLINE_ATTRIBUTE, False) is True)
+                self._inline[id(impl)] = known
+            in_thread = known[1]
             timeout = None if in_thread else self._timeout
             if deadline is not None:
                 remaining = deadline.remaining()
