@@ -45,7 +45,7 @@ from sen_disagreement.independence import assess_independence
 from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks, inline, make_plugin_manager
 from sen_disagreement.plugins.faults import FaultKind, PluginFault
-from sen_disagreement.plugins.spec import hookimpl
+from sen_disagreement.plugins.spec import INLINE_ATTRIBUTE, hookimpl
 from sen_disagreement.plugins.testing import registered_plugin
 from sen_disagreement.serialization import MAX_STRING
 from sen_disagreement.service import CaseService, OpenDisagreementResolution
@@ -922,3 +922,35 @@ def test_a_plugin_writing_into_the_case_it_is_shown_changes_no_stored_case(
         stored = records.case_from_document(service.store.load("svc-h1").document,
                                             kind="disagreement_resolution")
         assert stored.party_map["la"].identifiers.gss_code == GSS
+
+
+class _RecordsItsThread:
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+        def providers(council: CouncilProfile) -> Sequence[Provider]:
+            self.threads.append(threading.current_thread().name)
+            return (GOOD_DR,) if council.slug == HOSTILESHIRE.slug else ()
+
+        self.sen_register_providers = hookimpl(inline(providers))
+
+    @hookimpl
+    def sen_register_councils(self) -> Sequence[CouncilProfile]:
+        return (HOSTILESHIRE,)
+
+
+@pytest.mark.xfail(strict=True, reason="plugins/facade.py (12d0c90) keeps whether an "
+                   "implementation is @inline per HookImpl from its first call: a declaration "
+                   "withdrawn afterwards (the attribute set False) is not seen, so the "
+                   "implementation keeps running in the caller's thread without its timeout")
+def test_a_withdrawn_inline_declaration_takes_effect_on_the_next_call() -> None:
+    pm = make_plugin_manager(load_entry_points=False, environ={})
+    plugin = _RecordsItsThread()
+    with registered_plugin(pm, plugin, "revocable"):
+        hooks = Hooks(pm, timeout=1.0)
+        assert hooks.providers(HOSTILESHIRE) == [GOOD_DR]
+        setattr(plugin.sen_register_providers, INLINE_ATTRIBUTE, False)  # withdrawn
+        assert hooks.providers(HOSTILESHIRE) == [GOOD_DR]
+    here = threading.current_thread().name
+    assert plugin.threads[0] == here
+    assert plugin.threads[1] != here, "still called in the caller's thread"
