@@ -50,7 +50,7 @@ from sen_disagreement.plugins.testing import registered_plugin
 from sen_disagreement.serialization import MAX_STRING
 from sen_disagreement.service import CaseService, OpenDisagreementResolution
 from sen_disagreement.store import open_store
-from sen_disagreement.store.contract import AuditEntry
+from sen_disagreement.store.contract import AuditEntry, CaseRecord
 from sen_disagreement.voluntary import Process
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, invariants, records
 from sen_disagreement.workflow._case import evolve_case
@@ -954,3 +954,39 @@ def test_a_withdrawn_inline_declaration_takes_effect_on_the_next_call() -> None:
     here = threading.current_thread().name
     assert plugin.threads[0] == here
     assert plugin.threads[1] != here, "still called in the caller's thread"
+
+
+@attrs.frozen(kw_only=True)
+class _MyRecord(CaseRecord):
+    """A host's own record type (a helper method, nothing else): a CaseRecord all the same."""
+
+    def label(self) -> str:
+        return f"{self.kind}:{self.case_id}"
+
+
+class _MyEntry(AuditEntry):
+    __slots__ = ()
+
+
+@pytest.mark.xfail(strict=True, reason="store/core.py _evolved (working tree, not committed when "
+                   "written) looks its field table up by exact type: a CaseRecord or AuditEntry "
+                   "subclass, which save and append_audit accept, raises KeyError after the "
+                   "write has committed (the caller sees a crash for a stored change)")
+def test_a_record_subclass_is_saved_and_answered_or_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    record = _MyRecord(case_id="case-sub-1", council=GSS, kind="mediation", state="received",
+                       version=0, document="{}", created_at=T0, updated_at=T0)
+    entry = _MyEntry(actor="system", action="case.read", at=T0, case_id="case-sub-1")
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        saved = _outcome(functools.partial(store.save, record, 0, actor="officer-1"))
+        stored = _outcome(functools.partial(store.load, "case-sub-1"))
+        # Either refused (typed, nothing stored) or stored and answered as stored.
+        assert (isinstance(saved, tuple) and isinstance(stored, tuple)) or (
+            isinstance(saved, CaseRecord) and isinstance(stored, CaseRecord)
+            and saved.version == stored.version == 1)
+        before = len(store.audit_trail("case-sub-1"))
+        appended = _outcome(functools.partial(store.append_audit, entry))
+        after = len(store.audit_trail("case-sub-1"))
+        assert (isinstance(appended, tuple) and after == before) or (
+            isinstance(appended, AuditEntry) and appended.seq > 0 and after == before + 1)
