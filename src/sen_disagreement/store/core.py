@@ -98,6 +98,7 @@ __all__ = [
 ]
 
 C = TypeVar("C", bound="_Closable")
+_V = TypeVar("_V", "CaseRecord", "AuditEntry")
 Row = Sequence[Any]
 Migrations = tuple[tuple[int, tuple[str, ...]], ...]
 
@@ -399,41 +400,39 @@ def _unheld(record: CaseRecord) -> CaseRecord:
     return attrs.evolve(record, legal_hold=False) if record.legal_hold else record
 
 
-_RECORD_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
-_ENTRY_FIELDS = tuple(a.name for a in attrs.fields(AuditEntry))
-_SEQ_FIELD = attrs.fields(AuditEntry).seq
-_COMMITTED_FIELD = attrs.fields(AuditEntry).committed_at
-_VERSION_FIELD, _HOLD_FIELD = attrs.fields(CaseRecord).version, attrs.fields(CaseRecord).legal_hold
+_FIELDS: dict[type, tuple[tuple[str, ...], dict[str, Any]]] = {
+    cls: (tuple(a.name for a in attrs.fields(cls)), {a.name: a for a in attrs.fields(cls)})
+    for cls in (CaseRecord, AuditEntry)
+}
+
+
+def _evolved(value: _V, **changes: object) -> _V:
+    """``attrs.evolve(value, **changes)`` for a record type of this store, running only the
+    changed fields' validators: the rest were checked when ``value`` was built. Only for
+    changes no whole-value check looks at (see the callers)."""
+    names, by_name = _FIELDS[type(value)]
+    new = object.__new__(type(value))
+    for name in names:
+        object.__setattr__(new, name, getattr(value, name))
+    for name, changed in changes.items():
+        object.__setattr__(new, name, changed)
+    for name, changed in changes.items():
+        attribute = by_name[name]
+        if attribute.validator is not None:
+            attribute.validator(new, attribute, changed)
+    return new
 
 
 def _stamped(record: CaseRecord, version: int, held: bool) -> CaseRecord:
-    """``attrs.evolve(record, version=version, legal_hold=held)`` checking only the two fields
-    it changes: the rest were checked when ``record`` was built, and neither takes part in the
-    record's whole-record check (created before updated)."""
-    new = object.__new__(CaseRecord)
-    for name in _RECORD_FIELDS:
-        object.__setattr__(new, name, getattr(record, name))
-    object.__setattr__(new, "version", version)
-    object.__setattr__(new, "legal_hold", held)
-    assert _VERSION_FIELD.validator is not None and _HOLD_FIELD.validator is not None
-    _VERSION_FIELD.validator(new, _VERSION_FIELD, version)
-    _HOLD_FIELD.validator(new, _HOLD_FIELD, held)
-    return new
+    """The record as stored: its version and legal hold set (neither takes part in the record's
+    whole-record check, created before updated)."""
+    return _evolved(record, version=version, legal_hold=held)
 
 
 def _stored_entry(entry: AuditEntry, seq: int, committed_at: dt.datetime) -> AuditEntry:
-    """``attrs.evolve(entry, seq=seq, committed_at=committed_at)`` checking only the two fields
-    it sets: the rest were checked when ``entry`` was built, and AuditEntry has no
-    whole-entry check."""
-    new = object.__new__(AuditEntry)
-    for name in _ENTRY_FIELDS:
-        object.__setattr__(new, name, getattr(entry, name))
-    object.__setattr__(new, "seq", seq)
-    object.__setattr__(new, "committed_at", committed_at)
-    assert _SEQ_FIELD.validator is not None and _COMMITTED_FIELD.validator is not None
-    _SEQ_FIELD.validator(new, _SEQ_FIELD, seq)
-    _COMMITTED_FIELD.validator(new, _COMMITTED_FIELD, committed_at)
-    return new
+    """The entry as stored: its sequence number and commit time set (AuditEntry has no
+    whole-entry check)."""
+    return _evolved(entry, seq=seq, committed_at=committed_at)
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
