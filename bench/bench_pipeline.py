@@ -86,9 +86,10 @@ What the floor does NOT do (differences, so a reader can weigh the ratio):
   implements ``sen_after_case_events``; the library calls the hook anyway); no outbox query
   (this pipeline queues no statutory message, in either side: checked);
 * no worker thread per plugin call: the library's default timeout mode hands each plugin
-  call to a worker thread; the main library rows use ``timeout=None`` (in-thread, as the
-  walkthrough does) and one extra ``batched`` row keeps the default timeout, paired with the
-  same floor, to show what the hand-off costs.
+  call to a worker thread, except implementations marked ``@inline`` (Sefton's council,
+  provider and contact hooks and the built-in defaults are); the main library rows use
+  ``timeout=None`` (in-thread, as the walkthrough does) and one extra ``batched`` row keeps the
+  default timeout, paired with the same floor, to show what the hand-off still costs.
 
 Peak RSS: a fresh interpreter per side streams ``--rss-cases`` batched cases, each form made
 when its case runs, the parents resolved by a directory lookup (no list of users in memory).
