@@ -968,8 +968,8 @@ class _MyEntry(AuditEntry):
     __slots__ = ()
 
 
-@pytest.mark.xfail(strict=True, reason="store/core.py _evolved (working tree, not committed when "
-                   "written) looks its field table up by exact type: a CaseRecord or AuditEntry "
+@pytest.mark.xfail(strict=True, reason="store/core.py _evolved (e8b2afe) looks its field "
+                   "table up by exact type: a CaseRecord or AuditEntry "
                    "subclass, which save and append_audit accept, raises KeyError after the "
                    "write has committed (the caller sees a crash for a stored change)")
 def test_a_record_subclass_is_saved_and_answered_or_refused_before_anything_is_written(
