@@ -406,11 +406,14 @@ _FIELDS: dict[type, tuple[tuple[str, ...], dict[str, Any]]] = {
 }
 
 
-def _evolved(value: _V, **changes: object) -> _V:
+def _evolved(value: _V, **changes: Any) -> _V:
     """``attrs.evolve(value, **changes)`` for a record type of this store, running only the
     changed fields' validators: the rest were checked when ``value`` was built. Only for
     changes no whole-value check looks at (see the callers)."""
-    names, by_name = _FIELDS[type(value)]
+    known = _FIELDS.get(type(value))
+    if known is None:  # a subclass of the record type: the general path, every field checked
+        return attrs.evolve(value, **changes)
+    names, by_name = known
     new = object.__new__(type(value))
     for name in names:
         object.__setattr__(new, name, getattr(value, name))
