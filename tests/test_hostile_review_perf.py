@@ -551,10 +551,9 @@ def _agreed(case_id: str) -> DisagreementResolutionCase:
     return case.agree("parent", at=T0 + dt.timedelta(hours=2), actor="sam")
 
 
-@pytest.mark.xfail(strict=True, reason="store/core.py append_audit writes the entry without "
-                   "checking it (so before issue 14 too), and _stored_entry (was attrs.evolve, "
-                   "which at least raised after the commit) re-checks only seq/committed_at: a "
-                   "forged actor is stored, returned as fine, and the trail is then unreadable")
+# Found in review (predates issue 14; mended by the lead): store/core.py append_audit wrote the
+# entry without checking it, so a forged actor was stored and the trail was then unreadable.
+# Every field is checked again before the write.
 def test_append_audit_refuses_a_forged_entry_before_writing_it(tmp_path: Path) -> None:
     entry = AuditEntry(actor="system", action="case.read", at=T0, case_id="case-9")
     object.__setattr__(entry, "actor", "evil\nFORGED audit line")  # a frozen value rewritten
@@ -702,9 +701,9 @@ def test_a_chain_started_before_its_case_continues_through_the_joined_read(
 # test_fast_paths.py already guards against; these memos answer for the value as it was.
 
 
-@pytest.mark.xfail(strict=True, reason="workflow/invariants.py check_successor keeps passes by "
-                   "the cases' ids: a case rewritten after one passing check is saved with its "
-                   "stored audit history rewritten (case.history_append_only bypassed)")
+# Found in review (mended by the lead): workflow/invariants.py check_successor kept passes by the
+# cases' ids, so a case rewritten after one passing check was saved with its stored audit
+# history rewritten. It no longer keeps any answer.
 def test_the_store_check_is_not_answered_for_a_case_since_rewritten(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
         records.save(store, _case("dr-memo-1"), expected_version=0)
@@ -720,9 +719,9 @@ def test_the_store_check_is_not_answered_for_a_case_since_rewritten(tmp_path: Pa
         assert refused.value.rule_id == "case.history_append_only"
 
 
-@pytest.mark.xfail(strict=True, reason="workflow/records.py _columns keeps a case's columns by "
-                   "its id: a case rewritten after one to_record is stored with columns its "
-                   "document contradicts (council column E08000014, document E08000015)")
+# Found in review (mended by the lead): workflow/records.py _columns kept a case's columns by its
+# id, so a case rewritten after one to_record was stored with columns its document contradicted.
+# The columns are worked out on every call.
 def test_the_stored_columns_are_what_the_stored_document_says(tmp_path: Path) -> None:
     case = _case("dr-memo-2")
     records.to_record(case)
@@ -737,10 +736,9 @@ def test_the_stored_columns_are_what_the_stored_document_says(tmp_path: Path) ->
         assert stored.council == read.council
 
 
-@pytest.mark.xfail(strict=True, reason="serialization.DocumentEncoder memo keeps a recorded "
-                   "item's text by its id: an item rewritten after one to_record is written as "
-                   "it was, so a note past the reader's bounds is stored (the old text) instead "
-                   "of refused as store.case_document")
+# Found in review (mended by the lead): the DocumentEncoder memo kept a recorded item's text by
+# its id, so an item rewritten afterwards was written as it was. A kept text now answers only
+# while every field still holds the very object it was written from.
 def test_a_rewritten_item_is_written_as_it_is_now(tmp_path: Path) -> None:
     note = RecordedItem(item_id="n1", kind=ItemKind.NOTE, disclosure=Disclosure.CONFIDENTIAL,
                         recorded_at=T0 + dt.timedelta(hours=3), recorded_by="officer-1",
@@ -863,10 +861,10 @@ def test_an_inline_neighbour_does_not_lift_the_timeout_of_a_plugin_that_is_not()
 
 
 @pytest.mark.xfail(strict=True, reason="predates issue 14 (bfa1bfa, c4756a3): the store's guard "
-                   "and loads use the case remembered for a text, sharing its entries with every "
-                   "later version; an entry rewritten in place then passed the history check and "
-                   "was stored (e549500). Since 8944156 the encoder memo keeps the stored text, "
-                   "but a load in the same process returns the rewritten case, not what is stored")
+                   "and loads use the case remembered for a text (invariants.remember), sharing "
+                   "its entries with every later version; an entry rewritten in place passes the "
+                   "history check and is stored, and a load in the same process returns the "
+                   "rewritten case (as on e549500)")
 def test_an_entry_rewritten_in_place_never_reaches_the_history_or_a_load(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
         records.save(store, _case("dr-shared-1"), expected_version=0)

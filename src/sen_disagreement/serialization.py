@@ -423,7 +423,7 @@ class DocumentEncoder:
         self._max_string = max_string
         self._max_items = max_items
         self._memo_classes = frozenset(c for c in memo if _frozen_slotted(c))
-        self._memo: dict[int, tuple[object, str]] = {}
+        self._memo: dict[int, tuple[object, str, tuple[object, ...]]] = {}
         self._globals: dict[str, Any] = {
             "_U": _Unhandled, "_esc": json.encoder.encode_basestring, "_D": dt.date,
             "_DT": dt.datetime, "_MS": max_string, "_MI": max_items, "_memo": self._memo,
@@ -594,22 +594,27 @@ class DocumentEncoder:
         lines = [f"def {name}(v):"]
         memo = cls in self._memo_classes
         if memo:
+            # A kept text answers only while every field still holds the very object it was
+            # written from: one rewritten in place (object.__setattr__) is written again.
+            same = " and ".join(f"k[{i}] is v.{a.name}" for i, a in enumerate(fields))
             lines += ["    c = _memo.get(id(v))", "    if c is not None and c[0] is v:",
-                      "        return c[1]"]
+                      "        k = c[2]", f"        if {same or 'True'}:",
+                      "            return c[1]"]
         lines += [f"    if type(v) is not {name}_cls:", "        raise _U"]
         pieces = []
         for i, a in enumerate(fields):
             if a.type is None:
                 raise _Unhandled
-            lines += [f"    x = v.{a.name}"]
-            lines += [f"    {line}" for line in self._value(a.type, "x", f"p{i}")]
+            lines += [f"    x{i} = v.{a.name}"]
+            lines += [f"    {line}" for line in self._value(a.type, f"x{i}", f"p{i}")]
             key = _PLAIN.encode(a.name) + ": "
             pieces.append(_braces((", " if i else "") + key) + f"{{p{i}}}")
         # One f-string: the object's text built in one piece, not by repeated concatenation.
         lines.append(f"    o = f{'{{' + ''.join(pieces) + '}}'!r}")
         if memo:
+            held = "(" + "".join(f"x{i}, " for i in range(len(fields))) + ")"
             lines += ["    if len(o) <= _MT:", "        if len(_memo) >= _ML:",
-                      "            _memo.clear()", "        _memo[id(v)] = (v, o)"]
+                      "            _memo.clear()", f"        _memo[id(v)] = (v, o, {held})"]
         lines.append("    return o")
         return self._define(name, lines)
 

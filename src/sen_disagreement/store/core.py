@@ -1052,6 +1052,9 @@ class SqlStore(Generic[C]):
     def append_audit(self, entry: AuditEntry) -> AuditEntry:
         if not isinstance(entry, AuditEntry):
             raise bad_input("entry", "must be an AuditEntry", "audit_entry")
+        # Every field checked again before anything is written: an entry rewritten since it was
+        # built (object.__setattr__) must not be stored and leave the trail unreadable.
+        attrs.validate(entry)
         row = (entry.at, entry.actor, entry.action, entry.case_id, entry.outcome, entry.fields)
         with self._write() as tx:
             seqs, committed = self._audit(tx, [row], want_seqs=True)

@@ -100,24 +100,10 @@ def check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:
     """Check ``new`` may follow ``old`` (``None``: ``new`` is the first version); return the audit
     entries ``new`` adds, which the store writes in the same transaction as the case.
 
-    The answer is a function of the two (frozen) cases alone, and a save asks it twice of the
-    same two objects: the command path before it builds the outbox, the store's guard inside
-    the transaction (the cases read from the same texts). So the last passes are kept by the
-    cases' identities (both held, so neither id is reused while kept) and the second is
-    answered from them; a refusal is never kept, it is worked out and raised each time."""
-    key = (id(old), id(new))
-    kept = _PASSED.get(key)
-    if kept is not None and kept[0] is old and kept[1] is new:
-        return kept[2]
-    added = _check_successor(old, new)
-    if len(_PASSED) >= _PASSED_SIZE:
-        _PASSED.clear()
-    _PASSED[key] = (old, new, added)
-    return added
-
-
-_PASSED: dict[tuple[int, int], tuple[Case | None, Case, tuple[AuditEntry, ...]]] = {}
-_PASSED_SIZE = 64
+    Worked out on every call, never answered from a memo: the store's guard is the check every
+    save crosses, so it must judge the cases as they are now (a memo of an earlier pass could
+    answer for a case rewritten since)."""
+    return _check_successor(old, new)
 
 
 def _check_successor(old: Case | None, new: Case) -> tuple[AuditEntry, ...]:

@@ -97,22 +97,9 @@ def columns(case: Case) -> dict[str, Any]:
 
 
 def _columns(case: Case) -> dict[str, Any]:
-    """:func:`columns`, not to be changed by the caller. A save asks for the columns of one
-    case three times (its record, the store's check of the record, the load that reads the
-    case back), and they are a function of the frozen case alone: the last cases' are kept by
-    identity (the case held, so its id is not reused while kept)."""
-    kept = _COLUMNS.get(id(case))
-    if kept is not None and kept[0] is case:
-        return kept[1]
-    given = _columns_of(case)
-    if len(_COLUMNS) >= _COLUMNS_SIZE:
-        _COLUMNS.clear()
-    _COLUMNS[id(case)] = (case, given)
-    return given
-
-
-_COLUMNS: dict[int, tuple[Case, dict[str, Any]]] = {}
-_COLUMNS_SIZE = 64
+    """:func:`columns`, worked out from the case as it is now on every call (never remembered:
+    the store's check of a record's columns must see the case it is given)."""
+    return _columns_of(case)
 
 
 def _columns_of(case: Case) -> dict[str, Any]:
