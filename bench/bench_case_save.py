@@ -283,12 +283,8 @@ class Pair:
         # As in a save: the stored version is in the guard's cache (this process wrote it),
         # and the new one is put there by ``to_record`` as it writes the text. (The cache is
         # not cleared here: that made the next case's save parse its stored version again,
-        # which no save in a running process does.) The workflow's memo of the successor
-        # check that just passed is cleared, or this would time a lookup, not the check.
+        # which no save in a running process does.)
         invariants.read_case(previous, new.kind)
-        passed = getattr(invariants, "_PASSED", None)
-        if isinstance(passed, dict):
-            passed.clear()
         return timed(functools.partial(document_guard, previous, record.document,
                                        kind=new.kind, record=record))
 
@@ -523,8 +519,7 @@ def main() -> None:
         emit()
         emit("| save | `records.save` minus floor | serialise the case (`to_record`, timed in"
              " the save) | `Store.save` minus floor | of which `document_guard` (timed again"
-             " after the save on the same two versions, both in its cache, its memo of the"
-             " passed check cleared) |")
+             " after the save on the same two versions, both in its cache) |")
         emit("|---|---:|---:|---:|---:|")
         for steps, res in results.items():
             m = statistics.median
