@@ -82,7 +82,6 @@ from sen_disagreement.workflow.access import (
 )
 from sen_disagreement.workflow.audit import AuditEntry, make_entry
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
-from sen_disagreement.workflow.invariants import check_successor
 from sen_disagreement.workflow.issues import Issue
 from sen_disagreement.workflow.mediation import (
     MEDIATION_MACHINE,
@@ -812,12 +811,14 @@ class CaseService:
         return self._commit(case, new, record.version)
 
     def _commit(self, old: Case | None, new: Case, version: int) -> CaseRecord:
-        added = check_successor(old, new)
+        # The history rules (check_successor) are the store's: its guard checks every save,
+        # this one included, against the stored version, so they are not worked out twice.
         # The messages the law attaches to this change, saved in the same transaction as the
         # case (both or neither); their keys make a retried step queue nothing twice.
         outbox = messages.for_change(old, new)
         saved = records.save(self.store, new, expected_version=version, outbox=outbox)
-        self._observe(new, added)
+        # The save succeeded, so the guard found ``new``'s trail extends ``old``'s.
+        self._observe(new, new.audit.entries[0 if old is None else len(old.audit.entries):])
         return saved
 
     def _observe(self, case: Case, entries: tuple[AuditEntry, ...]) -> None:
