@@ -106,6 +106,14 @@ CASE_COLUMNS = (
     "case_id, council, kind, state, version, created_at, updated_at, subject_dob, closed_on,"
     " legal_hold, document"
 )
+_LOAD_WITH_DEADLINES = (
+    "SELECT c.id, "
+    + ", ".join(f"c.{name.strip()}" for name in CASE_COLUMNS.split(","))
+    + ", d.clock_id, d.due, d.status FROM cases c LEFT JOIN deadlines d ON d.case_ref = c.id"
+    " WHERE c.case_id = ? ORDER BY d.clock_id"
+)
+"""A case row (id, :data:`CASE_COLUMNS`) beside each of its deadline rows (clock, due,
+status), or once with NULLs when it has none: :meth:`SqlStore.load` in one statement."""
 INSERT_CASE = (
     "INSERT INTO cases(id, case_id, council, kind, state, version, created_at, updated_at,"
     " subject_dob, closed_on, legal_hold, document) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -914,8 +922,18 @@ class SqlStore(Generic[C]):
 
     def load(self, case_id: str) -> CaseRecord:
         check_case_id(case_id)
-        with self._read() as tx:  # the case row and its deadlines from one snapshot
-            return self._load(tx, case_id)[1]
+        # The case row and its deadlines in ONE statement, outside a transaction: a statement
+        # reads one snapshot on both backends (SQLite's WAL read mark, PostgreSQL's statement
+        # snapshot in autocommit), so no BEGIN/COMMIT round trip is needed for consistency.
+        rows = self._plain().all(_LOAD_WITH_DEADLINES, (case_id,))
+        if not rows:
+            msg = f"case {case_id} is not in the store"
+            raise NotFoundError(msg)
+        first = rows[0]
+        deadline = self._deadline
+        deadlines = () if first[12] is None else tuple(
+            [deadline(r[12], r[13], r[14], case_id) for r in rows])
+        return self._record(first[1:12], deadlines)
 
     def history(self, case_id: str) -> list[CaseRecord]:
         check_case_id(case_id)
