@@ -81,8 +81,8 @@ What the floor does NOT do (differences, so a reader can weigh the ratio):
   a stored text once (the text a save has just written reads back as the case it was written
   from, which the store's check and the next load reuse), and it checks every new version
   against the stored one (the history rules) and the row's columns against the document;
-* no separate read transaction before the write one (the library reads in one transaction and
-  writes in another, and reads the row twice); no observer hook call (no installed plugin
+* no separate read before the write transaction (the library reads the case in one statement,
+  then writes in a transaction, reading the row again); no observer hook call (no installed plugin
   implements ``sen_after_case_events``; the library calls the hook anyway); no outbox query
   (this pipeline queues no statutory message, in either side: checked);
 * no worker thread per plugin call: the library's default timeout mode hands each plugin
@@ -97,13 +97,18 @@ The floor's process imports the Sefton plugin for its one plugin call, and with 
 library, and reads the static tables from the library: its RSS is not that of a library-free
 process.
 
+The work before the save (``--python-work``): each side's ``build`` (the case in memory, every
+step applied, its document not yet written) timed alone, warm and after a commit, to show how
+much of the gap is the Python work itself and how much the cold caches each commit leaves.
+
 Both sides run in ONE process, in interleaved rounds (the order alternates), each round a
 fresh batch of case ids into the same two database files; a ratio is the median of per-round
 ratios (and the ratio of the minima), so both sides saw the same noise. Peak RSS and import
 time come from fresh interpreters.
 
 Run:  .venv/bin/python bench/bench_pipeline.py [--rounds 7] [--durable 150] [--batched 500]
-      [--rss-cases 10000] [--import-runs 7] [--profile 100] [--sweep-note TEXT]
+      [--rss-cases 10000] [--import-runs 7] [--profile 100] [--python-work 500]
+      [--sweep-note TEXT]
       [--out bench/results/pipeline.md]
       (about two minutes with the defaults; writes bench/results/pipeline.md. The daily sweep
       over 100,000 stored cases is bench/bench_sweep.py --cases 100000; --sweep-note puts a
@@ -146,6 +151,8 @@ EARLIEST_EVENT = dt.datetime(2014, 9, 1, tzinfo=UTC)
 KIND = "disagreement_resolution"
 
 Form = dict[str, Any]
+FloorCase = tuple[str, str, list[tuple[int, str, str, str, tuple[str, ...]]], dict[str, Any]]
+"""A case the floor built in memory: (case id, state, audit rows, document as dicts)."""
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -294,8 +301,20 @@ class Library:
             svc.apply(case_id, who, step, at=when)
 
     def batched(self, data: Form) -> None:
+        self.save_built(self.build(data))
+
+    def save_built(self, case: Any) -> None:
+        """The one save of a case :meth:`build` made: its document written, then one
+        transaction (the case row, 8 audit rows, the chain head)."""
+        from sen_disagreement.workflow import records
+
+        records.save(self.service.store, case, expected_version=0)
+
+    def build(self, data: Form) -> Any:
+        """The batched pipeline's work before its transaction: the case in memory, every step
+        applied."""
         from sen_disagreement.council import canonical_council
-        from sen_disagreement.workflow import DisagreementResolutionCase, records
+        from sen_disagreement.workflow import DisagreementResolutionCase
         from sen_disagreement.workflow import steps as st
 
         parties, issues = self._opening(data)
@@ -317,7 +336,7 @@ class Library:
                 provider = (routing.provider.provider_id, routing.provider.as_party())
             case = st.apply_step(case, svc.actor(who), step, at=when, councils=councils,
                                  provider=provider)
-        records.save(svc.store, case, expected_version=0)
+        return case
 
     def close(self) -> None:
         self.service.store.close()
@@ -800,7 +819,10 @@ class Floor:
                 raise
 
     def batched(self, data: Form) -> None:
-        c = self.c
+        self.save_built(self.build(data))
+
+    def build(self, data: Form) -> FloorCase:
+        """The case in memory, every step applied: (case id, state, audit rows, document)."""
         case_id = data["case_id"]
         now = dt.datetime.now(UTC)
         doc = self.open_doc(data, now)
@@ -811,10 +833,16 @@ class Floor:
             who = fam if user == "<parent>" else user
             action, fields = self.step(doc, who, name, args, when, now)
             rows.append((_us(when), who, action, case_id, fields))
+        return case_id, doc["case"]["state"], rows, doc
+
+    def save_built(self, built: FloorCase) -> None:
+        """The document of a case :meth:`build` made, written in one transaction."""
+        c = self.c
+        case_id, state, rows, doc = built
         document = _DOCUMENT.encode(doc)
         c.execute("BEGIN IMMEDIATE")
         try:
-            self._insert_case(c, case_id, doc["case"]["state"], PLAN[-1][3], document)
+            self._insert_case(c, case_id, state, PLAN[-1][3], document)
             self._audit(c, case_id, rows, 1, document)
             c.execute("COMMIT")
         except BaseException:
@@ -890,6 +918,72 @@ def run_batch(fn: Runner, forms: list[Form]) -> tuple[float, float]:
     for f in forms:
         fn(f)
     return ((time.perf_counter() - t0) / len(forms), (time.process_time() - c0) / len(forms))
+
+
+def python_work(n: int, root: Path, repeats: int = 3) -> dict[tuple[str, str], float]:
+    """CPU µs per case of each side's batched work before its save (``build``: the case in
+    memory, every step applied, its document not yet written), median
+    of ``repeats`` runs of ``n`` cases, in three conditions: ``warm`` (cases built back to back,
+    nothing between them), ``after fsync`` (8 KiB written to a scratch file and fsynced between
+    cases, untimed) and ``after commit`` (the side's own transaction between cases, untimed).
+    It shows how much of the gap is the Python work itself and how much the cold caches a
+    commit leaves behind (the kernel's fsync and SQLite's own work), which neither side's
+    Python can avoid."""
+    out: dict[tuple[str, str], list[float]] = {}
+    scratch = os.open(root / "scratch.bin", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for rep in range(repeats):
+            for side in ("library", "floor") if rep % 2 == 0 else ("floor", "library"):
+                for cond in ("warm", "after fsync", "after commit"):
+                    path = root / f"work-{side}-{rep}-{cond.replace(' ', '-')}.sqlite3"
+                    new_store_file(path)
+                    ids = case_ids(f"w{rep}{cond[6:7] or 'w'}", n + 50)
+                    impl: Library | Floor = (Library(path, ids) if side == "library"
+                                             else Floor(path, ids))
+                    forms = [form(c, k) for k, c in enumerate(ids)]
+                    took = 0.0
+                    for k, data in enumerate(forms):
+                        t = time.process_time()
+                        built = impl.build(data)
+                        spent = time.process_time() - t
+                        if k >= 50:  # the first 50 warm up
+                            took += spent
+                        if cond == "after commit":
+                            impl.save_built(built)
+                        elif cond == "after fsync":
+                            os.write(scratch, b"x" * 8192)
+                            os.fsync(scratch)
+                    impl.close()
+                    out.setdefault((side, cond), []).append(took / n)
+    finally:
+        os.close(scratch)
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+def python_work_table(work: dict[tuple[str, str], float], n: int) -> list[str]:
+    conds = ("warm", "after fsync", "after commit")
+    lines = [
+        "## The work before the save, warm and after a commit (`batched`)",
+        "",
+        f"CPU µs per case of each side's `build` (the case in memory, every step applied; its"
+        " document is written in the save), median"
+        f" of 3 runs of {n} cases: built back to back (`warm`), with 8 KiB written and fsynced"
+        " to a scratch file between cases (`after fsync`), and with the side's own transaction"
+        " between cases (`after commit`); nothing between cases is timed.",
+        "",
+        "| side | " + " | ".join(conds) + " | after commit / warm |",
+        "|---|" + "---:|" * (len(conds) + 1),
+    ]
+    for side in ("library", "floor"):
+        cells = " | ".join(f"{work[(side, c)] * 1e6:,.0f}" for c in conds)
+        lines.append(f"| {side} | {cells} |"
+                     f" {work[(side, 'after commit')] / work[(side, 'warm')]:.2f}x |")
+    lib, flo = work[("library", "warm")], work[("floor", "warm")]
+    lines += ["", f"Library / floor, warm: {lib / flo:.2f}x. A commit (the kernel's part of its"
+              " fsync is CPU time of this process) and SQLite's own work in the transaction"
+              " leave the caches cold for whatever runs next; a bare fsync in its place does"
+              " much of the same. Both sides pay it, each on its own work.", ""]
+    return lines
 
 
 def child_rss(side: str, n: int) -> dict[str, float]:
@@ -1095,6 +1189,8 @@ def main() -> None:
     ap.add_argument("--import-runs", type=int, default=7)
     ap.add_argument("--profile", type=int, default=100, help="cases profiled (0: none)")
     ap.add_argument("--sweep-note", default="", help="a line about the 100k sweep run")
+    ap.add_argument("--python-work", type=int, default=500,
+                    help="cases per run of the warm / after-commit comparison (0: none)")
     ap.add_argument("--out", default=str(RESULTS))
     ap.add_argument("--rss-child", nargs=2, metavar=("SIDE", "N"))
     ap.add_argument("--import-baseline", default="", metavar="SRC",
@@ -1157,6 +1253,7 @@ def main() -> None:
         imports = ({mode: import_times(args.import_runs, mode, args.import_baseline)
                     for mode in BYTECODE_MODES} if args.import_runs else {})
         prof = profile_library(args.profile, root) if args.profile else []
+        work = python_work(args.python_work, root) if args.python_work else {}
 
         out: list[str] = []
         emit = out.append
@@ -1238,6 +1335,8 @@ def main() -> None:
                 emit(f"| {s} | {r_['before']:.1f} MiB | {r_['peak']:.1f} MiB |"
                      f" {r_['peak'] - r_['before']:.1f} MiB | {r_['us_per_case']:,.0f} |")
             emit("")
+        if work:
+            out.extend(python_work_table(work, args.python_work))
         if imports:
             out.extend(import_table(imports, args.import_runs))
         if args.sweep_note:
