@@ -281,6 +281,75 @@ def _routes(d: Disagreement) -> tuple[RouteSuggestion, ...]:
 def classify(disagreement: Disagreement) -> Classification:
     """Every disagreement type that applies, or why none does and where to go instead."""
     validate(disagreement)
+    key = _memo_key(disagreement)
+    if key is None:
+        return _classify(disagreement)
+    parts = _MEMO.get(key)
+    if parts is None:
+        parts = _parts(_classify(disagreement))
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[key] = parts
+    matches, failures, routes = parts
+    suggestions = tuple([RouteSuggestion(route, why) for route, why in routes])
+    if matches:
+        return Eligible(tuple([TypeMatch(*m) for m in matches]), suggestions)
+    return NotEligible(failures, suggestions)
+
+
+# The answer is a pure function of what _classify reads from a disagreement: the kinds of its
+# parties (as a set), its stage, its provision (as a set), its duty, and whether each type is in
+# force on its date (the date itself only when one is not: the reason quotes it). For a
+# disagreement whose values are exactly the library's types (no subclass can lie about equality
+# or render differently) the answer's immutable parts (numbers, text, tuples of text, the
+# module's own Provenance and Route constants) are kept under those values; every answer is
+# still a set of new records, so no caller ever holds another's.
+_Parts = tuple[
+    tuple[tuple[int, str, tuple[str, ...], Provenance], ...],
+    tuple[str, ...],
+    tuple[tuple[Route, str], ...],
+]
+_MEMO: dict[tuple[object, ...], _Parts] = {}
+_MEMO_LIMIT = 1024
+
+
+def _memo_key(d: Disagreement) -> tuple[object, ...] | None:
+    if type(d) is not Disagreement:
+        return None
+    date, parties, stage, provision, duty = d.date, d.parties, d.stage, d.provision, d.duty
+    if (
+        type(date) is not dt.date
+        or type(parties) is not tuple
+        or type(stage) is not EhcStage
+        or type(provision) is not tuple
+        or not (duty is None or type(duty) is Duty)
+    ):
+        return None
+    kinds = []
+    for party in parties:
+        kind = party.kind
+        if type(kind) is not PartyKind:
+            return None
+        kinds.append(kind)
+    for item in provision:
+        if type(item) is not Provision:
+            return None
+    in_force = tuple([t.provenance.applies_on(date) for t in ALL_TYPES])
+    return (frozenset(kinds), stage, frozenset(provision), duty, in_force,
+            None if all(in_force) else date)
+
+
+def _parts(answer: Classification) -> _Parts:
+    routes = answer.also_available if isinstance(answer, Eligible) else answer.other_routes
+    kept = tuple([(r.route, r.why) for r in routes])
+    if isinstance(answer, Eligible):
+        return (tuple([(m.type_number, m.title, m.reasons, m.provenance)
+                       for m in answer.matches]), (), kept)
+    return ((), answer.reasons, kept)
+
+
+def _classify(disagreement: Disagreement) -> Classification:
+    """:func:`classify` after :func:`validate`: the general path, for any disagreement."""
     matches: list[TypeMatch] = []
     failures: list[str] = []
     # Who is on each side, once for the four types.
