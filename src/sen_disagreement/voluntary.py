@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+import attrs
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_utc, typed_fields
@@ -127,6 +128,31 @@ class ConsentEntry:
         check_utc(self.at, field="at")
 
 
+_ENTRY_NAMES = ("party_id", "decision", "at", "recorded_by", "on_behalf_lacking_capacity")
+_DATETIME = dt.datetime
+_UTC = dt.UTC
+
+
+def consent_entry(party_id: str, decision: ConsentDecision, at: dt.datetime, recorded_by: str,
+                  on_behalf_lacking_capacity: bool) -> ConsentEntry:
+    """``ConsentEntry(...)``: where every value is of exactly its field's type (``at`` on the UTC
+    singleton) each of the constructor's checks passes it as given, so the entry is built
+    without them; anything else goes through the constructor and its errors."""
+    if (_FAST_CONSENT_ENTRY and type(party_id) is str and type(decision) is ConsentDecision
+            and type(at) is _DATETIME and at.tzinfo is _UTC and type(recorded_by) is str
+            and type(on_behalf_lacking_capacity) is bool):
+        entry: ConsentEntry = _new(ConsentEntry)
+        set_ = _bind(entry)
+        set_("party_id", party_id)
+        set_("decision", decision)
+        set_("at", at)
+        set_("recorded_by", recorded_by)
+        set_("on_behalf_lacking_capacity", on_behalf_lacking_capacity)
+        return entry
+    return ConsentEntry(party_id=party_id, decision=decision, at=at, recorded_by=recorded_by,
+                        on_behalf_lacking_capacity=on_behalf_lacking_capacity)
+
+
 def _entries(value: Iterable[ConsentEntry]) -> tuple[ConsentEntry, ...]:
     return tuple(value)
 
@@ -218,6 +244,14 @@ class ConsentLedger:
             latest[entry.party_id] = entry.decision
         return [(pid, latest.get(pid)) for pid in self.required_parties(parties)]
 
+    def missing_among(self, required: Iterable[str]) -> list[str]:
+        """Those of ``required`` (:meth:`required_parties`, worked out by the caller for these
+        parties) without a live agreement: :meth:`missing` from one reading of the ledger."""
+        latest: dict[str, ConsentDecision] = {}
+        for entry in self.entries:
+            latest[entry.party_id] = entry.decision
+        return [pid for pid in required if latest.get(pid) is not ConsentDecision.AGREED]
+
     def missing(self, parties: Mapping[str, Party]) -> list[str]:
         """The required parties without a live agreement."""
         return [pid for pid, decision in self.required_positions(parties)
@@ -250,6 +284,9 @@ def _require_agreed(positions: Iterable[tuple[str, ConsentDecision | None]]) -> 
 
 _new = object.__new__
 _bind = object.__setattr__.__get__
+# The fast build sets exactly these fields, none converted.
+_FAST_CONSENT_ENTRY = tuple(f.name for f in attrs.fields(ConsentEntry)) == _ENTRY_NAMES and all(
+    f.converter is None for f in attrs.fields(ConsentEntry))
 
 
 def effect_on_appeal_rights(decision: ConsentDecision) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
@@ -351,6 +352,63 @@ def _plan(cls: type) -> _Plan:
 C = TypeVar("C")
 
 
+def _slot_setter(cls: type, name: str) -> Any:
+    """The ``__set__`` of the slot ``object.__setattr__(obj, name, ...)`` writes for a ``cls``
+    instance (the first class on the MRO that defines ``name``), or None where that is not a
+    slot: calling it is what ``object.__setattr__`` does, without the attribute lookup."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            found = vars(klass)[name]
+            return found.__set__ if type(found) is types.MemberDescriptorType else None
+    return None
+
+_EVOLVERS: dict[tuple[type, tuple[str, ...]], Any] = {}
+
+
+def _evolver(cls: type, names: tuple[str, ...]) -> Any:
+    """The function that evolves a ``cls`` instance changing ``names`` (in that order), generated
+    once per class and set of names: it does what the field-by-field loop does (every field read
+    from the case first, the changed ones converted in the order given, every field set, then the
+    changed ones validated in that order) without the loops and per-name lookups."""
+    _, by_name = _plan(cls)
+    for name in names:
+        if name not in by_name:
+            msg = f"{cls.__name__} has no field {name!r}"
+            raise TypeError(msg)
+    fields = attrs.fields(cls)
+    scope: dict[str, Any] = {"_new": object.__new__, "_bind": object.__setattr__.__get__,
+                             "cls": cls}
+    setters = [_slot_setter(cls, f.name) for f in fields]
+    for f, setter in zip(fields, setters, strict=True):
+        if setter is not None:
+            scope[f"s_{f.name}"] = setter
+    args = [f"v{i}" for i in range(len(names))]
+    lines = [f"def evolve(case, {', '.join(args)}):"]
+    # Every field is read from the case first, as the copier reads them.
+    lines += [f"    o_{f.name} = case.{f.name}" for f in fields]
+    for i, name in enumerate(names):
+        converter = by_name[name][0]
+        if converter is not None:
+            scope[f"c{i}"] = converter
+            lines.append(f"    v{i} = c{i}(v{i})")
+    changed = dict(zip(names, args, strict=True))
+    lines += ["    new = _new(cls)", "    _set = _bind(new)"]
+    lines += [f"    s_{f.name}(new, {changed.get(f.name, 'o_' + f.name)})" if setter is not None
+              else f"    _set({f.name!r}, {changed.get(f.name, 'o_' + f.name)})"
+              for f, setter in zip(fields, setters, strict=True)]
+    for i, name in enumerate(names):
+        _, validator, attribute = by_name[name]
+        if validator is not None:
+            scope[f"val{i}"], scope[f"a{i}"] = validator, attribute
+            lines.append(f"    val{i}(new, a{i}, new.{name})")
+    lines.append("    return new")
+    # The source is built from the class's own field names only (identifiers, checked by
+    # _copier when the plan was made) and the names given, each one of them.
+    exec(compile("\n".join(lines), f"<evolve_case {cls.__qualname__} {names}>", "exec"),  # noqa: S102
+         scope)
+    return scope["evolve"]
+
+
 def evolve_case(case: C, **changes: Any) -> C:
     """``attrs.evolve(case, **changes)`` that converts and validates the changed fields only.
 
@@ -361,18 +419,9 @@ def evolve_case(case: C, **changes: Any) -> C:
     a third of a transition). What changes is converted and validated as ``__init__`` would,
     after every field is set."""
     cls = type(case)
-    copy, by_name = _plan(cls)
-    new = copy(case)
-    setattr_ = object.__setattr__
-    for name, value in changes.items():
-        spec = by_name.get(name)
-        if spec is None:
-            msg = f"{cls.__name__} has no field {name!r}"
-            raise TypeError(msg)
-        converter = spec[0]
-        setattr_(new, name, value if converter is None else converter(value))
-    for name in changes:
-        _, validator, attribute = by_name[name]
-        if validator is not None:
-            validator(new, attribute, getattr(new, name))
-    return cast(C, new)
+    key = (cls, tuple(changes))
+    evolve = _EVOLVERS.get(key)
+    if evolve is None:
+        evolve = _evolver(cls, key[1])
+        _EVOLVERS[key] = evolve
+    return cast(C, evolve(case, *changes.values()))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import types
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
@@ -77,24 +78,33 @@ _ENTRY_FIELDS = ("actor", "action", "at", "case_id", "outcome", "fields", "seq",
 _ENTRY_ATTRS: dict[str, Any] = {f.name: f for f in attrs.fields(AuditEntry)}
 _SEQ_DEFAULT = _ENTRY_ATTRS["seq"].default
 _COMMITTED_DEFAULT = _ENTRY_ATTRS["committed_at"].default
-_KNOWN_GOOD: dict[tuple[str, object], bool] = {}
+# One set per field of the values known good (the names of ``fields`` each on its own: the
+# store's check of a tuple of names is a check of each name).
+_GOOD: dict[str, set[str]] = {"actor": set(), "action": set(), "case_id": set(),
+                              "outcome": set(), "fields": set()}
+_GOOD_ACTORS, _GOOD_ACTIONS = _GOOD["actor"], _GOOD["action"]
+_GOOD_CASE_IDS, _GOOD_OUTCOMES, _GOOD_NAMES = _GOOD["case_id"], _GOOD["outcome"], _GOOD["fields"]
 _KNOWN_GOOD_MAX = 4096
 _MAX_KEPT_CHARS = 128  # the longest actor or case id the store accepts
 _MAX_KEPT_NAMES = 8
 
 
-def _passes(name: str, value: object) -> bool:
-    key = (name, value)
-    if key in _KNOWN_GOOD:
+def _passes(name: str, value: str) -> bool:
+    """Whether the exact str ``value`` passes the store's validator of field ``name``, learnt
+    once per value."""
+    good = _GOOD[name]
+    if value in good:
         return True
+    if len(value) > _MAX_KEPT_CHARS:
+        return False  # never kept: the constructor checks (and refuses) it itself
     attribute = _ENTRY_ATTRS[name]
     try:
-        attribute.validator(None, attribute, value)
+        attribute.validator(None, attribute, (value,) if name == "fields" else value)
     except InvalidInputError:
         return False  # never kept: the constructor refuses it again, naming the field
-    if len(_KNOWN_GOOD) >= _KNOWN_GOOD_MAX:
-        _KNOWN_GOOD.clear()  # a bound, not a policy: the next entries check again
-    _KNOWN_GOOD[key] = True
+    if len(good) >= _KNOWN_GOOD_MAX:
+        good.clear()  # a bound, not a policy: the next entries check again
+    good.add(value)
     return True
 
 
@@ -114,24 +124,28 @@ _FAST_ENTRY = tuple(_ENTRY_ATTRS) == _ENTRY_FIELDS and all(
     _ENTRY_ATTRS[n].converter is None for n in _ENTRY_FIELDS if n != "fields"
 ) and _defaults_pass()
 _to_names = _ENTRY_ATTRS["fields"].converter or tuple
+_PROBE_NAMES = ("state",)
+# append_entry takes an exact tuple of names as the store's converter would give it back.
+_NAMES_KEPT = _to_names(_PROBE_NAMES) is _PROBE_NAMES
+_DATETIME = dt.datetime
+_UTC = dt.UTC
 _new = object.__new__
 _bind = object.__setattr__.__get__
 
 
 def _known_good(actor: object, action: object, case_id: object, outcome: object,
                 names: tuple[Any, ...]) -> bool:
+    # Exact strs only: a subclass could hash and compare equal to a remembered value.
     if not (type(actor) is str and type(action) is str and type(case_id) is str
             and type(outcome) is str and len(names) <= _MAX_KEPT_NAMES):
         return False
-    if (len(actor) > _MAX_KEPT_CHARS or len(action) > _MAX_KEPT_CHARS
-            or len(case_id) > _MAX_KEPT_CHARS or len(outcome) > _MAX_KEPT_CHARS):
-        return False
     for name in names:
-        if type(name) is not str or len(name) > _MAX_KEPT_CHARS:
+        if type(name) is not str or (name not in _GOOD_NAMES and not _passes("fields", name)):
             return False
-    return (_passes("actor", actor) and _passes("action", action)
-            and _passes("case_id", case_id) and _passes("outcome", outcome)
-            and _passes("fields", names))
+    return ((actor in _GOOD_ACTORS or _passes("actor", actor))
+            and (action in _GOOD_ACTIONS or _passes("action", action))
+            and (case_id in _GOOD_CASE_IDS or _passes("case_id", case_id))
+            and (outcome in _GOOD_OUTCOMES or _passes("outcome", outcome)))
 
 
 def make_entry(
@@ -168,6 +182,56 @@ def make_entry(
     set_("seq", _SEQ_DEFAULT)
     set_("committed_at", _COMMITTED_DEFAULT)
     return entry
+
+
+def append_entry(
+    trail: AuditTrail,
+    *,
+    actor: str,
+    action: str,
+    at: dt.datetime,
+    case_id: str,
+    fields: tuple[str, ...] = (),
+    outcome: str = "ok",
+) -> AuditTrail:
+    """``trail.append(make_entry(...))``: the same trail, or the same error, in one step.
+
+    Where every value is one the fast build of :func:`make_entry` takes (exact types, each
+    string known to pass the store's validators, ``at`` on the UTC singleton) the entry is
+    built and appended here, with :meth:`AuditTrail.append`'s own checks made on the very
+    objects it would compare; anything else goes through ``make_entry`` and ``append``."""
+    if (_FAST_APPEND and type(trail) is AuditTrail and type(at) is _DATETIME
+            and at.tzinfo is _UTC and type(fields) is tuple
+            and _known_good(actor, action, case_id, outcome, fields)):
+        # make_entry would build this entry without raising; what follows is append's body.
+        if case_id != trail.case_id:
+            raise InvalidInputError(
+                "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id
+            )
+        entries = trail.entries
+        if entries and at < entries[-1].at:
+            raise InvalidInputError(
+                "is earlier than the last audit entry; the trail is append-only",
+                field="at",
+                rule_id=AUDIT_RULE.rule_id,
+            )
+        LOG.info("case %s: %s by %s -> %s", case_id, action, actor, outcome)
+        entry: AuditEntry = _new(AuditEntry)
+        # Each field's slot written as object.__setattr__ writes it (see _slot_setters).
+        _s_actor(entry, actor)
+        _s_action(entry, action)
+        _s_at(entry, at)
+        _s_case_id(entry, case_id)
+        _s_outcome(entry, outcome)
+        _s_fields(entry, fields)
+        _s_seq(entry, _SEQ_DEFAULT)
+        _s_committed_at(entry, _COMMITTED_DEFAULT)
+        new: AuditTrail = _new(AuditTrail)
+        _s_trail_case_id(new, trail.case_id)
+        _s_trail_entries(new, (*entries, entry))
+        return new
+    return trail.append(make_entry(actor=actor, action=action, at=at, case_id=case_id,
+                                   outcome=outcome, fields=fields))
 
 
 def _entries(value: Iterable[AuditEntry]) -> tuple[AuditEntry, ...]:
@@ -215,6 +279,30 @@ class AuditTrail:
         """Whether this trail is ``older`` with entries appended (nothing changed or removed)."""
         n = len(older.entries)
         return self.case_id == older.case_id and self.entries[:n] == older.entries
+
+
+def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The ``__set__`` of each slot ``object.__setattr__`` writes for ``names`` of a ``cls``
+    instance (the first class on the MRO defining the name), or None unless every one is a
+    slot: calling it is what ``object.__setattr__`` does, without the attribute lookup."""
+    out = []
+    for name in names:
+        owner = next((k for k in cls.__mro__ if name in vars(k)), None)
+        found = vars(owner).get(name) if owner is not None else None
+        if type(found) is not types.MemberDescriptorType:
+            return None
+        out.append(found.__set__)
+    return tuple(out)
+
+
+_ENTRY_SETTERS = _slot_setters(AuditEntry, _ENTRY_FIELDS)
+_TRAIL_SETTERS = _slot_setters(AuditTrail, ("case_id", "entries"))
+_FAST_APPEND = (_FAST_ENTRY and _NAMES_KEPT and _ENTRY_SETTERS is not None
+                and _TRAIL_SETTERS is not None
+                and tuple(f.name for f in attrs.fields(AuditTrail)) == ("case_id", "entries"))
+(_s_actor, _s_action, _s_at, _s_case_id, _s_outcome, _s_fields, _s_seq,
+ _s_committed_at) = _ENTRY_SETTERS or (None,) * 8
+_s_trail_case_id, _s_trail_entries = _TRAIL_SETTERS or (None, None)
 
 
 @runtime_checkable

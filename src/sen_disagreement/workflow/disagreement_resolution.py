@@ -19,9 +19,10 @@ from typing import Any
 
 from attrs import field, frozen
 
-from sen_disagreement._checks import typed_fields
+from sen_disagreement._checks import ACTOR, typed_fields
 from sen_disagreement._enum import Enum
 from sen_disagreement.disclosure import RecordedItem
+from sen_disagreement.ehc import Provision
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.independence import check_independence
 from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
@@ -33,10 +34,10 @@ from sen_disagreement.voluntary import (
     WITHDRAW_ANY_TIME,
     YOUNG_PERSON_DECIDES,
     ConsentDecision,
-    ConsentEntry,
     ConsentLedger,
     Process,
     _require_agreed,
+    consent_entry,
 )
 from sen_disagreement.workflow._case import (
     CaseParty,
@@ -49,7 +50,12 @@ from sen_disagreement.workflow._case import (
     check_parties,
     evolve_case,
 )
-from sen_disagreement.workflow.audit import AuditTrail, CaseChange, check_utc, make_entry
+from sen_disagreement.workflow.audit import (
+    AuditTrail,
+    CaseChange,
+    append_entry,
+    check_utc,
+)
 from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
 from sen_disagreement.workflow.machine import StateMachine, Transition
 
@@ -167,6 +173,8 @@ DR_MACHINE: StateMachine[DrState, DrEvent] = StateMachine(
 :class:`DrState`, and where it leads."""
 
 _ACTIONS = {e: f"dr.{e.value}" for e in DrEvent}
+_DATETIME = dt.datetime
+_UTC = dt.UTC
 """The audit action of each event (built once, not formatted on every step)."""
 
 OUTCOME_AFTER_MEETING = Rule(
@@ -232,10 +240,6 @@ class DisagreementResolutionCase(SharedViews):
         issue_list = IssueList()
         for issue in issues:
             issue_list = issue_list.add(issue)
-        entry = make_entry(
-            actor=actor, action="dr.referred", at=at, case_id=case_id,
-            fields=("parties", "issues"),
-        )
         return cls(
             case_id=case_id,
             council=council,
@@ -244,7 +248,8 @@ class DisagreementResolutionCase(SharedViews):
             parties=chosen,
             ledger=ConsentLedger(Process.DISAGREEMENT_RESOLUTION),
             issues=issue_list,
-            audit=AuditTrail(case_id).append(entry),
+            audit=append_entry(AuditTrail(case_id), actor=actor, action="dr.referred", at=at,
+                               case_id=case_id, fields=("parties", "issues")),
             settings=settings,
         )
 
@@ -279,24 +284,33 @@ class DisagreementResolutionCase(SharedViews):
         at: dt.datetime,
         actor: str,
         fields: tuple[str, ...] = (),
+        target: DrState | None = None,
         **changes: Any,
     ) -> DisagreementResolutionCase:
-        target = DR_MACHINE.target(self.state, event)
-        entry = make_entry(
-            actor=actor, action=_ACTIONS[event], at=at, case_id=self.case_id, fields=fields
-        )
-        return evolve_case(self, state=target, audit=self.audit.append(entry), **changes)
+        """The new case: ``event`` taken (``target``: where :meth:`_begin` found the same event
+        leads), with its audit entry."""
+        if target is None:
+            target = DR_MACHINE.target(self.state, event)
+        audit = append_entry(self.audit, actor=actor, action=_ACTIONS[event], at=at,
+                             case_id=self.case_id, fields=fields)
+        return evolve_case(self, state=target, audit=audit, **changes)
 
-    def _begin(self, event: DrEvent, at: dt.datetime, actor: str) -> None:
-        """Checks every action makes first, in this order: allowed here, then well-formed."""
-        DR_MACHINE.target(self.state, event)
-        check_utc(at)
-        check_actor(actor)
+    def _begin(self, event: DrEvent, at: dt.datetime, actor: str) -> DrState:
+        """Checks every action makes first, in this order: allowed here, then well-formed.
+        Returns where ``event`` leads."""
+        target = DR_MACHINE.target(self.state, event)
+        # The checks' own answers for the common exact types, without their calls: check_utc
+        # passes a datetime on the UTC singleton, check_actor an exact str its pattern matches.
+        if type(at) is not _DATETIME or at.tzinfo is not _UTC:
+            check_utc(at)
+        if type(actor) is not str or ACTOR.fullmatch(actor) is None:
+            check_actor(actor)
         if at < self.audit.entries[-1].at:
             raise InvalidInputError(
                 "is earlier than the last change to the case", field="at",
                 rule_id="audit.every_change_and_sensitive_read",
             )
+        return target
 
     def _consent(
         self,
@@ -306,37 +320,36 @@ class DisagreementResolutionCase(SharedViews):
         recorded_by: str | None,
         on_behalf: bool,
         parties: Mapping[str, Party],
-    ) -> ConsentLedger:
-        if party_id in parties and party_id not in self.ledger.required_parties(parties):
-            raise ConsentRequiredError(
-                "a young person decides for themselves; a parent's decision is not recorded "
-                "for them unless acting for a young person who lacks capacity",
-                rule_id=YOUNG_PERSON_DECIDES.rule_id,
-                citation=YOUNG_PERSON_DECIDES.cite(),
-            )
-        entry = ConsentEntry(
-            party_id=party_id,
-            decision=decision,
-            at=at,
-            recorded_by=recorded_by or party_id,
-            on_behalf_lacking_capacity=on_behalf,
-        )
-        return self.ledger.record(entry, parties)
+    ) -> tuple[ConsentLedger, list[str] | None]:
+        """The ledger with the decision recorded, and the required parties where they were
+        worked out for ``parties`` on the way (None: not)."""
+        required = None
+        if party_id in parties:
+            required = self.ledger.required_parties(parties)
+            if party_id not in required:
+                raise ConsentRequiredError(
+                    "a young person decides for themselves; a parent's decision is not "
+                    "recorded for them unless acting for a young person who lacks capacity",
+                    rule_id=YOUNG_PERSON_DECIDES.rule_id,
+                    citation=YOUNG_PERSON_DECIDES.cite(),
+                )
+        entry = consent_entry(party_id, decision, at, recorded_by or party_id, on_behalf)
+        return self.ledger.record(entry, parties), required
 
     # --- actions --------------------------------------------------------------------------------
 
     def seek_agreement(self, *, at: dt.datetime, actor: str) -> DisagreementResolutionCase:
         """Ask every party whether it agrees to take part (rule ``s57.voluntary``)."""
-        self._begin(DrEvent.SEEK_AGREEMENT, at, actor)
-        return self._step(DrEvent.SEEK_AGREEMENT, at=at, actor=actor)
+        target = self._begin(DrEvent.SEEK_AGREEMENT, at, actor)
+        return self._step(DrEvent.SEEK_AGREEMENT, at=at, actor=actor, target=target)
 
     def record_issue(
         self, issue: Issue, *, at: dt.datetime, actor: str
     ) -> DisagreementResolutionCase:
-        self._begin(DrEvent.RECORD_ISSUE, at, actor)
+        target = self._begin(DrEvent.RECORD_ISSUE, at, actor)
         issues = self.issues.add(issue)
         return self._step(DrEvent.RECORD_ISSUE, at=at, actor=actor, fields=("issues",),
-                          issues=issues)
+                          target=target, issues=issues)
 
     def agree(
         self,
@@ -348,16 +361,22 @@ class DisagreementResolutionCase(SharedViews):
         on_behalf_lacking_capacity: bool = False,
     ) -> DisagreementResolutionCase:
         """Record a party's agreement; once every party has agreed the case moves on."""
-        self._begin(DrEvent.RECORD_AGREEMENT, at, actor)
+        begun = self._begin(DrEvent.RECORD_AGREEMENT, at, actor)
         parties = self.party_map
-        ledger = self._consent(
+        ledger, required = self._consent(
             party_id, ConsentDecision.AGREED, at, recorded_by, on_behalf_lacking_capacity,
             parties,
         )
-        event = DrEvent.ALL_AGREED if not ledger.missing(parties) else (
-            DrEvent.RECORD_AGREEMENT
-        )
-        return self._step(event, at=at, actor=actor, fields=("ledger",), ledger=ledger)
+        # The required parties depend only on the parties and the ledger's process, which
+        # ``record`` of the library's own ledger carries over: worked out once.
+        missing = (ledger.missing_among(required)
+                   if required is not None and type(self.ledger) is ConsentLedger
+                   else ledger.missing(parties))
+        if missing:
+            return self._step(DrEvent.RECORD_AGREEMENT, at=at, actor=actor, fields=("ledger",),
+                              target=begun, ledger=ledger)
+        return self._step(DrEvent.ALL_AGREED, at=at, actor=actor, fields=("ledger",),
+                          ledger=ledger)
 
     def decline(
         self,
@@ -370,13 +389,14 @@ class DisagreementResolutionCase(SharedViews):
     ) -> DisagreementResolutionCase:
         """A party declines: the case closes, with no effect on any right of appeal (rule
         ``s57.declining_no_effect_on_appeal``)."""
-        self._begin(DrEvent.DECLINE, at, actor)
-        ledger = self._consent(
+        target = self._begin(DrEvent.DECLINE, at, actor)
+        ledger, _ = self._consent(
             party_id, ConsentDecision.DECLINED, at, recorded_by, on_behalf_lacking_capacity,
             self.party_map,
         )
         return self._step(
             DrEvent.DECLINE, at=at, actor=actor, fields=("ledger", "closure"), ledger=ledger,
+            target=target,
             closure=Closure.DECLINED, closed_on=at.date(),
         )
 
@@ -391,13 +411,14 @@ class DisagreementResolutionCase(SharedViews):
     ) -> DisagreementResolutionCase:
         """A party withdraws at any time: the process stops and the case closes (rule
         ``s57.withdraw_any_time``), with no effect on appeal rights."""
-        self._begin(DrEvent.WITHDRAW, at, actor)
-        ledger = self._consent(
+        target = self._begin(DrEvent.WITHDRAW, at, actor)
+        ledger, _ = self._consent(
             party_id, ConsentDecision.WITHDRAWN, at, recorded_by, on_behalf_lacking_capacity,
             self.party_map,
         )
         return self._step(
             DrEvent.WITHDRAW, at=at, actor=actor, fields=("ledger", "closure"), ledger=ledger,
+            target=target,
             closure=Closure.WITHDRAWN, closed_on=at.date(),
         )
 
@@ -405,26 +426,27 @@ class DisagreementResolutionCase(SharedViews):
         self, provider_id: str, provider: Party, *, at: dt.datetime, actor: str
     ) -> DisagreementResolutionCase:
         """Assign the independent provider; the independence rules are checked first."""
-        self._begin(DrEvent.ASSIGN_PROVIDER, at, actor)
+        target = self._begin(DrEvent.ASSIGN_PROVIDER, at, actor)
         if provider.kind is not PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER:
             raise InvalidInputError(
                 "must be a disagreement-resolution provider", field="provider.kind",
                 rule_id=DR_PROCESS.rule_id, citation=DR_PROCESS.cite(),
             )
-        if provider_id in self.party_map:
+        parties = self.party_map  # one reading of the case's parties for the three checks
+        if provider_id in parties:
             raise InvalidInputError(
                 "the provider cannot be one of the sides", field="provider_id",
                 rule_id=DR_PROCESS.rule_id,
             )
         check = check_independence(
             provider,
-            case_parties=self.party_map.values(),
+            case_parties=parties.values(),
             health_in_issue=self.health_in_issue,
             settings=self.settings,
         )
-        self._require_all_agreed()
+        self._require_all_agreed(parties)
         return self._step(
-            DrEvent.ASSIGN_PROVIDER, at=at, actor=actor, fields=("provider",),
+            DrEvent.ASSIGN_PROVIDER, at=at, actor=actor, fields=("provider",), target=target,
             provider=CaseParty(provider_id, provider),
             independence_rules=tuple(r.rule_id for r in check.rules_applied),
         )
@@ -433,11 +455,11 @@ class DisagreementResolutionCase(SharedViews):
         self, *, meeting_date: dt.date, at: dt.datetime, actor: str
     ) -> DisagreementResolutionCase:
         """The meeting date is fixed: only with every party's live agreement."""
-        self._begin(DrEvent.ARRANGE_MEETING, at, actor)
+        target = self._begin(DrEvent.ARRANGE_MEETING, at, actor)
         check_date_order(meeting_date, at.date(), "meeting_date", "workflow.dr.meeting_date")
         self._require_all_agreed()
         return self._step(
-            DrEvent.ARRANGE_MEETING, at=at, actor=actor, fields=("meeting_date",),
+            DrEvent.ARRANGE_MEETING, at=at, actor=actor, fields=("meeting_date",), target=target,
             meeting_date=meeting_date, arranged_on=at.date(),
         )
 
@@ -445,14 +467,14 @@ class DisagreementResolutionCase(SharedViews):
         self, *, on: dt.date, at: dt.datetime, actor: str
     ) -> DisagreementResolutionCase:
         """The meeting takes place on ``on``: only with every party's live agreement."""
-        self._begin(DrEvent.HOLD_MEETING, at, actor)
+        target = self._begin(DrEvent.HOLD_MEETING, at, actor)
         check_date_order(on, self.arranged_on, "on", "workflow.dr.meeting_date")
         if on > at.date():
             raise InvalidInputError("is in the future", field="on",
                                     rule_id="workflow.dr.meeting_date")
         self._require_all_agreed()
         return self._step(DrEvent.HOLD_MEETING, at=at, actor=actor, fields=("held_on",),
-                          held_on=on)
+                          target=target, held_on=on)
 
     def record_item(
         self, item: RecordedItem, *, at: dt.datetime, actor: str
@@ -460,7 +482,7 @@ class DisagreementResolutionCase(SharedViews):
         """Record a note, document, offer or comment. Offers and comments made in the meeting
         are without prejudice (enforced by :class:`RecordedItem`) and only exist once the meeting
         has been held."""
-        self._begin(DrEvent.RECORD_ITEM, at, actor)
+        target = self._begin(DrEvent.RECORD_ITEM, at, actor)
         if item.in_meeting and self.held_on is None:
             raise InvalidInputError(
                 "a meeting record needs a meeting that has been held", field="item.in_meeting",
@@ -468,7 +490,7 @@ class DisagreementResolutionCase(SharedViews):
             )
         items = add_item(self.items, item, facilitators=self.facilitator_ids)
         return self._step(DrEvent.RECORD_ITEM, at=at, actor=actor, fields=("items",),
-                          items=items)
+                          target=target, items=items)
 
     def record_outcome(
         self,
@@ -478,29 +500,28 @@ class DisagreementResolutionCase(SharedViews):
         actor: str,
     ) -> DisagreementResolutionCase:
         """The outcome on every issue (agreed / partly / not agreed), after the meeting."""
-        self._begin(DrEvent.RECORD_OUTCOME, at, actor)
+        target = self._begin(DrEvent.RECORD_OUTCOME, at, actor)
         issues = self.issues.with_outcomes(outcomes)
         return self._step(DrEvent.RECORD_OUTCOME, at=at, actor=actor, fields=("outcomes",),
-                          issues=issues)
+                          target=target, issues=issues)
 
     def close(self, *, at: dt.datetime, actor: str) -> DisagreementResolutionCase:
-        self._begin(DrEvent.CLOSE, at, actor)
-        return self._step(DrEvent.CLOSE, at=at, actor=actor, fields=("closure",),
+        target = self._begin(DrEvent.CLOSE, at, actor)
+        return self._step(DrEvent.CLOSE, at=at, actor=actor, fields=("closure",), target=target,
                           closure=Closure.OUTCOME, closed_on=at.date())
 
     # --- checks ---------------------------------------------------------------------------------
 
     @property
     def health_in_issue(self) -> bool:
-        from sen_disagreement.ehc import Provision
-
         return Provision.HEALTH_CARE in self.issues.provisions() or any(
             p.party.kind in HEALTH_COMMISSIONING_BODIES for p in self.parties
         )
 
-    def _require_all_agreed(self) -> None:
+    def _require_all_agreed(self, parties: Mapping[str, Party] | None = None) -> None:
         # One reading of the ledger for both checks, in their order: stopped, then missing.
-        positions = self.ledger.required_positions(self.party_map)
+        positions = self.ledger.required_positions(
+            self.party_map if parties is None else parties)
         if any(d is ConsentDecision.DECLINED or d is ConsentDecision.WITHDRAWN
                for _, d in positions):
             raise ConsentRequiredError(

@@ -14,7 +14,9 @@ disclosure class.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import cast
 
+import attrs
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_id, id_validator, typed_fields
@@ -131,7 +133,11 @@ def _issues(value: Iterable[Issue]) -> tuple[Issue, ...]:
 def _outcomes(
     value: Iterable[tuple[str, IssueOutcome]] | Mapping[str, IssueOutcome],
 ) -> tuple[tuple[str, IssueOutcome], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
+    # A dict is a Mapping and a tuple is not: the exact types answer without the ABC check.
+    kind = type(value)
+    mapping = kind is dict or (kind is not tuple and isinstance(value, Mapping))
+    items = cast("Mapping[str, IssueOutcome]", value).items() if mapping else cast(
+        "Iterable[tuple[str, IssueOutcome]]", value)
     return tuple((k, v) for k, v in items)
 
 
@@ -157,7 +163,13 @@ class IssueList:
             raise InvalidInputError(
                 "is already an issue of this case", field="issue_id", rule_id="issue.unique"
             )
-        return IssueList((*self.issues, issue), self.outcomes)
+        issues = self.issues
+        outcomes = self.outcomes
+        if type(issues) is tuple and type(outcomes) is tuple and not outcomes:
+            # What the constructor makes of these: ``issues`` converted is itself, and no
+            # outcomes convert to no outcomes (neither field has a validator).
+            return _issue_list((*issues, issue), ())
+        return IssueList((*issues, issue), outcomes)
 
     def with_outcomes(self, outcomes: Mapping[str, IssueOutcome]) -> IssueList:
         """Record an outcome for every issue (all at once, after the meeting)."""
@@ -186,7 +198,12 @@ class IssueList:
                 field="outcomes",
                 rule_id="issue.outcome_per_issue",
             )
-        return IssueList(self.issues, tuple((i, outcomes[i]) for i in self.ids()))
+        pairs = tuple((i, outcomes[i]) for i in self.ids())
+        if type(self.issues) is tuple:
+            # The constructor would convert ``issues`` to itself and rebuild ``pairs`` pair by
+            # pair into the same values.
+            return _issue_list(self.issues, pairs)
+        return IssueList(self.issues, pairs)
 
     def outcome(self, issue_id: str) -> IssueOutcome | None:
         return dict(self.outcomes).get(issue_id)
@@ -217,3 +234,20 @@ class IssueList:
         return frozenset(i.provision for i in self.issues)
 
 
+_new = object.__new__
+_bind = object.__setattr__.__get__
+# The fast build sets exactly these fields.
+_FAST_LIST = tuple(f.name for f in attrs.fields(IssueList)) == ("issues", "outcomes") and all(
+    f.validator is None for f in attrs.fields(IssueList))
+
+
+def _issue_list(issues: tuple[Issue, ...], outcomes: tuple[tuple[str, IssueOutcome], ...]
+                ) -> IssueList:
+    """``IssueList(issues, outcomes)`` for values its converters give back as they are."""
+    if not _FAST_LIST:  # pragma: no cover - a field or validator added to IssueList
+        return IssueList(issues, outcomes)
+    new: IssueList = _new(IssueList)
+    set_ = _bind(new)
+    set_("issues", issues)
+    set_("outcomes", outcomes)
+    return new
