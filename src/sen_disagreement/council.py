@@ -691,6 +691,34 @@ def no_provider_error(council: CouncilProfile | str, why: str) -> NoProviderErro
     return NoProviderError(f"no provider configured for {_label(council)}: {why}")
 
 
+_APPOINTEES: dict[int, tuple[Provider, PartyKind, str, Employer | None, Party]] = {}
+"""id(a provider) -> (the provider, its kind, name and employer, its :meth:`Provider.as_party`):
+the party :func:`route_provider` checks for independence, built once per provider object (the
+facade hands routing the same host copies on every call). Private: the party is never handed
+out, so nobody can rewrite it."""
+
+
+def _appointee(provider: Provider) -> Party:
+    """``provider.as_party()``. The party is a function of the provider's kind, name and employer
+    objects (its validators read the kind and name, never the employer's fields, which the
+    independence check reads from the very employer object), so a kept one answers only while
+    the provider still holds those very objects, of exactly the library's types: a provider
+    rewritten in place (``object.__setattr__``) or a subclass is built again."""
+    kind, name, employer = provider.kind, provider.name, provider.employer
+    entry = _APPOINTEES.get(id(provider))
+    if (entry is not None and entry[0] is provider and entry[1] is kind and entry[2] is name
+            and entry[3] is employer):
+        return entry[4]
+    party = provider.as_party()
+    if (type(provider) is Provider and type(kind) is PartyKind and type(name) is str
+            and (employer is None or type(employer) is Employer)):
+        if len(_APPOINTEES) >= 1024:  # providers are few; bound it anyway
+            _APPOINTEES.clear()
+        # Keeping the provider keeps its id from being reused while the entry lives.
+        _APPOINTEES[id(provider)] = (provider, kind, name, employer, party)
+    return party
+
+
 def route_provider(
     hooks: HooksLike,
     council: CouncilProfile | str,
@@ -736,7 +764,7 @@ def route_provider(
     for provider in declared:
         try:
             passed.append((provider, check_independence(
-                provider.as_party(),
+                _appointee(provider),
                 case_parties=case.bodies,
                 health_in_issue=case.health_in_issue,
                 settings=settings,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from attrs import frozen
 
@@ -280,14 +280,19 @@ def _article(label: str) -> str:
     return "an" if label[0] in "aeiou" else "a"
 
 
-def _assess(
+_Verdict = tuple[PartyKind, tuple[Rule, ...], "tuple[str, Rule] | None", Callable[[], str]]
+
+
+def _judge(
     appointee: Party,
     case_parties: Iterable[Party],
     health_in_issue: bool,
     on: dt.date | None,
     settings: Settings,
-) -> IndependenceAnswer:
-    """The one place the independence rules are applied."""
+) -> _Verdict:
+    """The one place the independence rules are applied: the role, the rules applied, the
+    refusal (its reason and rule) or ``None``, and the reason an independent appointee is
+    independent (asked only by those who show it)."""
     role = appointee.kind
     if role not in INDEPENDENT_ROLES:
         raise InvalidInputError(
@@ -309,36 +314,52 @@ def _assess(
     excluded = _excluded if memo else _excluded.__wrapped__
     rules = excluded(role, health, icb_excluded, on)
     applied = (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
+    employer_kind = None if employer is None else employer.kind
 
-    def no(reason: str, rule: Rule) -> IndependenceAnswer:
-        return IndependenceAnswer(role, False, rule, reason, on, applied)
+    def why() -> str:
+        return (_independent_reason if memo else _independent_reason.__wrapped__)(
+            role, employer_kind, health, icb_excluded, on
+        )
 
     if employer is not None:
         for kinds, rule in rules:
             if employer.kind in kinds:
-                return no(
+                return role, applied, (
                     f"a {role.label} employed by {_article(employer.kind.label)} "
                     f"{employer.kind.label} is not independent",
                     rule,
-                )
+                ), why
         if employer.kind in EDUCATION_PROVIDERS:
             for party in case_parties:
                 if party.kind in EDUCATION_PROVIDERS and party.same_body(employer):
-                    return no(
+                    return role, applied, (
                         f"a {role.label} employed by the {employer.kind.label} in dispute is not "
                         "independent",
                         NOT_EDUCATION_PROVIDER,
-                    )
-    return IndependenceAnswer(
-        role,
-        True,
-        _ROLE_RULES[role],
-        (_independent_reason if memo else _independent_reason.__wrapped__)(
-            role, None if employer is None else employer.kind, health, icb_excluded, on
-        ),
-        on,
-        applied,
-    )
+                    ), why
+    if not (memo and type(role) is PartyKind and (
+            employer_kind is None or type(employer_kind) is PartyKind)):
+        # Only for exactly the library's values is the reason a pure function that cannot
+        # raise; anything else is worked out now, as it always was, whoever asks for it.
+        reason = why()
+
+        def why() -> str:
+            return reason
+
+    return role, applied, None, why
+
+
+def _assess(
+    appointee: Party,
+    case_parties: Iterable[Party],
+    health_in_issue: bool,
+    on: dt.date | None,
+    settings: Settings,
+) -> IndependenceAnswer:
+    role, applied, refusal, why = _judge(appointee, case_parties, health_in_issue, on, settings)
+    if refusal is not None:
+        return IndependenceAnswer(role, False, refusal[1], refusal[0], on, applied)
+    return IndependenceAnswer(role, True, _ROLE_RULES[role], why(), on, applied)
 
 
 def assess_independence(
@@ -375,5 +396,10 @@ def check_independence(
     :class:`IndependenceError` citing the rule. Without ``on`` every rule applies whatever its
     dates (the behaviour before dates were checked).
     """
-    answer = _assess(appointee, case_parties, health_in_issue, on, settings)
-    return answer.raise_if_not_independent()
+    # As ``_assess(...).raise_if_not_independent()``, without the reason an independent
+    # appointee's answer gives, which nobody here reads.
+    role, applied, refusal, _ = _judge(appointee, case_parties, health_in_issue, on, settings)
+    if refusal is not None:
+        reason, rule = refusal
+        raise IndependenceError(reason, rule_id=rule.rule_id, citation=rule.cite())
+    return IndependenceCheck(role, applied)

@@ -492,6 +492,9 @@ class Identifiers:
     ods_code: str | None = None
 
     def check(self, kind: PartyKind) -> None:
+        if (self.gss_code is None and self.la_number is None and self.urn is None
+                and self.ukprn is None and self.ods_code is None):
+            return  # nothing to check: most parties (every person) carry no identifier
         for name, (pattern, shape, kinds) in IDENTIFIER_SHAPES.items():
             value = getattr(self, name)
             if value is None:
