@@ -220,22 +220,15 @@ def test_a_clock_twice_is_a_typed_error_naming_the_deadlines(
                   "deadlines.clock_id")
 
 
-_DROPPED = ("SqlStore.load tells 'no clocks' from the LEFT JOIN's first clock_id being NULL "
-            "(store/core.py, `first[12] is None`): a planted clock row with a NULL clock_id "
-            "(key and NOT NULL dropped by the owner) makes the load return no clocks at all, "
-            "silently, where history() and the old two-statement load raise StoredDataError "
-            "naming deadlines.clock_id. SQLite sorts NULL first, so one such row hides every "
-            "real clock; PostgreSQL sorts it last, so only a case whose rows are all NULL. Fix: "
-            "select d.case_ref (never NULL in a joined row) and test that instead")
+# Found in review: the load once told "no clocks" from the first joined clock_id being NULL,
+# so a planted row with a NULL clock_id hid every real clock (SQLite sorts NULL first). It now
+# tells them apart by the joined case_ref, which is NULL only where no row joined.
 
 
 @pytest.mark.parametrize("real_rows", [True, False], ids=["beside-real-clocks", "alone"])
 def test_a_clock_row_with_no_clock_id_is_a_typed_error_never_a_case_without_clocks(
-    request: pytest.FixtureRequest, store: Store, store_url: str, raw_sql: SqlRun,
-    real_rows: bool,
+    store: Store, store_url: str, raw_sql: SqlRun, real_rows: bool,
 ) -> None:
-    if is_sqlite(store_url) or not real_rows:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_DROPPED))
     store.save(record(CASE, 1, 2), 0, actor="officer-1")
     _constraints_off(store_url, raw_sql)
     raw_sql("INSERT INTO deadlines(case_ref, clock_id, due, status) SELECT case_ref, NULL, due,"

@@ -109,11 +109,13 @@ CASE_COLUMNS = (
 _LOAD_WITH_DEADLINES = (
     "SELECT c.id, "
     + ", ".join(f"c.{name.strip()}" for name in CASE_COLUMNS.split(","))
-    + ", d.clock_id, d.due, d.status FROM cases c LEFT JOIN deadlines d ON d.case_ref = c.id"
-    " WHERE c.case_id = ? ORDER BY d.clock_id"
+    + ", d.case_ref, d.clock_id, d.due, d.status FROM cases c"
+    " LEFT JOIN deadlines d ON d.case_ref = c.id WHERE c.case_id = ? ORDER BY d.clock_id"
 )
-"""A case row (id, :data:`CASE_COLUMNS`) beside each of its deadline rows (clock, due,
-status), or once with NULLs when it has none: :meth:`SqlStore.load` in one statement."""
+"""A case row (id, :data:`CASE_COLUMNS`) beside each of its deadline rows (case ref, clock,
+due, status), or once with NULLs when it has none: :meth:`SqlStore.load` in one statement.
+The joined ``case_ref`` says which (it is NULL only where no row joined); a clock column can
+be NULL in a tampered row, which must be refused, not read as "no clocks"."""
 INSERT_CASE = (
     "INSERT INTO cases(id, case_id, council, kind, state, version, created_at, updated_at,"
     " subject_dob, closed_on, legal_hold, document) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -932,7 +934,7 @@ class SqlStore(Generic[C]):
         first = rows[0]
         deadline = self._deadline
         deadlines = () if first[12] is None else tuple(
-            [deadline(r[12], r[13], r[14], case_id) for r in rows])
+            [deadline(r[13], r[14], r[15], case_id) for r in rows])
         return self._record(first[1:12], deadlines)
 
     def history(self, case_id: str) -> list[CaseRecord]:
