@@ -319,3 +319,36 @@ def test_huge_and_deeply_nested_documents_are_refused_alike() -> None:
     with pytest.raises(DocumentError) as raised:
         loads(json.dumps(huge), Disagreement)
     assert [p.rule_id for p in raised.value.problems] == ["input.array_length"]
+
+
+def test_the_in_force_table_is_bounded() -> None:
+    for n in range(classifier._MEMO_LIMIT + 50):
+        day = dt.date(2030, 1, 1) + dt.timedelta(days=n)
+        classify(Disagreement(date=day, parties=[FAMILIES[0], SIDES[0]],
+                              stage=EhcStage.NEEDS_ASSESSMENT, duty=Duty.ASSESS))
+        assert len(classifier._IN_FORCE) <= classifier._MEMO_LIMIT
+        assert classifier._IN_FORCE[day] == tuple(
+            t.provenance.applies_on(day) for t in classifier.ALL_TYPES)
+
+
+# --- identifiers: nothing given, nothing to check ------------------------------------------------
+
+
+def test_identifiers_without_a_value_pass_and_one_given_is_still_checked() -> None:
+    for kind in PartyKind:
+        Identifiers().check(kind)
+    with pytest.raises(InvalidInputError) as raised:
+        Identifiers(urn="123456").check(PartyKind.PARENT)
+    assert raised.value.field == "identifiers.urn"
+    assert raised.value.rule_id.endswith("urn.kind")
+    # Rewritten in place after it was built: checked as it now is, whichever field it was.
+    for name, bad in (("gss_code", "E99"), ("la_number", "3433"), ("ods_code", "q")):
+        ids = Identifiers()
+        object.__setattr__(ids, name, bad)
+        kind = PartyKind.NHS_ENGLAND if name == "ods_code" else PartyKind.LOCAL_AUTHORITY
+        with pytest.raises(InvalidInputError) as raised:
+            ids.check(kind)
+        assert raised.value.field == f"identifiers.{name}"
+        assert raised.value.rule_id.endswith(f"{name}.shape")
+        with pytest.raises(InvalidInputError):
+            Party(kind=kind, identifiers=ids)

@@ -311,6 +311,8 @@ _Parts = tuple[
 ]
 _MEMO: dict[tuple[object, ...], _Parts] = {}
 _MEMO_LIMIT = 1024
+_IN_FORCE: dict[dt.date, tuple[bool, ...]] = {}
+"""Whether each of the four types is in force on a (plain) date."""
 
 
 def _memo_key(d: Disagreement) -> tuple[object, ...] | None:
@@ -334,7 +336,12 @@ def _memo_key(d: Disagreement) -> tuple[object, ...] | None:
     for item in provision:
         if type(item) is not Provision:
             return None
-    in_force = tuple([t.provenance.applies_on(date) for t in ALL_TYPES])
+    in_force = _IN_FORCE.get(date)
+    if in_force is None:
+        in_force = tuple([t.provenance.applies_on(date) for t in ALL_TYPES])
+        if len(_IN_FORCE) >= _MEMO_LIMIT:
+            _IN_FORCE.clear()
+        _IN_FORCE[date] = in_force
     return (frozenset(kinds), stage, frozenset(provision), duty, in_force,
             None if all(in_force) else date)
 

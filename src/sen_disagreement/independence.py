@@ -256,6 +256,16 @@ def _excluded(
 
 
 @functools.lru_cache(maxsize=512)
+def _rules_applied(
+    role: PartyKind, health_in_issue: bool, icb_excluded: bool, on: dt.date | None
+) -> tuple[tuple[tuple[frozenset[PartyKind], Rule], ...], tuple[Rule, ...]]:
+    """:func:`_excluded` and the rules an answer lists as applied (the exclusions, then the
+    education provider's): cached alike, a pure function of the same arguments."""
+    rules = _excluded.__wrapped__(role, health_in_issue, icb_excluded, on)
+    return rules, (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
+
+
+@functools.lru_cache(maxsize=512)
 def _independent_reason(
     role: PartyKind,
     employer_kind: PartyKind | None,
@@ -311,9 +321,8 @@ def _judge(
     health = bool(health_in_issue)
     icb_excluded = bool(settings.s57_health_body_independence)
     memo = on is None or type(on) is dt.date
-    excluded = _excluded if memo else _excluded.__wrapped__
-    rules = excluded(role, health, icb_excluded, on)
-    applied = (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
+    rules, applied = (_rules_applied if memo else _rules_applied.__wrapped__)(
+        role, health, icb_excluded, on)
     employer_kind = None if employer is None else employer.kind
 
     def why() -> str:
