@@ -505,7 +505,7 @@ def test_of_many_commands_racing_on_one_version_one_is_stored_and_only_it_is_obs
     assert observer.events[len(told):] == _events_of(store, CASE, len(case.audit) - 1)
 
 
-# --- BREAKS found in review: xfail(strict) while open --------------------------------------------
+# --- breaks found in review, now mended --------------------------------------------
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -535,19 +535,12 @@ class _PosesAs(str):
     __hash__ = str.__hash__
 
 
-_JUDGES_THE_OBJECT = (
-    "predates this session (issue 14 c4756a3/bfa1bfa, invariants.remember), beside the known "
-    "shared-entry "
-    "xfail but not fixed by copying entries: to_record remembers the caller's case object for "
-    "its text, so the store's guard (now the only successor check) judges that object, not the "
-    "text it stores; {what}. Fix: remember (and let the guard trust) only a case whose every "
-    "value is of the library's exact types (the encoder already compiles per exact type), or "
-    "have the guard compare the new text's structured case")
+# Found in review (they predated this session): to_record remembered the caller's case object
+# for its text whatever its classes, so the store's guard judged that object rather than the text
+# it stored. Now only a case the compiled encoder writes (the library's own class, every value
+# of exactly its declared type) is remembered; any other is read back from its text.
 
 
-@pytest.mark.xfail(strict=True, reason=_JUDGES_THE_OBJECT.format(
-    what="an AuditEntry subclass claiming equality rewrites a stored entry's actor and the "
-         "store accepts it (records.save and Store.save(to_record(...)))"))
 @pytest.mark.parametrize("entry_point", ["records.save", "Store.save"])
 def test_an_entry_claiming_equality_never_rewrites_the_stored_trail(
     service: CaseService, entry_point: str
@@ -569,9 +562,6 @@ def test_an_entry_claiming_equality_never_rewrites_the_stored_trail(
     assert text_case.audit.entries[0].actor == "officer-1"
 
 
-@pytest.mark.xfail(strict=True, reason=_JUDGES_THE_OBJECT.format(
-    what="a str subclass posing as the stored text rewrites a without-prejudice offer's text "
-         "in the stored document ('a recorded item keeps its text')"))
 @pytest.mark.parametrize("entry_point", ["records.save", "Store.save"])
 def test_text_posing_as_the_stored_text_never_rewrites_a_without_prejudice_offer(
     service: CaseService, entry_point: str
@@ -597,11 +587,6 @@ class _HostCase(DisagreementResolutionCase):
     """A caller's own case class (it could override any view the service reads)."""
 
 
-@pytest.mark.xfail(strict=True, reason=_JUDGES_THE_OBJECT.format(
-    what="a case of the caller's own subclass is stored, and every later load of that case in "
-         "the process (records.from_record, CaseService.load and the role-filtered reads) "
-         "returns the caller's object of the caller's class rather than a case read from "
-         "the stored text"))
 def test_a_load_never_returns_the_callers_own_case_class_or_object(service: CaseService) -> None:
     _held(service)
     store = service.store
@@ -618,13 +603,8 @@ def test_a_load_never_returns_the_callers_own_case_class_or_object(service: Case
     assert loaded is not mine
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "records.save reads case.audit.entries[-1] for the actor, and to_record (records._columns_of, "
-    "updated_at) does too, before the store is called: a case whose trail is empty (new or "
-    "stored) raises a raw IndexError, untyped and unaudited, instead of the store's audited "
-    "case.history_append_only refusal. Fix: in to_record/records.save refuse an empty trail "
-    "with InvalidInputError(field='audit', rule_id=HISTORY_RULE.rule_id), and for a stored case "
-    "let the store audit it (store.save as the system actor, whose guard refuses it)"))
+# Found in review: a case with no audit entry raised a raw IndexError in records.save and
+# to_record; the store's guard now refuses it, audited as the system's refusal.
 @pytest.mark.parametrize("stored", [False, True], ids=["new-case", "stored-case"])
 def test_records_save_of_a_case_with_no_audit_entries_is_a_typed_refusal(
     service: CaseService, stored: bool

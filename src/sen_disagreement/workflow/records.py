@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from sen_disagreement.actors import SYSTEM_ID
 from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.errors import InvalidInputError, StoredDataError, StoredDocumentError
 from sen_disagreement.parties import PartyKind
@@ -109,7 +110,8 @@ def _columns_of(case: Case) -> dict[str, Any]:
         "kind": case.kind,
         "state": case.state.value,
         "created_at": case.created_at,
-        "updated_at": case.audit.entries[-1].at,
+        # A trail with no entry is refused by the store's guard, which needs the record first.
+        "updated_at": case.audit.entries[-1].at if case.audit.entries else case.created_at,
         "deadlines": deadline_entries(case),
         "subject_date_of_birth": _subject_dob(case),
         "closed_on": case.closed_on,
@@ -143,8 +145,8 @@ def deadline_entries(case: Case) -> tuple[DeadlineEntry, ...]:
 
 def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
-    document, bounded = _document(case)
-    if bounded:
+    document, exact = _document(case)
+    if exact:
         # This text reads back as ``case`` itself: the store's check of the save (and a load
         # right after it) use the case rather than structuring what was just unstructured.
         from sen_disagreement.workflow.invariants import remember
@@ -158,10 +160,14 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 def _document(case: Case) -> tuple[str, bool]:
     """The stored text of ``case`` (``{"case": ..., "document_version": ..., "kind": ...}`` as
     :data:`_DOCUMENT` writes the converter's data, byte for byte: the audit chain hashes it), and
-    whether reading it back cannot trip the reader's bounds. The compiled encoder writes it in
-    one pass (and answers only for text within the bounds); a case it does not write exactly
-    takes the converter and the standard encoder."""
-    body = _ENCODER.encode(case)
+    whether that text reads back as ``case`` itself. The compiled encoder writes it in one pass,
+    and answers only for a case of the library's own class whose every value is of exactly its
+    field's declared type and within the reader's bounds: only then is the case the text (no
+    subclass with its own ``__eq__``, no string posing as another, nothing the reader refuses),
+    so only then may the store's check judge the case in place of the text. Any other case
+    takes the converter and the standard encoder, and its text is read back and checked as
+    stored."""
+    body = _ENCODER.encode(case) if type(case) in _CASE_CLASSES else None
     kind = case.kind
     if body is not None and type(kind) is str and len(kind) <= MAX_STRING:
         return (f'{{"case": {body}, "document_version": {DOCUMENT_VERSION!r}, '
@@ -170,31 +176,11 @@ def _document(case: Case) -> tuple[str, bool]:
     document = _DOCUMENT.encode(
         {"document_version": DOCUMENT_VERSION, "kind": case.kind, "case": data}
     )
-    return document, _within_bounds(document, data)
+    return document, False
 
 
-def _within_bounds(document: str, data: Any) -> bool:
-    """Whether reading ``document`` back cannot trip the reader's own bounds (a string longer
-    than :data:`MAX_STRING`, an array of more than :data:`STORED_MAX_ITEMS`), which a case
-    built in memory is not held to. A document shorter than a long string with fewer commas
-    than a long array holds neither (the usual case: one scan in C); otherwise the unstructured
-    data is walked. Only a case within them is remembered; any other is read from its text, and
-    refused if it does not read."""
-    if len(document) <= MAX_STRING and document.count(",") < STORED_MAX_ITEMS:
-        return True
-    stack: list[Any] = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            if len(value) > MAX_STRING:
-                return False
-        elif isinstance(value, dict):
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            if len(value) > STORED_MAX_ITEMS:
-                return False
-            stack.extend(value)
-    return True
+_CASE_CLASSES = frozenset({DisagreementResolutionCase, MediationCase})
+"""The case classes whose instances may stand for their text (:func:`_document`)."""
 
 
 def from_record(
@@ -327,13 +313,17 @@ def save(
     """Save ``case`` as version ``expected_version + 1``: the case, the audit entries it adds
     since the stored version, its clock rows and ``outbox`` in one transaction. The store works
     out the new entries itself (and refuses a version that rewrites history), so there is nothing
-    for the caller to keep count of."""
-    last = case.audit.entries[-1]
+    for the caller to keep count of. A case with no audit entry is refused by the store (a
+    case is created with its first entry; a stored trail only extends), audited as the system's
+    refusal: no entry names who acted."""
+    entries = case.audit.entries
+    actor, action, fields = ((entries[-1].actor, entries[-1].action, entries[-1].fields)
+                             if entries else (SYSTEM_ID, "case.saved", ()))
     return store.save(
         to_record(case, version=expected_version),
         expected_version,
-        actor=last.actor,
-        action=last.action,
-        fields=last.fields,
+        actor=actor,
+        action=action,
+        fields=fields,
         outbox=outbox,
     )
