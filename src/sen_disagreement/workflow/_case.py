@@ -366,10 +366,10 @@ _EVOLVERS: dict[tuple[type, tuple[str, ...]], Any] = {}
 
 
 def _evolver(cls: type, names: tuple[str, ...]) -> Any:
-    """The function that evolves a ``cls`` instance changing ``names`` (in that order), generated
-    once per class and set of names: it does what the field-by-field loop does (every field read
-    from the case first, the changed ones converted in the order given, every field set, then the
-    changed ones validated in that order) without the loops and per-name lookups."""
+    """The function ``evolve(case, *values)`` that evolves a ``cls`` instance changing ``names``
+    to ``values``, generated once per class and names: every field read from the case, the
+    changed ones converted, every field set, then the changed ones validated (both in the
+    class's field order, as ``__init__`` does), without loops or per-name lookups."""
     _, by_name = _plan(cls)
     for name in names:
         if name not in by_name:
@@ -386,21 +386,24 @@ def _evolver(cls: type, names: tuple[str, ...]) -> Any:
     lines = [f"def evolve(case, {', '.join(args)}):"]
     # Every field is read from the case first, as the copier reads them.
     lines += [f"    o_{f.name} = case.{f.name}" for f in fields]
-    for i, name in enumerate(names):
+    changed = dict(zip(names, args, strict=True))
+    # The changed fields converted, then validated, in the class's field order, as __init__
+    # (and so attrs.evolve) converts and validates them.
+    in_order = [(f.name, changed[f.name]) for f in fields if f.name in changed]
+    for name, arg in in_order:
         converter = by_name[name][0]
         if converter is not None:
-            scope[f"c{i}"] = converter
-            lines.append(f"    v{i} = c{i}(v{i})")
-    changed = dict(zip(names, args, strict=True))
+            scope[f"c_{arg}"] = converter
+            lines.append(f"    {arg} = c_{arg}({arg})")
     lines += ["    new = _new(cls)", "    _set = _bind(new)"]
     lines += [f"    s_{f.name}(new, {changed.get(f.name, 'o_' + f.name)})" if setter is not None
               else f"    _set({f.name!r}, {changed.get(f.name, 'o_' + f.name)})"
               for f, setter in zip(fields, setters, strict=True)]
-    for i, name in enumerate(names):
+    for name, arg in in_order:
         _, validator, attribute = by_name[name]
         if validator is not None:
-            scope[f"val{i}"], scope[f"a{i}"] = validator, attribute
-            lines.append(f"    val{i}(new, a{i}, new.{name})")
+            scope[f"val_{arg}"], scope[f"a_{arg}"] = validator, attribute
+            lines.append(f"    val_{arg}(new, a_{arg}, new.{name})")
     lines.append("    return new")
     # The source is built from the class's own field names only (identifiers, checked by
     # _copier when the plan was made) and the names given, each one of them.
@@ -418,10 +421,14 @@ def evolve_case(case: C, **changes: Any) -> C:
     checking them again on each of a case's many changes is work without a check in it (it was
     a third of a transition). What changes is converted and validated as ``__init__`` would,
     after every field is set."""
-    cls = type(case)
-    key = (cls, tuple(changes))
-    evolve = _EVOLVERS.get(key)
+    return cast(C, evolver(type(case), tuple(changes))(case, *changes.values()))
+
+
+def evolver(cls: type, names: tuple[str, ...]) -> Any:
+    """The function ``evolve(case, *values)`` that :func:`evolve_case` calls for a ``cls``
+    instance changing ``names`` (in that order) to ``values``: built once per class and names."""
+    evolve = _EVOLVERS.get((cls, names))
     if evolve is None:
-        evolve = _evolver(cls, key[1])
-        _EVOLVERS[key] = evolve
-    return cast(C, evolve(case, *changes.values()))
+        evolve = _evolver(cls, names)
+        _EVOLVERS[(cls, names)] = evolve
+    return evolve

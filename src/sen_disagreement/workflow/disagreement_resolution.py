@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from attrs import field, frozen
 
@@ -48,7 +48,7 @@ from sen_disagreement.workflow._case import (
     check_case_ref,
     check_date_order,
     check_parties,
-    evolve_case,
+    evolver,
 )
 from sen_disagreement.workflow.audit import (
     AuditTrail,
@@ -56,7 +56,7 @@ from sen_disagreement.workflow.audit import (
     append_entry,
     check_utc,
 )
-from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome
+from sen_disagreement.workflow.issues import Issue, IssueList, IssueOutcome, issue_list_of
 from sen_disagreement.workflow.machine import StateMachine, Transition
 
 __all__ = [
@@ -237,9 +237,7 @@ class DisagreementResolutionCase(SharedViews):
         check_actor(actor)
         chosen = tuple(parties)
         check_parties(chosen, at.date())
-        issue_list = IssueList()
-        for issue in issues:
-            issue_list = issue_list.add(issue)
+        issue_list = issue_list_of(issues)
         return cls(
             case_id=case_id,
             council=council,
@@ -293,7 +291,9 @@ class DisagreementResolutionCase(SharedViews):
             target = DR_MACHINE.target(self.state, event)
         audit = append_entry(self.audit, actor=actor, action=_ACTIONS[event], at=at,
                              case_id=self.case_id, fields=fields)
-        return evolve_case(self, state=target, audit=audit, **changes)
+        # evolve_case(self, state=target, audit=audit, **changes), without a second dict.
+        return cast(DisagreementResolutionCase, evolver(type(self), ("state", "audit", *changes))(
+            self, target, audit, *changes.values()))
 
     def _begin(self, event: DrEvent, at: dt.datetime, actor: str) -> DrState:
         """Checks every action makes first, in this order: allowed here, then well-formed.
@@ -448,7 +448,7 @@ class DisagreementResolutionCase(SharedViews):
         return self._step(
             DrEvent.ASSIGN_PROVIDER, at=at, actor=actor, fields=("provider",), target=target,
             provider=CaseParty(provider_id, provider),
-            independence_rules=tuple(r.rule_id for r in check.rules_applied),
+            independence_rules=tuple([r.rule_id for r in check.rules_applied]),
         )
 
     def arrange_meeting(

@@ -191,14 +191,15 @@ class IssueList:
                     field=f"outcomes.{issue_id}",
                     rule_id="issue.outcome_per_issue",
                 )
-        missing = [i for i in self.ids() if i not in outcomes]
+        ids = self.ids()  # read once for both uses: the issues do not change in between
+        missing = [i for i in ids if i not in outcomes]
         if missing:
             raise InvalidInputError(
                 "every issue needs an outcome; missing: " + ", ".join(missing),
                 field="outcomes",
                 rule_id="issue.outcome_per_issue",
             )
-        pairs = tuple((i, outcomes[i]) for i in self.ids())
+        pairs = tuple([(i, outcomes[i]) for i in ids])
         if type(self.issues) is tuple:
             # The constructor would convert ``issues`` to itself and rebuild ``pairs`` pair by
             # pair into the same values.
@@ -239,6 +240,22 @@ _bind = object.__setattr__.__get__
 # The fast build sets exactly these fields.
 _FAST_LIST = tuple(f.name for f in attrs.fields(IssueList)) == ("issues", "outcomes") and all(
     f.validator is None for f in attrs.fields(IssueList))
+
+
+def issue_list_of(issues: Iterable[Issue]) -> IssueList:
+    """``IssueList()`` with each of ``issues`` added in turn (:meth:`IssueList.add`: the same
+    list, or the same error for an id given twice), without a list built per issue."""
+    chosen: list[Issue] = []
+    ids: list[str] = []  # the ids so far, in order, as ``add`` reads them from its list
+    for issue in issues:
+        issue_id = issue.issue_id
+        if issue_id in ids:
+            raise InvalidInputError(
+                "is already an issue of this case", field="issue_id", rule_id="issue.unique"
+            )
+        chosen.append(issue)
+        ids.append(issue_id)
+    return _issue_list(tuple(chosen), ())
 
 
 def _issue_list(issues: tuple[Issue, ...], outcomes: tuple[tuple[str, IssueOutcome], ...]

@@ -786,7 +786,12 @@ def apply_step(
     if isinstance(step, ChangeContact):
         return _change_contact(case, who, step, at)
     if isinstance(case, DisagreementResolutionCase):
-        return _apply_dr(case, acting, who, step, at, provider)
+        # By the step's exact class, as step_name (in authorise) named it.
+        action = _DR_ACTIONS.get(type(step))
+        if action is None:
+            raise _unsupported(step, case.KIND)
+        result: DisagreementResolutionCase = action(case, acting, who, step, at, provider)
+        return result
     return _apply_mediation(case, acting, who, step, at)
 
 
@@ -837,8 +842,10 @@ def _dr_issue(case: DisagreementResolutionCase, acting: str, who: str, step: Any
 def _dr_consent(case: DisagreementResolutionCase, acting: str, who: str, step: Any,
                 at: dt.datetime, provider: tuple[str, Party] | None
                 ) -> DisagreementResolutionCase:
-    method = (case.agree if isinstance(step, AcceptDecision)
-              else case.decline if isinstance(step, Decline) else case.withdraw)
+    # _DR_ACTIONS dispatches here by the step's exact class, one of these three.
+    cls = type(step)
+    method = (case.agree if cls is AcceptDecision
+              else case.decline if cls is Decline else case.withdraw)
     return method(step.party_id, at=at, actor=who, recorded_by=acting,
                   on_behalf_lacking_capacity=step.on_behalf_lacking_capacity)
 
@@ -895,17 +902,6 @@ _DR_ACTIONS: dict[type, Any] = {
     ArrangeMeeting: _dr_arrange, HoldMeeting: _dr_hold, RecordItem: _dr_item,
     RecordOutcome: _dr_outcome, Close: _dr_close, Sweep: _dr_sweep,
 }
-
-
-def _apply_dr(
-    case: DisagreementResolutionCase, acting: str, who: str, step: Step, at: dt.datetime,
-    provider: tuple[str, Party] | None,
-) -> DisagreementResolutionCase:
-    action = _DR_ACTIONS.get(type(step))
-    if action is None:
-        raise _unsupported(step, case.KIND)
-    result: DisagreementResolutionCase = action(case, acting, who, step, at, provider)
-    return result
 
 
 def _apply_mediation(
