@@ -40,6 +40,7 @@ from sen_disagreement.voluntary import (
     consent_entry,
 )
 from sen_disagreement.workflow._case import (
+    _EVOLVERS,
     CaseParty,
     SharedViews,
     TrackedDeadline,
@@ -175,6 +176,7 @@ DR_MACHINE: StateMachine[DrState, DrEvent] = StateMachine(
 _ACTIONS = {e: f"dr.{e.value}" for e in DrEvent}
 _DATETIME = dt.datetime
 _UTC = dt.UTC
+_DECLINED, _WITHDRAWN = ConsentDecision.DECLINED, ConsentDecision.WITHDRAWN
 """The audit action of each event (built once, not formatted on every step)."""
 
 OUTCOME_AFTER_MEETING = Rule(
@@ -292,8 +294,9 @@ class DisagreementResolutionCase(SharedViews):
         audit = append_entry(self.audit, actor=actor, action=_ACTIONS[event], at=at,
                              case_id=self.case_id, fields=fields)
         # evolve_case(self, state=target, audit=audit, **changes), without a second dict.
-        return cast(DisagreementResolutionCase, evolver(type(self), ("state", "audit", *changes))(
-            self, target, audit, *changes.values()))
+        names = ("state", "audit", *changes)
+        evolve = _EVOLVERS.get((type(self), names)) or evolver(type(self), names)
+        return cast(DisagreementResolutionCase, evolve(self, target, audit, *changes.values()))
 
     def _begin(self, event: DrEvent, at: dt.datetime, actor: str) -> DrState:
         """Checks every action makes first, in this order: allowed here, then well-formed.
@@ -522,12 +525,12 @@ class DisagreementResolutionCase(SharedViews):
         # One reading of the ledger for both checks, in their order: stopped, then missing.
         positions = self.ledger.required_positions(
             self.party_map if parties is None else parties)
-        if any(d is ConsentDecision.DECLINED or d is ConsentDecision.WITHDRAWN
-               for _, d in positions):
-            raise ConsentRequiredError(
-                "a party has declined or withdrawn; the process has stopped",
-                rule_id=WITHDRAW_ANY_TIME.rule_id, citation=WITHDRAW_ANY_TIME.cite(),
-            )
+        for _, d in positions:
+            if d is _DECLINED or d is _WITHDRAWN:
+                raise ConsentRequiredError(
+                    "a party has declined or withdrawn; the process has stopped",
+                    rule_id=WITHDRAW_ANY_TIME.rule_id, citation=WITHDRAW_ANY_TIME.cite(),
+                )
         _require_agreed(positions)
 
     @property
