@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from sen_disagreement import classifier
 from sen_disagreement.classifier import Disagreement, Eligible, classify, validate
+from sen_disagreement.disagreement_types import ALL_TYPES
 from sen_disagreement.ehc import Duty, EhcStage, Provision
 from sen_disagreement.errors import DocumentError, InvalidInputError
 from sen_disagreement.parties import Identifiers, Party, PartyKind
@@ -328,7 +329,7 @@ def test_the_in_force_table_is_bounded() -> None:
                               stage=EhcStage.NEEDS_ASSESSMENT, duty=Duty.ASSESS))
         assert len(classifier._IN_FORCE) <= classifier._MEMO_LIMIT
         assert classifier._IN_FORCE[day] == tuple(
-            t.provenance.applies_on(day) for t in classifier.ALL_TYPES)
+            t.provenance.applies_on(day) for t in ALL_TYPES)
 
 
 # --- identifiers: nothing given, nothing to check ------------------------------------------------
@@ -352,3 +353,18 @@ def test_identifiers_without_a_value_pass_and_one_given_is_still_checked() -> No
         assert raised.value.rule_id.endswith(f"{name}.shape")
         with pytest.raises(InvalidInputError):
             Party(kind=kind, identifiers=ids)
+
+
+@attrs.frozen
+class Node:
+    name: str
+    child: Node | None = None
+
+
+def test_a_class_holding_an_optional_of_itself_is_structured_as_before() -> None:
+    data = {"name": "a", "child": {"name": "b", "child": {"name": "c"}}}
+    ours, ref = make_converter(), reference_converter()
+    assert problems(ours, data, Node) == problems(ref, data, Node)
+    assert ours.structure(data, Node) == Node("a", Node("b", Node("c")))
+    bad = {"name": "a", "child": {"name": 1, "child": {"name": "c", "extra": 1}}}
+    assert problems(ours, bad, Node) == problems(ref, bad, Node)

@@ -195,14 +195,19 @@ def _is_optional(t: Any) -> bool:
 def _optional_factory(t: Any, converter: cattrs.Converter) -> Any:
     """``X | None``: ``None``, else what the hook of ``X`` answers, as cattrs's own optional
     hook does, with the hook of ``X`` looked up once rather than dispatched on every value
-    (every optional field of every party and stored case). Registering a hook empties the
-    converter's cache of hooks, so a later hook for ``X`` is found as before."""
+    (every optional field of every party and stored case). Looked up at the first value, not
+    here, so a class holding an optional of itself is built as before; registering a hook
+    empties the converter's cache of hooks, so a later hook for ``X`` is found as before."""
     args = typing.get_args(t)
     inner_type = args[0] if args[1] is _NONE else args[1]
-    inner = converter.get_structure_hook(inner_type)
+    found: list[Any] = []
 
     def structure_optional(value: object, _: type) -> Any:
-        return None if value is None else inner(value, inner_type)
+        if value is None:
+            return None
+        if not found:
+            found.append(converter.get_structure_hook(inner_type))
+        return found[0](value, inner_type)
 
     return structure_optional
 
