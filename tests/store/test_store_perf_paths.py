@@ -264,3 +264,13 @@ def test_a_refused_commit_rolls_the_write_back(tmp_path: Path) -> None:
         assert store.audit_trail(CASE)[0].outcome == "ok"
     finally:
         store.close()
+
+
+def test_the_one_statement_load_reads_the_case_columns_in_their_order() -> None:
+    # load() slices the joined row by position: its case columns must be CASE_COLUMNS exactly.
+    from sen_disagreement.store import core
+
+    names = [name.strip() for name in core.CASE_COLUMNS.split(",")]
+    assert core._LOAD_WITH_DEADLINES.startswith(
+        "SELECT c.id, " + ", ".join(f"c.{name}" for name in names) + ", d.case_ref, d.clock_id,"
+    )

@@ -107,9 +107,9 @@ CASE_COLUMNS = (
     " legal_hold, document"
 )
 _LOAD_WITH_DEADLINES = (
-    "SELECT c.id, "
-    + ", ".join(f"c.{name.strip()}" for name in CASE_COLUMNS.split(","))
-    + ", d.case_ref, d.clock_id, d.due, d.status FROM cases c"
+    "SELECT c.id, c.case_id, c.council, c.kind, c.state, c.version, c.created_at, c.updated_at,"
+    " c.subject_dob, c.closed_on, c.legal_hold, c.document,"
+    " d.case_ref, d.clock_id, d.due, d.status FROM cases c"
     " LEFT JOIN deadlines d ON d.case_ref = c.id WHERE c.case_id = ? ORDER BY d.clock_id"
 )
 """A case row (id, :data:`CASE_COLUMNS`) beside each of its deadline rows (case ref, clock,
