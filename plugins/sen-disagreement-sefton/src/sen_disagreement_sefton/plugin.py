@@ -56,6 +56,13 @@ SEN_CASEWORK_TEAM = Contact(
 )
 
 
+# Each answer is one tuple, the same object on every call: the host rebuilds and checks a
+# tuple it has not seen before, and reuses its copies for one it has.
+_COUNCILS = (SEFTON,)
+_PROVIDERS = (GLOBAL_MEDIATION_DR,)
+_CONTACTS = (SEN_CASEWORK_TEAM,)
+
+
 def _ours(council: CouncilProfile) -> bool:
     return council.slug == SEFTON.slug
 
@@ -63,19 +70,19 @@ def _ours(council: CouncilProfile) -> bool:
 @hookimpl
 @inline
 def sen_register_councils() -> Sequence[CouncilProfile]:
-    return (SEFTON,)
+    return _COUNCILS
 
 
 @hookimpl
 @inline
 def sen_register_providers(council: CouncilProfile) -> Sequence[Provider]:
-    return (GLOBAL_MEDIATION_DR,) if _ours(council) else ()
+    return _PROVIDERS if _ours(council) else ()
 
 
 @hookimpl
 @inline
 def sen_register_contacts(council: CouncilProfile) -> Sequence[Contact]:
-    return (SEN_CASEWORK_TEAM,) if _ours(council) else ()
+    return _CONTACTS if _ours(council) else ()
 
 
 _notify: list[MessageChannel] = []
