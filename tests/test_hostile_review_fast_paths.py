@@ -1,0 +1,303 @@
+"""Hostile review (issue 14) of this session's fast paths: classify's memo, routing's kept
+appointee and its one check per provider, the transitions' audit and consent fast builds.
+
+Each test compares a fast path with the general path it stands in for, on input a hostile
+caller or plugin can make (subclasses whose attributes answer differently per read, frozen
+values rewritten with ``object.__setattr__`` by plugin code that runs between a check and its
+use). A strict xfail marks a break found; the reason says where and the fix proposed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from sen_disagreement import classifier
+from sen_disagreement.classifier import Disagreement, classify
+from sen_disagreement.council import (
+    CaseContext,
+    CouncilProfile,
+    PluginFault,
+    Provider,
+    route_provider,
+)
+from sen_disagreement.ehc import EhcStage, Provision
+from sen_disagreement.errors import IndependenceError, InvalidInputError
+from sen_disagreement.independence import check_independence
+from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind
+from sen_disagreement.plugins import Hooks
+from sen_disagreement.plugins.spec import hookimpl
+from sen_disagreement.plugins.testing import RegisterPlugin
+from sen_disagreement.voluntary import Process
+from sen_disagreement.workflow.audit import AuditTrail, append_entry, make_entry
+
+DAY = dt.date(2025, 1, 6)
+PARENT = Party(kind=PartyKind.PARENT, name="Sam Parent")
+LA = Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council",
+           identifiers=Identifiers(gss_code="E08000014"))
+SCHOOL = Party(kind=PartyKind.SCHOOL, name="Example Academy", identifiers=Identifiers(urn="123456"))
+SEFTON = CouncilProfile(name="Sefton", gss_code="E08000014", la_number="343", slug="sefton")
+
+
+# --- classify's memo ---------------------------------------------------------------------------
+
+
+class _TwoFacedParty(Party):
+    """A party that is a local authority to classify's memo key and a school to every other
+    reader (validate and the general path): the key and the answer kept under it disagree."""
+
+    __slots__ = ()
+
+    @property
+    def kind(self) -> PartyKind:
+        if sys._getframe(1).f_code.co_name == "_memo_key":
+            return PartyKind.LOCAL_AUTHORITY
+        return PartyKind.SCHOOL
+
+
+def _two_faced() -> Party:
+    # Built slot by slot (its ``kind`` is a read-only property); every other field is a
+    # plain party's.
+    party: Party = object.__new__(_TwoFacedParty)
+    for name, value in (("name", "Two Faced"), ("date_of_birth", None),
+                        ("identifiers", Identifiers()), ("employer", None),
+                        ("acting_for_young_person_lacking_capacity", False)):
+        object.__setattr__(party, name, value)
+    return party
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "classifier._memo_key takes a Party subclass (it checks type(party.kind), never "
+    "type(party)), reads each kind once for the key while _classify reads it again for the "
+    "answer: a subclass whose kind answers differently per read stores a school's answer under "
+    "the key of (parent, local authority), and every later honest caller with those kinds gets "
+    "it (Eligible type 2 'disagrees with school' instead of NotEligible). Fix: in _memo_key "
+    "return None unless type(party) is Party for every party (exact types, as for the "
+    "disagreement itself)."))
+def test_a_two_faced_party_cannot_plant_an_answer_for_honest_callers() -> None:
+    classifier._MEMO.clear()
+    stage = EhcStage.NO_PLAN
+    provision = (Provision.SPECIAL_EDUCATIONAL,)
+    planted = Disagreement(date=DAY, parties=(PARENT, _two_faced()), stage=stage,
+                           provision=provision)
+    classify(planted)
+    honest = Disagreement(date=DAY, parties=(PARENT, LA), stage=stage, provision=provision)
+    try:
+        assert classify(honest) == classifier._classify(honest)
+    finally:
+        classifier._MEMO.clear()
+
+
+def test_a_party_subclass_that_answers_one_kind_is_classified_as_a_plain_party() -> None:
+    class Plain(Party):
+        __slots__ = ()
+
+    classifier._MEMO.clear()
+    for kind in (PartyKind.LOCAL_AUTHORITY, PartyKind.SCHOOL, PartyKind.INTEGRATED_CARE_BOARD):
+        sub = Disagreement(date=DAY, parties=(PARENT, Plain(kind=kind, name="Body")),
+                           stage=EhcStage.ANNUAL_REVIEW, provision=(Provision.HEALTH_CARE,))
+        plain = Disagreement(date=DAY, parties=(PARENT, Party(kind=kind, name="Body")),
+                             stage=EhcStage.ANNUAL_REVIEW, provision=(Provision.HEALTH_CARE,))
+        assert classify(sub) == classifier._classify(plain)
+        assert classify(plain) == classifier._classify(plain)
+
+
+def test_a_party_rewritten_after_it_was_classified_is_answered_as_it_now_is() -> None:
+    classifier._MEMO.clear()
+    body = Party(kind=PartyKind.LOCAL_AUTHORITY, name="Body")
+    d = Disagreement(date=DAY, parties=(PARENT, body), stage=EhcStage.DRAWING_UP,
+                     provision=(Provision.SPECIAL_EDUCATIONAL,))
+    first = classify(d)
+    object.__setattr__(body, "kind", PartyKind.SCHOOL)
+    second = classify(d)
+    assert second == classifier._classify(d)
+    assert second != first
+
+
+# --- routing: the kept appointee and one check per provider ---------------------------------------
+
+
+class _Hooks:
+    """A host's own HooksLike; ``choose`` is what its sen_choose_provider does."""
+
+    def __init__(self, providers: Sequence[Provider], choose: Any = None) -> None:
+        self.offered = list(providers)
+        self.choose = choose
+
+    def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
+        return [SEFTON]
+
+    def providers(self, council: CouncilProfile, *, case_id: str | None = None,
+                  faults: list[PluginFault] | None = None) -> list[Provider]:
+        return list(self.offered)
+
+    def choose_provider(self, council: CouncilProfile, case: CaseContext,
+                        candidates: Sequence[Provider], *,
+                        faults: list[PluginFault] | None = None) -> Provider | None:
+        if self.choose is not None:
+            return self.choose(candidates)  # type: ignore[no-any-return]
+        return candidates[0]
+
+    def channels(self, council: CouncilProfile, *, case_id: str | None = None,
+                 faults: list[PluginFault] | None = None) -> Sequence[Any]:
+        return []
+
+    def run_isolated(self, **kwargs: Any) -> bool:
+        return True
+
+
+def _provider() -> Provider:
+    return Provider(provider_id="global-mediation", name="Global Mediation",
+                    kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
+
+
+def _context() -> CaseContext:
+    return CaseContext(case_id="C-1", process=Process.DISAGREEMENT_RESOLUTION, bodies=(LA, SCHOOL))
+
+
+def test_an_employer_rewritten_in_place_after_routing_is_refused_on_the_next_routing() -> None:
+    employer = Employer(kind=PartyKind.EARLY_YEARS_PROVIDER, name="Little Acorns")
+    p = Provider(provider_id="global-mediation", name="Global Mediation",
+                 kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, employer=employer)
+    hooks = _Hooks([p])
+    route_provider(hooks, SEFTON, _context())  # the appointee is now kept
+    # The very employer object the kept party holds, rewritten: the local authority in dispute.
+    object.__setattr__(employer, "kind", PartyKind.LOCAL_AUTHORITY)
+    with pytest.raises(IndependenceError) as kept:
+        route_provider(hooks, SEFTON, _context())
+    with pytest.raises(IndependenceError) as general:
+        check_independence(p.as_party(), case_parties=(LA, SCHOOL),
+                           health_in_issue=False)
+    assert kept.value.rule_id == general.value.rule_id
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "council.route_provider reuses the independence check made before sen_choose_provider ran "
+    "when the choice 'is' a checked candidate, but the chooser (plugin or host code) runs after "
+    "that check and can rewrite the very candidate in place (object.__setattr__ of employer): "
+    "the provider routed is then employed by the local authority in dispute and no check "
+    "refuses it. Fix: when reusing a check, also require the chosen provider to still hold the "
+    "kind, name and employer objects (and employer kind) it was checked with, else check again "
+    "(or hand the chooser copies and map its answer back to the checked originals)."))
+def test_a_chooser_that_rewrites_its_pick_cannot_route_a_non_independent_provider() -> None:
+    def rewrite_then_pick(candidates: Sequence[Provider]) -> Provider:
+        pick = candidates[0]
+        object.__setattr__(pick, "employer", Employer(kind=PartyKind.LOCAL_AUTHORITY,
+                                                      name="Sefton Council"))
+        return pick
+
+    hooks = _Hooks([_provider()], choose=rewrite_then_pick)
+    with pytest.raises(IndependenceError):
+        route_provider(hooks, SEFTON, _context())
+
+
+TESTSHIRE = CouncilProfile(name="Testshire", gss_code="E06000904", la_number="904",
+                           slug="testshire")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the same break through the plugin facade: Hooks.choose_provider hands sen_choose_provider "
+    "the host's own candidate objects (pool = tuple(candidates)), a plugin rewrites its pick in "
+    "place and answers it; the facade maps the answer to that (rewritten) candidate and "
+    "route_provider reuses the check made before the plugin ran. Fix as above (re-check unless "
+    "the candidate still holds what it was checked with), or offer plugins copies."))
+def test_a_plugin_that_rewrites_its_pick_cannot_route_a_non_independent_provider(
+    sen_hooks: Hooks, register_sen_plugin: RegisterPlugin
+) -> None:
+    class Council:
+        @hookimpl
+        def sen_register_councils(self) -> Sequence[CouncilProfile]:
+            return (TESTSHIRE,)
+
+        @hookimpl
+        def sen_register_providers(self, council: CouncilProfile) -> Sequence[Provider]:
+            return (_provider(),) if council == TESTSHIRE else ()
+
+    class Rewriter:
+        @hookimpl(tryfirst=True)
+        def sen_choose_provider(self, candidates: Sequence[Provider]) -> Provider:
+            pick = candidates[0]
+            object.__setattr__(pick, "employer", Employer(kind=PartyKind.LOCAL_AUTHORITY,
+                                                          name="Testshire Council"))
+            return pick
+
+    register_sen_plugin(Council(), name="testshire")
+    register_sen_plugin(Rewriter(), name="rewriter")
+    context = CaseContext(case_id="T-1", process=Process.DISAGREEMENT_RESOLUTION)
+    with pytest.raises(IndependenceError):
+        route_provider(sen_hooks, TESTSHIRE, context)
+
+
+def test_a_chooser_that_answers_another_object_has_it_checked() -> None:
+    def other(candidates: Sequence[Provider]) -> Provider:
+        return Provider(provider_id="global-mediation", name="Global Mediation",
+                        kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER,
+                        employer=Employer(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council"))
+
+    with pytest.raises(IndependenceError):
+        route_provider(_Hooks([_provider()], choose=other), SEFTON, _context())
+
+
+def test_a_provider_answered_anew_each_call_is_checked_each_time() -> None:
+    class Fresh(_Hooks):
+        """A plugin that answers a new (equal) provider object on every call, the second one
+        rewritten to a non-independent employer after construction."""
+
+        calls = 0
+
+        def providers(self, council: CouncilProfile, *, case_id: str | None = None,
+                      faults: list[PluginFault] | None = None) -> list[Provider]:
+            Fresh.calls += 1
+            p = _provider()
+            if Fresh.calls > 1:
+                object.__setattr__(p, "employer", Employer(kind=PartyKind.LOCAL_AUTHORITY))
+            return [p]
+
+    hooks = Fresh([])
+    route_provider(hooks, SEFTON, _context())
+    with pytest.raises(IndependenceError):
+        route_provider(hooks, SEFTON, _context())
+
+
+# --- the audit fast build ------------------------------------------------------------------------
+
+
+def _outcome(call: Any) -> object:
+    try:
+        value = call()
+    except Exception as exc:  # compared, whatever it is
+        return ("error", type(exc), getattr(exc, "field", None), getattr(exc, "rule_id", None),
+                str(exc))
+    return ("value", value, [type(e.actor) for e in value.entries])
+
+
+T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("names", [
+    ("state",) * 9,  # more names than are ever kept: the general path
+    ("state", "x" * 128),  # the longest name the store takes
+    ("state", "x" * 129),  # one longer: refused, naming its index
+    ("state", "$bad name"),
+    ("state", "issues[0]"),
+])
+def test_append_entry_answers_field_names_as_the_general_path(names: tuple[str, ...]) -> None:
+    trail = AuditTrail("dr-1").append(make_entry(actor="officer-1", action="dr.referred",
+                                                 at=T0, case_id="dr-1"))
+    fast = _outcome(lambda: append_entry(trail, actor="officer-1", action="dr.step", at=T0,
+                                         case_id="dr-1", fields=names))
+    general = _outcome(lambda: trail.append(make_entry(actor="officer-1", action="dr.step",
+                                                       at=T0, case_id="dr-1", fields=names)))
+    assert fast == general
+
+
+def test_a_refused_value_is_never_remembered_as_good() -> None:
+    trail = AuditTrail("dr-1")
+    for _ in range(2):  # the second call must refuse again, not answer from a memo
+        with pytest.raises(InvalidInputError) as refused:
+            append_entry(trail, actor="officer 1", action="dr.step", at=T0, case_id="dr-1")
+        assert refused.value.field == "actor"
