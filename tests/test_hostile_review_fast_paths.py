@@ -9,15 +9,17 @@ use). A strict xfail marks a break found; the reason says where and the fix prop
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from sen_disagreement import classifier
+from sen_disagreement import classifier, independence
 from sen_disagreement.classifier import Disagreement, classify
 from sen_disagreement.council import (
     CaseContext,
@@ -34,6 +36,7 @@ from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks
 from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.plugins.testing import RegisterPlugin
+from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.store import open_store
 from sen_disagreement.voluntary import Process
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, invariants, records
@@ -271,6 +274,58 @@ def test_a_provider_answered_anew_each_call_is_checked_each_time() -> None:
     route_provider(hooks, SEFTON, _context())
     with pytest.raises(IndependenceError):
         route_provider(hooks, SEFTON, _context())
+
+
+class _LooksLikeMediator:
+    """Not a PartyKind: equal to (and hashed as) PartyKind.MEDIATOR, and to itself only."""
+
+    label = "mediator"
+
+    def __eq__(self, other: object) -> bool:
+        return other is PartyKind.MEDIATOR or other is self
+
+    def __hash__(self) -> int:
+        return hash(PartyKind.MEDIATOR)
+
+
+def _icb_mediator_verdict(settings: Settings) -> str:
+    employed = Party(kind=PartyKind.MEDIATOR, name="Mediator",
+                     employer=Employer(kind=PartyKind.INTEGRATED_CARE_BOARD, name="The ICB"))
+    try:
+        check_independence(employed, case_parties=(), health_in_issue=True, settings=settings)
+    except IndependenceError as refused:
+        return refused.rule_id
+    return "independent"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "independence._judge keys the lru_caches _rules_applied (this session) and _excluded by "
+    "appointee.kind unchecked (memo looks only at the date): a party whose kind was rewritten "
+    "to an object equal to and hashed as PartyKind.MEDIATOR passes 'role not in "
+    "INDEPENDENT_ROLES', takes _excluded's disagreement-resolution branch (it tests 'is') and "
+    "the answer is kept under a key equal to the real mediator's: every later mediator employed "
+    "by an ICB in a health case (s57_health_body_independence off) is judged independent, and "
+    "with it on is refused under the DR rule. Fix: refuse (InvalidInputError, input.type) or "
+    "take the uncached path unless type(appointee.kind) is PartyKind, and likewise key "
+    "_independent_reason only by an exact PartyKind employer kind."))
+def test_an_impostor_role_cannot_plant_rules_for_real_mediators() -> None:
+    settings = attrs.evolve(DEFAULT_SETTINGS, s57_health_body_independence=False)
+    independence._rules_applied.cache_clear()
+    independence._excluded.cache_clear()
+    try:
+        expected = _icb_mediator_verdict(settings)  # the general answer, from empty memos
+        independence._rules_applied.cache_clear()
+        independence._excluded.cache_clear()
+        planted = Party(kind=PartyKind.MEDIATOR, name="Plant")
+        object.__setattr__(planted, "kind", _LooksLikeMediator())
+        with contextlib.suppress(InvalidInputError):  # refusing the impostor is the fix
+            check_independence(planted, case_parties=(), health_in_issue=True,
+                               settings=settings)
+        assert expected == "s53.mediator_independence.health_body"
+        assert _icb_mediator_verdict(settings) == expected
+    finally:
+        independence._rules_applied.cache_clear()
+        independence._excluded.cache_clear()
 
 
 # --- the audit fast build ------------------------------------------------------------------------
