@@ -432,3 +432,52 @@ def evolver(cls: type, names: tuple[str, ...]) -> Any:
         evolve = _evolver(cls, names)
         _EVOLVERS[(cls, names)] = evolve
     return evolve
+
+
+def builder(cls: type, names: tuple[str, ...]) -> Any:
+    """The function ``build(*values)`` that makes a ``cls`` instance with ``names`` set to
+    ``values`` (in that order) and every other field set to its default, setting each slot as
+    ``__init__`` would and running no converter or validator.
+
+    Only for a caller that has made sure each value is one ``__init__`` would keep as given
+    (its converter returns that very object, its validator accepts it): then the result is
+    ``cls(**dict(zip(names, values)))``. Each default left out is checked here, once, to be one
+    ``__init__`` keeps as it is, else TypeError."""
+    _plan(cls)  # refuses a class with an __attrs_post_init__ or a field not in __init__
+    fields = attrs.fields(cls)
+    by_name = {f.name: f for f in fields}
+    for name in names:
+        if name not in by_name:
+            msg = f"{cls.__name__} has no field {name!r}"
+            raise TypeError(msg)
+    scope: dict[str, Any] = {"_new": object.__new__, "_bind": object.__setattr__.__get__,
+                             "cls": cls}
+    args = {name: f"v{i}" for i, name in enumerate(names)}
+    lines = [f"def build({', '.join(args.values())}):", "    new = _new(cls)",
+             "    _set = _bind(new)"]
+    for f in fields:
+        value = args.get(f.name)
+        if value is None:
+            default = f.default
+            if default is attrs.NOTHING or isinstance(default, type(attrs.Factory(list))):
+                msg = f"{cls.__name__}.{f.name} has no plain default"
+                raise TypeError(msg)
+            kept = f.converter(default) if f.converter is not None else default
+            if kept is not default:
+                msg = f"{cls.__name__}.{f.name}: its converter changes its default"
+                raise TypeError(msg)
+            if f.validator is not None:
+                f.validator(None, f, default)  # raises for a default __init__ would refuse
+            scope[f"d_{f.name}"] = default
+            value = f"d_{f.name}"
+        setter = _slot_setter(cls, f.name)
+        if setter is not None:
+            scope[f"s_{f.name}"] = setter
+            lines.append(f"    s_{f.name}(new, {value})")
+        else:  # pragma: no cover - attrs case classes are slotted
+            lines.append(f"    _set({f.name!r}, {value})")
+    lines.append("    return new")
+    # Built from the class's own field names (identifiers, checked by _plan's copier).
+    exec(compile("\n".join(lines), f"<builder {cls.__qualname__} {names}>", "exec"),  # noqa: S102
+         scope)
+    return scope["build"]

@@ -45,9 +45,10 @@ from sen_disagreement.disclosure import (
     RecordedItem,
 )
 from sen_disagreement.errors import AccessDeniedError, InvalidInputError
-from sen_disagreement.parties import FAMILY, PartyKind
+from sen_disagreement.parties import FAMILY, Party, PartyKind
 from sen_disagreement.provenance import Provenance, Rule, S, U, cite
-from sen_disagreement.workflow import Case
+from sen_disagreement.workflow import Case, CaseParty
+from sen_disagreement.workflow._case import SharedViews
 from sen_disagreement.workflow.audit import AuditSink, make_entry
 from sen_disagreement.workflow.disagreement_resolution import DisagreementResolutionCase
 from sen_disagreement.workflow.mediation import MediationCase
@@ -127,8 +128,33 @@ class CaseLike(Protocol):
 
 
 def _la_party(case: Case) -> str | None:
-    return next((p.party_id for p in case.parties
-                 if p.party.kind is PartyKind.LOCAL_AUTHORITY), None)
+    for p in case.parties:
+        if p.party.kind is PartyKind.LOCAL_AUTHORITY:
+            return p.party_id
+    return None
+
+
+_PARTY_MAP = SharedViews.party_map
+_CASE_PARTY = CaseParty
+
+
+def _party_of(case: Case, party_id: str) -> Party | None:
+    """``case.party_map.get(party_id)`` without the map built: for an exact-str id and the
+    library's own ``party_map`` over a tuple of exact :class:`CaseParty` with exact-str ids the
+    map's answer is the party of the last of them whose id equals ``party_id``; anything else
+    asks the map."""
+    parties = case.parties
+    if (type(party_id) is str and type(parties) is tuple
+            and type(case).party_map is _PARTY_MAP):
+        found = None
+        for p in parties:
+            if type(p) is not _CASE_PARTY or type(p.party_id) is not str:
+                break
+            if p.party_id == party_id:
+                found = p.party
+        else:
+            return found
+    return case.party_map.get(party_id)
 
 
 def _facilitator_of(case: Case, role: Role) -> str | None:
@@ -157,7 +183,7 @@ def acting_party(case: Case, actor: Actor, *, councils: Iterable[str] = ()) -> s
         return _la_party(case) if ours else None
     if role in (Role.FAMILY, Role.BODY_OFFICER):
         party_id = actor.party_in(case.case_id)
-        party = case.party_map.get(party_id) if party_id else None
+        party = _party_of(case, party_id) if party_id else None
         if party is None or party.kind is PartyKind.LOCAL_AUTHORITY:
             return None
         return party_id if (role is Role.FAMILY) == (party.kind in FAMILY) else None

@@ -45,6 +45,7 @@ from sen_disagreement.workflow._case import (
     SharedViews,
     TrackedDeadline,
     add_item,
+    builder,
     check_actor,
     check_case_ref,
     check_date_order,
@@ -240,6 +241,17 @@ class DisagreementResolutionCase(SharedViews):
         chosen = tuple(parties)
         check_parties(chosen, at.date())
         issue_list = issue_list_of(issues)
+        audit = append_entry(AuditTrail(case_id), actor=actor, action="dr.referred", at=at,
+                             case_id=case_id, fields=("parties", "issues"))
+        # The library's own class given values its __init__ keeps as they are: exact strs and
+        # datetime (its type checks pass them), the machine's initial state (a DrState member),
+        # ``chosen`` an exact tuple (its converter returns it) and the rest unchecked fields.
+        if (_FAST_REFER and cls is _SELF and type(case_id) is str and type(council) is str
+                and type(at) is _DATETIME):
+            built: DisagreementResolutionCase = _REFER(
+                case_id, council, at, _INITIAL, chosen, _LEDGER(_DR_PROCESS), issue_list,
+                audit, settings)
+            return built
         return cls(
             case_id=case_id,
             council=council,
@@ -248,8 +260,7 @@ class DisagreementResolutionCase(SharedViews):
             parties=chosen,
             ledger=ConsentLedger(Process.DISAGREEMENT_RESOLUTION),
             issues=issue_list,
-            audit=append_entry(AuditTrail(case_id), actor=actor, action="dr.referred", at=at,
-                               case_id=case_id, fields=("parties", "issues")),
+            audit=audit,
             settings=settings,
         )
 
@@ -539,5 +550,17 @@ class DisagreementResolutionCase(SharedViews):
         right of appeal (rule ``s57.declining_no_effect_on_appeal``)."""
         return False
 
+
+_SELF = DisagreementResolutionCase
+_INITIAL = DR_MACHINE.initial
+_DR_PROCESS = Process.DISAGREEMENT_RESOLUTION
+# refer's fast build, for the values named (every other field its default).
+_REFER = builder(DisagreementResolutionCase, (
+    "case_id", "council", "created_at", "state", "parties", "ledger", "issues", "audit",
+    "settings"))
+# ConsentLedger(process) with no entries, for a process that is exactly a Process member.
+_LEDGER = builder(ConsentLedger, ("process",))
+# The state's and the process's type checks pass exactly a member of their enum.
+_FAST_REFER = type(_INITIAL) is DrState and type(_DR_PROCESS) is Process
 
 RULES = (DR_PROCESS, VOLUNTARY, WITHDRAW_ANY_TIME, DECLINING_NO_EFFECT, OUTCOME_AFTER_MEETING)

@@ -39,7 +39,13 @@ from sen_disagreement.workflow._case import (
     replace_deadline,
     start_deadline,
 )
-from sen_disagreement.workflow.audit import AuditTrail, CaseChange, check_utc, make_entry
+from sen_disagreement.workflow.audit import (
+    AuditTrail,
+    CaseChange,
+    append_entry,
+    check_utc,
+    make_entry,
+)
 from sen_disagreement.workflow.certificates import Certificate
 from sen_disagreement.workflow.issues import IssueList
 from sen_disagreement.workflow.mediation.adviser import AdviserStage
@@ -77,6 +83,10 @@ def _certs(value: Iterable[Certificate]) -> tuple[Certificate, ...]:
 
 def _notified(value: Iterable[tuple[str, dt.date]]) -> tuple[tuple[str, dt.date], ...]:
     return tuple((a, b) for a, b in value)
+
+
+# The audit action of each event, built once rather than formatted on every step.
+_ACTIONS = {e: f"mediation.{e.value}" for e in MediationEvent}
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -235,9 +245,10 @@ class MediationCase(AdviserStage, ArrangingStage, OutcomeStage, SweepStage):
         **changes: Any,
     ) -> MediationCase:
         target = MEDIATION_MACHINE.target(self.state, event)
-        entry = make_entry(actor=actor, action=f"mediation.{event.value}", at=at,
-                           case_id=self.case_id, fields=fields, outcome=outcome)
-        return evolve_case(self, state=target, audit=self.audit.append(entry), **changes)
+        action = _ACTIONS.get(event) or f"mediation.{event.value}"
+        audit = append_entry(self.audit, actor=actor, action=action, at=at,
+                             case_id=self.case_id, fields=fields, outcome=outcome)
+        return evolve_case(self, state=target, audit=audit, **changes)
 
     def _consent(
         self, party_id: str, decision: ConsentDecision, at: dt.datetime,
