@@ -30,7 +30,13 @@ from sen_disagreement.council import (
     route_provider,
 )
 from sen_disagreement.ehc import EhcStage, Provision
-from sen_disagreement.errors import IndependenceError, InvalidInputError, StoredDocumentError
+from sen_disagreement.errors import (
+    AccessDeniedError,
+    IndependenceError,
+    InvalidInputError,
+    SenDisagreementError,
+    StoredDocumentError,
+)
 from sen_disagreement.independence import check_independence
 from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind
 from sen_disagreement.plugins import Hooks
@@ -442,3 +448,53 @@ def test_a_case_the_reader_refuses_is_never_stored(tmp_path: Path, rewrite: str)
             records.from_record(stored)
         except StoredDocumentError:
             raise AssertionError("saved a document no later load can read") from None
+
+
+# --- consent: decided by the party itself ------------------------------------------------------
+
+
+class _EqualsAnything(str):
+    """An id that says it equals (and differs from nothing) whatever it is compared with."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = str.__hash__
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "a consent step whose party_id is a str subclass claiming equality is recorded for another "
+    "party: steps.authorise's 'acting != step.party_id' and ConsentLedger.record's "
+    "'entry.recorded_by != entry.party_id' both ask the subclass (reflected __ne__), so the "
+    "parent records the local authority's agreement (pre-existing, not from a fast path: the "
+    "step's _local_id validator takes any str). Fix: ids at the step boundary exactly str "
+    "(check_id refusing a subclass, input.type, or the step converting with str.__str__), and "
+    "ConsentEntry taking exact str ids."))
+def test_a_parent_cannot_record_the_councils_agreement_with_a_posing_id() -> None:
+    from sen_disagreement.actors import Actor, CaseGrant, Role
+    from sen_disagreement.workflow import steps as st
+
+    officer = Actor(actor_id="officer-1", role=Role.LA_OFFICER, council="E08000014")
+    parent = Actor(actor_id="sam", role=Role.FAMILY,
+                   grants={CaseGrant(case_id="dr-consent-1", party_id="parent")})
+    case = st.apply_step(_dr_case("dr-consent-1"), officer, st.SeekAgreement(),
+                         at=T0 + dt.timedelta(hours=1))
+    # The plain id is refused, as the general rule says.
+    with pytest.raises(AccessDeniedError):
+        st.apply_step(case, parent, st.AcceptDecision(party_id="sefton"),
+                      at=T0 + dt.timedelta(hours=2))
+    refused: str | None = None
+    try:
+        posing = st.AcceptDecision(party_id=_EqualsAnything("sefton"))
+        after = st.apply_step(case, parent, posing, at=T0 + dt.timedelta(hours=2))
+    except SenDisagreementError as exc:  # any typed refusal is the fix
+        refused = getattr(exc, "rule_id", type(exc).__name__)
+    if refused is not None:
+        return
+    recorded = {str.__str__(e.party_id) for e in after.ledger.entries}
+    assert "sefton" not in recorded, "the parent recorded the council's agreement"
