@@ -498,3 +498,30 @@ def test_a_parent_cannot_record_the_councils_agreement_with_a_posing_id() -> Non
         return
     recorded = {str.__str__(e.party_id) for e in after.ledger.entries}
     assert "sefton" not in recorded, "the parent recorded the council's agreement"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "the same posing id in ChangeContact: authorise lets the parent change 'sefton''s contact "
+    "(acting != step.party_id asks the subclass), and steps._change_contact's "
+    "'p.party_id == step.party_id' is True for every party, so every party's contact details "
+    "(the council's included) become the parent's address: the law's messages to the council "
+    "go to the parent. Fix as for consent: exact str ids at the step boundary."))
+def test_a_parent_cannot_redirect_the_councils_messages_with_a_posing_id() -> None:
+    from sen_disagreement.actors import Actor, CaseGrant, Role
+    from sen_disagreement.workflow import steps as st
+    from sen_disagreement.workflow._case import PartyContact
+
+    parent = Actor(actor_id="sam", role=Role.FAMILY,
+                   grants={CaseGrant(case_id="dr-contact-1", party_id="parent")})
+    case = _dr_case("dr-contact-1")
+    mine = PartyContact(email="sam@example.org")
+    refused: str | None = None
+    try:
+        after = st.apply_step(case, parent, st.ChangeContact(
+            party_id=_EqualsAnything("sefton"), contact=mine), at=T0 + dt.timedelta(hours=1))
+    except SenDisagreementError as exc:  # any typed refusal is the fix
+        refused = getattr(exc, "rule_id", type(exc).__name__)
+    if refused is not None:
+        return
+    council = next(p for p in after.parties if str.__str__(p.party_id) == "sefton")
+    assert council.contact != mine, "the council's contact details are now the parent's"
