@@ -525,3 +525,27 @@ def test_a_parent_cannot_redirect_the_councils_messages_with_a_posing_id() -> No
         return
     council = next(p for p in after.parties if str.__str__(p.party_id) == "sefton")
     assert council.contact != mine, "the council's contact details are now the parent's"
+
+
+# --- _step's generated evolver -------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "DisagreementResolutionCase._step builds names = ('state', 'audit', *changes) for the "
+    "generated evolver, and _case._evolver maps names to values with a dict (last wins): a "
+    "change named state or audit (a subclass's or a future action's) silently replaces the "
+    "machine's target or drops the step's audit entry, where evolve_case(self, state=..., "
+    "audit=..., **changes) raised TypeError (multiple values for a keyword). Fix, free per "
+    "call: _evolver refuses names with a repeat (TypeError) when it generates the function."))
+@pytest.mark.parametrize("change", ["state", "audit"])
+def test_a_step_cannot_override_its_target_or_its_audit_entry(change: str) -> None:
+    from sen_disagreement.workflow.disagreement_resolution import DrEvent, DrState
+
+    case = _dr_case("dr-step-1")
+    changes: dict[str, Any] = {change: {"state": DrState.CLOSED, "audit": case.audit}[change]}
+    try:
+        after = case._step(DrEvent.SEEK_AGREEMENT, at=T0, actor="officer-1", **changes)
+    except TypeError:
+        return  # what the general path (evolve_case with a repeated keyword) does
+    assert after.state is DrState.SEEKING_AGREEMENT and len(after.audit) == 2, (
+        "the step took another state or lost its audit entry")
