@@ -549,3 +549,29 @@ def test_a_step_cannot_override_its_target_or_its_audit_entry(change: str) -> No
         return  # what the general path (evolve_case with a repeated keyword) does
     assert after.state is DrState.SEEKING_AGREEMENT and len(after.audit) == 2, (
         "the step took another state or lost its audit entry")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "pre-existing, on refer's general and fast paths alike: DisagreementResolutionCase.settings "
+    "has no type check (typed_fields adds none to a field with a default, eq=False), so "
+    "refer(settings=None) builds a case and its first to_record is a raw AttributeError "
+    "('NoneType' object has no attribute 'working_days'), not a typed error. Fix: an "
+    "instance_of(Settings) validator on the field, and refer checking it (input.type, field "
+    "settings) before its fast build."))
+def test_refer_refuses_settings_that_are_not_settings() -> None:
+    refused = False
+    try:
+        case = DisagreementResolutionCase.refer(
+            case_id="dr-settings-1", council="E08000014", at=T0, actor="officer-1",
+            parties=[CaseParty("parent", PARENT), CaseParty("sefton", LA)],
+            settings=None)  # type: ignore[arg-type]
+    except InvalidInputError:
+        refused = True
+    if refused:
+        return
+    try:
+        records.to_record(case)
+    except InvalidInputError:
+        return
+    except AttributeError:
+        raise AssertionError("a raw AttributeError, not a typed error") from None
