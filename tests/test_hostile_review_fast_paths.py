@@ -467,14 +467,8 @@ class _EqualsAnything(str):
     __hash__ = str.__hash__
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "a consent step whose party_id is a str subclass claiming equality is recorded for another "
-    "party: steps.authorise's 'acting != step.party_id' and ConsentLedger.record's "
-    "'entry.recorded_by != entry.party_id' both ask the subclass (reflected __ne__), so the "
-    "parent records the local authority's agreement (pre-existing, not from a fast path: the "
-    "step's _local_id validator takes any str). Fix: ids at the step boundary exactly str "
-    "(check_id refusing a subclass, input.type, or the step converting with str.__str__), and "
-    "ConsentEntry taking exact str ids."))
+# Found in review, now mended: a str-subclass party id claiming equality let a parent record the
+# council's agreement; ids are plain str only (_checks.check_id / check_shape).
 def test_a_parent_cannot_record_the_councils_agreement_with_a_posing_id() -> None:
     from sen_disagreement.actors import Actor, CaseGrant, Role
     from sen_disagreement.workflow import steps as st
@@ -500,12 +494,8 @@ def test_a_parent_cannot_record_the_councils_agreement_with_a_posing_id() -> Non
     assert "sefton" not in recorded, "the parent recorded the council's agreement"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the same posing id in ChangeContact: authorise lets the parent change 'sefton''s contact "
-    "(acting != step.party_id asks the subclass), and steps._change_contact's "
-    "'p.party_id == step.party_id' is True for every party, so every party's contact details "
-    "(the council's included) become the parent's address: the law's messages to the council "
-    "go to the parent. Fix as for consent: exact str ids at the step boundary."))
+# Found in review, now mended: the same posing id let a parent change every party's contact
+# details.
 def test_a_parent_cannot_redirect_the_councils_messages_with_a_posing_id() -> None:
     from sen_disagreement.actors import Actor, CaseGrant, Role
     from sen_disagreement.workflow import steps as st

@@ -63,8 +63,10 @@ def text_validator(_inst: object, attribute: Any, value: Any) -> None:
 def check_shape(
     value: object, pattern: re.Pattern[str], *, field: str, rule_id: str, shape: str
 ) -> str:
-    """``value`` if it is a string matching ``pattern``, else an error naming ``field``."""
-    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+    """``value`` if it is a string matching ``pattern``, else an error naming ``field``. Only
+    a plain ``str``: an identifier is compared and hashed wherever the library decides who is
+    who, and a subclass could answer those as another identifier's."""
+    if type(value) is not str or pattern.fullmatch(value) is None:
         raise InvalidInputError(f"must be {shape}", field=field, rule_id=rule_id)
     return value
 
@@ -88,8 +90,9 @@ def check_utc(value: object, *, field: str, rule_id: str = "input.utc_time") -> 
 
 
 def check_id(value: object, name: str) -> str:
-    """An id used inside a case (issue, item, party, action): 1-32 of a-z 0-9 _ -."""
-    if not isinstance(value, str) or LOCAL_ID.fullmatch(value) is None:
+    """An id used inside a case (issue, item, party, action): 1-32 of a-z 0-9 _ -, a plain
+    ``str`` (see :func:`check_shape`)."""
+    if type(value) is not str or LOCAL_ID.fullmatch(value) is None:
         raise InvalidInputError(
             "must be 1-32 characters of a-z, 0-9, '_' or '-', starting with a letter or digit",
             field=name,
