@@ -84,14 +84,8 @@ def _two_faced() -> Party:
     return party
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "classifier._memo_key takes a Party subclass (it checks type(party.kind), never "
-    "type(party)), reads each kind once for the key while _classify reads it again for the "
-    "answer: a subclass whose kind answers differently per read stores a school's answer under "
-    "the key of (parent, local authority), and every later honest caller with those kinds gets "
-    "it (Eligible type 2 'disagrees with school' instead of NotEligible). Fix: in _memo_key "
-    "return None unless type(party) is Party for every party (exact types, as for the "
-    "disagreement itself)."))
+# Found in review, now mended: a Party subclass whose kind lied to the cache key planted classify's
+# answer for honest callers; only an exact Party is keyed.
 def test_a_two_faced_party_cannot_plant_an_answer_for_honest_callers() -> None:
     classifier._MEMO.clear()
     stage = EhcStage.NO_PLAN
@@ -189,16 +183,8 @@ def test_an_employer_rewritten_in_place_after_routing_is_refused_on_the_next_rou
     assert kept.value.rule_id == general.value.rule_id
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "council.route_provider reuses the independence check made before choose_provider ran when "
-    "the choice 'is' a checked candidate, but a host's own HooksLike (or Hooks subclass) "
-    "chooser is handed the very candidates checked, runs after that check and can rewrite "
-    "its pick in place (object.__setattr__ of employer; the plugin facade hands plugins "
-    "copies, so only host code can): "
-    "the provider routed is then employed by the local authority in dispute and no check "
-    "refuses it. Fix: when reusing a check, also require the chosen provider to still hold the "
-    "kind, name and employer objects (and employer kind) it was checked with, else check again "
-    "(or hand the chooser copies and map its answer back to the checked originals)."))
+# Found in review, now mended: a host chooser rewrote its pick after the check; the choice is
+# checked again as it is.
 def test_a_chooser_that_rewrites_its_pick_cannot_route_a_non_independent_provider() -> None:
     def rewrite_then_pick(candidates: Sequence[Provider]) -> Provider:
         pick = candidates[0]
@@ -304,24 +290,14 @@ def _icb_mediator_verdict(settings: Settings) -> str:
     return "independent"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "independence._judge keys the lru_caches _rules_applied (this session) and _excluded by "
-    "appointee.kind unchecked (memo looks only at the date): a party whose kind was rewritten "
-    "to an object equal to and hashed as PartyKind.MEDIATOR passes 'role not in "
-    "INDEPENDENT_ROLES', takes _excluded's disagreement-resolution branch (it tests 'is') and "
-    "the answer is kept under a key equal to the real mediator's: every later mediator employed "
-    "by an ICB in a health case (s57_health_body_independence off) is judged independent, and "
-    "with it on is refused under the DR rule. Fix: refuse (InvalidInputError, input.type) or "
-    "take the uncached path unless type(appointee.kind) is PartyKind, and likewise key "
-    "_independent_reason only by an exact PartyKind employer kind."))
+# Found in review, now mended: a role posing as PartyKind.MEDIATOR planted its rules under the
+# mediator's key; only the library's own members are keyed.
 def test_an_impostor_role_cannot_plant_rules_for_real_mediators() -> None:
     settings = attrs.evolve(DEFAULT_SETTINGS, s57_health_body_independence=False)
     independence._rules_applied.cache_clear()
-    independence._excluded.cache_clear()
     try:
         expected = _icb_mediator_verdict(settings)  # the general answer, from empty memos
         independence._rules_applied.cache_clear()
-        independence._excluded.cache_clear()
         planted = Party(kind=PartyKind.MEDIATOR, name="Plant")
         object.__setattr__(planted, "kind", _LooksLikeMediator())
         with contextlib.suppress(InvalidInputError):  # refusing the impostor is the fix
@@ -331,7 +307,6 @@ def test_an_impostor_role_cannot_plant_rules_for_real_mediators() -> None:
         assert _icb_mediator_verdict(settings) == expected
     finally:
         independence._rules_applied.cache_clear()
-        independence._excluded.cache_clear()
 
 
 # --- the audit fast build ------------------------------------------------------------------------

@@ -759,16 +759,15 @@ def route_provider(
     if not declared:
         raise no_provider_error(profile, f"no {kind.label} is declared by any installed plugin")
     eligible: list[Provider] = []
-    passed: list[tuple[Provider, IndependenceCheck]] = []
     refusals: list[IndependenceError] = []
     for provider in declared:
         try:
-            passed.append((provider, check_independence(
+            check_independence(
                 _appointee(provider),
                 case_parties=case.bodies,
                 health_in_issue=case.health_in_issue,
                 settings=settings,
-            )))
+            )
         except IndependenceError as refused:
             refusals.append(refused)
         else:
@@ -784,18 +783,15 @@ def route_provider(
     chosen = hooks.choose_provider(profile, case, tuple(eligible), faults=faults)
     if chosen is None:  # only when the built-in default is blocked and no plugin answered
         chosen = eligible[0]
-    # One check per provider per routing: the facade answers with the very candidate object it
-    # offered (never the plugin's own), and the check is a pure function of the provider and
-    # the case, so that object's result stands. Any other object (a host's own HooksLike may
-    # return anything, equal or not) is checked again, as before.
-    check = next((done for provider, done in passed if provider is chosen), None)
-    if check is None:
-        check = check_independence(
-            chosen.as_party(),
-            case_parties=case.bodies,
-            health_in_issue=case.health_in_issue,
-            settings=settings,
-        )
+    # The choice is checked again as it is now: a host's own HooksLike is handed the candidates
+    # themselves and could rewrite its pick in place before answering (the plugin facade hands
+    # plugins copies). The check is cheap beside the routing.
+    check = check_independence(
+        chosen.as_party(),
+        case_parties=case.bodies,
+        health_in_issue=case.health_in_issue,
+        settings=settings,
+    )
     return Routing(
         case_id=case.case_id,
         council=profile,

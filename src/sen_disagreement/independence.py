@@ -231,14 +231,13 @@ _DR_HEALTH = frozenset({PartyKind.CLINICAL_COMMISSIONING_GROUP, PartyKind.NHS_EN
 _ICB = frozenset({PartyKind.INTEGRATED_CARE_BOARD})
 
 
-@functools.lru_cache(maxsize=512)
 def _excluded(
     role: PartyKind, health_in_issue: bool, icb_excluded: bool, on: dt.date | None
 ) -> tuple[tuple[frozenset[PartyKind], Rule], ...]:
     """The exclusions for ``role``: (kinds of employer excluded, the rule excluding them).
 
-    A pure function of its arguments over module constants, so it is cached: routing asks it
-    for every provider of every case (issue 14)."""
+    A pure function of its arguments over module constants: :func:`_rules_applied` keeps its
+    answers, since routing asks for them for every provider of every case (issue 14)."""
     rules: list[tuple[frozenset[PartyKind], Rule]]
     if role is PartyKind.MEDIATION_ADVISER:
         rules = [(_LA | HEALTH_COMMISSIONING_BODIES, ADVISER_INDEPENDENT)]
@@ -261,7 +260,7 @@ def _rules_applied(
 ) -> tuple[tuple[tuple[frozenset[PartyKind], Rule], ...], tuple[Rule, ...]]:
     """:func:`_excluded` and the rules an answer lists as applied (the exclusions, then the
     education provider's): cached alike, a pure function of the same arguments."""
-    rules = _excluded.__wrapped__(role, health_in_issue, icb_excluded, on)
+    rules = _excluded(role, health_in_issue, icb_excluded, on)
     return rules, (*(rule for _, rule in rules), NOT_EDUCATION_PROVIDER)
 
 
@@ -275,7 +274,7 @@ def _independent_reason(
 ) -> str:
     """Why an appointee is independent: kinds of body only, never a name (cached: a pure
     function of its arguments, keyed by them rather than by the rules, which hash slowly)."""
-    rules = _excluded.__wrapped__(role, health_in_issue, icb_excluded, on)
+    rules = _excluded(role, health_in_issue, icb_excluded, on)
     excluded = sorted({k.label for kinds, _ in rules for k in kinds})
     bodies = ", ".join(excluded) + (", " if excluded else "") + "the education provider in dispute"
     whose = (
@@ -316,14 +315,17 @@ def _judge(
     if employer is not None and on is not None:
         # A CCG employer after 1 July 2022, or an ICB one before it, is a mistake in the input.
         check_kind_in_force(employer.kind, on, field="employer.kind")
-    # The memos are keyed by exact values only: the flag as the truth value the rules test, and
-    # the date only when it is a plain date (a subclass could compare equal to another day).
+    # The memos are keyed by exact values only: the flag as the truth value the rules test, the
+    # date only when it is a plain date (a subclass could compare equal to another day), the
+    # role and employer kind only when they are the library's own members (an object posing as
+    # one, written in with object.__setattr__, would plant its answer under the member's key).
     health = bool(health_in_issue)
     icb_excluded = bool(settings.s57_health_body_independence)
-    memo = on is None or type(on) is dt.date
+    employer_kind = None if employer is None else employer.kind
+    memo = ((on is None or type(on) is dt.date) and type(role) is PartyKind
+            and (employer_kind is None or type(employer_kind) is PartyKind))
     rules, applied = (_rules_applied if memo else _rules_applied.__wrapped__)(
         role, health, icb_excluded, on)
-    employer_kind = None if employer is None else employer.kind
 
     def why() -> str:
         return (_independent_reason if memo else _independent_reason.__wrapped__)(
@@ -346,8 +348,7 @@ def _judge(
                         "independent",
                         NOT_EDUCATION_PROVIDER,
                     ), why
-    if not (memo and type(role) is PartyKind and (
-            employer_kind is None or type(employer_kind) is PartyKind)):
+    if not memo:
         # Only for exactly the library's values is the reason a pure function that cannot
         # raise; anything else is worked out now, as it always was, whoever asks for it.
         reason = why()
