@@ -274,11 +274,23 @@ class StaticActorDirectory:
         return cls.from_mapping(data)
 
 
+# User ids (exact strs) check_user_id has passed: its answer depends on the text alone.
+_GOOD_USER_IDS: set[str] = set()
+_GOOD_USER_IDS_MAX = 4096
+
+
 def resolve(directory: ActorDirectory, user_id: object) -> Actor:
     """The directory's actor for ``user_id``. :class:`NotFoundError` when it knows no such user
     or answers with anything but an :class:`Actor` for that id (garbage from a directory is an
     unknown user); :class:`AccessDeniedError` for the system actor, which is the library's own."""
-    uid = check_user_id(user_id)
+    if type(user_id) is str and user_id in _GOOD_USER_IDS:
+        uid: str = user_id  # an exact str check_user_id has passed: it passes again
+    else:
+        uid = check_user_id(user_id)
+        if type(uid) is str:  # only exact strs: a subclass could hash or compare as another
+            if len(_GOOD_USER_IDS) >= _GOOD_USER_IDS_MAX:
+                _GOOD_USER_IDS.clear()  # a bound, not a policy: later ids are checked again
+            _GOOD_USER_IDS.add(uid)
     actor = directory.resolve(uid)
     if not isinstance(cast(object, actor), Actor) or actor is None or actor.actor_id != uid:
         msg = f"user {uid} is not known to the council's actor directory"

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import inspect
+import textwrap
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -20,17 +23,20 @@ from typing import Any
 import attrs
 import pytest
 
+from sen_disagreement import actors
 from sen_disagreement.actors import Actor, CaseGrant, Role
 from sen_disagreement.appeals import AppealableDecision
+from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.ehc import Duty, PlanSection
 from sen_disagreement.parties import FAMILY, Identifiers, Party, PartyKind
 from sen_disagreement.settings import DEFAULT_SETTINGS
 from sen_disagreement.voluntary import ConsentLedger, Process
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, _case
 from sen_disagreement.workflow import disagreement_resolution as dr
+from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.audit import AuditTrail, make_entry
-from sen_disagreement.workflow.issues import Issue
+from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase, Reg32Item
 from sen_disagreement.workflow.mediation import case as mediation_case
 
@@ -350,3 +356,182 @@ def test_a_mediation_step_audits_as_trail_append_of_make_entry(
         assert got == expected
     else:
         _same_case(got[1], expected[1])
+
+
+# --- resolving a user id ------------------------------------------------------------------------
+
+class _Directory:
+    def __init__(self, *actors: Actor) -> None:
+        self.actors = {a.actor_id: a for a in actors}
+        self.asked: list[object] = []
+
+    def resolve(self, user_id: str) -> Actor | None:
+        self.asked.append(user_id)
+        return self.actors.get(user_id)
+
+
+@pytest.mark.parametrize("user_id", [
+    "officer-1", _PlainStr("officer-1"), _LyingStr("officer-1"), "Officer One", "", 7, None,
+    "officer-1\n", "x" * 200])
+def test_resolve_answers_as_check_user_id_and_the_directory_whether_seen_or_not(
+        user_id: object) -> None:
+    officer = Actor(actor_id="officer-1", role=Role.LA_OFFICER, council=COUNCIL)
+
+    def general() -> Any:
+        uid = actors.check_user_id(user_id)
+        return actors.resolve(_Directory(officer), uid)
+
+    for _ in range(2):  # the first call may remember the id, the second reads it
+        directory = _Directory(officer)
+        got = _outcome(lambda d=directory: actors.resolve(d, user_id))  # type: ignore[misc]
+        expected = _outcome(general)
+        assert got == expected
+        if got[0] == "value":
+            assert got[1] is officer and directory.asked == [user_id]
+            assert type(directory.asked[0]) is type(user_id)
+    assert all(type(u) is str for u in actors._GOOD_USER_IDS)
+
+
+# --- apply_step on a disagreement-resolution case -----------------------------------------------
+
+_OFFICER = Actor(actor_id="officer-1", role=Role.LA_OFFICER, council=COUNCIL)
+_PARENT = Actor(actor_id="sam", role=Role.FAMILY,
+                grants={CaseGrant(case_id=CASE, party_id="parent")})
+_PROVIDER_USER = Actor(actor_id="gm-1", role=Role.PROVIDER, organisation="global-mediation")
+_ICB = Actor(actor_id="icb-1", role=Role.BODY_OFFICER,
+             grants={CaseGrant(case_id=CASE, party_id="parent")})
+_EXPORTER = Actor(actor_id="tx-1", role=Role.TRIBUNAL_EXPORTER, council=COUNCIL)
+_MEDIATOR = Actor(actor_id="med-1", role=Role.MEDIATOR, organisation="global-mediation")
+_OTHER_COUNCIL = Actor(actor_id="officer-2", role=Role.LA_OFFICER, council="E08000015")
+_DR_PROVIDER = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="Global Mediation")
+
+
+def _lying_step() -> st.AcceptDecision:
+    step = st.AcceptDecision(party_id="sefton")
+    object.__setattr__(step, "party_id", _LyingStr("sefton"))
+    return step
+
+
+def _plain_party_step() -> st.AcceptDecision:
+    step = st.AcceptDecision(party_id="parent")
+    object.__setattr__(step, "party_id", _PlainStr("parent"))
+    return step
+
+
+def _steps() -> list[Any]:
+    meeting = dt.date(2025, 3, 10)
+    return [
+        st.SeekAgreement(), st.AcceptDecision(party_id="parent"),
+        st.AcceptDecision(party_id="sefton"),
+        st.AcceptDecision(party_id="parent", on_behalf_lacking_capacity=True),
+        st.Decline(party_id="parent"), st.Withdraw(party_id="sefton"), st.AssignProvider(),
+        st.ArrangeMeeting(meeting_date=meeting), st.HoldMeeting(on=meeting),
+        st.RecordOutcome(outcomes={"assess": IssueOutcome.AGREED,
+                                   "speech": IssueOutcome.NOT_AGREED}),
+        st.RecordIssue(issue=Issue(issue_id="third", section=PlanSection.B)),
+        st.RecordItem(item_id="n1", kind=ItemKind.NOTE, disclosure=Disclosure.PARTIES,
+                      text="a note"),
+        st.Close(), st.Sweep(today=meeting), st.ConfirmIssues(), st.GiveInformation(on=meeting),
+        st.IssueCertificate(on=meeting), _lying_step(), _plain_party_step(),
+    ]
+
+
+def _walked() -> Iterator[tuple[str, DisagreementResolutionCase]]:
+    case = DisagreementResolutionCase.refer(**dict(_referrals())["good"])
+    yield "referred", case
+    at = T0 + dt.timedelta(hours=1)
+    case = case.seek_agreement(at=at, actor="officer-1")
+    yield "seeking", case
+    case = case.agree("parent", at=at, actor="sam")
+    yield "one agreed", case
+    case = case.agree("sefton", at=at, actor="officer-1")
+    yield "all agreed", case
+    case = case.assign_provider("global-mediation", _DR_PROVIDER, at=at, actor="officer-1")
+    yield "provider", case
+    case = case.arrange_meeting(meeting_date=dt.date(2025, 3, 10), at=at, actor="gm-1")
+    yield "arranged", case
+    held = case.hold_meeting(on=dt.date(2025, 3, 10),
+                             at=dt.datetime(2025, 3, 10, 15, tzinfo=dt.UTC), actor="gm-1")
+    yield "held", held
+    rewritten = attrs.evolve(case)
+    object.__setattr__(rewritten, "case_id", _LyingStr(CASE))
+    yield "lying case id", rewritten
+
+
+@pytest.mark.parametrize(("name", "case"), list(_walked()), ids=[n for n, _ in _walked()])
+def test_apply_step_on_a_dr_case_is_authorise_then_the_action(
+        monkeypatch: pytest.MonkeyPatch, name: str, case: DisagreementResolutionCase) -> None:
+    actors_ = [_OFFICER, _PARENT, _PROVIDER_USER, _ICB, _EXPORTER, _MEDIATOR, _OTHER_COUNCIL]
+    times = [dt.datetime(2025, 3, 10, 16, tzinfo=dt.UTC), T0 - dt.timedelta(hours=1),
+             dt.datetime(2025, 3, 10, 16)]
+    provider = ("global-mediation", _DR_PROVIDER)
+    for step in _steps():
+        for actor in actors_:
+            for at in times:
+                for routed in (provider, None):
+                    def call(s: Any = step, a: Actor = actor, t: dt.datetime = at,
+                             r: Any = routed) -> Any:
+                        return st.apply_step(case, a, s, at=t, councils=("sefton",), provider=r)
+
+                    got = _outcome(call)
+                    with monkeypatch.context() as m:
+                        m.setattr(st, "_DR_FAST", {})
+                        expected = _outcome(call)
+                    assert got[0] == expected[0], (step, actor.actor_id)
+                    if got[0] == "error":
+                        assert got == expected, (step, actor.actor_id)
+                    else:
+                        _same_case(got[1], expected[1])
+
+
+def test_apply_steps_dr_path_holds_only_steps_authorise_checks_no_further() -> None:
+    # Every class of the fast table is one authorise returns early for, or a consent step
+    # (whose one further check the fast path shares); ChangeContact and the classes with
+    # checks of their own always go through authorise.
+    assert set(st._DR_FAST) <= {*st._PLAIN_STEPS.values(), *st._CONSENT_STEP_CLASSES,
+                                *st._DR_UNCHECKED}
+    # authorise's checks of the others are each for a MediationCase only: every statement after
+    # its early return that names one of them also asks whether the case is a MediationCase.
+    tree = ast.parse(textwrap.dedent(inspect.getsource(st.authorise)))
+    body = tree.body[0]
+    assert isinstance(body, ast.FunctionDef)
+    names = {cls.__name__ for cls in st._DR_UNCHECKED}
+    found = set()
+    for statement in body.body:
+        text = ast.unparse(statement)
+        for name in names:
+            if f"isinstance(step, {name})" in text:
+                found.add(name)
+                # ``if isinstance(step, X) and isinstance(case, MediationCase) and ...:``
+                assert isinstance(statement, ast.If), text
+                test = statement.test
+                assert isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And), text
+                parts = [ast.unparse(v) for v in test.values]
+                assert parts[0] == f"isinstance(step, {name})", text
+                assert "isinstance(case, MediationCase)" in parts, text
+            else:
+                assert name not in text, text
+    assert found == names
+    assert st.ChangeContact not in st._DR_FAST
+    for cls, (name, row, action) in st._DR_FAST.items():
+        assert name == st._STEP_NAMES[cls]
+        assert row is st.permission(name, DisagreementResolutionCase.KIND)
+        assert action is st._DR_ACTIONS.get(cls)
+
+
+class _Case(DisagreementResolutionCase):
+    __slots__ = ()
+
+
+class _Actor(Actor):
+    __slots__ = ()
+
+
+def test_apply_step_sends_a_case_or_actor_subclass_through_authorise() -> None:
+    case = _Case.refer(**dict(_referrals())["good"])
+    seeking = st.apply_step(case, _OFFICER, st.SeekAgreement(), at=T0)
+    assert type(seeking) is _Case
+    officer = _Actor(actor_id="officer-1", role=Role.LA_OFFICER, council=COUNCIL)
+    plain = DisagreementResolutionCase.refer(**dict(_referrals())["good"])
+    assert st.apply_step(plain, officer, st.SeekAgreement(), at=T0) == plain.seek_agreement(
+        at=T0, actor="officer-1")
