@@ -18,7 +18,7 @@ import threading
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 import cattrs
@@ -419,6 +419,11 @@ class _Unhandled(Exception):
 _NONE = type(None)
 
 
+def _refuse() -> NoReturn:
+    """Raise :class:`_Unhandled` (from inside an expression of a compiled encoder)."""
+    raise _Unhandled
+
+
 class DocumentEncoder:
     """``json.dumps(converter.unstructure(value), ensure_ascii=False, sort_keys=True)``, byte
     for byte, for the attrs classes of a stored case, in one pass without the intermediate dicts.
@@ -454,7 +459,7 @@ class DocumentEncoder:
         self._globals: dict[str, Any] = {
             "_U": _Unhandled, "_esc": json.encoder.encode_basestring, "_D": dt.date,
             "_DT": dt.datetime, "_MS": max_string, "_MI": max_items, "_memo": self._memo,
-            "_ML": self._MEMO_LIMIT, "_MT": self._MEMO_TEXT,
+            "_ML": self._MEMO_LIMIT, "_MT": self._MEMO_TEXT, "_refuse": _refuse,
         }
         self._names: dict[Any, str | None] = {}
         self._lock = threading.Lock()
@@ -591,6 +596,14 @@ class DocumentEncoder:
         fn = self._compile(t)
         if fn is None:
             raise _Unhandled
+        if typing.get_origin(t) is tuple and args == (str, Ellipsis) and (
+            self._compile(str) is not None
+        ):
+            # An array of strings (audit field names, rule ids) written in place: the lines of
+            # its function and of the string's, without a call per array and per string.
+            return [f"if type({v}) is not tuple or len({v}) > _MI:", "    raise _U",
+                    f"{o} = '[' + ', '.join([_esc(s) if type(s) is str and len(s) <= _MS "
+                    f"else _refuse() for s in {v}]) + ']' if {v} else '[]'"]
         return [f"{o} = {fn}({v})"]
 
     def _enum(self, t: type[enum.Enum], name: str) -> str:
@@ -618,7 +631,9 @@ class DocumentEncoder:
         attrs.resolve_types(cls)
         fields = sorted((a for a in attrs.fields(cls) if a.init), key=lambda a: a.name)
         self._globals[f"{name}_cls"] = cls
-        lines = [f"def {name}(v):"]
+        # The class first, memo or not: an object whose class was swapped since it was
+        # written is not answered from its kept text.
+        lines = [f"def {name}(v):", f"    if type(v) is not {name}_cls:", "        raise _U"]
         memo = cls in self._memo_classes
         if memo:
             # A kept text answers only while every field still holds the very object it was
@@ -627,7 +642,6 @@ class DocumentEncoder:
             lines += ["    c = _memo.get(id(v))", "    if c is not None and c[0] is v:",
                       "        k = c[2]", f"        if {same or 'True'}:",
                       "            return c[1]"]
-        lines += [f"    if type(v) is not {name}_cls:", "        raise _U"]
         pieces = []
         for i, a in enumerate(fields):
             if a.type is None:

@@ -77,8 +77,9 @@ byte for byte, built once (``json.dumps`` with options builds it anew on every c
 _ESCAPE = json.encoder.encode_basestring  # the string writer of the encoder above
 _ENCODER = DocumentEncoder(
     _CONVERTER, max_string=MAX_STRING, max_items=STORED_MAX_ITEMS,
-    # Built by the library's own steps and handed to no plugin: written once each.
-    memo=(AuditEntry, ConsentEntry, RecordedItem),
+    # Built by the library's own steps and handed to no plugin: written once each. Settings:
+    # one frozen object of enums and booleans pinned to every case a council opens.
+    memo=(AuditEntry, ConsentEntry, RecordedItem, Settings),
 )
 _SUBJECTS = frozenset({PartyKind.CHILD, PartyKind.YOUNG_PERSON})
 
@@ -99,11 +100,8 @@ def columns(case: Case) -> dict[str, Any]:
 
 def _columns(case: Case) -> dict[str, Any]:
     """:func:`columns`, worked out from the case as it is now on every call (never remembered:
-    the store's check of a record's columns must see the case it is given)."""
-    return _columns_of(case)
-
-
-def _columns_of(case: Case) -> dict[str, Any]:
+    the store's check of a record's columns must see the case it is given). :func:`to_record`
+    writes the same values straight into the record."""
     return {
         "case_id": case.case_id,
         "council": case.council,
@@ -146,13 +144,33 @@ def deadline_entries(case: Case) -> tuple[DeadlineEntry, ...]:
 def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     """The store record of ``case``; ``version`` is the version it was loaded as (0: new)."""
     document, exact = _document(case)
+    kind = case.kind
     if exact:
         # This text reads back as ``case`` itself: the store's check of the save (and a load
         # right after it) use the case rather than structuring what was just unstructured.
+        _remember()(document, kind, case)
+    # The columns as _columns gives them, passed straight to the record (no dict to unpack).
+    entries = case.audit.entries
+    created_at = case.created_at
+    return CaseRecord(
+        case_id=case.case_id, council=case.council, kind=kind, state=case.state.value,
+        version=version, document=document, created_at=created_at,
+        updated_at=entries[-1].at if entries else created_at,
+        deadlines=deadline_entries(case), subject_date_of_birth=_subject_dob(case),
+        closed_on=case.closed_on,
+    )
+
+
+_REMEMBER: list[Callable[[str, str, Case], None]] = []
+
+
+def _remember() -> Callable[[str, str, Case], None]:
+    """``invariants.remember``, imported on first use (invariants imports this module)."""
+    if not _REMEMBER:
         from sen_disagreement.workflow.invariants import remember
 
-        remember(document, case.kind, case)
-    return CaseRecord(version=version, document=document, **_columns(case))
+        _REMEMBER.append(remember)
+    return _REMEMBER[0]
 
 
 
