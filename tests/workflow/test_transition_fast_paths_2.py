@@ -28,6 +28,7 @@ from sen_disagreement.actors import Actor, CaseGrant, Role
 from sen_disagreement.appeals import AppealableDecision
 from sen_disagreement.disclosure import Disclosure, ItemKind
 from sen_disagreement.ehc import Duty, PlanSection
+from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import FAMILY, Identifiers, Party, PartyKind
 from sen_disagreement.settings import DEFAULT_SETTINGS
 from sen_disagreement.voluntary import ConsentLedger, Process
@@ -535,3 +536,39 @@ def test_apply_step_sends_a_case_or_actor_subclass_through_authorise() -> None:
     plain = DisagreementResolutionCase.refer(**dict(_referrals())["good"])
     assert st.apply_step(plain, officer, st.SeekAgreement(), at=T0) == plain.seek_agreement(
         at=T0, actor="officer-1")
+
+
+# --- a repeated change, and settings that are not Settings --------------------------------------
+
+@pytest.mark.parametrize("names", [("state", "audit", "state"), ("audit", "audit")])
+def test_the_evolver_refuses_a_field_changed_twice_as_evolve_case_does(
+        names: tuple[str, ...]) -> None:
+    case = DisagreementResolutionCase.refer(**dict(_referrals())["good"])
+    with pytest.raises(TypeError):
+        _case.evolver(DisagreementResolutionCase, names)
+    with pytest.raises(TypeError):
+        case._step(dr.DrEvent.SEEK_AGREEMENT, at=T0, actor="officer-1",
+                   **{names[-1]: getattr(case, names[-1])})
+
+
+@pytest.mark.parametrize("settings", [None, "anything", {}, DEFAULT_SETTINGS.__class__])
+def test_a_case_refuses_settings_that_are_not_settings(monkeypatch: pytest.MonkeyPatch,
+                                                       settings: object) -> None:
+    kw = {**dict(_referrals())["good"], "settings": settings}
+    got = _outcome(lambda: DisagreementResolutionCase.refer(**kw))
+    assert got[:4] == ("error", InvalidInputError, "settings", "input.type")
+    assert _general(monkeypatch, DisagreementResolutionCase,
+                    {**dict(_referrals())["good"], "settings": settings}) == got
+    good = DisagreementResolutionCase.refer(**dict(_referrals())["good"])
+    with pytest.raises(InvalidInputError) as err:
+        attrs.evolve(good, settings=settings)  # type: ignore[arg-type]
+    assert (err.value.field, err.value.rule_id) == ("settings", "input.type")
+    notice = DecisionNotice(sent_on=T0.date(), contents=set(Reg32Item),
+                            decisions=[AppealableDecision.PLAN_NEEDS])
+    with pytest.raises(InvalidInputError) as med:
+        MediationCase.notify_decision(
+            case_id="med-fast-3", council="sefton", notice=notice, at=T0, actor="officer",
+            parties=[CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent")),
+                     CaseParty("la", Party(kind=PartyKind.LOCAL_AUTHORITY))],
+            settings=settings)  # type: ignore[arg-type]
+    assert (med.value.field, med.value.rule_id) == ("settings", "input.type")

@@ -155,6 +155,12 @@ class SharedViews:
         return family_ids(self.parties)
 
 
+def check_settings(_inst: object, _attr: object, value: object) -> None:
+    """attrs validator: a case's settings are a :class:`Settings` (every deadline reads them)."""
+    if not isinstance(value, Settings):
+        raise InvalidInputError("must be a Settings", field="settings", rule_id="input.type")
+
+
 def _party_id(value: object) -> None:
     check_id(value, "party_id")
 
@@ -371,6 +377,11 @@ def _evolver(cls: type, names: tuple[str, ...]) -> Any:
     changed ones converted, every field set, then the changed ones validated (both in the
     class's field order, as ``__init__`` does), without loops or per-name lookups."""
     _, by_name = _plan(cls)
+    if len(set(names)) != len(names):
+        # What evolve_case(case, state=..., **changes) raises for a repeated keyword: a change
+        # must never silently replace another (the machine's target, the step's audit entry).
+        msg = f"{cls.__name__}: a field is changed twice in {names!r}"
+        raise TypeError(msg)
     for name in names:
         if name not in by_name:
             msg = f"{cls.__name__} has no field {name!r}"

@@ -50,6 +50,7 @@ from sen_disagreement.workflow._case import (
     check_case_ref,
     check_date_order,
     check_parties,
+    check_settings,
     evolver,
 )
 from sen_disagreement.workflow.audit import (
@@ -218,7 +219,8 @@ class DisagreementResolutionCase(SharedViews):
     closure: Closure | None = None
     closed_on: dt.date | None = None
     audit: AuditTrail
-    settings: Settings = field(default=DEFAULT_SETTINGS, eq=False, repr=False)
+    settings: Settings = field(default=DEFAULT_SETTINGS, eq=False, repr=False,
+                               validator=check_settings)
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -243,6 +245,8 @@ class DisagreementResolutionCase(SharedViews):
         issue_list = issue_list_of(issues)
         audit = append_entry(AuditTrail(case_id), actor=actor, action="dr.referred", at=at,
                              case_id=case_id, fields=("parties", "issues"))
+        if type(settings) is not Settings:
+            check_settings(None, None, settings)  # as __init__ checks it, last of the fields
         # The library's own class given values its __init__ keeps as they are: exact strs and
         # datetime (its type checks pass them), the machine's initial state (a DrState member),
         # ``chosen`` an exact tuple (its converter returns it) and the rest unchecked fields.

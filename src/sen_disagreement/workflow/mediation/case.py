@@ -33,6 +33,7 @@ from sen_disagreement.workflow._case import (
     check_actor,
     check_case_ref,
     check_parties,
+    check_settings,
     evolve_case,
     family_ids,
     find_deadline,
@@ -123,7 +124,8 @@ class MediationCase(AdviserStage, ArrangingStage, OutcomeStage, SweepStage):
     agreement: MediationAgreement | None = None
     closed_on: dt.date | None = None
     audit: AuditTrail
-    settings: Settings = field(default=DEFAULT_SETTINGS, eq=False, repr=False)
+    settings: Settings = field(default=DEFAULT_SETTINGS, eq=False, repr=False,
+                               validator=check_settings)
 
     # --- construction ---------------------------------------------------------------------------
 
