@@ -495,13 +495,8 @@ def test_a_parent_cannot_redirect_the_councils_messages_with_a_posing_id() -> No
 # --- _step's generated evolver -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "DisagreementResolutionCase._step builds names = ('state', 'audit', *changes) for the "
-    "generated evolver, and _case._evolver maps names to values with a dict (last wins): a "
-    "change named state or audit (a subclass's or a future action's) silently replaces the "
-    "machine's target or drops the step's audit entry, where evolve_case(self, state=..., "
-    "audit=..., **changes) raised TypeError (multiple values for a keyword). Fix, free per "
-    "call: _evolver refuses names with a repeat (TypeError) when it generates the function."))
+# Found in review, now mended: a change named state or audit replaced the machine's target or
+# dropped the step's audit entry; the generated evolver refuses a field changed twice (TypeError).
 @pytest.mark.parametrize("change", ["state", "audit"])
 def test_a_step_cannot_override_its_target_or_its_audit_entry(change: str) -> None:
     from sen_disagreement.workflow.disagreement_resolution import DrEvent, DrState
@@ -516,13 +511,8 @@ def test_a_step_cannot_override_its_target_or_its_audit_entry(change: str) -> No
         "the step took another state or lost its audit entry")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "pre-existing, on refer's general and fast paths alike: DisagreementResolutionCase.settings "
-    "has no type check (typed_fields adds none to a field with a default, eq=False), so "
-    "refer(settings=None) builds a case and its first to_record is a raw AttributeError "
-    "('NoneType' object has no attribute 'working_days'), not a typed error. Fix: an "
-    "instance_of(Settings) validator on the field, and refer checking it (input.type, field "
-    "settings) before its fast build."))
+# Found in review, now mended: refer(settings=None) built a case whose first save was a raw
+# AttributeError; settings are checked (input.type).
 def test_refer_refuses_settings_that_are_not_settings() -> None:
     refused = False
     try:
