@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hostile_values import EqualsAnything
 
 from sen_disagreement import classifier, independence
 from sen_disagreement.classifier import Disagreement, classify
@@ -428,20 +429,6 @@ def test_a_case_the_reader_refuses_is_never_stored(tmp_path: Path, rewrite: str)
 # --- consent: decided by the party itself ------------------------------------------------------
 
 
-class _EqualsAnything(str):
-    """An id that says it equals (and differs from nothing) whatever it is compared with."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    __hash__ = str.__hash__
-
-
 # Found in review, now mended: a str-subclass party id claiming equality let a parent record the
 # council's agreement; ids are plain str only (_checks.check_id / check_shape).
 def test_a_parent_cannot_record_the_councils_agreement_with_a_posing_id() -> None:
@@ -459,7 +446,7 @@ def test_a_parent_cannot_record_the_councils_agreement_with_a_posing_id() -> Non
                       at=T0 + dt.timedelta(hours=2))
     refused: str | None = None
     try:
-        posing = st.AcceptDecision(party_id=_EqualsAnything("sefton"))
+        posing = st.AcceptDecision(party_id=EqualsAnything("sefton"))
         after = st.apply_step(case, parent, posing, at=T0 + dt.timedelta(hours=2))
     except SenDisagreementError as exc:  # any typed refusal is the fix
         refused = getattr(exc, "rule_id", type(exc).__name__)
@@ -483,7 +470,7 @@ def test_a_parent_cannot_redirect_the_councils_messages_with_a_posing_id() -> No
     refused: str | None = None
     try:
         after = st.apply_step(case, parent, st.ChangeContact(
-            party_id=_EqualsAnything("sefton"), contact=mine), at=T0 + dt.timedelta(hours=1))
+            party_id=EqualsAnything("sefton"), contact=mine), at=T0 + dt.timedelta(hours=1))
     except SenDisagreementError as exc:  # any typed refusal is the fix
         refused = getattr(exc, "rule_id", type(exc).__name__)
     if refused is not None:

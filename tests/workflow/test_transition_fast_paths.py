@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hostile_values import EqualsAnything, NeverEarlier, PlainStr
 
 from sen_disagreement.actors import Actor, CaseGrant, Role
 from sen_disagreement.ehc import Duty, PlanSection
@@ -54,31 +55,6 @@ PARENT_USER = Actor(actor_id="sam", role=Role.FAMILY,
 PROVIDER_USER = Actor(actor_id="gm-1", role=Role.PROVIDER, organisation="global-mediation")
 PROVIDER = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="Global Mediation")
 PROVIDER_ID = "global-mediation"  # the provider actor's organisation
-
-
-class _LyingStr(str):
-    """A str that says it equals anything (and hashes as the text it holds)."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    __hash__ = str.__hash__
-
-
-class _PlainStr(str):
-    __slots__ = ()
-
-
-class _LateDatetime(dt.datetime):
-    """A UTC datetime that says it is never earlier than anything."""
-
-    def __lt__(self, other: object) -> bool:
-        return False
 
 
 _GMT = dt.timezone(dt.timedelta(0), "GMT")
@@ -137,19 +113,20 @@ _GOOD: dict[str, Any] = {"actor": "officer-1", "action": "dr.seek_agreement", "a
                          "case_id": CASE, "fields": ("ledger", "closure"), "outcome": "ok"}
 
 _HOSTILE_ENTRY: list[tuple[str, object]] = [
-    ("actor", _LyingStr("officer-1")), ("actor", _PlainStr("officer-1")), ("actor", "bad actor"),
+    ("actor", EqualsAnything("officer-1")), ("actor", PlainStr("officer-1")),
+    ("actor", "bad actor"),
     ("actor", "x" * 500), ("actor", 7), ("actor", None),
-    ("action", _LyingStr("dr.seek_agreement")), ("action", _PlainStr("dr.seek_agreement")),
+    ("action", EqualsAnything("dr.seek_agreement")), ("action", PlainStr("dr.seek_agreement")),
     ("action", "Not A Slug"),
-    ("case_id", _LyingStr(CASE)), ("case_id", _PlainStr(CASE)), ("case_id", "other-case"),
+    ("case_id", EqualsAnything(CASE)), ("case_id", PlainStr(CASE)), ("case_id", "other-case"),
     ("case_id", "bad id!"), ("case_id", None),
-    ("outcome", _LyingStr("ok")), ("outcome", "NOT OK"),
-    ("fields", ("ledger", _LyingStr("closure"))), ("fields", ("ledger", _PlainStr("closure"))),
+    ("outcome", EqualsAnything("ok")), ("outcome", "NOT OK"),
+    ("fields", ("ledger", EqualsAnything("closure"))), ("fields", ("ledger", PlainStr("closure"))),
     ("fields", ["ledger", "closure"]), ("fields", ("a value, not a name",)),
     ("fields", tuple(f"f{i}" for i in range(20))), ("fields", "ledger"), ("fields", 5),
     ("at", dt.datetime(2025, 3, 3, 10)), ("at", dt.datetime(2025, 3, 3, 10, tzinfo=_GMT)),
     ("at", dt.datetime(2025, 3, 3, 11, tzinfo=_PLUS_ONE)),
-    ("at", _LateDatetime(2025, 3, 3, 10, tzinfo=dt.UTC)), ("at", T0 - dt.timedelta(hours=1)),
+    ("at", NeverEarlier(2025, 3, 3, 10, tzinfo=dt.UTC)), ("at", T0 - dt.timedelta(hours=1)),
     ("at", T0), ("at", dt.date(2025, 3, 3)), ("at", "2025-03-03T10:00:00Z"),
 ]
 
@@ -160,7 +137,7 @@ def _trails() -> Iterator[tuple[str, AuditTrail]]:
     yield "one entry", base
     yield "empty", AuditTrail(CASE)
     yield "case id rewritten", _forced(base, case_id="other-case")
-    yield "case id rewritten to a liar", _forced(base, case_id=_LyingStr("other-case"))
+    yield "case id rewritten to a liar", _forced(base, case_id=EqualsAnything("other-case"))
     yield "entries rewritten to a list", _forced(base, entries=list(base.entries))
     yield "last entry later", base.append(make_entry(actor="officer-1", action="dr.note",
                                                      at=_at(5), case_id=CASE))
@@ -248,11 +225,11 @@ _CONSENT_GOOD: dict[str, Any] = {"party_id": "parent", "decision": ConsentDecisi
                                  "at": _at(2), "recorded_by": "parent",
                                  "on_behalf_lacking_capacity": False}
 _CONSENT_HOSTILE: list[tuple[str, object]] = [
-    ("party_id", _LyingStr("parent")), ("party_id", 7), ("decision", "agreed"),
+    ("party_id", EqualsAnything("parent")), ("party_id", 7), ("decision", "agreed"),
     ("at", dt.datetime(2025, 3, 3, 10)), ("at", dt.datetime(2025, 3, 3, 10, tzinfo=_GMT)),
     ("at", dt.datetime(2025, 3, 3, 10, tzinfo=_PLUS_ONE)),
-    ("at", _LateDatetime(2025, 3, 3, 10, tzinfo=dt.UTC)), ("at", dt.date(2025, 3, 3)),
-    ("recorded_by", _PlainStr("parent")), ("recorded_by", None),
+    ("at", NeverEarlier(2025, 3, 3, 10, tzinfo=dt.UTC)), ("at", dt.date(2025, 3, 3)),
+    ("recorded_by", PlainStr("parent")), ("recorded_by", None),
     ("on_behalf_lacking_capacity", 1), ("on_behalf_lacking_capacity", None),
 ]
 
@@ -282,8 +259,8 @@ def _added(issues: list[Any]) -> IssueList:
     [Issue(issue_id="assess", duty=Duty.ASSESS), Issue(issue_id="speech", section=PlanSection.F)],
     [Issue(issue_id="assess", duty=Duty.ASSESS), Issue(issue_id="assess", section=PlanSection.F)],
     [Issue(issue_id="assess", duty=Duty.ASSESS),
-     _forced(Issue(issue_id="speech", section=PlanSection.F), issue_id=_LyingStr("speech"))],
-    [_forced(Issue(issue_id="speech", section=PlanSection.F), issue_id=_LyingStr("speech")),
+     _forced(Issue(issue_id="speech", section=PlanSection.F), issue_id=EqualsAnything("speech"))],
+    [_forced(Issue(issue_id="speech", section=PlanSection.F), issue_id=EqualsAnything("speech")),
      Issue(issue_id="assess", duty=Duty.ASSESS)],
     [Issue(issue_id="assess", duty=Duty.ASSESS), "not an issue"],
 ], ids=["none", "one", "two", "repeated", "liar-second", "liar-first", "not-an-issue"])
@@ -395,14 +372,14 @@ def _evolve_changed(case: Any, **changes: Any) -> Any:
 
 _WHEN: list[tuple[str, object]] = [
     ("utc", _at(1)), ("gmt", dt.datetime(2025, 3, 3, 10, tzinfo=_GMT)),
-    ("subclass", _LateDatetime(2025, 3, 3, 10, tzinfo=dt.UTC)),
+    ("subclass", NeverEarlier(2025, 3, 3, 10, tzinfo=dt.UTC)),
     ("naive", dt.datetime(2025, 3, 3, 10)),
     ("plus-one", dt.datetime(2025, 3, 3, 11, tzinfo=_PLUS_ONE)),
     ("earlier", T0 - dt.timedelta(minutes=1)), ("same", T0), ("date", dt.date(2025, 3, 3)),
 ]
 _WHO: list[tuple[str, object]] = [
-    ("officer", "officer-1"), ("plain-subclass", _PlainStr("officer-1")),
-    ("liar", _LyingStr("officer-1")), ("spaces", "officer 1"), ("number", 7),
+    ("officer", "officer-1"), ("plain-subclass", PlainStr("officer-1")),
+    ("liar", EqualsAnything("officer-1")), ("spaces", "officer 1"), ("number", 7),
 ]
 
 
@@ -411,7 +388,7 @@ def _rewritten_cases() -> Iterator[tuple[str, DisagreementResolutionCase]]:
     yield "as-built", case
     yield "case-id-bad", _forced(case, case_id="bad id!")
     yield "case-id-other", _forced(case, case_id="other-case")
-    yield "case-id-liar", _forced(case, case_id=_LyingStr(CASE))
+    yield "case-id-liar", _forced(case, case_id=EqualsAnything(CASE))
     yield "trail-other-case", _forced(case, audit=_forced(case.audit, case_id="other-case"))
     yield "parties-list", _forced(case, parties=list(case.parties))
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hostile_values import EqualsAnything, NeverEarlier, PlainStr
 
 from sen_disagreement import actors
 from sen_disagreement.actors import Actor, CaseGrant, Role
@@ -44,29 +45,6 @@ from sen_disagreement.workflow.mediation import case as mediation_case
 T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
 COUNCIL = "E08000014"
 CASE = "dr-fast-2"
-
-
-class _LyingStr(str):
-    """A str that says it equals anything (and hashes as the text it holds)."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    __hash__ = str.__hash__
-
-
-class _PlainStr(str):
-    __slots__ = ()
-
-
-class _LateDatetime(dt.datetime):
-    def __lt__(self, other: object) -> bool:
-        return False
 
 
 _OTHER_SETTINGS = attrs.evolve(DEFAULT_SETTINGS)  # equal to the default, not it
@@ -116,19 +94,19 @@ def _referrals() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "parties as a generator", {**good, "parties": (p for p in _parties())}
     yield "parties as a tuple", {**good, "parties": tuple(_parties())}
     yield "no issues", {**good, "issues": ()}
-    yield "str subclass case id", {**good, "case_id": _PlainStr(CASE)}
-    yield "lying case id", {**good, "case_id": _LyingStr(CASE)}
-    yield "str subclass council", {**good, "council": _PlainStr(COUNCIL)}
-    yield "lying council", {**good, "council": _LyingStr(COUNCIL)}
+    yield "str subclass case id", {**good, "case_id": PlainStr(CASE)}
+    yield "lying case id", {**good, "case_id": EqualsAnything(CASE)}
+    yield "str subclass council", {**good, "council": PlainStr(COUNCIL)}
+    yield "lying council", {**good, "council": EqualsAnything(COUNCIL)}
     yield "bad case id", {**good, "case_id": "No Spaces Allowed"}
     yield "case id not a str", {**good, "case_id": 7}
-    yield "datetime subclass", {**good, "at": _LateDatetime(2025, 3, 3, 9, tzinfo=dt.UTC)}
+    yield "datetime subclass", {**good, "at": NeverEarlier(2025, 3, 3, 9, tzinfo=dt.UTC)}
     yield "naive time", {**good, "at": dt.datetime(2025, 3, 3, 9)}
     yield "GMT time", {**good, "at": dt.datetime(2025, 3, 3, 9, tzinfo=_GMT)}
     yield "non-UTC time", {**good, "at": dt.datetime(2025, 3, 3, 9, tzinfo=_PLUS_ONE)}
     yield "a date", {**good, "at": dt.date(2025, 3, 3)}
     yield "bad actor", {**good, "actor": "Officer One"}
-    yield "lying actor", {**good, "actor": _LyingStr("officer-1")}
+    yield "lying actor", {**good, "actor": EqualsAnything("officer-1")}
     yield "one party", {**good, "parties": _parties()[:1]}
     yield "repeated party", {**good, "parties": [*_parties(), _parties()[0]]}
     yield "not a party", {**good, "parties": [*_parties(), "sefton"]}
@@ -276,11 +254,11 @@ def _acting_cases() -> Iterator[tuple[str, Any]]:
     yield "CaseParty subclass", sub
     lying = attrs.evolve(good)
     object.__setattr__(lying, "parties", (CaseParty("x", parent.party), la))
-    object.__setattr__(lying.parties[0], "party_id", _LyingStr("x"))
+    object.__setattr__(lying.parties[0], "party_id", EqualsAnything("x"))
     yield "lying party id", lying
     plain = attrs.evolve(good)
     object.__setattr__(plain, "parties", (CaseParty("x", parent.party), la))
-    object.__setattr__(plain.parties[0], "party_id", _PlainStr("parent"))
+    object.__setattr__(plain.parties[0], "party_id", PlainStr("parent"))
     yield "str subclass party id", plain
     yield "own party map", _Mapped.refer(**dict(_referrals())["good"])
     family_la = attrs.evolve(good)
@@ -289,7 +267,7 @@ def _acting_cases() -> Iterator[tuple[str, Any]]:
 
 
 def _party_ids() -> Iterator[object]:
-    yield from ("parent", "sefton", "nobody", _PlainStr("parent"), _LyingStr("nobody"))
+    yield from ("parent", "sefton", "nobody", PlainStr("parent"), EqualsAnything("nobody"))
 
 
 @pytest.mark.parametrize(("name", "case"), list(_acting_cases()),
@@ -336,10 +314,10 @@ def _general_append(trail: AuditTrail, **kw: Any) -> AuditTrail:
 
 @pytest.mark.parametrize("at", [
     T0 + dt.timedelta(hours=1), T0, T0 - dt.timedelta(hours=1),
-    _LateDatetime(2025, 3, 3, 8, tzinfo=dt.UTC), dt.datetime(2025, 3, 3, 11),
+    NeverEarlier(2025, 3, 3, 8, tzinfo=dt.UTC), dt.datetime(2025, 3, 3, 11),
     dt.datetime(2025, 3, 3, 11, tzinfo=_GMT), dt.datetime(2025, 3, 3, 11, tzinfo=_PLUS_ONE)],
     ids=["later", "same", "earlier", "claims-late", "naive", "gmt", "plus-one"])
-@pytest.mark.parametrize("actor", ["adv", _PlainStr("adv"), _LyingStr("adv"), "Not An Id"])
+@pytest.mark.parametrize("actor", ["adv", PlainStr("adv"), EqualsAnything("adv"), "Not An Id"])
 def test_a_mediation_step_audits_as_trail_append_of_make_entry(
         monkeypatch: pytest.MonkeyPatch, at: dt.datetime, actor: str) -> None:
     case = _mediation()
@@ -372,7 +350,7 @@ class _Directory:
 
 
 @pytest.mark.parametrize("user_id", [
-    "officer-1", _PlainStr("officer-1"), _LyingStr("officer-1"), "Officer One", "", 7, None,
+    "officer-1", PlainStr("officer-1"), EqualsAnything("officer-1"), "Officer One", "", 7, None,
     "officer-1\n", "x" * 200])
 def test_resolve_answers_as_check_user_id_and_the_directory_whether_seen_or_not(
         user_id: object) -> None:
@@ -409,13 +387,13 @@ _DR_PROVIDER = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="Glob
 
 def _lying_step() -> st.AcceptDecision:
     step = st.AcceptDecision(party_id="sefton")
-    object.__setattr__(step, "party_id", _LyingStr("sefton"))
+    object.__setattr__(step, "party_id", EqualsAnything("sefton"))
     return step
 
 
 def _plain_party_step() -> st.AcceptDecision:
     step = st.AcceptDecision(party_id="parent")
-    object.__setattr__(step, "party_id", _PlainStr("parent"))
+    object.__setattr__(step, "party_id", PlainStr("parent"))
     return step
 
 
@@ -455,7 +433,7 @@ def _walked() -> Iterator[tuple[str, DisagreementResolutionCase]]:
                              at=dt.datetime(2025, 3, 10, 15, tzinfo=dt.UTC), actor="gm-1")
     yield "held", held
     rewritten = attrs.evolve(case)
-    object.__setattr__(rewritten, "case_id", _LyingStr(CASE))
+    object.__setattr__(rewritten, "case_id", EqualsAnything(CASE))
     yield "lying case id", rewritten
 
 
