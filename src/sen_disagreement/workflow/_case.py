@@ -369,6 +369,9 @@ def _slot_setter(cls: type, name: str) -> Any:
     return None
 
 _EVOLVERS: dict[tuple[type, tuple[str, ...]], Any] = {}
+_EVOLVERS_MAX = 1024
+"""The library's transitions use a few dozen (class, names) pairs; the bound stops a caller's
+classes and name orders from growing the table without end (each entry keeps its class)."""
 
 
 def _evolver(cls: type, names: tuple[str, ...]) -> Any:
@@ -441,6 +444,8 @@ def evolver(cls: type, names: tuple[str, ...]) -> Any:
     evolve = _EVOLVERS.get((cls, names))
     if evolve is None:
         evolve = _evolver(cls, names)
+        if len(_EVOLVERS) >= _EVOLVERS_MAX:
+            _EVOLVERS.clear()  # a bound, not a policy: the next calls generate again
         _EVOLVERS[(cls, names)] = evolve
     return evolve
 
