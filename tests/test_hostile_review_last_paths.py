@@ -1,0 +1,246 @@
+"""Hostile review of the session's last fast paths (apply_step's disagreement-resolution path,
+refer's build, the acting party without the party map, resolve's remembered ids, the save path).
+
+A step class is found in the step tables (``_STEP_NAMES``, ``_DR_FAST``, ``_DR_ACTIONS``) by
+dict lookup, so a class whose metaclass hashes as one of the library's step classes and says it
+equals every class is taken for that class: authorise then checks the posed class's row and
+skips the isinstance checks of the class the object really is, and a mediation case dispatches
+by isinstance on the real class. The strict xfails below are those breaks; the plain tests are
+guarantees that held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hostile_values import EqualsAnything, PlainStr
+
+from sen_disagreement import actors
+from sen_disagreement.actors import Actor, CaseGrant, Role
+from sen_disagreement.appeals import AppealableDecision
+from sen_disagreement.errors import (
+    AccessDeniedError,
+    ConsentRequiredError,
+    InvalidInputError,
+    NotFoundError,
+)
+from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase
+from sen_disagreement.workflow import steps as st
+from sen_disagreement.workflow.access import acting_party
+from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase, Reg32Item
+
+T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+AT = dt.datetime(2025, 3, 10, 16, tzinfo=dt.UTC)
+COUNCIL = "E08000014"
+CASE = "x3-last-1"
+
+
+def _poser(base: type, target: type, **values: Any) -> Any:
+    """An instance of a subclass of ``base`` whose class hashes as ``target`` and says it
+    equals every class: a dict keyed by class finds it as ``target``."""
+
+    class LyingMeta(type(base)):  # type: ignore[misc]
+        def __eq__(cls, other: object) -> bool:
+            return True
+
+        def __ne__(cls, other: object) -> bool:
+            return False
+
+        def __hash__(cls) -> int:
+            return hash(target)
+
+    posing = LyingMeta("Posing", (base,), {"__slots__": ()})
+    return posing(**values)
+
+
+def _parties() -> list[CaseParty]:
+    return [CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent")),
+            CaseParty("sefton", Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton"))]
+
+
+def _dr_all_agreed() -> DisagreementResolutionCase:
+    case = DisagreementResolutionCase.refer(case_id=CASE, council=COUNCIL, parties=_parties(),
+                                            at=T0, actor="officer-1")
+    at = T0 + dt.timedelta(hours=1)
+    case = case.seek_agreement(at=at, actor="officer-1")
+    case = case.agree("parent", at=at, actor="sam")
+    return case.agree("sefton", at=at, actor="officer-1")
+
+
+class _Actor(Actor):
+    __slots__ = ()
+
+
+def _parent(cls: type[Actor] = Actor, case_id: str = CASE, party_id: str = "parent") -> Actor:
+    return cls(actor_id="sam", role=Role.FAMILY,
+               grants={CaseGrant(case_id=case_id, party_id=party_id)})
+
+
+def _mediation() -> MediationCase:
+    notice = DecisionNotice(sent_on=T0.date(), contents=set(Reg32Item),
+                            decisions=[AppealableDecision.PLAN_NEEDS])
+    yp = CaseParty("yp", Party(kind=PartyKind.YOUNG_PERSON, name="Jo Young",
+                               date_of_birth=dt.date(2003, 11, 27)))
+    la = CaseParty("la", Party(kind=PartyKind.LOCAL_AUTHORITY))
+    return MediationCase.notify_decision(case_id="x3-med-1", council="sefton",
+                                         parties=[yp, la], notice=notice, at=T0, actor="officer")
+
+
+# --- a step class posing as another through its metaclass -----------------------------------
+
+
+def test_honest_sweep_by_a_family_user_is_refused() -> None:
+    case = _mediation()
+    yp = Actor(actor_id="alex", role=Role.FAMILY,
+               grants={CaseGrant(case_id=case.case_id, party_id="yp")})
+    with pytest.raises(AccessDeniedError) as caught:
+        st.apply_step(case, yp, st.Sweep(today=dt.date(2026, 6, 1)), at=T0)
+    assert caught.value.rule_id.startswith("who.sweep.")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "step_name looks the class up with _STEP_NAMES.get(type(step)): a Sweep subclass whose "
+    "metaclass hashes as RecordItem and equals every class is named 'record_item' (a family "
+    "step), authorise skips every isinstance check, and _apply_mediation dispatches by "
+    "isinstance to the sweep: the family user lapses the mediation case, audited as 'system'. "
+    "Fix: step_name (and _DR_FAST, _DR_ACTIONS) look classes up by id(type(step)) and compare "
+    "with `is`, as _PLAIN_STEPS and _OWN_STEPS do; refuse any other class (input.type)."),
+    raises=pytest.fail.Exception)
+def test_a_family_user_cannot_sweep_a_mediation_case_with_a_posing_step_class() -> None:
+    case = _mediation()
+    yp = Actor(actor_id="alex", role=Role.FAMILY,
+               grants={CaseGrant(case_id=case.case_id, party_id="yp")})
+    posing = _poser(st.Sweep, st.RecordItem, today=dt.date(2026, 6, 1))
+    try:
+        swept = st.apply_step(case, yp, posing, at=T0 + dt.timedelta(hours=1))
+    except (AccessDeniedError, InvalidInputError):
+        return
+    pytest.fail(f"a family user swept the case to {swept.state.value}, audited as "
+                f"{swept.audit.entries[-1].actor!r}")
+
+
+def test_the_dr_fast_path_refuses_a_posing_withdraw_for_another_party() -> None:
+    # The fast path (exact case, exact Actor) asks `cls in _CONSENT_STEP_CLASSES`, which the
+    # lying metaclass answers True: the check for another party runs and refuses.
+    posing = _poser(st.Withdraw, st.Withdraw, party_id="sefton")
+    honest = st.Withdraw(party_id="sefton")
+    for step in (honest, posing):
+        with pytest.raises(AccessDeniedError) as caught:
+            st.apply_step(_dr_all_agreed(), _parent(), step, at=AT)
+        assert caught.value.rule_id == "who.withdraw.disagreement_resolution"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "authorise (the general path, taken for an Actor subclass) names a Step subclass posing "
+    "as Withdraw through its metaclass 'withdraw' but checks isinstance(step, consent classes), "
+    "which is False: the check for another party is skipped and only the case's own "
+    "ConsentRequiredError (young_person.decides) stops the parent withdrawing the council; the "
+    "fast path refuses with AccessDeniedError who.withdraw.disagreement_resolution. Fix: "
+    "exact-class lookup by id in step_name/_DR_FAST/_DR_ACTIONS, as _PLAIN_STEPS does."),
+    raises=AssertionError)
+def test_the_general_path_refuses_a_posing_withdraw_as_the_fast_path_does() -> None:
+
+    class LyingMeta(type):
+        def __eq__(cls, other: object) -> bool:
+            return True
+
+        def __ne__(cls, other: object) -> bool:
+            return False
+
+        def __hash__(cls) -> int:
+            return hash(st.Withdraw)
+
+    class Posing(st.Step, metaclass=LyingMeta):
+        __slots__ = ("on_behalf_lacking_capacity", "party_id")
+
+    step = Posing()
+    object.__setattr__(step, "party_id", "sefton")
+    object.__setattr__(step, "on_behalf_lacking_capacity", False)
+    # Either refusal stops it; the fast path's is the authorisation's, and so must this one be.
+    with pytest.raises((AccessDeniedError, ConsentRequiredError)) as caught:
+        st.apply_step(_dr_all_agreed(), _parent(_Actor), step, at=AT)
+    assert type(caught.value) is AccessDeniedError, type(caught.value).__name__
+    assert caught.value.rule_id == "who.withdraw.disagreement_resolution"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A Sweep subclass posing as RecordItem through its metaclass reaches the record-item "
+    "action on a disagreement-resolution case (fast path: _DR_FAST.get by class; and the "
+    "consent tuple test `cls in _CONSENT_STEP_CLASSES` answered True by the lying __eq__), "
+    "which raises a raw AttributeError ('party_id' / 'item_id'), not a typed error. Fix: "
+    "exact-class lookup by id; anything else InvalidInputError(field='step', input.type)."),
+    raises=AttributeError)
+@pytest.mark.parametrize("actor_cls", [Actor, _Actor], ids=["exact actor", "actor subclass"])
+def test_a_posing_step_class_gets_a_typed_refusal(actor_cls: type[Actor]) -> None:
+    posing = _poser(st.Sweep, st.RecordItem, today=dt.date(2026, 6, 1))
+    with pytest.raises((AccessDeniedError, InvalidInputError)):
+        st.apply_step(_dr_all_agreed(), _parent(actor_cls), posing, at=AT)
+
+
+# --- guarantees that held ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["other case", "other party", "subclass"])
+def test_a_family_user_acts_only_on_the_case_and_party_its_grant_covers(who: str) -> None:
+    case = _dr_all_agreed()
+    actor = {"other case": _parent(case_id="x3-other-1"),
+             "other party": _parent(party_id="sefton"),
+             "subclass": _parent(_Actor, case_id="x3-other-1")}[who]
+    with pytest.raises(AccessDeniedError) as caught:
+        st.apply_step(case, actor, st.Withdraw(party_id="parent"), at=AT)
+    assert caught.value.rule_id == "who.withdraw.disagreement_resolution"
+
+
+def test_the_acting_party_reads_a_rewritten_party_id_as_the_map_does() -> None:
+    case = _dr_all_agreed()
+    posing = CaseParty("parent", Party(kind=PartyKind.PARENT, name="Sam Parent"))
+    object.__setattr__(posing, "party_id", EqualsAnything("parent"))
+    rewritten = DisagreementResolutionCase.refer(case_id=CASE, council=COUNCIL,
+                                                 parties=_parties(), at=T0, actor="officer-1")
+    object.__setattr__(rewritten, "parties", (posing, *rewritten.parties[1:]))
+    for actor in (_parent(), _parent(party_id="sefton"),
+                  Actor(actor_id="icb-1", role=Role.BODY_OFFICER,
+                        grants={CaseGrant(case_id=CASE, party_id="parent")})):
+        got = acting_party(rewritten, actor)
+        party_id = actor.party_in(CASE)
+        party = rewritten.party_map.get(party_id) if party_id else None
+        expected = None if party is None or party.kind is PartyKind.LOCAL_AUTHORITY else (
+            party_id if (actor.role is Role.FAMILY) else None)
+        assert got == expected
+    assert acting_party(case, _parent()) == "parent"
+
+
+def test_an_officer_of_another_council_has_no_part_even_with_a_lying_council() -> None:
+    case = _dr_all_agreed()
+    for council in ("E08000015", PlainStr("E08000015"), EqualsAnything("E08000015")):
+        other = Actor(actor_id="officer-2", role=Role.LA_OFFICER, council="E08000015")
+        object.__setattr__(other, "council", council)  # past the constructor's exact-str check
+        with pytest.raises(AccessDeniedError) as caught:
+            st.apply_step(case, other, st.Close(), at=AT)
+        assert caught.value.rule_id == "who.close.disagreement_resolution"
+
+
+class _Directory:
+    def __init__(self, *known: Actor) -> None:
+        self.known = {a.actor_id: a for a in known}
+
+    def resolve(self, user_id: str) -> Actor | None:
+        return self.known.get(user_id)
+
+
+def test_a_remembered_user_id_answers_only_what_the_directory_says_now() -> None:
+    officer = Actor(actor_id="officer-9", role=Role.LA_OFFICER, council=COUNCIL)
+    other = Actor(actor_id="officer-9", role=Role.LA_OFFICER, council="E08000015")
+    first = _Directory(officer)
+    assert actors.resolve(first, "officer-9") is officer  # now remembered
+    assert actors.resolve(_Directory(other), "officer-9") is other
+    first.known.clear()
+    with pytest.raises(NotFoundError):
+        actors.resolve(first, "officer-9")
+    # A posing id is never remembered, nor answered from what an exact one left behind.
+    with pytest.raises(InvalidInputError):
+        actors.resolve(_Directory(officer), EqualsAnything("Officer Nine"))
+    assert all(type(u) is str for u in actors._GOOD_USER_IDS)
