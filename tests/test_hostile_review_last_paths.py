@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import pytest
 from hostile_values import EqualsAnything, PlainStr
 
@@ -27,7 +28,9 @@ from sen_disagreement.errors import (
     NotFoundError,
 )
 from sen_disagreement.parties import Party, PartyKind
-from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase
+from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
+from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase, records
+from sen_disagreement.workflow import disagreement_resolution as dr
 from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.mediation import DecisionNotice, MediationCase, Reg32Item
@@ -244,3 +247,30 @@ def test_a_remembered_user_id_answers_only_what_the_directory_says_now() -> None
     with pytest.raises(InvalidInputError):
         actors.resolve(_Directory(officer), EqualsAnything("Officer Nine"))
     assert all(type(u) is str for u in actors._GOOD_USER_IDS)
+
+
+class _Settings(Settings):
+    __slots__ = ()
+
+
+@pytest.mark.parametrize("settings", [DEFAULT_SETTINGS, _Settings()],
+                         ids=["default", "subclass"])
+def test_refer_and_the_stored_document_are_the_general_paths_for_settings(
+        monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    def referred() -> DisagreementResolutionCase:
+        return DisagreementResolutionCase.refer(case_id=CASE, council=COUNCIL,
+                                                parties=_parties(), at=T0, actor="officer-1",
+                                                settings=settings)
+
+    fast = referred()
+    with monkeypatch.context() as m:
+        m.setattr(dr, "_FAST_REFER", False)
+        general = referred()
+    for f in attrs.fields(DisagreementResolutionCase):
+        assert getattr(fast, f.name) == getattr(general, f.name), f.name
+        assert type(getattr(fast, f.name)) is type(getattr(general, f.name)), f.name
+    assert fast.settings is settings
+    # The document twice (the second from the encoder's memo) and the general one agree.
+    first, again = records.to_record(fast), records.to_record(fast)
+    assert first.document == again.document == records.to_record(general).document
+    assert first == again
