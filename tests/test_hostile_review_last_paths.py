@@ -96,6 +96,15 @@ def _mediation() -> MediationCase:
                                          parties=[yp, la], notice=notice, at=T0, actor="officer")
 
 
+def _refused_before_the_case(exc: Exception) -> bool:
+    """The step refused by its authorisation (the withdraw row) or as no step of the library's
+    (once classes are looked up by id), not left to the case's own checks."""
+    if type(exc) is AccessDeniedError:
+        return exc.rule_id == "who.withdraw.disagreement_resolution"
+    return (type(exc) is InvalidInputError and exc.field == "step"
+            and exc.rule_id == "input.type")
+
+
 # --- a step class posing as another through its metaclass -----------------------------------
 
 
@@ -134,10 +143,13 @@ def test_the_dr_fast_path_refuses_a_posing_withdraw_for_another_party() -> None:
     # lying metaclass answers True: the check for another party runs and refuses.
     posing = _poser(st.Withdraw, st.Withdraw, party_id="sefton")
     honest = st.Withdraw(party_id="sefton")
-    for step in (honest, posing):
-        with pytest.raises(AccessDeniedError) as caught:
-            st.apply_step(_dr_all_agreed(), _parent(), step, at=AT)
-        assert caught.value.rule_id == "who.withdraw.disagreement_resolution"
+    with pytest.raises(AccessDeniedError) as caught:
+        st.apply_step(_dr_all_agreed(), _parent(), honest, at=AT)
+    assert caught.value.rule_id == "who.withdraw.disagreement_resolution"
+    # Refused as the honest step is, or (once classes are looked up by id) as not a step.
+    with pytest.raises((AccessDeniedError, InvalidInputError)) as posed:
+        st.apply_step(_dr_all_agreed(), _parent(), posing, at=AT)
+    assert _refused_before_the_case(posed.value)
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -167,10 +179,9 @@ def test_the_general_path_refuses_a_posing_withdraw_as_the_fast_path_does() -> N
     object.__setattr__(step, "party_id", "sefton")
     object.__setattr__(step, "on_behalf_lacking_capacity", False)
     # Either refusal stops it; the fast path's is the authorisation's, and so must this one be.
-    with pytest.raises((AccessDeniedError, ConsentRequiredError)) as caught:
+    with pytest.raises((AccessDeniedError, ConsentRequiredError, InvalidInputError)) as caught:
         st.apply_step(_dr_all_agreed(), _parent(_Actor), step, at=AT)
-    assert type(caught.value) is AccessDeniedError, type(caught.value).__name__
-    assert caught.value.rule_id == "who.withdraw.disagreement_resolution"
+    assert _refused_before_the_case(caught.value), type(caught.value).__name__
 
 
 @pytest.mark.xfail(strict=True, reason=(
