@@ -547,8 +547,11 @@ def _deny(
 def step_name(step: object) -> str:
     """The name of one of the library's own steps. The step's exact class decides, never a
     ``NAME`` a caller could give a subclass (a ``RecordOutcome`` named ``record_item`` once let
-    anyone who records items record the outcome)."""
-    name = _STEP_NAMES.get(type(step))
+    anyone who records items record the outcome). The class is found by identity: a class
+    whose metaclass hashes as one of these and claims equality would be found by a dict
+    lookup, then checked as the class it posed as."""
+    cls = type(step)
+    name = _STEP_NAMES.get(cls) if _OWN_STEPS.get(id(cls)) is cls else None
     if name is None:
         raise InvalidInputError("must be one of the steps of sen_disagreement.workflow.steps",
                                 field="step", rule_id="input.type")
@@ -783,13 +786,16 @@ def apply_step(
 ) -> Case:
     """Authorise ``actor`` for ``step`` and apply it to ``case``: the one way both case types
     change. ``provider`` is the routed (provider id, party) for :class:`AssignProvider`."""
-    # One of this module's own step classes (the common case) is a Step; an Actor is one.
-    if _OWN_STEPS.get(id(type(step))) is not type(step) and not isinstance(step, Step):
+    # One of this module's own step classes (the common case, found by identity) is a Step;
+    # an Actor is one.
+    cls = type(step)
+    own = _OWN_STEPS.get(id(cls)) is cls
+    if not own and not isinstance(step, Step):
         raise InvalidInputError("must be a Step", field="step", rule_id="input.type")
     if type(actor) is not Actor and not isinstance(actor, Actor):
         raise InvalidInputError("must be an Actor", field="actor", rule_id="input.type")
-    cls = type(step)
-    fast = _DR_FAST.get(cls) if type(case) is _DR_CASE and type(actor) is Actor else None
+    fast = (_DR_FAST.get(cls) if own and type(case) is _DR_CASE and type(actor) is Actor
+            else None)
     if fast is not None and type(case).KIND is _DR_KIND:
         # authorise and the dispatch below, for the library's own case class and one of the
         # steps authorise checks nothing more for on it than its row, the actor's part and
