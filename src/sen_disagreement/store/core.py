@@ -15,8 +15,6 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from hashlib import sha256 as _sha256
-from json.encoder import encode_basestring_ascii as _esc
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
@@ -175,7 +173,6 @@ AuditRow = tuple[dt.datetime, str, str, str | None, str, tuple[str, ...]]
 EARLIEST_EVENT = dt.datetime(2014, 9, 1, tzinfo=dt.UTC)
 """No event of this process is older than Part 3 of the Children and Families Act 2014."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def check_event_time(at: dt.datetime) -> None:
@@ -663,27 +660,13 @@ class SqlStore(Generic[C]):
                 committed, committed_us, committed_in = now, now_us, now_in
             if at < EARLIEST_EVENT:  # check_event_time, inline: it runs for every row
                 check_event_time(at)
-            at_us = (at - _EPOCH) // _MICROSECOND  # chain.micros, inline
+            at_us = micros(at)
             names = ",".join(fields)
-            if doc is None:
-                doc_version = doc_hash = None
-                if (type(at_us) is int and type(actor) is str and type(action) is str
-                        and type(outcome) is str and type(prev) is str
-                        and (case_id is None or type(case_id) is str)):
-                    # chain.link_us written out for a row with no document and exact strings
-                    # (the ints are this loop's own), the common row: the same bytes hashed.
-                    digest = _sha256(
-                        f"[{_esc(prev)},{at_us},{_esc(actor)},{_esc(action)},"
-                        f"{'null' if case_id is None else _esc(case_id)},{_esc(outcome)},"
-                        f"{_esc(names)},{committed_us},null,null]".encode("ascii")
-                    ).hexdigest()
-                else:
-                    digest = link_us(prev, at_us, actor, action, case_id, outcome, names,
-                                     committed_us, None, None)
-            else:
-                doc_version, doc_hash = doc[0], document_hash(doc[1])
-                digest = link_us(prev, at_us, actor, action, case_id, outcome, names,
-                                 committed_us, doc_version, doc_hash)
+            # The canonical row is written in one place, chain.py (its fast path for the
+            # exact types this loop passes).
+            doc_version, doc_hash = (None, None) if doc is None else (doc[0], document_hash(doc[1]))
+            digest = link_us(prev, at_us, actor, action, case_id, outcome, names, committed_us,
+                             doc_version, doc_hash)
             out.append((at_us if as_micros else ts_in(at), actor, action, case_id, outcome,
                         names, committed_in, prev, digest, doc_version, doc_hash))
             heads[chain] = (digest, n + 1, committed)

@@ -203,19 +203,7 @@ def append_entry(
     if (_FAST_APPEND and type(trail) is AuditTrail and type(at) is _DATETIME
             and at.tzinfo is _UTC and type(fields) is tuple
             and _known_good(actor, action, case_id, outcome, fields)):
-        # make_entry would build this entry without raising; what follows is append's body.
-        if case_id != trail.case_id:
-            raise InvalidInputError(
-                "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id
-            )
-        entries = trail.entries
-        if entries and at < entries[-1].at:
-            raise InvalidInputError(
-                "is earlier than the last audit entry; the trail is append-only",
-                field="at",
-                rule_id=AUDIT_RULE.rule_id,
-            )
-        LOG.info("case %s: %s by %s -> %s", case_id, action, actor, outcome)
+        # make_entry would build this entry without raising; append's checks follow.
         entry: AuditEntry = _new(AuditEntry)
         # Each field's slot written as object.__setattr__ writes it (see _slot_setters).
         _s_actor(entry, actor)
@@ -226,10 +214,7 @@ def append_entry(
         _s_fields(entry, fields)
         _s_seq(entry, _SEQ_DEFAULT)
         _s_committed_at(entry, _COMMITTED_DEFAULT)
-        new: AuditTrail = _new(AuditTrail)
-        _s_trail_case_id(new, trail.case_id)
-        _s_trail_entries(new, (*entries, entry))
-        return new
+        return _extended(trail, entry)
     return trail.append(make_entry(actor=actor, action=action, at=at, case_id=case_id,
                                    outcome=outcome, fields=fields))
 
@@ -253,32 +238,36 @@ class AuditTrail:
         if not isinstance(entry, AuditEntry):
             raise InvalidInputError("must be an AuditEntry", field="entry",
                                     rule_id="input.type")
-        if entry.case_id != self.case_id:
-            raise InvalidInputError(
-                "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id
-            )
-        entries = self.entries
-        if entries and entry.at < entries[-1].at:
-            raise InvalidInputError(
-                "is earlier than the last audit entry; the trail is append-only",
-                field="at",
-                rule_id=AUDIT_RULE.rule_id,
-            )
-        LOG.info(
-            "case %s: %s by %s -> %s", entry.case_id, entry.action, entry.actor, entry.outcome
-        )
-        # This trail's case id and entries were checked when it was built and the entry is
-        # checked above: the new trail needs no converter run over the whole tuple again.
-        trail: AuditTrail = _new(AuditTrail)
-        set_ = _bind(trail)
-        set_("case_id", self.case_id)
-        set_("entries", (*entries, entry))
-        return trail
+        return _extended(self, entry)
 
     def extends(self, older: AuditTrail) -> bool:
         """Whether this trail is ``older`` with entries appended (nothing changed or removed)."""
         n = len(older.entries)
         return self.case_id == older.case_id and self.entries[:n] == older.entries
+
+
+def _extended(trail: AuditTrail, entry: AuditEntry) -> AuditTrail:
+    """``trail`` with ``entry`` appended, refusing an entry of another case or earlier than the
+    last: :meth:`AuditTrail.append` and :func:`append_entry` both end here."""
+    if entry.case_id != trail.case_id:
+        raise InvalidInputError(
+            "belongs to another case", field="case_id", rule_id=AUDIT_RULE.rule_id
+        )
+    entries = trail.entries
+    if entries and entry.at < entries[-1].at:
+        raise InvalidInputError(
+            "is earlier than the last audit entry; the trail is append-only",
+            field="at",
+            rule_id=AUDIT_RULE.rule_id,
+        )
+    LOG.info("case %s: %s by %s -> %s", entry.case_id, entry.action, entry.actor, entry.outcome)
+    # The trail's case id and entries were checked when it was built and the entry is checked
+    # above: the new trail needs no converter run over the whole tuple again.
+    new: AuditTrail = _new(AuditTrail)
+    set_ = _bind(new)
+    set_("case_id", trail.case_id)
+    set_("entries", (*entries, entry))
+    return new
 
 
 def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...] | None:
@@ -296,13 +285,9 @@ def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...] | None:
 
 
 _ENTRY_SETTERS = _slot_setters(AuditEntry, _ENTRY_FIELDS)
-_TRAIL_SETTERS = _slot_setters(AuditTrail, ("case_id", "entries"))
-_FAST_APPEND = (_FAST_ENTRY and _NAMES_KEPT and _ENTRY_SETTERS is not None
-                and _TRAIL_SETTERS is not None
-                and tuple(f.name for f in attrs.fields(AuditTrail)) == ("case_id", "entries"))
+_FAST_APPEND = _FAST_ENTRY and _NAMES_KEPT and _ENTRY_SETTERS is not None
 (_s_actor, _s_action, _s_at, _s_case_id, _s_outcome, _s_fields, _s_seq,
  _s_committed_at) = _ENTRY_SETTERS or (None,) * 8
-_s_trail_case_id, _s_trail_entries = _TRAIL_SETTERS or (None, None)
 
 
 @runtime_checkable
