@@ -573,6 +573,19 @@ def _check_for_another(case: Case, actor: Actor, step: Any, acting: str, name: s
                     "a party decides for itself, not for another party", row.rule)
 
 
+def _acting_as(case: Case, actor: Actor, name: str, row: Permission | None,
+               councils: Iterable[str]) -> str:
+    """The first of authorise's checks, shared with apply_step's own path: the step's row
+    allows the actor's role, and the actor has a part in the case (the id it acts as)."""
+    if row is None or actor.role not in row.roles:
+        raise _deny(actor, name, case.case_id, "not a step this role takes",
+                    row.rule if row else None)
+    acting = acting_party(case, actor, councils=councils)
+    if acting is None:
+        raise _deny(actor, name, case.case_id, "has no part in this case", row.rule)
+    return acting
+
+
 def authorise(
     case: Case, actor: Actor, step: Step, *, councils: Iterable[str] = ()
 ) -> str:
@@ -581,12 +594,8 @@ def authorise(
     the table or the actor's part in the case does not allow it."""
     name = step_name(step)
     row = _TABLE.get((name, case.kind))
-    if row is None or actor.role not in row.roles:
-        raise _deny(actor, name, case.case_id, "not a step this role takes",
-                    row.rule if row else None)
-    acting = acting_party(case, actor, councils=councils)
-    if acting is None:
-        raise _deny(actor, name, case.case_id, "has no part in this case", row.rule)
+    acting = _acting_as(case, actor, name, row, councils)
+    assert row is not None  # _acting_as refuses a step with no row
     # Exactly one of this module's steps that none of the checks below is for. A check added
     # below for another step class must take that class out of _PLAIN_STEPS.
     if _PLAIN_STEPS.get(id(type(step))) is type(step):
@@ -801,12 +810,8 @@ def apply_step(
         # steps authorise checks nothing more for on it than its row, the actor's part and
         # (consent) whose decision it is: the same checks in the same order, found by class.
         name, row, action = fast
-        if row is None or actor.role not in row.roles:
-            raise _deny(actor, name, case.case_id, "not a step this role takes",
-                        row.rule if row else None)
-        acting = acting_party(case, actor, councils=councils)
-        if acting is None:
-            raise _deny(actor, name, case.case_id, "has no part in this case", row.rule)
+        acting = _acting_as(case, actor, name, row, councils)
+        assert row is not None  # _acting_as refuses a step with no row
         if cls in _CONSENT_STEP_CLASSES and acting != step.party_id:  # type: ignore[attr-defined]
             _check_for_another(case, actor, step, acting, name, row)
         if action is None:
