@@ -208,9 +208,18 @@ def test_the_encoder_writes_each_field_type_as_the_converter_and_json_do() -> No
 
 def test_a_case_the_encoder_declines_is_written_by_the_old_path() -> None:
     case = population.hostile_dr()[0]
-    odd = attrs.evolve(case, case_id=_Str(case.case_id))
+    first = case.parties[0]
+    named = attrs.evolve(first, party=attrs.evolve(first.party, name=_Str(first.party.name)))
+    odd = attrs.evolve(case, parties=(named, *case.parties[1:]))
     assert records._ENCODER.encode(odd) is None
     assert records.to_record(odd).document == reference(odd) == records.to_record(case).document
+    # A string of another class where the record takes a column is refused with the column's
+    # name (a subclass could say it equals any case id): nothing is written from it.
+    posing = attrs.evolve(case, case_id=_Str(case.case_id))
+    assert records._ENCODER.encode(posing) is None
+    with pytest.raises(InvalidInputError) as refused:
+        records.to_record(posing)
+    assert refused.value.field == "case_id" and refused.value.rule_id == "store.case_id"
 
 
 def test_case_history_append_only_refusals_are_never_kept(

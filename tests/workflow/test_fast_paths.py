@@ -113,7 +113,12 @@ def test_store_case_document_only_a_case_of_exact_types_is_remembered() -> None:
     assert _remembered(_case("dr-fast-3"))
     posing = _case("dr-fast-3b")
     object.__setattr__(posing, "council", _Posing(posing.council))
-    assert not _remembered(posing)
+    # Its record is refused: the store's columns are exact strings (a subclass could say it
+    # equals any council), so the case is neither remembered nor written.
+    with pytest.raises(InvalidInputError) as refused:
+        _remembered(posing)
+    assert refused.value.field == "council" and refused.value.rule_id == "store.council"
+    assert invariants._CASES.get((records._document(posing)[0], posing.kind)) is None
     mine = _case("dr-fast-3c")
     assert not _remembered(_HostCase(**{a.name: getattr(mine, a.name)
                                         for a in attrs.fields(DisagreementResolutionCase)}))

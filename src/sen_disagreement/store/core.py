@@ -73,6 +73,7 @@ from sen_disagreement.store.contract import (
     check_utc,
     check_version,
     decode_deadlines,
+    exact_record,
 )
 
 __all__ = [
@@ -786,6 +787,7 @@ class SqlStore(Generic[C]):
     ) -> CaseRecord:
         if not isinstance(record, CaseRecord):
             raise bad_input("record", "must be a CaseRecord", "record")
+        record = exact_record(record)
         new_version = check_version(record, expected_version)
         check_actor(actor)
         check_name(action, "action")
@@ -895,9 +897,14 @@ class SqlStore(Generic[C]):
         check_name(action, "action")
         guard = self._guard
         seen: set[str] = set()
+        records = list(records)
         for i, r in enumerate(records):
             if not isinstance(r, CaseRecord):
                 raise bad_input(f"records[{i}]", "must be a CaseRecord", "record")
+            try:
+                records[i] = r = exact_record(r)
+            except InvalidInputError as exc:
+                raise exc.at(f"records[{i}]") from None
             if r.version not in (0, 1):
                 raise bad_input(f"records[{i}].version", "must be 0 or 1 for a new case", "version")
             if r.case_id in seen:

@@ -24,10 +24,12 @@ import json
 import threading
 from collections import OrderedDict
 
+import attrs
+
 from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
-from sen_disagreement.store.contract import AuditEntry, CaseRecord
+from sen_disagreement.store.contract import AuditEntry, CaseRecord, DeadlineEntry
 from sen_disagreement.workflow import Case, MediationCase
 from sen_disagreement.workflow.access import facilitator_record
 
@@ -200,8 +202,24 @@ def check_columns(case: Case, record: CaseRecord) -> None:
     from sen_disagreement.workflow.records import _columns
 
     for name, value in _columns(case).items():
-        if getattr(record, name) != value:
+        if not _same(getattr(record, name), value):
             raise _refuse(name, "must be what the case document says", COLUMNS_RULE)
+
+
+def _same(given: object, value: object) -> bool:
+    """``given`` (a record's column) is ``value`` (what the case gives, every part of it of
+    exactly its type): compared type first, so a subclass that says it equals anything (a date
+    whose ``__eq__`` always answers yes) is never asked."""
+    if type(given) is not type(value):
+        return False
+    if isinstance(value, tuple) and isinstance(given, tuple):
+        return len(given) == len(value) and all(map(_same, given, value))
+    if type(value) is DeadlineEntry:
+        return all(_same(getattr(given, n), getattr(value, n)) for n in _DEADLINE_FIELDS)
+    return given == value
+
+
+_DEADLINE_FIELDS = tuple(a.name for a in attrs.fields(DeadlineEntry))
 
 
 _CACHE_LIMIT = 256 * 1024
@@ -245,6 +263,9 @@ class _Cases:
             self._items.clear()
 
 
+_MARK = '"document_version"'
+"""The key every case document has, as JSON writes it when it needs no escape."""
+
 _Read = tuple[Case | None, bool]
 """What a text reads as: its case (``None``: not a case document), and whether the text holds
 the case's settings (one stored before settings were pinned reads with the defaults)."""
@@ -284,6 +305,11 @@ def read_stored(document: str | None, kind: str) -> tuple[Case | None, bool]:
 def _read(document: str, kind: str) -> _Read:
     from sen_disagreement.workflow.records import case_from_payload
 
+    if _MARK not in document and "\\" not in document:
+        # Without a backslash, JSON spells every key literally, so an object with this key
+        # holds these exact characters: a text without them is no case document, the answer
+        # the parse below would give, learnt without parsing (an opaque record, a bulk import).
+        return None, False
     try:
         payload = json.loads(document)
     except (ValueError, TypeError, RecursionError):
