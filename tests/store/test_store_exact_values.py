@@ -278,4 +278,4 @@ def test_a_text_the_guard_does_not_parse_is_one_no_parse_would_call_a_case(
     if skipped:
         assert not _parsed_answer(text)
     if not _parsed_answer(text):
-        assert invariants._read(text, "mediation") == (None, False)
+        assert invariants.read_stored(text, "mediation") == (None, False)

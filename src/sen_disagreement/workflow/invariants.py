@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections import OrderedDict
 
 import attrs
@@ -229,16 +230,21 @@ _CACHE_SIZE = 256
 
 
 class _Cases:
-    """The cases of recent documents, by their exact text and kind (least recently used out).
+    """The cases of recent documents, by their exact text and kind: the last
+    :data:`_CACHE_SIZE` held (least recently used out), and beyond them any whose case is still
+    alive elsewhere, held weakly.
 
     A case is put here by the code that read it from its text, or by
     :func:`~sen_disagreement.workflow.records.to_record` for the text it has just written from
     the case (a text the library's converter wrote from a validated case, whose strings and
     arrays were checked against the reader's bounds, reads back as that case). Cases are frozen,
-    so one is shared by every reader of its text."""
+    so one is shared by every reader of its text. The weak part keeps an import's records
+    (``to_record`` of a thousand cases, then one ``save_many``) checked against their cases
+    rather than parsed again, at no cost in memory beyond the texts of cases the caller holds."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[tuple[str, str], _Read] = OrderedDict()
+        self._weak: dict[tuple[str, str], tuple[weakref.ref[Case], bool]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str]) -> _Read | None:
@@ -246,21 +252,39 @@ class _Cases:
             try:
                 self._items.move_to_end(key)
             except KeyError:
-                return None
+                held = self._weak.get(key)
+                case = None if held is None else held[0]()
+                if held is None or case is None:
+                    return None
+                found = (case, held[1])
+                self._hold(key, found)
+                return found
             return self._items[key]
 
     def put(self, key: tuple[str, str], case: _Read) -> None:
         if len(key[0]) > _CACHE_LIMIT:
             return
         with self._lock:
-            self._items[key] = case
-            self._items.move_to_end(key)
-            while len(self._items) > _CACHE_SIZE:
-                self._items.popitem(last=False)
+            self._hold(key, case)
+            if case[0] is not None:
+                weak = self._weak
+                # The entry goes when its case does (never another entry put since: the
+                # callback checks it is still its own; it takes no lock, as the collector may
+                # run it while this thread holds one).
+                ref = weakref.ref(case[0], lambda r: weak.pop(key, None)
+                                  if weak.get(key, (None,))[0] is r else None)
+                weak[key] = (ref, case[1])
+
+    def _hold(self, key: tuple[str, str], case: _Read) -> None:
+        self._items[key] = case
+        self._items.move_to_end(key)
+        while len(self._items) > _CACHE_SIZE:
+            self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._weak.clear()
 
 
 _MARK = '"document_version"'
@@ -293,6 +317,11 @@ def read_stored(document: str | None, kind: str) -> tuple[Case | None, bool]:
     stored before settings were pinned, read with the default settings, or not a case)."""
     if document is None:
         return None, False
+    if type(document) is str and _MARK not in document and "\\" not in document:
+        # Without a backslash, JSON spells every key literally, so an object with this key
+        # holds these exact characters: a text without them is no case document, the answer
+        # a parse would give, learnt without one (an opaque record) and sooner than the cache.
+        return None, False
     key = (document, kind)
     found = _CASES.get(key)
     if found is not None:
@@ -305,11 +334,6 @@ def read_stored(document: str | None, kind: str) -> tuple[Case | None, bool]:
 def _read(document: str, kind: str) -> _Read:
     from sen_disagreement.workflow.records import case_from_payload
 
-    if _MARK not in document and "\\" not in document:
-        # Without a backslash, JSON spells every key literally, so an object with this key
-        # holds these exact characters: a text without them is no case document, the answer
-        # the parse below would give, learnt without parsing (an opaque record, a bulk import).
-        return None, False
     try:
         payload = json.loads(document)
     except (ValueError, TypeError, RecursionError):
