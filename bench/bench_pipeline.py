@@ -42,10 +42,11 @@ the library's store, 16 KiB pages), with the store's pragmas (WAL, ``synchronous
 What the floor DOES (the library's checks, by hand):
 
 * the form: schema version, ISO date, stage/duty/provision/party kinds against the enums'
-  values, 2-20 parties, no independent role or child as a side, another side present, the LA's
-  GSS code shape; the four s.57 types evaluated from tables precomputed from the library's
-  type definitions (data, once per process), with the three reason strings of a match, and the
-  other routes' rules;
+  values, party names (1-200 characters, not blank, no control character or text-direction
+  mark) and the parent's contact email (its shape), 2-20 parties, no independent role or
+  child as a side, another side present, the LA's GSS code shape; the four s.57 types
+  evaluated from tables precomputed from the library's type definitions (data, once per
+  process), with the three reason strings of a match, and the other routes' rules;
 * who acts: every user resolved in a directory dict (role, council, organisation, grants);
   the opening only by an LA officer of the council; each step's role from a permission table;
   a family user only with a grant for the case and the party; the provider's practitioner only
@@ -126,6 +127,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import resource
 import shutil
 import sqlite3
@@ -364,6 +366,14 @@ def _link(prev: str, row: tuple[Any, ...]) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+# The library's checks of a party's name (no control character or text-direction mark) and of
+# a contact's email address, as a hand-written floor would write them.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069]")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}"
+                    r"(?:\.[A-Za-z0-9-]{1,63})+")
+
+
 class FloorError(Exception):
     pass
 
@@ -494,7 +504,8 @@ class Floor:
             if kind not in self.kinds or kind in self.independent:
                 raise FloorError("party.kind")
             name = p.get("name")
-            if name is not None and (not isinstance(name, str) or not 0 < len(name) <= 200):
+            if name is not None and (not isinstance(name, str) or not 0 < len(name) <= 200
+                                     or not name.strip() or _HIDDEN.search(name) is not None):
                 raise FloorError("party.name")
             ids = p.get("identifiers", {})
             if not isinstance(ids, dict) or not ids.keys() <= self.ID_KEYS or not all(
@@ -538,6 +549,9 @@ class Floor:
     # --- the case as the library stores it ------------------------------------------------
 
     def new_document(self, data: Form) -> dict[str, Any]:
+        email = data["contact"]["email"]
+        if not isinstance(email, str) or len(email) > 254 or _EMAIL.fullmatch(email) is None:
+            raise FloorError("contact.email")
         d = data["disagreement"]
         parent, la = d["parties"]
         case_id = data["case_id"]
