@@ -92,6 +92,7 @@ STORE = _family("store", "A stored row holds only what the library writes", [
     "outbox_case", "outbox_message", "outcome", "payload_ref", "slug", "start", "state",
     "status", "template", "timedelta", "timestamps_order", "unique", "case_document",
     "event_time", "idempotency_key_reused", "version_matches", "audit_entry", "record",
+    "version", "retention_trigger",
 ])
 """A stored row holds only values the library writes (a tampered row is refused, not used)."""
 RETENTION = _family("store.retention", "A retention rule is well formed", [

@@ -315,7 +315,10 @@ def test_save_many_is_all_or_nothing(store: Store, case_factory: Factory) -> Non
     with pytest.raises(InvalidInputError) as err2:
         store.save_many([case_factory("NEW-2"), case_factory("NEW-2")], actor="import:1")
     assert err2.value.field == "records[1].case_id"
-    assert len(store.audit_trail()) == 50
+    # Nothing of either import was written; the stale one is audited on the case it named.
+    assert len(store.audit_trail()) == 51
+    assert [e.outcome for e in store.audit_trail("IMP-007")] == ["ok", "refused_stale"]
+    assert store.audit_trail("NEW-1") == [] and store.audit_trail("NEW-2") == []
     assert store.save_many([], actor="import:1") == 0
 
 

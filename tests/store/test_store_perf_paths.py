@@ -164,12 +164,14 @@ def test_an_import_writes_every_row_of_every_case(store: Store) -> None:
     assert report.ok and report.documents == 3
 
 
-def test_an_import_of_an_existing_case_writes_nothing(store: Store) -> None:
+def test_an_import_of_an_existing_case_writes_nothing_but_its_refusal(store: Store) -> None:
     store.save(make_case(CASE), 0, actor="officer-1")
     with pytest.raises(StaleWriteError):
         store.save_many([make_case("ENG-E08000014-2025-000301"), make_case(CASE)],
                         actor="import-1")
-    assert [e.action for e in store.audit_trail()] == ["case.saved"]
+    assert [(e.action, e.case_id, e.outcome) for e in store.audit_trail()] == [
+        ("case.saved", CASE, "ok"), ("case.imported", CASE, "refused_stale")]
+    assert store.audit_trail("ENG-E08000014-2025-000301") == []
     assert store.verify().ok
 
 

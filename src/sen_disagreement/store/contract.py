@@ -422,7 +422,9 @@ class Store(Protocol):
     ) -> int:
         """Create many new cases (each stored as version 1, with one audit entry) in one
         transaction, for imports; returns how many. All or nothing: if any case already exists,
-        :class:`StaleWriteError` names it and nothing is written."""
+        :class:`StaleWriteError` names it, and a record the store's check refuses is an
+        :class:`InvalidInputError` naming it; then nothing of the import is written and the
+        refusal is audited on the case it names (as a refused :meth:`save` is)."""
         ...
 
     def load(self, case_id: str) -> CaseRecord:

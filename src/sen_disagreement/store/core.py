@@ -913,6 +913,8 @@ class SqlStore(Generic[C]):
             try:
                 guard(None, r.document, kind=r.kind, record=r)
             except InvalidInputError as exc:
+                # As a save's refusal is: audited on the case it names, nothing imported.
+                self._audit_refusal(actor, action, r.case_id, "refused_invariant")
                 raise exc.at(f"records[{i}]") from None
         if not records:
             return 0
@@ -946,9 +948,16 @@ class SqlStore(Generic[C]):
         except self._d.unique_error:
             found = self._first_existing([r.case_id for r in records])
             if found is not None:
+                self._audit_refusal(actor, action, found[0], "refused_stale")
                 raise StaleWriteError(found[0], 0, found[1]) from None
             raise
         return len(records)
+
+    def _audit_refusal(self, actor: str, action: str, case_id: str, outcome: str) -> None:
+        """One refused import recorded on the case it names, in its own transaction (the
+        import's was never begun, or was rolled back)."""
+        with self._write() as tx:
+            self._audit(tx, [self._stamp(actor, action, case_id, outcome, ())])
 
     def _first_existing(self, case_ids: list[str]) -> tuple[str, int] | None:
         tx = self._plain()
