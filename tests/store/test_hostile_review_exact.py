@@ -1,0 +1,319 @@
+"""Hostile review of the store's exact-type checks, record-subclass rebuilding, the columns check
+by exact type and the guard's no-parse answer for non-case texts (commit 7beac87), through the
+public API on both backends.
+
+Each attack that succeeds is an ``xfail(strict=True)`` naming what breaks and the fix; each that
+fails (the guarantee held) is a plain regression test. Values rewritten in place on a frozen
+object (``object.__setattr__``) are the documented in-process gap and are not attacked here:
+the subclasses below keep their own state in their own slots, as a host's class may.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from typing import Any
+
+import attrs
+import pytest
+import sweep_support as sweep
+from hostile_values import EqualsAnything
+
+from sen_disagreement.errors import InvalidInputError, SenDisagreementError
+from sen_disagreement.store import AuditEntry, CaseRecord, DeadlineEntry, OutboxMessage, Store
+from sen_disagreement.workflow import invariants, records
+
+TOLD = dt.date(2025, 3, 10)
+AT = dt.datetime(2025, 3, 11, 9, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+
+def _record(case_id: str) -> CaseRecord:
+    return records.to_record(sweep.agreed(case_id, TOLD))
+
+
+def _write(store: Store, how: str, record: CaseRecord) -> None:
+    if how == "save":
+        store.save(record, 0, actor="officer-1")
+    else:
+        store.save_many([record], actor="import:1")
+
+
+# --- a record that is no CaseRecord but says it is one ----------------------------------------
+
+
+class _PosingRecord:
+    """Not a CaseRecord: its ``__class__`` answers CaseRecord, so ``isinstance`` says yes."""
+
+    def __init__(self, record: CaseRecord) -> None:
+        self._record = record
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # the attack: isinstance consults it
+        return CaseRecord
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.save/save_many: isinstance(record, CaseRecord) is true for an object whose "
+    "__class__ property answers CaseRecord; exact_record then reads CaseRecord's slot "
+    "descriptors on it and the member descriptor raises TypeError, untyped, out of save. "
+    "Fix: in exact_record catch (AttributeError, TypeError) around the slot reads (or test "
+    "isinstance(type(record), ...) i.e. issubclass(type(record), CaseRecord) before it) and "
+    "raise store.record 'must be a CaseRecord'."))
+def test_a_record_posing_by_its_class_attribute_is_refused_typed_by_save(store: Store) -> None:
+    record = _record("rev-pose-1")
+    posing: Any = _PosingRecord(record)
+    assert isinstance(posing, CaseRecord)
+    with pytest.raises(InvalidInputError) as refused:
+        store.save(posing, 0, actor="officer-1")
+    assert refused.value.field == "record"
+    assert store.find_cases(record.council) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.save_many: the same posing object makes exact_record raise TypeError, untyped "
+    "(save_many only converts InvalidInputError). Fix as for save: exact_record refuses any "
+    "object whose type() is not a subclass of CaseRecord with store.record."))
+def test_a_record_posing_by_its_class_attribute_is_refused_typed_by_save_many(
+    store: Store,
+) -> None:
+    record = _record("rev-pose-2")
+    posing: Any = _PosingRecord(record)
+    with pytest.raises(InvalidInputError) as refused:
+        store.save_many([posing], actor="import:1")
+    assert refused.value.field.startswith("records[0]")
+    assert store.find_cases(record.council) == []
+
+
+# --- CaseRecord subclasses: exact_record reads the real slots and checks them again ------------
+
+
+class _Answering(CaseRecord):
+    """A subclass whose __getattribute__ answers another council for every read."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "council":
+            return "E08000099"
+        return object.__getattribute__(self, name)
+
+
+def test_a_subclass_answering_through_getattribute_is_stored_as_its_slots(store: Store) -> None:
+    record = _record("rev-sub-1")
+    mine = _Answering(**attrs.asdict(record, recurse=False))
+    assert mine.council == "E08000099"
+    saved = store.save(mine, 0, actor="officer-1")
+    assert type(saved) is CaseRecord and saved.council == record.council
+    assert [r.case_id for r in store.find_cases(record.council)] == [record.case_id]
+    assert store.find_cases("E08000099") == []
+
+
+class _SkipsChecks(CaseRecord):
+    """A subclass whose constructor skips every validator, writing its slots directly."""
+
+    __slots__ = ()
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            CaseRecord.__dict__[name].__set__(self, value)
+
+
+@pytest.mark.parametrize("how", ["save", "save_many"])
+def test_a_subclass_that_skips_its_validators_is_checked_again(store: Store, how: str) -> None:
+    record = _record("rev-sub-2")
+    values = attrs.asdict(record, recurse=False)
+    values["council"] = EqualsAnything("E08000099")
+    lying = _SkipsChecks(**values)
+    with pytest.raises(InvalidInputError) as refused:
+        _write(store, how, lying)
+    assert refused.value.field.endswith("council")
+    assert store.find_cases("E08000099") == [] and store.find_cases(record.council) == []
+
+
+def test_a_subclass_missing_a_slot_is_refused_typed(store: Store) -> None:
+    record = _record("rev-sub-3")
+    values = attrs.asdict(record, recurse=False)
+    del values["closed_on"]
+    partial = _SkipsChecks(**values)
+    with pytest.raises(InvalidInputError) as refused:
+        store.save(partial, 0, actor="officer-1")
+    assert refused.value.field == "record"
+    with pytest.raises(InvalidInputError):
+        store.save_many([partial], actor="import:1")
+    assert store.find_cases(record.council) == []
+
+
+class _LyingEntry(DeadlineEntry):
+    """A clock row whose ``due`` answers another date after it was checked."""
+
+    __slots__ = ("_reads",)
+
+    @property
+    def due(self) -> dt.date:
+        reads = object.__getattribute__(self, "_reads") + 1
+        object.__setattr__(self, "_reads", reads)
+        real: dt.date = DeadlineEntry.__dict__["due"].__get__(self, DeadlineEntry)
+        return real if reads <= 1 else dt.date(2099, 1, 1)
+
+    @due.setter
+    def due(self, value: dt.date) -> None:
+        object.__setattr__(self, "_reads", 0)
+        DeadlineEntry.__dict__["due"].__set__(self, value)
+
+
+@pytest.mark.parametrize("how", ["save", "save_many"])
+def test_a_clock_row_of_a_subclass_is_refused_by_the_columns_check(
+    store: Store, how: str
+) -> None:
+    record = _record("rev-clock-1")
+    first = record.deadlines[0]
+    lying = attrs.evolve(record, deadlines=(
+        _LyingEntry(clock_id=first.clock_id, due=first.due, status=first.status),
+        *record.deadlines[1:]))
+    with pytest.raises(InvalidInputError) as refused:
+        _write(store, how, lying)
+    assert refused.value.field.endswith("deadlines")
+    assert store.deadlines_between(dt.date(2099, 1, 1), dt.date(2099, 1, 1)) == []
+    assert store.find_cases(record.council) == []
+
+
+@pytest.mark.parametrize("name", ["created_at", "updated_at"])
+def test_a_time_of_another_zone_at_offset_zero_is_the_same_instant(
+    store: Store, name: str
+) -> None:
+    # Exact datetime, an offset-0 zone that is not dt.UTC: equal to the case's time, so the
+    # check passes, and what is stored is the same instant (nothing the document contradicts).
+    record = _record("rev-time-1")
+    zone = dt.timezone(dt.timedelta(0), "GMT")
+    changes: dict[str, Any] = {name: getattr(record, name).astimezone(zone)}
+    store.save(attrs.evolve(record, **changes), 0, actor="officer-1")
+    assert getattr(store.load(record.case_id), name) == getattr(record, name)
+
+
+# --- outbox messages and audit entries given by the caller ------------------------------------
+
+
+class _ShiftingMessage(OutboxMessage):
+    """An outbox message whose ``case_id`` answers its own case for the check, another after."""
+
+    __slots__ = ("_other", "_reads")
+
+    @property
+    def case_id(self) -> str:
+        reads = object.__getattribute__(self, "_reads") + 1
+        object.__setattr__(self, "_reads", reads)
+        real: str = OutboxMessage.__dict__["case_id"].__get__(self, OutboxMessage)
+        return real if reads <= 2 else object.__getattribute__(self, "_other")
+
+    @case_id.setter
+    def case_id(self, value: str) -> None:
+        object.__setattr__(self, "_reads", 0)
+        object.__setattr__(self, "_other", "rev-out-victim")
+        OutboxMessage.__dict__["case_id"].__set__(self, value)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.save(outbox=...): check_messages reads m.case_id once to check it is the saved case, "
+    "_insert_messages reads it again: an OutboxMessage subclass (property over the slot) is "
+    "queued for another case inside this case's save. Fix: check_messages rebuilds each "
+    "message as exactly OutboxMessage from its slots (as exact_record does for records: "
+    "OutboxMessage(**{n: slot.__get__(m, OutboxMessage)})) and returns the rebuilt ones."))
+def test_an_outbox_message_subclass_cannot_queue_for_another_case(store: Store) -> None:
+    store.save(_record("rev-out-victim"), 0, actor="officer-1")
+    record = _record("rev-out-1")
+    message = _ShiftingMessage(case_id=record.case_id, channel="email", template="notice",
+                               idempotency_key="rev-out-key-1", payload_ref="ref-1")
+    store.save(record, 0, actor="officer-1", outbox=[message])
+    claimed = store.claim_outbox(now=NOW)
+    assert [item.message.case_id for item in claimed] == [record.case_id]
+
+
+class _ShiftingEntry(AuditEntry):
+    """An audit entry whose ``fields`` answer field names to the check, a value after it."""
+
+    __slots__ = ("_reads",)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        reads = object.__getattribute__(self, "_reads") + 1
+        object.__setattr__(self, "_reads", reads)
+        real: tuple[str, ...] = AuditEntry.__dict__["fields"].__get__(self, AuditEntry)
+        return real if reads <= 2 else ("Jane Doe, 12 Acacia Road",)
+
+    @fields.setter
+    def fields(self, value: tuple[str, ...]) -> None:
+        object.__setattr__(self, "_reads", 0)
+        AuditEntry.__dict__["fields"].__set__(self, value)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.append_audit: attrs.validate(entry) reads the fields through the subclass's "
+    "property, then the row is read again: an AuditEntry subclass writes a value (a name and "
+    "address) into the audit trail, which holds field names only. Fix: append_audit (and "
+    "settle_outbox for Settlement.entry / alert) rebuilds the entry as exactly AuditEntry from "
+    "its slots before validating and writing it (an exact_entry like exact_record). As it is, the "
+    "trail is also left unreadable: audit_trail raises StoredDataError on the row."))
+def test_an_audit_entry_subclass_cannot_write_a_value_into_the_trail(store: Store) -> None:
+    store.save(_record("rev-audit-1"), 0, actor="officer-1")
+    entry = _ShiftingEntry(actor="officer-1", action="case.viewed", at=AT,
+                           case_id="rev-audit-1", fields=("state",))
+    with contextlib.suppress(SenDisagreementError):  # a typed refusal is the fix
+        store.append_audit(entry)
+    text = json.dumps([list(e.fields) for e in store.audit_trail("rev-audit-1")])
+    assert "Acacia" not in text
+
+
+def test_an_exact_audit_entry_with_a_lying_field_name_is_refused(store: Store) -> None:
+    with pytest.raises(InvalidInputError):
+        AuditEntry(actor="officer-1", action="case.viewed", at=AT, case_id="rev-audit-2",
+                   fields=(EqualsAnything("state"),))
+
+
+def test_an_idempotency_key_that_equals_anything_is_refused() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        OutboxMessage(case_id="rev-out-2", channel="email", template="notice",
+                      idempotency_key=EqualsAnything("k"), payload_ref="ref")
+    assert refused.value.field == "idempotency_key"
+
+
+# --- the guard's no-parse answer ---------------------------------------------------------------
+
+
+_CRAFTED = [
+    '\ufeff{"document_version": 1, "case": {}}',  # a BOM: json.loads refuses it outright
+    '{"document_version" : 1, "case": {}}',
+    '{"case": {}, "document_version": 1, "document_version": 2}',
+    '{"\\u0064ocument_version": 1, "case": {}}',  # escaped: the shortcut must not answer
+    '{"DOCUMENT_VERSION": 1, "case": {}}',
+    '{"document_versio\u006e": 1, "case": {}}',
+    ' \n\t{"document_version":1,"case":{}} ',
+    '[{"document_version": 1, "case": {}}]',
+]
+
+
+@pytest.mark.parametrize("text", _CRAFTED)
+def test_the_no_parse_answer_is_the_parse_answer_for_crafted_texts(text: str) -> None:
+    skipped = invariants._MARK not in text and "\\" not in text
+    try:
+        payload = json.loads(text)
+        parsed = isinstance(payload, dict) and "document_version" in payload and "case" in payload
+    except ValueError:
+        parsed = False
+    assert not (skipped and parsed)
+
+
+def test_a_stored_case_is_never_overwritten_by_a_text_with_an_escaped_mark(
+    store: Store,
+) -> None:
+    record = _record("rev-guard-1")
+    store.save(record, 0, actor="officer-1")
+    for text in ('{"note": "x"}', '{"document\\u005fversion": 1, "note": "x"}',
+                 '"document_version"', "\ufeff" + record.document):
+        with pytest.raises(InvalidInputError):
+            store.save(attrs.evolve(record, version=1, document=text), 1, actor="officer-1")
+    assert store.load(record.case_id).document == record.document
