@@ -21,7 +21,15 @@ import sweep_support as sweep
 from hostile_values import EqualsAnything
 
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
-from sen_disagreement.store import AuditEntry, CaseRecord, DeadlineEntry, OutboxMessage, Store
+from sen_disagreement.store import (
+    AuditEntry,
+    CaseRecord,
+    DeadlineEntry,
+    OutboxMessage,
+    OutboxStatus,
+    Settlement,
+    Store,
+)
 from sen_disagreement.workflow import invariants, records
 
 TOLD = dt.date(2025, 3, 10)
@@ -316,4 +324,135 @@ def test_a_stored_case_is_never_overwritten_by_a_text_with_an_escaped_mark(
                  '"document_version"', "\ufeff" + record.document):
         with pytest.raises(InvalidInputError):
             store.save(attrs.evolve(record, version=1, document=text), 1, actor="officer-1")
+    assert store.load(record.case_id).document == record.document
+
+
+class _ShiftingCase(AuditEntry):
+    """An audit entry whose ``case_id`` answers its own case for three reads (the entry's and
+    the settlement's checks, the claim's WHERE), another case after."""
+
+    __slots__ = ("_reads",)
+
+    @property
+    def case_id(self) -> str | None:
+        reads = object.__getattribute__(self, "_reads") + 1
+        object.__setattr__(self, "_reads", reads)
+        real: str | None = AuditEntry.__dict__["case_id"].__get__(self, AuditEntry)
+        return real if reads <= 3 else "rev-settle-victim"
+
+    @case_id.setter
+    def case_id(self, value: str | None) -> None:
+        object.__setattr__(self, "_reads", 0)
+        AuditEntry.__dict__["case_id"].__set__(self, value)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.settle_outbox: the claim's WHERE reads s.entry.case_id (its own case) and the audit "
+    "row reads it again: an AuditEntry subclass appends the settlement's entry to another "
+    "case's chain. Fix: settle_outbox rebuilds s.entry (and s.alert) as exactly AuditEntry / "
+    "OutboxMessage from their slots once, and uses only the rebuilt values."))
+def test_a_settlement_entry_subclass_cannot_write_into_another_case_trail(store: Store) -> None:
+    store.save(_record("rev-settle-victim"), 0, actor="officer-1")
+    record = _record("rev-settle-1")
+    message = OutboxMessage(case_id=record.case_id, channel="email", template="notice",
+                            idempotency_key="rev-settle-key", payload_ref="ref-1")
+    store.save(record, 0, actor="officer-1", outbox=[message])
+    [item] = store.claim_outbox(now=NOW)
+    before = len(store.audit_trail("rev-settle-victim"))
+    entry = _ShiftingCase(actor="dispatcher", action="outbox.sent", at=AT,
+                          case_id=record.case_id)
+    settlement = Settlement(outbox_id=item.id, claim=item.attempts, status=OutboxStatus.SENT,
+                            entry=entry)
+    with contextlib.suppress(SenDisagreementError):  # a typed refusal is the fix
+        store.settle_outbox([settlement])
+    assert len(store.audit_trail("rev-settle-victim")) == before
+
+
+class _Holder(str):
+    """A lease holder that says it is every other holder."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = str.__hash__
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.claim_lease: check_lease takes the holder by isinstance(holder, str), and the "
+    "Python check `lease.holder not in (None, holder)` asks the holder's own __eq__: a str "
+    "subclass that equals anything takes another holder's unexpired lease ('claimed'). Fix: "
+    "check_lease requires type(holder) is str (as check_name does since 7beac87)."))
+def test_a_holder_that_equals_anything_cannot_take_a_held_lease(store: Store) -> None:
+    day = dt.date(2030, 1, 1)
+    assert store.claim_lease("nightly", "worker-a", now=NOW, ttl=dt.timedelta(hours=1),
+                             day=day) == "claimed"
+    with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
+        got = store.claim_lease("nightly", _Holder("worker-b"), now=NOW,
+                                ttl=dt.timedelta(hours=1), day=day)
+        assert got == "held"
+    lease = store.lease("nightly")
+    assert lease is not None and lease.holder == "worker-a" and type(lease.holder) is str
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.release_lease: `self._lease_row(name, row).holder != holder` is answered by the "
+    "given holder's reflected __ne__ (a str subclass): a holder that equals anything releases "
+    "another holder's lease (and may mark its day done). Fix: check_lease requires "
+    "type(holder) is str."))
+def test_a_holder_that_equals_anything_cannot_release_another_lease(store: Store) -> None:
+    day = dt.date(2030, 1, 1)
+    assert store.claim_lease("weekly", "worker-a", now=NOW, ttl=dt.timedelta(hours=1),
+                             day=day) == "claimed"
+    with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
+        assert store.release_lease("weekly", _Holder("worker-b"), done=day) is False
+    lease = store.lease("weekly")
+    assert lease is not None and lease.holder == "worker-a" and lease.done_through is None
+
+
+class _NeverAfter(dt.date):
+    """A day that says no day is on or after it."""
+
+    def __le__(self, other: object) -> bool:
+        return False
+
+    def __ge__(self, other: object) -> bool:
+        return False
+
+    __hash__ = dt.date.__hash__
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.claim_lease: check_date takes any date subclass and `lease.done_through >= day` asks "
+    "the subclass's reflected __le__: a day that says it is after every day claims work "
+    "already marked done for that very day. Fix: check_date normalises the day to an exact "
+    "date (dt.date.fromordinal(dt.date.toordinal(day))) or the lease checks type(day) is "
+    "dt.date; the same for release_lease(done=) and the query dates."))
+def test_a_day_that_lies_about_its_order_cannot_reclaim_done_work(store: Store) -> None:
+    day = dt.date(2030, 1, 1)
+    assert store.claim_lease("daily", "worker-a", now=NOW, ttl=dt.timedelta(hours=1),
+                             day=day) == "claimed"
+    assert store.release_lease("daily", "worker-a", done=day) is True
+    with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
+        assert store.claim_lease("daily", "worker-b", now=NOW, ttl=dt.timedelta(hours=1),
+                                 day=_NeverAfter(2030, 1, 1)) == "done"
+    lease = store.lease("daily")
+    assert lease is not None and lease.holder is None
+
+
+def test_query_and_purge_arguments_that_equal_anything_are_refused(store: Store) -> None:
+    record = _record("rev-query-1")
+    store.save(record, 0, actor="officer-1")
+    with pytest.raises(InvalidInputError):
+        store.find_cases(EqualsAnything(record.council))
+    with pytest.raises(InvalidInputError):
+        store.set_legal_hold(EqualsAnything(record.case_id), True, actor="officer-1")
+    with pytest.raises(InvalidInputError):
+        store.purge([EqualsAnything(record.case_id)], actor="officer-1")
+    with pytest.raises(InvalidInputError):
+        store.load(EqualsAnything(record.case_id))
     assert store.load(record.case_id).document == record.document
