@@ -527,3 +527,101 @@ def test_a_truthful_subclass_in_a_case_is_refused_typed_never_untyped(
     assert store.find_cases(record.council) == []
     _write(store, how, records.to_record(case))  # the same case of plain values saves
     assert [r.case_id for r in store.find_cases(record.council)] == ["rev-true-1"]
+
+
+class _PosingMessage:
+    """Not an OutboxMessage: its ``__class__`` answers OutboxMessage, so ``isinstance`` says yes;
+    its fields are whatever it likes, never validated."""
+
+    def __init__(self, **values: Any) -> None:
+        self._values = values
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # the attack: isinstance consults it
+        return OutboxMessage
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.enqueue (and save(outbox=...)): check_messages only asks isinstance(m, "
+    "OutboxMessage), which an object whose __class__ property answers OutboxMessage passes; "
+    "its fields are never validated, so a payload_ref holding a name and address (the outbox "
+    "never holds personal data) is queued. Fix: check_messages requires issubclass(type(m), "
+    "OutboxMessage) and rebuilds each message from OutboxMessage's slots (re-validated), "
+    "refusing with store.outbox_message otherwise. As it is, every later claim_outbox raises "
+    "StoredDataError on the row: one call poisons the dispatcher for every council."))
+def test_a_message_posing_by_its_class_attribute_is_refused(store: Store) -> None:
+    store.save(_record("rev-pose-out-1"), 0, actor="officer-1")
+    posing: Any = _PosingMessage(case_id="rev-pose-out-1", channel="email", template="notice",
+                                 idempotency_key="rev-pose-key", not_before=None,
+                                 payload_ref="Jane Doe, 12 Acacia Road")
+    assert isinstance(posing, OutboxMessage)
+    with contextlib.suppress(SenDisagreementError):  # a typed refusal is the fix
+        store.enqueue([posing])
+    assert store.claim_outbox(now=NOW) == []
+
+
+def test_deadline_query_and_hold_arguments_of_another_class_are_refused(store: Store) -> None:
+    record = _record("rev-query-2")
+    store.save(record, 0, actor="officer-1")
+    day = dt.date(2025, 1, 1)
+    with pytest.raises(InvalidInputError):
+        store.deadlines_between(day, day, council=EqualsAnything(record.council))
+    with pytest.raises(InvalidInputError):
+        store.deadlines_between(day, day, clock_id=EqualsAnything("arrange_mediation"))
+    with pytest.raises(InvalidInputError):
+        store.set_legal_hold(record.case_id, 1, actor="officer-1")  # type: ignore[arg-type]
+    assert store.load(record.case_id).legal_hold is False
+
+
+class _Posing:
+    """Not an instance of ``cls``, though its ``__class__`` answers ``cls``."""
+
+    def __init__(self, cls: type, **values: Any) -> None:
+        self._cls = cls
+        self._values = values
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # the attack: isinstance consults it
+        return object.__getattribute__(self, "_cls")  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name]
+
+
+def test_an_audit_entry_posing_by_its_class_attribute_is_validated(store: Store) -> None:
+    # append_audit runs attrs.validate, which takes the fields of entry.__class__ and checks the
+    # values the object answers: the posing entry's value in `fields` is refused.
+    store.save(_record("rev-pose-audit-1"), 0, actor="officer-1")
+    posing: Any = _Posing(AuditEntry, actor="officer-1", action="case.viewed", at=AT,
+                          case_id="rev-pose-audit-1", outcome="ok", seq=0,
+                          committed_at=None, fields=("Jane Doe, 12 Acacia Road",))
+    with pytest.raises(InvalidInputError):
+        store.append_audit(posing)
+    text = json.dumps([list(e.fields) for e in store.audit_trail("rev-pose-audit-1")])
+    assert "Acacia" not in text
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.settle_outbox: isinstance(s, Settlement) passes an object whose __class__ answers "
+    "Settlement; its entry is never validated (only entry.at is checked), so an audit row with "
+    "a value in `fields` is appended to the case's trail. Fix: settle_outbox requires "
+    "issubclass(type(s), Settlement) and rebuilds the Settlement (and its entry and alert) "
+    "from the classes' own slots, re-validated."))
+def test_a_settlement_posing_by_its_class_attribute_is_refused(store: Store) -> None:
+    record = _record("rev-pose-settle-1")
+    message = OutboxMessage(case_id=record.case_id, channel="email", template="notice",
+                            idempotency_key="rev-pose-settle-key", payload_ref="ref-1")
+    store.save(record, 0, actor="officer-1", outbox=[message])
+    [item] = store.claim_outbox(now=NOW)
+    entry: Any = _Posing(AuditEntry, actor="dispatcher", action="outbox.sent", at=AT,
+                         case_id=record.case_id, outcome="ok",
+                         fields=("Jane Doe, 12 Acacia Road",))
+    posing: Any = _Posing(Settlement, outbox_id=item.id, claim=item.attempts,
+                          status=OutboxStatus.SENT, entry=entry, retry_at=None, alert=None)
+    with contextlib.suppress(SenDisagreementError):  # a typed refusal is the fix
+        store.settle_outbox([posing])
+    text = json.dumps([list(e.fields) for e in store.audit_trail(record.case_id)])
+    assert "Acacia" not in text
