@@ -30,7 +30,7 @@ from sen_disagreement.store import (
     Settlement,
     Store,
 )
-from sen_disagreement.workflow import invariants, records
+from sen_disagreement.workflow import MediationCase, invariants, records
 
 TOLD = dt.date(2025, 3, 10)
 AT = dt.datetime(2025, 3, 11, 9, 0, tzinfo=dt.UTC)
@@ -625,3 +625,51 @@ def test_a_settlement_posing_by_its_class_attribute_is_refused(store: Store) -> 
         store.settle_outbox([posing])
     text = json.dumps([list(e.fields) for e in store.audit_trail(record.case_id)])
     assert "Acacia" not in text
+
+
+def test_a_stored_case_is_not_rewritten_under_another_kind(store: Store) -> None:
+    # The stored version is read with the new record's kind: a record that claims the other
+    # kind (its document's kind edited to match) must still be refused, never taken as opaque.
+    record = _record("rev-kind-1")
+    store.save(record, 0, actor="officer-1")
+    payload = json.loads(record.document)
+    payload["kind"] = "disagreement_resolution"
+    text = json.dumps(payload)
+    for document in (record.document, text):
+        other = attrs.evolve(record, version=1, kind="disagreement_resolution",
+                             document=document)
+        with pytest.raises(InvalidInputError):
+            store.save(other, 1, actor="officer-1")
+    assert store.load(record.case_id).document == record.document
+    assert store.load(record.case_id).kind == record.kind
+
+
+def test_a_record_with_an_opaque_text_under_a_case_id_never_replaces_the_case_on_import(
+    store: Store,
+) -> None:
+    record = _record("rev-import-1")
+    store.save(record, 0, actor="officer-1")
+    opaque = attrs.evolve(record, document='{"document_versio": 1, "case": {}}')
+    with pytest.raises(SenDisagreementError):
+        store.save_many([opaque], actor="import:1")
+    assert store.load(record.case_id).document == record.document
+
+
+@attrs.frozen(kw_only=True)
+class _HostCase(MediationCase):
+    """A host's own case class (a helper method, nothing overridden)."""
+
+    def label(self) -> str:
+        return f"{self.kind}:{self.case_id}"
+
+
+def test_a_well_behaved_host_case_subclass_still_saves_through_records_save(
+    store: Store,
+) -> None:
+    # Regression check: the exact-type checks must not refuse a host's honest case subclass
+    # (its document is written by the converter and read back; its columns are plain values).
+    case = sweep.agreed("rev-host-1", TOLD)
+    mine = _HostCase(**{a.name: getattr(case, a.name) for a in attrs.fields(MediationCase)})
+    saved = records.save(store, mine, expected_version=0)
+    assert type(saved) is CaseRecord and saved.version == 1
+    assert store.load("rev-host-1").document == records.to_record(case).document
