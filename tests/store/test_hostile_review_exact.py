@@ -673,3 +673,58 @@ def test_a_well_behaved_host_case_subclass_still_saves_through_records_save(
     saved = records.save(store, mine, expected_version=0)
     assert type(saved) is CaseRecord and saved.version == 1
     assert store.load("rev-host-1").document == records.to_record(case).document
+
+
+class _NeverBefore(dt.datetime):
+    """A time that says no lease expires after it."""
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    __hash__ = dt.datetime.__hash__
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.claim_lease: check_utc takes a datetime subclass, and `lease.expires_at > now` is "
+    "answered by the subclass's reflected __lt__: a `now` that says no time is after it takes "
+    "another holder's unexpired lease. Fix: claim_lease (and renew_lease, claim_outbox) take "
+    "`now` as an exact datetime (rebuild: dt.datetime.fromtimestamp(now.timestamp(), dt.UTC), "
+    "or refuse type(now) is not dt.datetime with store.datetime_utc)."))
+def test_a_now_that_lies_about_its_order_cannot_take_a_held_lease(store: Store) -> None:
+    day = dt.date(2030, 1, 1)
+    assert store.claim_lease("hourly", "worker-a", now=NOW, ttl=dt.timedelta(hours=1),
+                             day=day) == "claimed"
+    lying = _NeverBefore(2030, 1, 1, tzinfo=dt.UTC)
+    with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
+        assert store.claim_lease("hourly", "worker-b", now=lying, ttl=dt.timedelta(hours=1),
+                                 day=day) == "held"
+    lease = store.lease("hourly")
+    assert lease is not None and lease.holder == "worker-a"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.settle_outbox: check_event_time's `at < EARLIEST_EVENT` is answered by the entry "
+    "time's own __lt__ (AuditEntry's _is_utc takes datetime subclasses): a 1971 event the "
+    "rule store.event_time refuses is appended to the case's trail. Fix: AuditEntry's `at` "
+    "validator (or check_event_time) requires type(at) is dt.datetime, or the entry is "
+    "rebuilt with an exact datetime before the check."))
+def test_an_event_time_that_lies_about_its_order_is_refused_by_settle(store: Store) -> None:
+    record = _record("rev-early-1")
+    message = OutboxMessage(case_id=record.case_id, channel="email", template="notice",
+                            idempotency_key="rev-early-key", payload_ref="ref-1")
+    store.save(record, 0, actor="officer-1", outbox=[message])
+    [item] = store.claim_outbox(now=NOW)
+    early = dt.datetime(1971, 1, 1, tzinfo=dt.UTC)
+    plain = AuditEntry(actor="dispatcher", action="outbox.sent", at=early,
+                       case_id=record.case_id)
+    with pytest.raises(InvalidInputError):  # the rule itself, for a plain datetime
+        store.settle_outbox([Settlement(outbox_id=item.id, claim=item.attempts,
+                                        status=OutboxStatus.SENT, entry=plain)])
+    lying = attrs.evolve(plain, at=_NeverBefore(1971, 1, 1, tzinfo=dt.UTC))
+    with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
+        store.settle_outbox([Settlement(outbox_id=item.id, claim=item.attempts,
+                                        status=OutboxStatus.SENT, entry=lying)])
+    assert all(e.at.year > 1971 for e in store.audit_trail(record.case_id))
