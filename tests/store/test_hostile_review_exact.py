@@ -728,3 +728,23 @@ def test_an_event_time_that_lies_about_its_order_is_refused_by_settle(store: Sto
         store.settle_outbox([Settlement(outbox_id=item.id, claim=item.attempts,
                                         status=OutboxStatus.SENT, entry=lying)])
     assert all(e.at.year > 1971 for e in store.audit_trail(record.case_id))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.append_audit: the store's inline event-time check (`at < EARLIEST_EVENT` in _audit) "
+    "is answered by a datetime subclass's __lt__: a 1971 event is appended to the trail. "
+    "Fix: AuditEntry's `at` validator requires type(at) is dt.datetime (or append_audit "
+    "rebuilds `at` as an exact datetime before the check)."))
+def test_an_event_time_that_lies_about_its_order_is_refused_by_append_audit(
+    store: Store,
+) -> None:
+    store.save(_record("rev-early-2"), 0, actor="officer-1")
+    early = dt.datetime(1971, 1, 1, tzinfo=dt.UTC)
+    with pytest.raises(InvalidInputError):  # the rule itself, for a plain datetime
+        store.append_audit(AuditEntry(actor="officer-1", action="case.viewed", at=early,
+                                      case_id="rev-early-2"))
+    lying = AuditEntry(actor="officer-1", action="case.viewed", case_id="rev-early-2",
+                       at=_NeverBefore(1971, 1, 1, tzinfo=dt.UTC))
+    with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
+        store.append_audit(lying)
+    assert all(e.at.year > 1971 for e in store.audit_trail("rev-early-2"))
