@@ -765,3 +765,36 @@ def test_an_opaque_record_updated_before_it_was_created_is_refused(store: Store)
     with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
         store.save(opaque, 0, actor="officer-1")
     assert "rev-order-0" in [r.case_id for r in store.find_cases(base.council)]
+
+
+class _SpeaksAnotherDay(dt.date):
+    """A date whose text (str, isoformat) is another day: it compares as 2020-01-01."""
+
+    def __str__(self) -> str:
+        return "2999-01-01"
+
+    def isoformat(self) -> str:
+        return "2999-01-01"
+
+    __hash__ = dt.date.__hash__
+
+
+def _closed_record(case_id: str, closed: dt.date) -> CaseRecord:
+    return attrs.evolve(_record(case_id), document='{"note": "no case here"}', deadlines=(),
+                        closed_on=closed)
+
+
+def test_a_date_is_bound_by_its_value_not_its_text(store: Store) -> None:
+    # SQLite's codec is dt.date.isoformat itself (unbound) and psycopg dumps a date by its
+    # value: a subclass's own text is never what the store binds, for a query or a column.
+    from sen_disagreement.store import RetentionTrigger
+
+    council = _record("x").council
+    store.save(_closed_record("rev-ret-1", dt.date(2025, 6, 1)), 0, actor="officer-1")
+    due = store.retention_candidates(council=council, kind="mediation",
+                                     trigger=RetentionTrigger.CASE_CLOSED,
+                                     on_or_before=_SpeaksAnotherDay(2020, 1, 1))
+    assert due == []
+    store.save(_closed_record("rev-ret-2", _SpeaksAnotherDay(2021, 1, 1)), 0,
+               actor="officer-1")
+    assert store.load("rev-ret-2").closed_on == dt.date(2021, 1, 1)
