@@ -301,6 +301,10 @@ _CRAFTED = [
     '{"document_versio\u006e": 1, "case": {}}',
     ' \n\t{"document_version":1,"case":{}} ',
     '[{"document_version": 1, "case": {}}]',
+    '{"document_\ud800version": 1, "case": {}}',  # a lone surrogate, literally in the key
+    '{"document_version\x00": 1, "case": {}}',  # NUL: the record refuses it before the guard
+    '{"document_version\u200b": 1, "case": {}}',  # a zero-width space: another key
+    '{\n"document_version"\n:\n1,\n"case"\n:\n{}\n}',
 ]
 
 
