@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 import attrs
 from attrs import field, frozen
@@ -101,13 +101,13 @@ def _optional(check: Any) -> Any:
 
 
 def _is_date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise _bad(attribute.name, "must be a date (not a datetime)", "date")
+    if type(value) is not dt.date:
+        raise _bad(attribute.name, "must be a date (exactly datetime.date)", "date")
 
 
 def _is_utc(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.datetime):
-        raise _bad(attribute.name, "must be a datetime", "datetime")
+    if type(value) is not dt.datetime:
+        raise _bad(attribute.name, "must be a datetime (exactly datetime.datetime)", "datetime")
     if value.utcoffset() != dt.timedelta(0):
         raise _bad(attribute.name, "must be timezone-aware UTC", "datetime_utc")
 
@@ -161,7 +161,7 @@ class DeadlineEntry:
 def _deadlines(inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
     seen: set[str] = set()
     for i, entry in enumerate(value):
-        if not isinstance(entry, DeadlineEntry):
+        if type(entry) is not DeadlineEntry:
             raise _bad(f"{attribute.name}[{i}]", "must be a DeadlineEntry", "deadline_entry")
         if entry.clock_id in seen:
             raise _bad(f"{attribute.name}[{i}].clock_id", "is repeated", "deadline_unique")
@@ -195,20 +195,37 @@ class CaseRecord:
             raise _bad("updated_at", "must not be before created_at", "timestamps_order")
 
 
-_RECORD_SLOTS = tuple((a.name, CaseRecord.__dict__[a.name]) for a in attrs.fields(CaseRecord))
+_T = TypeVar("_T")
+_SLOTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def exact(cls: type[_T], value: object, field_name: str) -> _T:
+    """``value`` as an object of exactly ``cls`` (one of the store's frozen record classes). A
+    subclass is rebuilt from the values its slots hold, read through ``cls``'s own descriptors
+    (a property or ``__getattribute__`` of the subclass answering for a field is never asked),
+    and checked again by ``cls``'s constructor, so what the store checks is what it writes;
+    anything else, an object posing by its ``__class__`` among them, is refused."""
+    if type(value) is cls:
+        return value
+    what = f"must be a {cls.__name__}"
+    if not issubclass(type(value), cls):
+        raise _bad(field_name, what, "record")
+    slots = _SLOTS.get(cls)
+    if slots is None:
+        slots = _SLOTS[cls] = tuple((a.name, cls.__dict__[a.name])
+                                    for a in attrs.fields(cls))  # type: ignore[arg-type]
+    try:
+        values = {name: slot.__get__(value, cls) for name, slot in slots}
+        return cls(**values)
+    except InvalidInputError:
+        raise
+    except Exception:  # a field kept elsewhere than its slot, or one that raises when read
+        raise _bad(field_name, f"{what} holding every field in its own slot", "record") from None
 
 
 def exact_record(record: CaseRecord) -> CaseRecord:
-    """``record`` as a :class:`CaseRecord` of exactly that class: a host's subclass is rebuilt
-    from the values its slots hold, read through this class's own descriptors (a property of
-    the subclass answering for a field is never asked) and checked again by the constructor."""
-    if type(record) is CaseRecord:
-        return record
-    try:
-        values = {name: slot.__get__(record, CaseRecord) for name, slot in _RECORD_SLOTS}
-    except AttributeError:  # a field the subclass kept somewhere else than its slot
-        raise _bad("record", "must hold every field of a CaseRecord", "record") from None
-    return CaseRecord(**values)
+    """``record`` as a :class:`CaseRecord` of exactly that class (:func:`exact`)."""
+    return exact(CaseRecord, record, "record")
 
 
 def _fields(inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -289,14 +306,14 @@ def _settled_status(_inst: object, attribute: attrs.Attribute[Any], value: objec
 
 
 def _entry(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, AuditEntry):
+    if type(value) is not AuditEntry:
         raise _bad(attribute.name, "must be an AuditEntry", "outbox_message")
     if value.case_id is None:
         raise _bad(f"{attribute.name}.case_id", "must be the message's case", "outbox_case")
 
 
 def _alert(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and not isinstance(value, OutboxMessage):
+    if value is not None and type(value) is not OutboxMessage:
         raise _bad(attribute.name, "must be an OutboxMessage or None", "outbox_message")
 
 
@@ -640,11 +657,13 @@ def check_kind(value: object, field_name: str = "kind") -> None:
 
 
 def check_date(value: object, field_name: str) -> None:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise _bad(field_name, "must be a date (not a datetime)", "date")
+    if type(value) is not dt.date:
+        raise _bad(field_name, "must be a date (exactly datetime.date)", "date")
 
 
 def check_utc(value: object, field_name: str) -> None:
+    if type(value) is not dt.datetime:
+        raise _bad(field_name, "must be a datetime (exactly datetime.datetime)", "datetime_utc")
     _checks.check_utc(value, field=field_name, rule_id="store.datetime_utc")
 
 
@@ -676,6 +695,7 @@ def check_messages(
     for i, m in enumerate(out):
         if not isinstance(m, OutboxMessage):
             raise bad_input(f"outbox[{i}]", "must be an OutboxMessage", "outbox_message")
+        out[i] = m = exact(OutboxMessage, m, f"outbox[{i}]")
         if case_id is not None and m.case_id != case_id:
             raise bad_input(f"outbox[{i}].case_id", "must be the saved case", "outbox_case")
         if m.idempotency_key in keys:
@@ -788,7 +808,7 @@ def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta, channel: str 
 
 def check_lease(name: object, holder: object) -> None:
     check_name(name, "name")
-    if not isinstance(holder, str) or _KEY.fullmatch(holder) is None:
+    if type(holder) is not str or _KEY.fullmatch(holder) is None:
         raise _bad("holder", "must be 1-200 printable ASCII characters, no spaces", "lease")
 
 

@@ -73,6 +73,7 @@ from sen_disagreement.store.contract import (
     check_utc,
     check_version,
     decode_deadlines,
+    exact,
     exact_record,
 )
 
@@ -1133,6 +1134,7 @@ class SqlStore(Generic[C]):
     def append_audit(self, entry: AuditEntry) -> AuditEntry:
         if not isinstance(entry, AuditEntry):
             raise bad_input("entry", "must be an AuditEntry", "audit_entry")
+        entry = exact(AuditEntry, entry, "entry")  # what is checked is what is written
         # Every field checked again before anything is written: an entry rewritten since it was
         # built (object.__setattr__) must not be stored and leave the trail unreadable.
         attrs.validate(entry)
@@ -1429,6 +1431,9 @@ class SqlStore(Generic[C]):
         for i, s in enumerate(checked):
             if not isinstance(s, Settlement):
                 raise bad_input(f"settlements[{i}]", "must be a Settlement", "outbox_message")
+            # Read once, as checked: the entry and alert are exactly their classes (Settlement
+            # checks it), so the claim's WHERE and the audit row see the same case.
+            checked[i] = s = exact(Settlement, s, f"settlements[{i}]")
             check_event_time(s.entry.at)
         if not checked:
             return []
