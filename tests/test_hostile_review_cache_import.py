@@ -448,3 +448,63 @@ def test_refused_imports_racing_saves_of_a_stored_case_lose_no_head(
         ["refused_invariant"] * (n // 2) + ["refused_stale"] * (n - n // 2))
     assert store.load("r8-busy-1").version == n + 1
     assert store.verify().ok
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Untyped error: a refused import's row carries the caller's action, so save_many(..., "
+    "action='case.parked_for_attention') refused on any case id writes a row that "
+    "StoreAttentionQueue.parked (src/sen_disagreement/plugins/faults.py) takes for a parked "
+    "plugin fault and turns into FaultKind('refused_invariant'): ValueError, and the whole "
+    "manual-attention queue is unreadable for every council (a refused save with that action "
+    "does the same). Fix: parked() takes only rows whose actor starts with 'plugin:' and whose "
+    "outcome is a FaultKind value (skipping others); and the store refuses the actions it "
+    "writes on its own account ('case.parked_for_attention', 'case.purged') from save, "
+    "save_many and their refusal rows (a reserved-action check beside check_name)."))
+def test_a_refused_import_with_a_reserved_action_leaves_the_attention_queue_readable(
+    store: Store,
+) -> None:
+    from sen_disagreement.plugins.faults import PARKED_ACTION, StoreAttentionQueue
+
+    with pytest.raises(InvalidInputError):
+        store.save_many([_refused("r8-park-1")], actor="import:hostile", action=PARKED_ACTION)
+    assert StoreAttentionQueue(store).parked() == []
+
+
+_WORKER = """
+    import sys, datetime as dt, attrs
+    import sweep_support as sweep
+    from sen_disagreement.errors import SenDisagreementError
+    from sen_disagreement.store import open_store
+    from sen_disagreement.workflow import records
+    url, side, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    store = open_store(url)
+    for k in range(n):
+        rec = records.to_record(sweep.agreed(f"r8-proc-{k}", dt.date(2025, 3, 10)))
+        try:
+            if side == "refused":
+                store.save_many([attrs.evolve(rec, state="closed")], actor="import:proc")
+            else:
+                store.save_many([rec], actor="import:" + side)
+        except SenDisagreementError:
+            pass
+    store.close()
+    print("done")
+"""
+
+
+def test_refused_and_accepted_imports_from_three_processes_keep_every_chain(
+    url: str, store: Store
+) -> None:
+    n = 40
+    prelude = f"import sys\nsys.path[:0] = [{str(SRC)!r}, {str(TESTS)!r}]\n"
+    procs = [subprocess.Popen(
+        [sys.executable, "-c", prelude + textwrap.dedent(_WORKER), url, side, str(n)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for side in ("refused", "left", "right")]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [e[-2000:] for _, e in outs]
+    for k in range(n):
+        outcomes = sorted(o for _, _, o, _ in _trail(store, f"r8-proc-{k}"))
+        assert outcomes == ["ok", "refused_invariant", "refused_stale"]
+        assert store.load(f"r8-proc-{k}").version == 1
+    assert store.verify().ok
