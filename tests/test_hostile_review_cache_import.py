@@ -99,7 +99,7 @@ def test_a_weakref_callback_on_an_evicted_case_calling_the_library_does_not_dead
     for k in range(2, invariants._CACHE_SIZE + 10):  # pushes the victim out of the LRU
         records.to_record(make(k))
     print("done", calls)
-    """)
+    """, timeout=12)
     assert done is not None, "deadlocked"
     assert done.returncode == 0, done.stderr[-2000:]
     assert "done ['child-100000']" in done.stdout
@@ -508,3 +508,22 @@ def test_refused_and_accepted_imports_from_three_processes_keep_every_chain(
         assert outcomes == ["ok", "refused_invariant", "refused_stale"]
         assert store.load(f"r8-proc-{k}").version == 1
     assert store.verify().ok
+
+
+def test_a_refused_import_quotes_nothing_of_the_document_it_refused(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    canary = "WP-CANARY-r8-offer-of-5000"
+    good = records.to_record(sweep.agreed("r8-canary-1", TOLD))
+    unreadable = attrs.evolve(good, document=(
+        f'{{"case": {{"items": [{{"text": "{canary}"}}]}}, '
+        f'"document_version": {records.DOCUMENT_VERSION}, "kind": "mediation"}}'))
+    caplog.set_level("DEBUG")
+    with pytest.raises(InvalidInputError) as refused:
+        store.save_many([unreadable], actor="import:canary")
+    assert refused.value.field.startswith("records[0].document")
+    said = [str(refused.value), repr(refused.value), refused.value.field, caplog.text]
+    said += [repr(e) for e in store.audit_trail()]
+    assert not [s for s in said if canary in s]
+    assert _trail(store, "r8-canary-1") == [
+        ("import:canary", "case.imported", "refused_invariant", ())]
