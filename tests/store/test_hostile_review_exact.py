@@ -360,20 +360,6 @@ def test_a_settlement_entry_subclass_cannot_write_into_another_case_trail(store:
     assert len(store.audit_trail("rev-settle-victim")) == before
 
 
-class _Holder(str):
-    """A lease holder that says it is every other holder."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    __hash__ = str.__hash__
-
-
 # Found in review, now mended: the store rebuilds every record it is given as exactly its class
 # from its own slots (store.contract.exact), and takes strings, integers, dates and datetimes as
 # exactly str, int, date and datetime.
@@ -382,7 +368,7 @@ def test_a_holder_that_equals_anything_cannot_take_a_held_lease(store: Store) ->
     assert store.claim_lease("nightly", "worker-a", now=NOW, ttl=dt.timedelta(hours=1),
                              day=day) == "claimed"
     with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
-        got = store.claim_lease("nightly", _Holder("worker-b"), now=NOW,
+        got = store.claim_lease("nightly", EqualsAnything("worker-b"), now=NOW,
                                 ttl=dt.timedelta(hours=1), day=day)
         assert got == "held"
     lease = store.lease("nightly")
@@ -397,7 +383,7 @@ def test_a_holder_that_equals_anything_cannot_release_another_lease(store: Store
     assert store.claim_lease("weekly", "worker-a", now=NOW, ttl=dt.timedelta(hours=1),
                              day=day) == "claimed"
     with contextlib.suppress(InvalidInputError):  # a typed refusal is the fix
-        assert store.release_lease("weekly", _Holder("worker-b"), done=day) is False
+        assert store.release_lease("weekly", EqualsAnything("worker-b"), done=day) is False
     lease = store.lease("weekly")
     assert lease is not None and lease.holder == "worker-a" and lease.done_through is None
 
