@@ -544,12 +544,31 @@ def _store_surrogate(store: Store, many: bool) -> None:
     "check_text (src/sen_disagreement/_checks.py: _HIDDEN_IN_TEXT/_HIDDEN_IN_LINE do not "
     "cover U+D800-U+DFFF), to_record writes it raw into the document (the compiled encoder "
     "does not escape it), the store's check answers from the cache, and the write itself "
-    "fails: save_many and save raise UnicodeEncodeError (SQLite) or psycopg's encoding error, "
-    "unaudited. Fix: add \\ud800-\\udfff to both patterns in _checks.py (no UTF-8 text holds "
-    "a lone surrogate; rule input.encoding), and have exact_record refuse a document that is "
-    "not encodable as UTF-8 (InvalidInputError field 'document', rule store.document)."))
+    "fails: save_many and save raise UnicodeEncodeError on both backends (sqlite3 and psycopg "
+    "encode the text), unaudited. Fix: add \\ud800-\\udfff to both patterns in _checks.py "
+    "(no UTF-8 text holds a lone surrogate; rule input.encoding), and have exact_record "
+    "refuse a document that is not encodable as UTF-8 (InvalidInputError field 'document', "
+    "rule store.document)."))
 def test_a_lone_surrogate_in_an_item_text_is_refused_typed(store: Store) -> None:
     with pytest.raises(InvalidInputError):
         _store_surrogate(store, many=True)
     with pytest.raises(InvalidInputError):
         _store_surrogate(store, many=False)
+
+
+def test_an_import_refused_stale_racing_a_purge_of_that_case_stays_typed(
+    url: str, store: Store
+) -> None:
+    # The refusal looks the existing case up after the import's rollback: a purge landing in
+    # between must not turn the refusal into the driver's unique-violation error.
+    store.save_many([_opaque("r8-purged-1")], actor="import:first")
+
+    def purge_and_reimport(s: Store, _: int) -> None:
+        s.purge(["r8-purged-1"], actor="officer:race")
+        s.save_many([_opaque("r8-purged-1")], actor="import:again")
+
+    errors = _race(url, 60,
+                   lambda s, _: s.save_many([_opaque("r8-purged-1")], actor="import:race"),
+                   purge_and_reimport)
+    assert errors == []
+    assert store.verify().ok
