@@ -369,7 +369,7 @@ def _link(prev: str, row: tuple[Any, ...]) -> str:
 # The library's checks of a party's name (no control character or text-direction mark) and of
 # a contact's email address, as a hand-written floor would write them.
 _HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                     "\u2066-\u2069]")
+                     "\u2066-\u2069\ud800-\udfff]")
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}"
                     r"(?:\.[A-Za-z0-9-]{1,63})+")
 

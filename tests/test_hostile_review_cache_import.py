@@ -77,16 +77,8 @@ _CHILD_CASES = """
 # -- fe2fb4c: the case cache ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Deadlock: _Cases._hold (src/sen_disagreement/workflow/invariants.py) evicts the least "
-    "recently used case while _lock (a non-reentrant threading.Lock) is held, so when that was "
-    "the case's last reference it is freed there, and a caller's weakref callback or "
-    "weakref.finalize on the case runs inside the lock; if it calls the library "
-    "(records.from_record -> read_stored -> _Cases.get) the thread waits on its own lock "
-    "forever (present before fe2fb4c too; put/get both reach _hold). Fix: never drop a cache "
-    "reference under the lock: collect the evicted (and replaced) _Read values into a local "
-    "list inside `with self._lock` and let it go after the block (same for clear()), or make "
-    "_lock an RLock."))
+# Found in review, now mended: the cache lets go of what it drops only after its lock is released
+# (invariants._Cases._hold hands it to a local list).
 def test_a_weakref_callback_on_an_evicted_case_calling_the_library_does_not_deadlock() -> None:
     done = _run_child(_CHILD_CASES + """
     victim = make(1)
@@ -450,16 +442,8 @@ def test_refused_imports_racing_saves_of_a_stored_case_lose_no_head(
     assert store.verify().ok
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Untyped error: a refused import's row carries the caller's action, so save_many(..., "
-    "action='case.parked_for_attention') refused on any case id writes a row that "
-    "StoreAttentionQueue.parked (src/sen_disagreement/plugins/faults.py) takes for a parked "
-    "plugin fault and turns into FaultKind('refused_invariant'): ValueError, and the whole "
-    "manual-attention queue is unreadable for every council (a refused save with that action "
-    "does the same). Fix: parked() takes only rows whose actor starts with 'plugin:' and whose "
-    "outcome is a FaultKind value (skipping others); and the store refuses the actions it "
-    "writes on its own account ('case.parked_for_attention', 'case.purged') from save, "
-    "save_many and their refusal rows (a reserved-action check beside check_name)."))
+# Found in review, now mended: StoreAttentionQueue.parked takes only rows park() writes (actor
+# plugin:..., outcome a FaultKind).
 def test_a_refused_import_with_a_reserved_action_leaves_the_attention_queue_readable(
     store: Store,
 ) -> None:
@@ -539,16 +523,8 @@ def _store_surrogate(store: Store, many: bool) -> None:
         store.save(records.to_record(bad), 0, actor="officer:surrogate")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Untyped error: an item text (or any free text) holding a lone surrogate ('\\ud800') passes "
-    "check_text (src/sen_disagreement/_checks.py: _HIDDEN_IN_TEXT/_HIDDEN_IN_LINE do not "
-    "cover U+D800-U+DFFF), to_record writes it raw into the document (the compiled encoder "
-    "does not escape it), the store's check answers from the cache, and the write itself "
-    "fails: save_many and save raise UnicodeEncodeError on both backends (sqlite3 and psycopg "
-    "encode the text), unaudited. Fix: add \\ud800-\\udfff to both patterns in _checks.py "
-    "(no UTF-8 text holds a lone surrogate; rule input.encoding), and have exact_record "
-    "refuse a document that is not encodable as UTF-8 (InvalidInputError field 'document', "
-    "rule store.document)."))
+# Found in review, now mended: a lone surrogate is refused with the hidden characters
+# (input.encoding), and a record's document that UTF-8 cannot hold is refused (store.document).
 def test_a_lone_surrogate_in_an_item_text_is_refused_typed(store: Store) -> None:
     with pytest.raises(InvalidInputError):
         _store_surrogate(store, many=True)

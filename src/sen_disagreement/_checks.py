@@ -31,12 +31,15 @@ messages, so they are never free text."""
 # C0 and C1 controls, and the marks that reorder or hide text when it is shown (bidi overrides,
 # isolates, embeddings, line/paragraph separators): in a name or a record they can disguise what
 # an officer reads or what a log line says. Item text keeps tab and line breaks.
+# A lone surrogate (U+D800-U+DFFF) is no character at all: no UTF-8 text holds one, and the
+# store could not write it (hostile review), so it is refused with the hidden characters.
 _HIDDEN_IN_LINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff]"
 )
 _HIDDEN_IN_TEXT = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069]"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 

@@ -288,3 +288,14 @@ def test_a_text_the_guard_does_not_parse_is_one_no_parse_would_call_a_case(
         assert not _parsed_answer(text)
     if not _parsed_answer(text):
         assert invariants.read_stored(text, "mediation") == (None, False)
+
+
+def test_a_document_that_utf8_cannot_hold_is_refused_typed_and_nothing_written(
+    store: Store,
+) -> None:
+    record = _record("exact-13")
+    with pytest.raises(InvalidInputError) as refused:
+        attrs.evolve(record, document='{"note": "a lone surrogate \ud800"}')
+    assert (refused.value.field, refused.value.rule_id) == ("document", "store.document")
+    assert "\ud800" not in str(refused.value)
+    assert store.find_cases(record.council) == []

@@ -118,6 +118,8 @@ class MemoryAttentionQueue:
             return list(self._items)
 
 
+_FAULT_KINDS = frozenset(k.value for k in FaultKind)
+
 PARKED_ACTION = "case.parked_for_attention"
 """The audit action written when a case is parked because of a plugin fault."""
 
@@ -158,7 +160,11 @@ class StoreAttentionQueue:
         while True:
             page = self._store.audit_trail(None, after_seq=after, limit=10_000)
             for entry in page:
-                if entry.action == PARKED_ACTION and entry.case_id is not None:
+                # Only what park() writes: another caller's row with the same action (a refused
+                # save or import keeps the action it was given) is not a parked fault.
+                if (entry.action == PARKED_ACTION and entry.case_id is not None
+                        and entry.actor.startswith("plugin:")
+                        and entry.outcome in _FAULT_KINDS):
                     items.append(
                         AttentionItem(
                             case_id=entry.case_id,

@@ -143,6 +143,12 @@ def _document(_inst: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise _bad(attribute.name, f"must be 1..{MAX_DOCUMENT_CHARS} characters", "document")
     if "\x00" in value:
         raise _bad(attribute.name, "must not contain NUL characters", "document")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no database could store it
+            raise _bad(attribute.name, "must be text that UTF-8 can hold (no lone surrogate)",
+                       "document") from None
 
 
 @frozen(kw_only=True)

@@ -248,6 +248,7 @@ class _Cases:
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str]) -> _Read | None:
+        dropped: list[object] = []  # let go after the lock (see _hold)
         with self._lock:
             try:
                 self._items.move_to_end(key)
@@ -257,15 +258,16 @@ class _Cases:
                 if held is None or case is None:
                     return None
                 found = (case, held[1])
-                self._hold(key, found)
+                self._hold(key, found, dropped)
                 return found
             return self._items[key]
 
     def put(self, key: tuple[str, str], case: _Read) -> None:
         if len(key[0]) > _CACHE_LIMIT:
             return
+        dropped: list[object] = []
         with self._lock:
-            self._hold(key, case)
+            self._hold(key, case, dropped)
             if case[0] is not None:
                 weak = self._weak
                 # The entry goes when its case does (never another entry put since: the
@@ -273,18 +275,24 @@ class _Cases:
                 # run it while this thread holds one).
                 ref = weakref.ref(case[0], lambda r: weak.pop(key, None)
                                   if weak.get(key, (None,))[0] is r else None)
+                dropped.append(weak.get(key))
                 weak[key] = (ref, case[1])
 
-    def _hold(self, key: tuple[str, str], case: _Read) -> None:
+    def _hold(self, key: tuple[str, str], case: _Read, dropped: list[object]) -> None:
+        # What the cache lets go of is handed to ``dropped``, freed only once the lock is
+        # released: the last reference to a case may go with it, and a caller's weakref
+        # callback or finaliser on that case may call the library, which takes this lock.
+        dropped.append(self._items.get(key))
         self._items[key] = case
         self._items.move_to_end(key)
         while len(self._items) > _CACHE_SIZE:
-            self._items.popitem(last=False)
+            dropped.append(self._items.popitem(last=False))
 
     def clear(self) -> None:
         with self._lock:
-            self._items.clear()
-            self._weak.clear()
+            items, weak = self._items, self._weak
+            self._items, self._weak = OrderedDict(), {}
+        del items, weak  # freed after the lock (see _hold)
 
 
 _MARK = '"document_version"'
