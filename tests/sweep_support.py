@@ -32,6 +32,19 @@ NOW = dt.datetime(2025, 9, 1, 12, tzinfo=dt.UTC)
 """The service's clock in these tests (every --as-at is before it)."""
 
 
+def copies(prefix: str, n: int, told: dt.date) -> list[MediationCase]:
+    """``n`` distinct valid cases, ids ``prefix-0`` .. ``prefix-(n-1)``: one agreed case
+    renamed, its audit trail's entries with it, each its own object."""
+    base = agreed(f"{prefix}-0", told)
+    out: list[MediationCase] = []
+    for k in range(n):
+        case_id = f"{prefix}-{k}"
+        audit = attrs.evolve(base.audit, case_id=case_id, entries=tuple(
+            attrs.evolve(e, case_id=case_id) for e in base.audit.entries))
+        out.append(attrs.evolve(base, case_id=case_id, audit=audit))
+    return out
+
+
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), dt.UTC)
 

@@ -37,14 +37,7 @@ SRC = TESTS.parent / "src"
 
 def _cases(prefix: str, n: int) -> list[Case]:
     """``n`` distinct valid cases (ids ``prefix-k``), each its own object."""
-    base = sweep.agreed(f"{prefix}-0", TOLD)
-    out: list[Case] = []
-    for k in range(n):
-        case_id = f"{prefix}-{k}"
-        audit = attrs.evolve(base.audit, case_id=case_id, entries=tuple(
-            attrs.evolve(e, case_id=case_id) for e in base.audit.entries))
-        out.append(attrs.evolve(base, case_id=case_id, audit=audit))
-    return out
+    return list(sweep.copies(prefix, n, TOLD))
 
 
 def _run_child(body: str, timeout: float = 15) -> subprocess.CompletedProcess[str] | None:

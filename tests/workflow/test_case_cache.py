@@ -10,7 +10,6 @@ import gc
 import weakref
 from pathlib import Path
 
-import attrs
 import pytest
 import sweep_support as sweep
 
@@ -21,14 +20,7 @@ TOLD = dt.date(2025, 3, 10)
 
 
 def _cases(n: int) -> list[Case]:
-    base = sweep.agreed("cache-0", TOLD)
-    out: list[Case] = []
-    for k in range(n):
-        case_id = f"cache-{k}"
-        audit = attrs.evolve(base.audit, case_id=case_id, entries=tuple(
-            attrs.evolve(e, case_id=case_id) for e in base.audit.entries))
-        out.append(attrs.evolve(base, case_id=case_id, audit=audit))
-    return out
+    return list(sweep.copies("cache", n, TOLD))
 
 
 def test_an_import_of_many_records_is_checked_against_its_cases_without_a_parse(
