@@ -109,9 +109,11 @@ time come from fresh interpreters.
 
 Run:  .venv/bin/python bench/bench_pipeline.py [--rounds 7] [--durable 150] [--batched 500]
       [--rss-cases 10000] [--import-runs 7] [--profile 100] [--python-work 500]
-      [--sweep-note TEXT]
+      [--sweep-note TEXT] [--instructions 200]
       [--out bench/results/pipeline.md]
-      (about two minutes with the defaults; writes bench/results/pipeline.md. The daily sweep
+      (about two minutes with the defaults, two more with --instructions, which counts each
+      side's instructions per case under valgrind's callgrind: a ratio the host's load does not
+      move; writes bench/results/pipeline.md. The daily sweep
       over 100,000 stored cases is bench/bench_sweep.py --cases 100000; --sweep-note puts a
       paragraph about that run into the results file.)
 """
@@ -315,7 +317,6 @@ class Library:
     def build(self, data: Form) -> Any:
         """The batched pipeline's work before its transaction: the case in memory, every step
         applied."""
-        from sen_disagreement.council import canonical_council
         from sen_disagreement.workflow import DisagreementResolutionCase
         from sen_disagreement.workflow import steps as st
 
@@ -323,7 +324,9 @@ class Library:
         case_id = data["case_id"]
         svc = self.service
         officer = svc.actor(OFFICER)
-        profile = canonical_council(svc.hooks, COUNCIL)
+        # The council as open_case finds it: through the service, which keeps each key's
+        # profile while the plugins' council declarations are unchanged.
+        profile = svc.council(COUNCIL)
         row = st.permission("open", DisagreementResolutionCase.KIND)
         assert row is not None and officer.role in row.roles and officer.council == COUNCIL
         case: Any = DisagreementResolutionCase.refer(
@@ -1155,6 +1158,78 @@ def import_table(imports: dict[str, dict[str, tuple[list[float], list[float]]]],
     return out
 
 
+ICOUNT_WARM = 300
+"""Cases each side runs before the ones counted: the specialised bytecode warm and the store's
+cache of recent cases (256) full, so the counted cases pay its evictions as a long run does."""
+
+
+def icount_child(side: str, variant: str, n: int, most: int) -> None:
+    """``ICOUNT_WARM`` cases then ``n`` more, on one side: the process :func:`instructions`
+    counts. The forms and the directory cover ``most`` counted cases whatever ``n`` is, so two
+    runs differ in the cases run alone."""
+    root = Path(tempfile.mkdtemp(prefix="sen-bench-icount-"))
+    try:
+        path = root / "db.sqlite3"
+        new_store_file(path)
+        ids = case_ids(f"i{variant[0]}", ICOUNT_WARM + most)
+        forms = [form(c, k) for k, c in enumerate(ids)]
+        impl: Library | Floor = Library(path, ids) if side == "library" else Floor(path, ids)
+        run: Runner = getattr(impl, variant)
+        for f in forms[:ICOUNT_WARM + n]:
+            run(f)
+        impl.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def instructions(counts: dict[str, int]) -> dict[tuple[str, str], float]:
+    """Instructions per case of each side and variant (``counts``: cases counted per variant),
+    by valgrind's callgrind: a run of ``n`` cases less a run of none, over ``n``. Empty without
+    valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    def count(job: tuple[str, str, int, int]) -> int:
+        side, variant, n, most = job
+        done = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             __file__, "--icount-child", side, variant, str(n), str(most)],
+            capture_output=True, text=True, check=True, timeout=1800,
+            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts in every run
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if found is None:
+            raise RuntimeError("callgrind printed no instruction count")
+        return int(found.group(1))
+
+    jobs = [(side, variant, n, most) for variant, most in counts.items()
+            for side in ("library", "floor") for n in (0, most)]
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        got = dict(zip(jobs, pool.map(count, jobs), strict=True))
+    return {(variant, side): (got[(side, variant, most, most)] - got[(side, variant, 0, most)])
+            / most for variant, most in counts.items() for side in ("library", "floor")}
+
+
+def instructions_table(found: dict[tuple[str, str], float], counts: dict[str, int]
+                       ) -> list[str]:
+    out = ["## Instructions per case (callgrind)", "",
+           "Each side in a fresh interpreter under `valgrind --tool=callgrind`:"
+           f" {ICOUNT_WARM} cases to warm up, then the counted ones"
+           f" ({', '.join(f'{n} {v}' for v, n in counts.items())}); per case: that run's"
+           " instructions less those of a run with none counted, over the cases. It counts the"
+           " instructions this process executes in user space (Python, SQLite, the C library;"
+           " not the kernel's part of an fsync, not the wait for the disk, not cache misses), and"
+           " the same binary and inputs give the same count whatever else the host is doing: a"
+           " ratio without the host's noise.", "",
+           "| variant | library instructions/case | floor instructions/case | ratio |",
+           "|---|---:|---:|---:|"]
+    for v in counts:
+        lib, floor = found[(v, "library")], found[(v, "floor")]
+        out.append(f"| {v} | {lib:,.0f} | {floor:,.0f} | **{lib / floor:.2f}x** |")
+    return [*out, ""]
+
+
 def profile_library(n: int, root: Path) -> list[str]:
     """cProfile of the library's ``durable`` run of ``n`` cases: the top costs."""
     path = root / "profile.sqlite3"
@@ -1206,7 +1281,11 @@ def main() -> None:
     ap.add_argument("--python-work", type=int, default=500,
                     help="cases per run of the warm / after-commit comparison (0: none)")
     ap.add_argument("--out", default=str(RESULTS))
+    ap.add_argument("--instructions", type=int, default=0, metavar="N",
+                    help="count instructions per case under callgrind: N batched and N/4"
+                    " durable cases per side (0: none; needs valgrind)")
     ap.add_argument("--rss-child", nargs=2, metavar=("SIDE", "N"))
+    ap.add_argument("--icount-child", nargs=4, metavar=("SIDE", "VARIANT", "N", "MOST"))
     ap.add_argument("--import-baseline", default="", metavar="SRC",
                     help="also time the imports against this older src tree (rows 'before:')")
     ap.add_argument("--imports-only", action="store_true",
@@ -1214,6 +1293,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.rss_child:
         rss_child(args.rss_child[0], int(args.rss_child[1]))
+        return
+    if args.icount_child:
+        side, variant, n, most = args.icount_child
+        icount_child(side, variant, int(n), int(most))
         return
     if args.imports_only:
         load = os.getloadavg()[0]
@@ -1268,6 +1351,9 @@ def main() -> None:
                     for mode in BYTECODE_MODES} if args.import_runs else {})
         prof = profile_library(args.profile, root) if args.profile else []
         work = python_work(args.python_work, root) if args.python_work else {}
+        counted = ({"batched": args.instructions, "durable": max(1, args.instructions // 4)}
+                   if args.instructions else {})
+        icounts = instructions(counted) if counted else {}
 
         out: list[str] = []
         emit = out.append
@@ -1349,6 +1435,8 @@ def main() -> None:
                 emit(f"| {s} | {r_['before']:.1f} MiB | {r_['peak']:.1f} MiB |"
                      f" {r_['peak'] - r_['before']:.1f} MiB | {r_['us_per_case']:,.0f} |")
             emit("")
+        if icounts:
+            out.extend(instructions_table(icounts, counted))
         if work:
             out.extend(python_work_table(work, args.python_work))
         if imports:
