@@ -1437,6 +1437,10 @@ def main() -> None:
             emit("")
         if icounts:
             out.extend(instructions_table(icounts, counted))
+        elif counted:
+            emit("Instructions per case: not counted (`--instructions` needs valgrind, which"
+                 " this host does not have).")
+            emit("")
         if work:
             out.extend(python_work_table(work, args.python_work))
         if imports:
