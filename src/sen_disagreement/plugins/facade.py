@@ -69,7 +69,7 @@ from sen_disagreement.plugins.faults import (
     MemoryAttentionQueue,
     PluginFault,
 )
-from sen_disagreement.plugins.manager import DEFAULTS_NAME
+from sen_disagreement.plugins.manager import DEFAULTS_NAME, DefaultPlugin
 from sen_disagreement.plugins.spec import HOOK_NAMES, INLINE_ATTRIBUTE, OWNED_HOOKS
 from sen_disagreement.settings import Settings
 
@@ -795,6 +795,10 @@ class Hooks:
         case_id: str | None,
     ) -> Provider | None:
         pool = tuple(candidates)
+        if self._only_default_chooses():
+            # What the call would answer: the built-in default picks the first candidate, and
+            # its copy maps back to the host's own first candidate.
+            return pool[0] if pool else None
 
         def check(raw: object) -> Provider | None:
             if raw is None:
@@ -816,6 +820,20 @@ class Hooks:
             check, faults, council, case_id,
         )
         return answers[0][1] if answers else None
+
+    def _only_default_chooses(self) -> bool:
+        """Whether the one implementation of ``sen_choose_provider`` is the library's own
+        default (:class:`~sen_disagreement.plugins.manager.DefaultPlugin`, exactly its
+        function) and no hook monitor is listening: its answer is then known without the call,
+        which would only copy the case and the candidates for it."""
+        impls = self._callers["sen_choose_provider"].get_hookimpls()
+        if len(impls) != 1 or self._pm._inner_hookexec is not _PLAIN_HOOKEXEC:
+            return False
+        impl = impls[0]
+        return (impl.plugin_name == DEFAULTS_NAME and type(impl.plugin) is DefaultPlugin
+                and not (impl.wrapper or impl.hookwrapper)
+                and getattr(impl.function, "__func__", None)
+                is DefaultPlugin.sen_choose_provider)
 
     def resolve_actor(
         self, user_id: str, *, faults: list[PluginFault] | None = None
