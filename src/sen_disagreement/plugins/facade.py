@@ -74,6 +74,7 @@ from sen_disagreement.plugins.spec import HOOK_NAMES, INLINE_ATTRIBUTE, OWNED_HO
 from sen_disagreement.settings import Settings
 
 _PLAIN_HOOKEXEC: object
+_NOT_KEPT = object()
 try:  # pluggy's default executor: while it is in place, no monitor is listening
     from pluggy._callers import _multicall
 
@@ -208,9 +209,11 @@ class Hooks:
         self._heard: dict[str, frozenset[str]] = {}
         self._heard_key: _Declarations | None = None
         self._copies: dict[tuple[str, int], tuple[object, CouncilProfile | Provider]] = {}
+        # (implementations, their functions, declarations, grants version) and the answers.
         self._settings_cache: tuple[
-            tuple[frozenset[tuple[str, int]], int, int], dict[CouncilProfile, Settings | None]
-        ] = ((frozenset(), 0, -1), {})
+            tuple[pluggy.HookImpl, ...], tuple[object, ...], _Declarations | None, int,
+            dict[CouncilProfile, Settings | None],
+        ] = ((), (), None, -1, {})
         self._strict = strict
         self._clock = clock
         self.attention: AttentionQueue = attention if attention is not None else (
@@ -667,21 +670,20 @@ class Hooks:
         :class:`~sen_disagreement.settings.Settings` is a malformed fault and the next plugin is
         asked. A fault-free answer is kept until the hook's implementations, the council
         declarations or the host's grants change."""
-        # The answer depends on who implements the hook and on who is heard for the council.
-        key = (
-            frozenset(
-                (impl.plugin_name, id(impl.function))
-                for impl in self._callers["sen_council_settings"].get_hookimpls()
-            ),
-            id(self._declared(None)),
-            self._grants_version,
-        )
-        cached_key, cache = self._settings_cache
-        if cached_key != key:
+        # The answer depends on who implements the hook (each implementation and its function
+        # as they are now) and on who is heard for the council (the declarations, the grants).
+        impls = tuple(self._callers["sen_council_settings"].get_hookimpls())
+        functions = tuple([impl.function for impl in impls])
+        declared = self._declared(None)
+        held_impls, held_functions, held_declared, held_grants, cache = self._settings_cache
+        # HookImpl has no __eq__, and functions compare as themselves: == is identity here.
+        if not (held_impls == impls and held_functions == functions
+                and held_declared is declared and held_grants == self._grants_version):
             cache = {}
-            self._settings_cache = (key, cache)
-        if council in cache:
-            return cache[council]
+            self._settings_cache = (impls, functions, declared, self._grants_version, cache)
+        kept = cache.get(council, _NOT_KEPT)  # one hash of the profile, not two
+        if kept is not _NOT_KEPT:
+            return cast("Settings | None", kept)
 
         def check(raw: object) -> Settings | None:
             if raw is None:
