@@ -112,8 +112,8 @@ Run:  .venv/bin/python bench/bench_pipeline.py [--rounds 7] [--durable 150] [--b
       [--sweep-note TEXT] [--instructions 200]
       [--out bench/results/pipeline.md]
       (about two minutes with the defaults, two more with --instructions, which counts each
-      side's instructions per case under valgrind's callgrind: a ratio the host's load does not
-      move; writes bench/results/pipeline.md. The daily sweep
+      side's instructions and data-cache misses per case under valgrind's cachegrind: a ratio
+      the host's load does not move; writes bench/results/pipeline.md. The daily sweep
       over 100,000 stored cases is bench/bench_sweep.py --cases 100000; --sweep-note puts a
       paragraph about that run into the results file.)
 """
@@ -1182,66 +1182,78 @@ def icount_child(side: str, variant: str, n: int, most: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def instructions(counts: dict[str, int]) -> dict[tuple[str, str], float]:
-    """Instructions per case of each side and variant (``counts``: cases counted per variant),
-    by valgrind's callgrind: a run of ``n`` cases less a run of none, over ``n``. Empty without
-    valgrind."""
+def instructions(counts: dict[str, int]) -> dict[tuple[str, str], tuple[float, float]]:
+    """Instructions and first-level data-cache misses per case of each side and variant
+    (``counts``: cases counted per variant), by valgrind's cachegrind with its cache simulation:
+    a run of ``n`` cases less a run of none, over ``n``. Empty without valgrind."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         return {}
     from concurrent.futures import ThreadPoolExecutor
 
-    def count(job: tuple[str, str, int, int]) -> int:
+    def count(job: tuple[str, str, int, int]) -> tuple[int, int]:
         side, variant, n, most = job
         done = subprocess.run(
-            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-             __file__, "--icount-child", side, variant, str(n), str(most)],
+            [valgrind, "--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null",
+             sys.executable, __file__, "--icount-child", side, variant, str(n), str(most)],
             capture_output=True, text=True, check=True, timeout=1800,
             env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts in every run
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        if found is None:
-            raise RuntimeError("callgrind printed no instruction count")
-        return int(found.group(1))
+        refs = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        misses = re.search(r"D1\s+misses:\s+([\d,]+)", done.stderr)
+        if refs is None or misses is None:
+            raise RuntimeError("cachegrind printed no instruction or D1 miss count")
+        return int(refs.group(1).replace(",", "")), int(misses.group(1).replace(",", ""))
 
     jobs = [(side, variant, n, most) for variant, most in counts.items()
             for side in ("library", "floor") for n in (0, most)]
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         got = dict(zip(jobs, pool.map(count, jobs), strict=True))
-    return {(variant, side): (got[(side, variant, most, most)] - got[(side, variant, 0, most)])
-            / most for variant, most in counts.items() for side in ("library", "floor")}
+
+    def per_case(side: str, variant: str, most: int, k: int) -> float:
+        return (got[(side, variant, most, most)][k] - got[(side, variant, 0, most)][k]) / most
+
+    return {(variant, side): (per_case(side, variant, most, 0), per_case(side, variant, most, 1))
+            for variant, most in counts.items() for side in ("library", "floor")}
 
 
-def instructions_table(found: dict[tuple[str, str], float], counts: dict[str, int]
-                       ) -> list[str]:
-    out = ["## Instructions per case (callgrind)", "",
-           "Each side in a fresh interpreter under `valgrind --tool=callgrind`:"
+def instructions_table(found: dict[tuple[str, str], tuple[float, float]],
+                       counts: dict[str, int]) -> list[str]:
+    out = ["## Instructions and data-cache misses per case (cachegrind)", "",
+           "Each side in a fresh interpreter under `valgrind --tool=cachegrind --cache-sim=yes`:"
            f" {ICOUNT_WARM} cases to warm up, then the counted ones"
            f" ({', '.join(f'{n} {v}' for v, n in counts.items())}); per case: that run's"
-           " instructions less those of a run with none counted, over the cases. It counts the"
-           " instructions this process executes in user space (Python, SQLite, the C library;"
-           " not the kernel's part of an fsync, not the wait for the disk, not cache misses), and"
-           " the same binary and inputs give the same count whatever else the host is doing: a"
-           " ratio without the host's noise.", "",
-           "| variant | library instructions/case | floor instructions/case | ratio |",
-           "|---|---:|---:|---:|"]
+           " count less that of a run with none counted, over the cases. Instructions are those"
+           " this process executes in user space (Python, SQLite, the C library; not the"
+           " kernel's part of an fsync, not the wait for the disk); the same binary and inputs"
+           " give the same count whatever else the host is doing: a ratio without the host's"
+           " noise. D1 misses are reads and writes that missed the simulated first-level data"
+           " cache (this host's geometry): memory touched that the instruction count does not"
+           " show, and why CPU-time ratios run above the instruction ratios.", "",
+           "| variant | library instructions/case | floor instructions/case | ratio"
+           " | library D1 misses/case | floor D1 misses/case | ratio |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     rows = {v: (found[(v, "library")], found[(v, "floor")]) for v in counts}
-    split = {}
+    split: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
     if "batched" in rows and "build" in rows:
         (lb, fb), (lw, fw) = rows["batched"], rows["build"]
         split = {"batched: the work before the save (`build` alone)": (lw, fw),
-                 "batched: the save (batched less build)": (lb - lw, fb - fw)}
-    for v, (lib, floor) in rows.items():
-        if v != "build":
-            out.append(f"| {v} | {lib:,.0f} | {floor:,.0f} | **{lib / floor:.2f}x** |")
-    for v, (lib, floor) in split.items():
-        out.append(f"| {v} | {lib:,.0f} | {floor:,.0f} | {lib / floor:.2f}x |")
+                 "batched: the save (batched less build)": (
+                     (lb[0] - lw[0], lb[1] - lw[1]), (fb[0] - fw[0], fb[1] - fw[1]))}
+
+    def line(v: str, lib: tuple[float, float], floor: tuple[float, float], bold: bool) -> str:
+        b = "**" if bold else ""
+        return (f"| {v} | {lib[0]:,.0f} | {floor[0]:,.0f} | {b}{lib[0] / floor[0]:.2f}x{b}"
+                f" | {lib[1]:,.0f} | {floor[1]:,.0f} | {lib[1] / floor[1]:.2f}x |")
+
+    out += [line(v, lib, floor, True) for v, (lib, floor) in rows.items() if v != "build"]
+    out += [line(v, lib, floor, False) for v, (lib, floor) in split.items()]
     if split:
         (lw, fw), (ls, fs) = split.values()
-        gap = rows["batched"][0] - rows["batched"][1]
-        out += ["", f"Of the batched gap ({gap:,.0f} instructions a case), {(lw - fw) / gap:.0%}"
-                " is the work before the save (the typed, validated objects each step builds"
-                " against the floor's dicts) and"
-                f" {(ls - fs) / gap:.0%} the save (the document written from those objects,"
+        gap = rows["batched"][0][0] - rows["batched"][1][0]
+        out += ["", f"Of the batched gap ({gap:,.0f} instructions a case),"
+                f" {(lw[0] - fw[0]) / gap:.0%} is the work before the save (the typed, validated"
+                " objects each step builds against the floor's dicts) and"
+                f" {(ls[0] - fs[0]) / gap:.0%} the save (the document written from those objects,"
                 " the store's checks of the new version)."]
     return [*out, ""]
 
@@ -1298,8 +1310,9 @@ def main() -> None:
                     help="cases per run of the warm / after-commit comparison (0: none)")
     ap.add_argument("--out", default=str(RESULTS))
     ap.add_argument("--instructions", type=int, default=0, metavar="N",
-                    help="count instructions per case under callgrind: N batched and N/4"
-                    " durable cases per side (0: none; needs valgrind)")
+                    help="count instructions and D1 misses per case under cachegrind: N"
+                    " batched (and built alone) and N/4 durable cases per side (0: none; needs"
+                    " valgrind)")
     ap.add_argument("--rss-child", nargs=2, metavar=("SIDE", "N"))
     ap.add_argument("--icount-child", nargs=4, metavar=("SIDE", "VARIANT", "N", "MOST"))
     ap.add_argument("--import-baseline", default="", metavar="SRC",
