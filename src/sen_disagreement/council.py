@@ -785,11 +785,9 @@ def route_provider(
         chosen = eligible[0]
     # The choice is checked again as it is now: a host's own HooksLike is handed the candidates
     # themselves and could rewrite its pick in place before answering (the plugin facade hands
-    # plugins copies). The appointee is the kept one only while the pick still holds the very
-    # objects it was built from (a rewrite builds it again), and the check reads the employer's
-    # fields as they are now.
+    # plugins copies). The check is cheap beside the routing.
     check = check_independence(
-        _appointee(chosen),
+        chosen.as_party(),
         case_parties=case.bodies,
         health_in_issue=case.health_in_issue,
         settings=settings,

@@ -1,10 +1,10 @@
-"""Choosing a provider when only the library's default chooses (issue 14).
+"""Choosing a provider when only the library's default chooses.
 
-Where the one implementation of ``sen_choose_provider`` is the built-in
-:class:`~sen_disagreement.plugins.manager.DefaultPlugin` (exactly its function) and no hook
-monitor listens, :meth:`Hooks.choose_provider` answers as the call would, without making it:
-the host's own first candidate. Any other implementation, a replaced default, or a monitor
-means the call is made, as before. Each answer is checked against the call itself.
+The built-in :class:`~sen_disagreement.plugins.manager.DefaultPlugin` takes the first candidate;
+a plugin that chooses, a replaced default or a patched implementation is asked instead, and
+with the defaults blocked routing takes the first eligible provider. (Issue 14 tried answering
+the default's choice without the call; a hostile review found it could differ from the call,
+``test_hostile_review_routing_s7.py``, so every choice is made by the call.)
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ from sen_disagreement.plugins.faults import (
     MemoryAttentionQueue,
     PluginFault,
 )
-from sen_disagreement.plugins.manager import DEFAULTS_NAME, DefaultPlugin
+from sen_disagreement.plugins.manager import DEFAULTS_NAME
 from sen_disagreement.plugins.spec import HOOK_NAMES, INLINE_ATTRIBUTE, OWNED_HOOKS
 from sen_disagreement.settings import Settings
 
@@ -209,11 +209,13 @@ class Hooks:
         self._heard: dict[str, frozenset[str]] = {}
         self._heard_key: _Declarations | None = None
         self._copies: dict[tuple[str, int], tuple[object, CouncilProfile | Provider]] = {}
-        # (implementations, their functions, declarations, grants version) and the answers.
+        # (implementations, their names and wrapper flags, declarations, grants version) and
+        # the answers; the implementations' functions beside it.
         self._settings_cache: tuple[
-            tuple[pluggy.HookImpl, ...], tuple[object, ...], _Declarations | None, int,
-            dict[CouncilProfile, Settings | None],
+            tuple[pluggy.HookImpl, ...], tuple[tuple[str, bool, bool], ...],
+            _Declarations | None, int, dict[CouncilProfile, Settings | None],
         ] = ((), (), None, -1, {})
+        self._settings_functions: tuple[object, ...] = ()
         self._strict = strict
         self._clock = clock
         self.attention: AttentionQueue = attention if attention is not None else (
@@ -670,17 +672,22 @@ class Hooks:
         :class:`~sen_disagreement.settings.Settings` is a malformed fault and the next plugin is
         asked. A fault-free answer is kept until the hook's implementations, the council
         declarations or the host's grants change."""
-        # The answer depends on who implements the hook (each implementation and its function
-        # as they are now) and on who is heard for the council (the declarations, the grants).
+        # The answer depends on who implements the hook (each implementation as it is now: its
+        # plugin's name, its function, whether it is a wrapper) and on who is heard for the
+        # council (the declarations, the grants).
         impls = tuple(self._callers["sen_council_settings"].get_hookimpls())
-        functions = tuple([impl.function for impl in impls])
+        held_impls, held_marks, held_declared, held_grants, cache = self._settings_cache
         declared = self._declared(None)
-        held_impls, held_functions, held_declared, held_grants, cache = self._settings_cache
-        # HookImpl has no __eq__, and functions compare as themselves: == is identity here.
-        if not (held_impls == impls and held_functions == functions
-                and held_declared is declared and held_grants == self._grants_version):
+        # HookImpl has no __eq__: == on the tuples is identity. The functions by identity too
+        # (a callable may claim to equal anything); the names and flags by value, as before.
+        marks = tuple([(impl.plugin_name, impl.hookwrapper, impl.wrapper) for impl in impls])
+        if not (held_impls == impls and held_declared is declared
+                and held_grants == self._grants_version and held_marks == marks
+                and all(impl.function is held for impl, held
+                        in zip(impls, self._settings_functions, strict=True))):
             cache = {}
-            self._settings_cache = (impls, functions, declared, self._grants_version, cache)
+            self._settings_cache = (impls, marks, declared, self._grants_version, cache)
+            self._settings_functions = tuple([impl.function for impl in impls])
         kept = cache.get(council, _NOT_KEPT)  # one hash of the profile, not two
         if kept is not _NOT_KEPT:
             return cast("Settings | None", kept)
@@ -797,10 +804,6 @@ class Hooks:
         case_id: str | None,
     ) -> Provider | None:
         pool = tuple(candidates)
-        if self._only_default_chooses():
-            # What the call would answer: the built-in default picks the first candidate, and
-            # its copy maps back to the host's own first candidate.
-            return pool[0] if pool else None
 
         def check(raw: object) -> Provider | None:
             if raw is None:
@@ -822,20 +825,6 @@ class Hooks:
             check, faults, council, case_id,
         )
         return answers[0][1] if answers else None
-
-    def _only_default_chooses(self) -> bool:
-        """Whether the one implementation of ``sen_choose_provider`` is the library's own
-        default (:class:`~sen_disagreement.plugins.manager.DefaultPlugin`, exactly its
-        function) and no hook monitor is listening: its answer is then known without the call,
-        which would only copy the case and the candidates for it."""
-        impls = self._callers["sen_choose_provider"].get_hookimpls()
-        if len(impls) != 1 or self._pm._inner_hookexec is not _PLAIN_HOOKEXEC:
-            return False
-        impl = impls[0]
-        return (impl.plugin_name == DEFAULTS_NAME and type(impl.plugin) is DefaultPlugin
-                and not (impl.wrapper or impl.hookwrapper)
-                and getattr(impl.function, "__func__", None)
-                is DefaultPlugin.sen_choose_provider)
 
     def resolve_actor(
         self, user_id: str, *, faults: list[PluginFault] | None = None
