@@ -306,7 +306,9 @@ def test_case_and_audit_one_transaction_sqlite_kill9(
                                          _sqlite_outbox(db))
         _sqlite_ok(db)
     seen.acked = sum(len(v) for a in acks.values() for v in a.values())
-    assert seen.acked > 10 * SQLITE_TRIALS, seen  # the kills really landed among writes
+    # The kills really landed among writes: about 10-20 acknowledged saves a trial on a quiet
+    # 2-core host, fewer while other work shares it (985 in one such run), so the bar is 5.
+    assert seen.acked > 5 * SQLITE_TRIALS, seen
     # the writers really raced, and were refused (by the service or inside the store's save)
     assert seen.worker_stale > 0 and sum(stale_rows.values()) > 0, seen
     assert seen.batches > 0, seen  # saves of several new entries at once were crashed too
