@@ -554,7 +554,10 @@ def general_route(hooks: Hooks) -> tuple[str, Any]:
                 continue
             eligible.append(p)
         if not eligible:
-            raise IndependenceError("none", rule_id="x", citation="x")
+            # The first refusal again, as route_provider raises it (only its type is compared).
+            check_independence(declared[0].as_party(), case_parties=CASE.bodies,
+                               health_in_issue=CASE.health_in_issue)
+            raise AssertionError("a refused provider passed when checked again")
         chosen = hooks.choose_provider(NORTH, CASE, tuple(eligible), faults=faults) or eligible[0]
         check = check_independence(chosen.as_party(), case_parties=CASE.bodies,
                                    health_in_issue=CASE.health_in_issue)
