@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import pytest
+from host_hooks import HostHooks
 from hostile_values import EqualsAnything
 
 from sen_disagreement import classifier, independence
@@ -130,35 +131,6 @@ def test_a_party_rewritten_after_it_was_classified_is_answered_as_it_now_is() ->
 # --- routing: the kept appointee and one check per provider ---------------------------------------
 
 
-class _Hooks:
-    """A host's own HooksLike; ``choose`` is what its sen_choose_provider does."""
-
-    def __init__(self, providers: Sequence[Provider], choose: Any = None) -> None:
-        self.offered = list(providers)
-        self.choose = choose
-
-    def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
-        return [SEFTON]
-
-    def providers(self, council: CouncilProfile, *, case_id: str | None = None,
-                  faults: list[PluginFault] | None = None) -> list[Provider]:
-        return list(self.offered)
-
-    def choose_provider(self, council: CouncilProfile, case: CaseContext,
-                        candidates: Sequence[Provider], *,
-                        faults: list[PluginFault] | None = None) -> Provider | None:
-        if self.choose is not None:
-            return self.choose(candidates)  # type: ignore[no-any-return]
-        return candidates[0]
-
-    def channels(self, council: CouncilProfile, *, case_id: str | None = None,
-                 faults: list[PluginFault] | None = None) -> Sequence[Any]:
-        return []
-
-    def run_isolated(self, **kwargs: Any) -> bool:
-        return True
-
-
 def _provider() -> Provider:
     return Provider(provider_id="global-mediation", name="Global Mediation",
                     kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER)
@@ -172,7 +144,7 @@ def test_an_employer_rewritten_in_place_after_routing_is_refused_on_the_next_rou
     employer = Employer(kind=PartyKind.EARLY_YEARS_PROVIDER, name="Little Acorns")
     p = Provider(provider_id="global-mediation", name="Global Mediation",
                  kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, employer=employer)
-    hooks = _Hooks([p])
+    hooks = HostHooks(SEFTON, [p])
     route_provider(hooks, SEFTON, _context())  # the appointee is now kept
     # The very employer object the kept party holds, rewritten: the local authority in dispute.
     object.__setattr__(employer, "kind", PartyKind.LOCAL_AUTHORITY)
@@ -193,7 +165,7 @@ def test_a_chooser_that_rewrites_its_pick_cannot_route_a_non_independent_provide
                                                       name="Sefton Council"))
         return pick
 
-    hooks = _Hooks([_provider()], choose=rewrite_then_pick)
+    hooks = HostHooks(SEFTON, [_provider()], choose=rewrite_then_pick)
     try:
         routing = route_provider(hooks, SEFTON, _context())
     except IndependenceError:
@@ -245,11 +217,11 @@ def test_a_chooser_that_answers_another_object_has_it_checked() -> None:
                         employer=Employer(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council"))
 
     with pytest.raises(IndependenceError):
-        route_provider(_Hooks([_provider()], choose=other), SEFTON, _context())
+        route_provider(HostHooks(SEFTON, [_provider()], choose=other), SEFTON, _context())
 
 
 def test_a_provider_answered_anew_each_call_is_checked_each_time() -> None:
-    class Fresh(_Hooks):
+    class Fresh(HostHooks):
         """A plugin that answers a new (equal) provider object on every call, the second one
         rewritten to a non-independent employer after construction."""
 
@@ -263,7 +235,7 @@ def test_a_provider_answered_anew_each_call_is_checked_each_time() -> None:
                 object.__setattr__(p, "employer", Employer(kind=PartyKind.LOCAL_AUTHORITY))
             return [p]
 
-    hooks = Fresh([])
+    hooks = Fresh(SEFTON, [])
     route_provider(hooks, SEFTON, _context())
     with pytest.raises(IndependenceError):
         route_provider(hooks, SEFTON, _context())

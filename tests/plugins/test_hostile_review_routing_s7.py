@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 import pluggy
 import pytest
+from host_hooks import HostHooks
 
 from sen_disagreement.council import (
     CaseContext,
@@ -608,21 +609,14 @@ def test_the_employers_own_fields_rewritten_are_read_as_they_are(
     assert route(hooks)[0] == ("raised" if refused else "value")
 
 
-class RewritingHost:
+class RewritingHost(HostHooks):
     """A host's own HooksLike whose choose_provider rewrites its pick in place before answering
     (what the re-check is there for)."""
 
     def __init__(self, providers: Sequence[Provider], rewrite: Callable[[Provider], None]) -> None:
-        self.offered = list(providers)
+        super().__init__(NORTH, providers)
         self.rewrite = rewrite
         self.armed = False
-
-    def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
-        return [NORTH]
-
-    def providers(self, council: CouncilProfile, *, case_id: str | None = None,
-                  faults: list[PluginFault] | None = None) -> list[Provider]:
-        return list(self.offered)
 
     def choose_provider(self, council: CouncilProfile, case: CaseContext,
                         candidates: Sequence[Provider], *,
@@ -630,13 +624,6 @@ class RewritingHost:
         if self.armed:
             self.rewrite(candidates[0])
         return candidates[0]
-
-    def channels(self, council: CouncilProfile, *, case_id: str | None = None,
-                 faults: list[PluginFault] | None = None) -> Sequence[Any]:
-        return []
-
-    def run_isolated(self, **kwargs: Any) -> bool:
-        return True
 
 
 def _employ(by: Employer | None) -> Callable[[Provider], None]:

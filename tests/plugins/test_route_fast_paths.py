@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from host_hooks import HostHooks
 
 from sen_disagreement import council as council_module
 from sen_disagreement import independence
 from sen_disagreement.council import (
     CaseContext,
     CouncilProfile,
-    PluginFault,
     Provider,
     route_provider,
 )
@@ -41,32 +40,6 @@ SEFTON = CouncilProfile(name="Sefton", gss_code="E08000014", la_number="343", sl
 SCHOOL = Party(kind=PartyKind.SCHOOL, name="Example Academy", identifiers=Identifiers(urn="123456"))
 LA = Party(kind=PartyKind.LOCAL_AUTHORITY, name="Sefton Council",
            identifiers=Identifiers(gss_code="E08000014"))
-
-
-class HostHooks:
-    """A host's own :class:`~sen_disagreement.council.HooksLike`: its providers, as they are."""
-
-    def __init__(self, providers: Sequence[Provider]) -> None:
-        self.offered = list(providers)
-
-    def councils(self, *, faults: list[PluginFault] | None = None) -> list[CouncilProfile]:
-        return [SEFTON]
-
-    def providers(self, council: CouncilProfile, *, case_id: str | None = None,
-                  faults: list[PluginFault] | None = None) -> list[Provider]:
-        return list(self.offered)
-
-    def choose_provider(self, council: CouncilProfile, case: CaseContext,
-                        candidates: Sequence[Provider], *,
-                        faults: list[PluginFault] | None = None) -> Provider | None:
-        return candidates[0]
-
-    def channels(self, council: CouncilProfile, *, case_id: str | None = None,
-                 faults: list[PluginFault] | None = None) -> Sequence[Any]:
-        return []
-
-    def run_isolated(self, **kwargs: Any) -> bool:
-        return True
 
 
 def outcome(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
@@ -129,7 +102,7 @@ def test_a_provider_rewritten_in_place_is_built_again(field: str, value: object)
 
 def test_a_rewritten_routing_provider_is_checked_as_it_now_is() -> None:
     p = provider()
-    hooks = HostHooks([p])
+    hooks = HostHooks(SEFTON, [p])
     routing = route_provider(hooks, SEFTON, case())
     assert routing.provider is p
     # The host rewrites its own provider: employed by the local authority now, refused.
@@ -172,7 +145,7 @@ def test_subclasses_and_str_subclasses_are_never_kept() -> None:
     assert council_module._appointee(own) == own.as_party()
     assert id(own) not in council_module._APPOINTEES
     with pytest.raises(IndependenceError):
-        route_provider(HostHooks([own]), SEFTON, case())
+        route_provider(HostHooks(SEFTON, [own]), SEFTON, case())
 
 
 def test_routing_answers_as_the_general_path() -> None:
@@ -181,7 +154,8 @@ def test_routing_answers_as_the_general_path() -> None:
                  Employer(kind=PartyKind.NHS_ENGLAND),
                  Employer(kind=PartyKind.INTEGRATED_CARE_BOARD)]
     for employer, health in itertools.product(employers, (False, True)):
-        hooks = HostHooks([provider(employer=employer), provider(provider_id="b", name="B")])
+        hooks = HostHooks(SEFTON, [provider(employer=employer),
+                                   provider(provider_id="b", name="B")])
         context = case(health_in_issue=health)
         got = outcome(route_provider, hooks, SEFTON, context)
         want = outcome(general_route, hooks, context)

@@ -209,13 +209,12 @@ class Hooks:
         self._heard: dict[str, frozenset[str]] = {}
         self._heard_key: _Declarations | None = None
         self._copies: dict[tuple[str, int], tuple[object, CouncilProfile | Provider]] = {}
-        # (implementations, their names and wrapper flags, declarations, grants version) and
-        # the answers; the implementations' functions beside it.
+        # What the kept settings answers depend on (the implementations, their functions, their
+        # plugin names and wrapper flags, the declarations, the grants version), and the answers.
         self._settings_cache: tuple[
-            tuple[pluggy.HookImpl, ...], tuple[tuple[str, bool, bool], ...],
+            tuple[pluggy.HookImpl, ...], tuple[object, ...], tuple[tuple[str, bool, bool], ...],
             _Declarations | None, int, dict[CouncilProfile, Settings | None],
-        ] = ((), (), None, -1, {})
-        self._settings_functions: tuple[object, ...] = ()
+        ] = ((), (), (), None, -1, {})
         self._strict = strict
         self._clock = clock
         self.attention: AttentionQueue = attention if attention is not None else (
@@ -676,18 +675,19 @@ class Hooks:
         # plugin's name, its function, whether it is a wrapper) and on who is heard for the
         # council (the declarations, the grants).
         impls = tuple(self._callers["sen_council_settings"].get_hookimpls())
-        held_impls, held_marks, held_declared, held_grants, cache = self._settings_cache
-        declared = self._declared(None)
-        # HookImpl has no __eq__: == on the tuples is identity. The functions by identity too
-        # (a callable may claim to equal anything); the names and flags by value, as before.
+        functions = tuple([impl.function for impl in impls])
         marks = tuple([(impl.plugin_name, impl.hookwrapper, impl.wrapper) for impl in impls])
+        declared = self._declared(None)
+        held_impls, held_functions, held_marks, held_declared, held_grants, cache = (
+            self._settings_cache)
+        # HookImpl has no __eq__: == on its tuple is identity. The functions by identity too (a
+        # callable may claim to equal anything); the names and flags by value, as before.
         if not (held_impls == impls and held_declared is declared
                 and held_grants == self._grants_version and held_marks == marks
-                and all(impl.function is held for impl, held
-                        in zip(impls, self._settings_functions, strict=True))):
+                and all(a is b for a, b in zip(held_functions, functions, strict=True))):
             cache = {}
-            self._settings_cache = (impls, marks, declared, self._grants_version, cache)
-            self._settings_functions = tuple([impl.function for impl in impls])
+            self._settings_cache = (impls, functions, marks, declared, self._grants_version,
+                                    cache)
         kept = cache.get(council, _NOT_KEPT)  # one hash of the profile, not two
         if kept is not _NOT_KEPT:
             return cast("Settings | None", kept)
