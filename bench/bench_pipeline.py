@@ -211,20 +211,47 @@ OPENED_AT = at(DAY0)
 # =============================================================================================
 
 
+def _library_names() -> Any:
+    """The library names the library side uses, imported once (see :class:`Library`)."""
+    import types
+
+    from sen_disagreement.classifier import Disagreement, Eligible, classify
+    from sen_disagreement.ehc import Duty, PlanSection
+    from sen_disagreement.serialization import structure
+    from sen_disagreement.service import OpenDisagreementResolution
+    from sen_disagreement.workflow import (
+        CaseParty,
+        DisagreementResolutionCase,
+        PartyContact,
+        records,
+        steps,
+    )
+    from sen_disagreement.workflow.issues import Issue, IssueOutcome
+
+    return types.SimpleNamespace(
+        Disagreement=Disagreement, Eligible=Eligible, classify=classify, Duty=Duty,
+        PlanSection=PlanSection, structure=structure,
+        OpenDisagreementResolution=OpenDisagreementResolution, CaseParty=CaseParty,
+        DisagreementResolutionCase=DisagreementResolutionCase, PartyContact=PartyContact,
+        records=records, steps=steps, Issue=Issue, IssueOutcome=IssueOutcome)
+
+
 class StreamDirectory:
     """A directory that knows every case's parent without holding a list of them (the RSS
     runs stream cases; a council's directory is a lookup, not a list in memory)."""
 
     def __init__(self, fixed: Iterable[Any]) -> None:
+        from sen_disagreement import actors
+
         self.fixed = {a.actor_id: a for a in fixed}
+        self.actors = actors  # imported once, not on every lookup
 
     def resolve(self, user_id: str) -> Any:
-        from sen_disagreement.actors import Actor, CaseGrant, Role
-
         found = self.fixed.get(user_id)
         if found is None and user_id.startswith("parent-"):
-            found = Actor(actor_id=user_id, role=Role.FAMILY,
-                          grants={CaseGrant(case_id=user_id[7:], party_id="parent")})
+            a = self.actors
+            found = a.Actor(actor_id=user_id, role=a.Role.FAMILY,
+                            grants={a.CaseGrant(case_id=user_id[7:], party_id="parent")})
         return found
 
 
@@ -236,6 +263,12 @@ class Library:
         from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
         from sen_disagreement.plugins import DEFAULT_TIMEOUT
         from sen_disagreement.service import CaseService
+
+        # The library's names, imported once (as a caller imports at the top of its module,
+        # and as the floor reads its tables once): an import statement inside a method runs
+        # the import machinery on every call, ~55,000 instructions a case for the ones these
+        # methods would make.
+        self.lib = _library_names()
 
         users = [Actor(actor_id=OFFICER, role=Role.LA_OFFICER, council=COUNCIL),
                  Actor(actor_id=PRACTITIONER, role=Role.PROVIDER,
@@ -254,9 +287,7 @@ class Library:
                                         directory=directory)
 
     def _steps(self, fam: str) -> list[tuple[str, Any, dt.datetime]]:
-        from sen_disagreement.workflow import steps as st
-        from sen_disagreement.workflow.issues import IssueOutcome
-
+        st, IssueOutcome = self.lib.steps, self.lib.IssueOutcome
         made: list[tuple[str, Any, dt.datetime]] = []
         for user, name, args, when in PLAN:
             who = fam if user == "<parent>" else user
@@ -278,28 +309,22 @@ class Library:
         return made
 
     def _opening(self, data: Form) -> tuple[Any, Any]:
-        from sen_disagreement.classifier import Disagreement, Eligible, classify
-        from sen_disagreement.ehc import Duty, PlanSection
-        from sen_disagreement.serialization import structure
-        from sen_disagreement.workflow import CaseParty, PartyContact
-        from sen_disagreement.workflow.issues import Issue
-
-        d = structure(data["disagreement"], Disagreement)
-        answer = classify(d)
-        assert isinstance(answer, Eligible) and answer.type_numbers == (1,)
-        contact = PartyContact(email=data["contact"]["email"])
-        parties = [CaseParty("parent", d.parties[0], contact), CaseParty("sefton", d.parties[1])]
-        issues = [Issue(issue_id="assess", duty=Duty.ASSESS),
-                  Issue(issue_id="speech", section=PlanSection.F)]
+        lib = self.lib
+        d = lib.structure(data["disagreement"], lib.Disagreement)
+        answer = lib.classify(d)
+        assert isinstance(answer, lib.Eligible) and answer.type_numbers == (1,)
+        contact = lib.PartyContact(email=data["contact"]["email"])
+        parties = [lib.CaseParty("parent", d.parties[0], contact),
+                   lib.CaseParty("sefton", d.parties[1])]
+        issues = [lib.Issue(issue_id="assess", duty=lib.Duty.ASSESS),
+                  lib.Issue(issue_id="speech", section=lib.PlanSection.F)]
         return parties, issues
 
     def durable(self, data: Form) -> None:
-        from sen_disagreement.service import OpenDisagreementResolution
-
         parties, issues = self._opening(data)
         case_id = data["case_id"]
         svc = self.service
-        svc.open_case(OFFICER, OpenDisagreementResolution(
+        svc.open_case(OFFICER, self.lib.OpenDisagreementResolution(
             case_id=case_id, council=COUNCIL, parties=parties, issues=issues), at=OPENED_AT)
         for who, step, when in self._steps(parent_user(case_id)):
             svc.apply(case_id, who, step, at=when)
@@ -310,16 +335,12 @@ class Library:
     def save_built(self, case: Any) -> None:
         """The one save of a case :meth:`build` made: its document written, then one
         transaction (the case row, 8 audit rows, the chain head)."""
-        from sen_disagreement.workflow import records
-
-        records.save(self.service.store, case, expected_version=0)
+        self.lib.records.save(self.service.store, case, expected_version=0)
 
     def build(self, data: Form) -> Any:
         """The batched pipeline's work before its transaction: the case in memory, every step
         applied."""
-        from sen_disagreement.workflow import DisagreementResolutionCase
-        from sen_disagreement.workflow import steps as st
-
+        DisagreementResolutionCase, st = self.lib.DisagreementResolutionCase, self.lib.steps
         parties, issues = self._opening(data)
         case_id = data["case_id"]
         svc = self.service

@@ -31,7 +31,7 @@ from sen_disagreement.disclosure import TRIBUNAL_ALLOWED, Disclosure, ItemKind
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import Provenance, Rule, S, cite
 from sen_disagreement.store.contract import AuditEntry, CaseRecord, DeadlineEntry
-from sen_disagreement.workflow import Case, MediationCase
+from sen_disagreement.workflow import Case, MediationCase, records
 from sen_disagreement.workflow.access import facilitator_record
 
 __all__ = [
@@ -183,9 +183,7 @@ def document_guard(
     if new is None:
         if old is None:
             return None
-        from sen_disagreement.workflow.records import case_from_document
-
-        case_from_document(document, kind=kind)  # raises the error naming what is wrong
+        records.case_from_document(document, kind=kind)  # raises the error naming what is wrong
         raise _refuse("document", "must be a case document")
     if previous is not None and old is None:
         # The stored version is not a readable case (tampered, or an opaque record): a case
@@ -200,9 +198,7 @@ def document_guard(
 
 def check_columns(case: Case, record: CaseRecord) -> None:
     """The record's query columns are the ones its case document gives."""
-    from sen_disagreement.workflow.records import _columns
-
-    for name, value in _columns(case).items():
+    for name, value in records._columns(case).items():
         if not _same(getattr(record, name), value):
             raise _refuse(name, "must be what the case document says", COLUMNS_RULE)
 
@@ -340,8 +336,6 @@ def read_stored(document: str | None, kind: str) -> tuple[Case | None, bool]:
 
 
 def _read(document: str, kind: str) -> _Read:
-    from sen_disagreement.workflow.records import case_from_payload
-
     try:
         payload = json.loads(document)
     except (ValueError, TypeError, RecursionError):
@@ -349,4 +343,5 @@ def _read(document: str, kind: str) -> _Read:
     if not (isinstance(payload, dict) and "document_version" in payload and "case" in payload):
         return None, False
     body = payload["case"]
-    return case_from_payload(payload, kind=kind), isinstance(body, dict) and "settings" in body
+    return (records.case_from_payload(payload, kind=kind),
+            isinstance(body, dict) and "settings" in body)

@@ -16,6 +16,7 @@ matches the case's.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -148,7 +149,7 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     if exact:
         # This text reads back as ``case`` itself: the store's check of the save (and a load
         # right after it) use the case rather than structuring what was just unstructured.
-        _remember()(document, kind, case)
+        _memo()[0](document, kind, case)
     # The columns as _columns gives them, passed straight to the record (no dict to unpack).
     entries = case.audit.entries
     created_at = case.created_at
@@ -161,18 +162,15 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     )
 
 
-_REMEMBER: list[Callable[[str, str, Case], None]] = []
+@functools.cache
+def _memo() -> tuple[Callable[[str, str, Case], None],
+                     Callable[[str | None, str], tuple[Case | None, bool]]]:
+    """``invariants.remember`` and ``invariants.read_stored``: imported on the first save or
+    load (invariants imports this module at its top) and kept, as an import statement inside a
+    function runs the import machinery on every call (about 7,600 CPU instructions here)."""
+    from sen_disagreement.workflow.invariants import read_stored, remember
 
-
-def _remember() -> Callable[[str, str, Case], None]:
-    """``invariants.remember``, imported on first use (invariants imports this module)."""
-    if not _REMEMBER:
-        from sen_disagreement.workflow.invariants import remember
-
-        _REMEMBER.append(remember)
-    return _REMEMBER[0]
-
-
+    return remember, read_stored
 
 
 def _document(case: Case) -> tuple[str, bool]:
@@ -232,9 +230,7 @@ def _stored_case(record: CaseRecord, settings: Settings | Callable[[], Settings]
     # read, frozen, by the text): a load right after a save in the same process reuses it rather
     # than structuring the document again. The cached case was read with the default settings
     # for a document that has none, so it is used only where that is the answer anyway.
-    from sen_disagreement.workflow.invariants import read_stored
-
-    cached, pinned = read_stored(record.document, record.kind)
+    cached, pinned = _memo()[1](record.document, record.kind)
     if cached is not None and pinned:
         return cached  # the settings are the text's own: ``settings`` is not asked
     given = settings() if callable(settings) else settings
