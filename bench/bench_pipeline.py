@@ -359,7 +359,7 @@ class Library:
             if isinstance(step, st.AssignProvider):
                 routing = svc.route(case)
                 assert not routing.parked
-                provider = (routing.provider.provider_id, routing.provider.as_party())
+                provider = (routing.provider.provider_id, routing.appointee)
             case = st.apply_step(case, svc.actor(who), step, at=when, councils=councils,
                                  provider=provider)
         return case

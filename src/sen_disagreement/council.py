@@ -663,11 +663,14 @@ class LoggingChannel:
 @frozen(kw_only=True)
 class Routing:
     """The provider chosen for a case, the independence rules it passed, and any plugin faults
-    met on the way. ``parked`` means a person must confirm the routing before it is acted on."""
+    met on the way. ``parked`` means a person must confirm the routing before it is acted on.
+    ``appointee`` is the provider as a party (:meth:`Provider.as_party`), the very one those
+    rules were checked against: the party a case is assigned."""
 
     case_id: str
     council: CouncilProfile
     provider: Provider
+    appointee: Party
     independence: IndependenceCheck
     faults: tuple[PluginFault, ...] = ()
 
@@ -786,8 +789,9 @@ def route_provider(
     # The choice is checked again as it is now: a host's own HooksLike is handed the candidates
     # themselves and could rewrite its pick in place before answering (the plugin facade hands
     # plugins copies). The check is cheap beside the routing.
+    appointee = chosen.as_party()
     check = check_independence(
-        chosen.as_party(),
+        appointee,
         case_parties=case.bodies,
         health_in_issue=case.health_in_issue,
         settings=settings,
@@ -796,6 +800,7 @@ def route_provider(
         case_id=case.case_id,
         council=profile,
         provider=chosen,
+        appointee=appointee,
         independence=check,
         faults=tuple(faults),
     )

@@ -803,7 +803,7 @@ class CaseService:
                     raise NoProviderError(
                         f"case {case_id}: routing met plugin faults and was parked for attention"
                     )
-                provider = (routing.provider.provider_id, routing.provider.as_party())
+                provider = (routing.provider.provider_id, routing.appointee)
             new = apply_step(case, actor, step, at=at, councils=councils, provider=provider)
         except AccessDeniedError:
             self._audit_refusal(actor, case_id, step.NAME, at)
