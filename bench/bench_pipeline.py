@@ -34,6 +34,9 @@ Two variants, each library beside its floor:
   its own trail; ``save_many`` is an import and writes one import row per case, so it is not
   this pipeline.)
 
+The library side is written as a council's code would be: its library names imported once (at
+set-up, as the floor reads its tables once), never by an import statement run per case.
+
 The floor is what a performance engineer would write by hand for the same work, on plain
 dicts and raw ``sqlite3``, in the same process, on the store's own schema (a file created by
 the library's store, 16 KiB pages), with the store's pragmas (WAL, ``synchronous=FULL``,
