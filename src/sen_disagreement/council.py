@@ -55,6 +55,7 @@ from sen_disagreement.parties import (
     Identifiers,
     Party,
     PartyKind,
+    detached,
 )
 
 # Defined in the plugin package's leaf module and re-exported here, where they have always been
@@ -789,7 +790,9 @@ def route_provider(
     # The choice is checked again as it is now: a host's own HooksLike is handed the candidates
     # themselves and could rewrite its pick in place before answering (the plugin facade hands
     # plugins copies). The check is cheap beside the routing.
-    appointee = chosen.as_party()
+    # Detached: the employer and identifiers read once into the library's own objects, so a
+    # pick's objects answering otherwise later (or to other readers) change nothing checked.
+    appointee = detached(chosen.as_party(), field="provider")
     check = check_independence(
         appointee,
         case_parties=case.bodies,

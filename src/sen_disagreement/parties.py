@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import attrs
 from attrs import field, frozen
 
 from sen_disagreement._checks import check_text, typed_fields
@@ -52,6 +53,7 @@ __all__ = [
     "age_on",
     "age_status",
     "check_kind_in_force",
+    "detached",
     "end_of_compulsory_school_age",
     "is_child",
     "is_young_person",
@@ -619,3 +621,39 @@ class Party:
                 rule_id=YOUNG_PERSON_DEFINITION.rule_id,
                 citation=YOUNG_PERSON_DEFINITION.cite(),
             )
+
+
+# --- A party as the library's own objects ------------------------------------------------------
+
+
+def detached(party: Party, *, field: str = "party") -> Party:
+    """``party`` as objects of exactly the library's classes, each field read once, sharing no
+    employer or identifiers object with the one given: what an independence check judges is then
+    what a case stores, whatever the given objects answer later (a subclass answering one way
+    to the rules and another to the store, or an object a host holds and rewrites). A party of
+    exactly the library's class with no employer and no identifiers (the class's own empty
+    ones, shared by every such party) has nothing to detach and is returned as is."""
+    if not isinstance(party, Party):
+        raise InvalidInputError("must be a Party", field=field, rule_id="input.type")
+    ids, employer = party.identifiers, party.employer
+    if type(party) is Party and employer is None and ids is _NO_IDENTIFIERS:
+        return party
+    return Party(
+        kind=party.kind,
+        name=party.name,
+        date_of_birth=party.date_of_birth,
+        identifiers=_detached_ids(ids),
+        employer=None if employer is None else Employer(
+            kind=employer.kind, name=employer.name,
+            identifiers=_detached_ids(employer.identifiers)),
+        acting_for_young_person_lacking_capacity=party.acting_for_young_person_lacking_capacity,
+    )
+
+
+_NO_IDENTIFIERS = attrs.fields(Party).identifiers.default
+"""The identifiers a party is built with when none are given: one instance, the class's own."""
+
+
+def _detached_ids(ids: Identifiers) -> Identifiers:
+    return Identifiers(gss_code=ids.gss_code, la_number=ids.la_number, urn=ids.urn,
+                       ukprn=ids.ukprn, ods_code=ids.ods_code)

@@ -1,15 +1,18 @@
 """``Routing.appointee``: the provider as the party its independence was checked against, the
-one a case is then assigned (built once by routing, not again by whoever assigns it)."""
+one a case is then assigned (built once by routing, not again by whoever assigns it); and
+:func:`~sen_disagreement.parties.detached`, which makes what is checked what is stored."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from host_hooks import HostHooks
 
 from sen_disagreement.council import CaseContext, CouncilProfile, Provider, route_provider
-from sen_disagreement.parties import Employer, Party, PartyKind
+from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind, detached
 from sen_disagreement.voluntary import Process
 
 NORTH = CouncilProfile(name="Northshire", gss_code="E06000901", la_number="901",
@@ -78,3 +81,24 @@ def test_the_service_assigns_the_routed_appointee(tmp_path: Path) -> None:
         assert case.provider is not None
         assert case.provider.party_id == routing.provider.provider_id
         assert case.provider.party == routing.appointee
+
+
+def test_detached_leaves_a_plain_party_and_copies_an_employer_and_identifiers() -> None:
+    plain = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="North DR")
+    assert detached(plain) is plain  # nothing a host could hold: no employer, no identifiers
+    school = Employer(kind=PartyKind.SCHOOL, name="North Academy",
+                      identifiers=Identifiers(urn="123456"))
+    employed = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="North DR",
+                     employer=school)
+    copy = detached(employed)
+    assert copy == employed
+    assert copy.employer is not school and copy.employer is not None
+    assert copy.employer.identifiers is not school.identifiers
+    object.__setattr__(school, "kind", PartyKind.LOCAL_AUTHORITY)  # the host's object, later
+    assert copy.employer.kind is PartyKind.SCHOOL
+
+
+def test_detached_refuses_what_is_not_a_party_naming_the_field() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        detached("a provider", field="provider")  # type: ignore[arg-type]
+    assert (refused.value.field, refused.value.rule_id) == ("provider", "input.type")

@@ -8,39 +8,29 @@ workflows do no date arithmetic of their own.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
+# The clocks package loads its names on first use (PEP 562): importing it, and so a workflow,
+# builds no clock (issue 14). Each call looks its function up on the package, so a host's
+# wrapper of ``clocks.due_date`` is honoured from the moment it is put in until it is removed.
+from sen_disagreement import clocks
 from sen_disagreement.settings import Settings
 
-# The clocks load on first use (importing a workflow builds no clock: issue 14), then are kept:
-# an import statement inside each function would run the import machinery on every call.
 # typing.TYPE_CHECKING without importing typing.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
-    from sen_disagreement.clocks.model import AppealDeadline, ClockDefinition
+    from sen_disagreement.clocks.model import ClockDefinition
 
 __all__ = ["appeal_deadline", "definition", "due"]
 
 
-@functools.cache
-def _clocks() -> tuple[Mapping[str, ClockDefinition], Callable[..., dt.date],
-                       Callable[..., AppealDeadline]]:
-    """The clock table, ``clocks.due_date`` and ``clocks.appeal_deadline``, loaded once."""
-    from sen_disagreement import clocks
-
-    return clocks.CLOCKS, clocks.due_date, clocks.appeal_deadline
-
-
 def definition(clock_id: str) -> ClockDefinition:
     """The clock definition (for its citation and who must act)."""
-    return _clocks()[0][clock_id]
+    return clocks.CLOCKS[clock_id]
 
 
 def due(clock_id: str, trigger_date: dt.date, settings: Settings) -> dt.date:
     """The last day in time for ``clock_id`` started on ``trigger_date``."""
-    return _clocks()[1](clock_id, trigger_date, settings=settings)
+    return clocks.due_date(clock_id, trigger_date, settings=settings)
 
 
 def appeal_deadline(
@@ -52,7 +42,7 @@ def appeal_deadline(
 ) -> dt.date:
     """HESC Rules r.20(1)(c): the later of notice + 2 months and certificate + 1 month, on the
     Tribunal calendar."""
-    return _clocks()[2](
+    return clocks.appeal_deadline(
         decision_notice_sent,
         certificate_issued,
         certificate_required=certificate_required,

@@ -25,7 +25,7 @@ from sen_disagreement.disclosure import RecordedItem
 from sen_disagreement.ehc import Provision
 from sen_disagreement.errors import ConsentRequiredError, InvalidInputError
 from sen_disagreement.independence import check_independence
-from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
+from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind, detached
 from sen_disagreement.provenance import P, Provenance, Rule, S, cite
 from sen_disagreement.settings import DEFAULT_SETTINGS, Settings
 from sen_disagreement.voluntary import (
@@ -445,6 +445,7 @@ class DisagreementResolutionCase(SharedViews):
     ) -> DisagreementResolutionCase:
         """Assign the independent provider; the independence rules are checked first."""
         target = self._begin(DrEvent.ASSIGN_PROVIDER, at, actor)
+        provider = detached(provider, field="provider")  # what is checked is what is stored
         if provider.kind is not PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER:
             raise InvalidInputError(
                 "must be a disagreement-resolution provider", field="provider.kind",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -149,7 +150,7 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
     if exact:
         # This text reads back as ``case`` itself: the store's check of the save (and a load
         # right after it) use the case rather than structuring what was just unstructured.
-        _memo()[0](document, kind, case)
+        _invariants().remember(document, kind, case)
     # The columns as _columns gives them, passed straight to the record (no dict to unpack).
     entries = case.audit.entries
     created_at = case.created_at
@@ -163,14 +164,14 @@ def to_record(case: Case, *, version: int = 0) -> CaseRecord:
 
 
 @functools.cache
-def _memo() -> tuple[Callable[[str, str, Case], None],
-                     Callable[[str | None, str], tuple[Case | None, bool]]]:
-    """``invariants.remember`` and ``invariants.read_stored``: imported on the first save or
-    load (invariants imports this module at its top) and kept, as an import statement inside a
-    function runs the import machinery on every call (about 7,600 CPU instructions here)."""
-    from sen_disagreement.workflow.invariants import read_stored, remember
+def _invariants() -> types.ModuleType:
+    """:mod:`.invariants`, imported on the first save or load (it imports this module at its
+    top) and kept: an import statement inside a function runs the import machinery on every
+    call (about 7,600 CPU instructions here). Its functions are looked up on the module at
+    each call, as an import statement would find them."""
+    from sen_disagreement.workflow import invariants
 
-    return remember, read_stored
+    return invariants
 
 
 def _document(case: Case) -> tuple[str, bool]:
@@ -230,7 +231,8 @@ def _stored_case(record: CaseRecord, settings: Settings | Callable[[], Settings]
     # read, frozen, by the text): a load right after a save in the same process reuses it rather
     # than structuring the document again. The cached case was read with the default settings
     # for a document that has none, so it is used only where that is the answer anyway.
-    cached, pinned = _memo()[1](record.document, record.kind)
+    found: tuple[Case | None, bool] = _invariants().read_stored(record.document, record.kind)
+    cached, pinned = found
     if cached is not None and pinned:
         return cached  # the settings are the text's own: ``settings`` is not asked
     given = settings() if callable(settings) else settings

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sen_disagreement._checks import check_id
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.independence import ADVISER_INDEPENDENT, check_independence
-from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.parties import Party, PartyKind, detached
 from sen_disagreement.voluntary import ConsentDecision
 from sen_disagreement.workflow._case import (
     CaseParty,
@@ -39,6 +39,7 @@ class AdviserStage(CaseStage):
         independence is checked (CFA s.56(3))."""
         self._begin(MediationEvent.CONTACT_ADVISER, at, actor)
         check_id(adviser_id, "adviser_id")
+        adviser = detached(adviser, field="adviser")  # what is checked is what is stored
         if adviser.kind is not PartyKind.MEDIATION_ADVISER:
             raise InvalidInputError("must be a mediation adviser", field="adviser.kind",
                                     rule_id=ADVISER_INDEPENDENT)

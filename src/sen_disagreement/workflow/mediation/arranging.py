@@ -15,7 +15,7 @@ from sen_disagreement.errors import (
     InvalidTransitionError,
 )
 from sen_disagreement.independence import MEDIATOR_INDEPENDENT, check_independence
-from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind
+from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKind, detached
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import MeetingDeadline
 from sen_disagreement.voluntary import ConsentDecision
@@ -189,6 +189,7 @@ class ArrangingStage(CaseStage):
         self._begin(MediationEvent.ARRANGE_MEETING, at, actor)
         self._check_reopening(MediationEvent.ARRANGE_MEETING)
         check_id(mediator_id, "mediator_id")
+        mediator = detached(mediator, field="mediator")  # what is checked is what is stored
         if mediator.kind is not PartyKind.MEDIATOR:
             raise InvalidInputError("must be a mediator", field="mediator.kind",
                                     rule_id=MEDIATOR_INDEPENDENT)
