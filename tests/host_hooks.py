@@ -8,6 +8,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sen_disagreement.council import CaseContext, CouncilProfile, PluginFault, Provider
+from sen_disagreement.parties import Party, PartyKind
+
+NORTH = CouncilProfile(name="Northshire", gss_code="E06000901", la_number="901",
+                       slug="northshire")
+"""The routing tests' council (no installed plugin declares it)."""
+LA = Party(kind=PartyKind.LOCAL_AUTHORITY, name="Northshire Council")
+"""Its local authority, the side of the routing tests' cases."""
 
 
 class HostHooks:

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import attrs
 import pytest
@@ -576,33 +577,38 @@ def _routing_with(appointee: Party) -> type[CaseService]:
     return Rerouted
 
 
+_Refusal = TypeVar("_Refusal", IndependenceError, InvalidInputError)
+
+
+def _assigned_with(tmp_path: Path, case_id: str, appointee: Party, error: type[_Refusal]
+                   ) -> tuple[_Refusal, DisagreementResolutionCase, int]:
+    """``AssignProvider`` through a service whose routing hands ``appointee``: the refusal
+    (of type ``error``), and the stored case and version afterwards."""
+    service = _service(tmp_path, Hooks(make_plugin_manager(), timeout=None), case_id,
+                       _routing_with(appointee))
+    with service.store:
+        _agreed(service, case_id)
+        with pytest.raises(error) as refused:
+            service.apply(case_id, "officer", st.AssignProvider(), at=T0 + 4 * HOUR)
+        case, version = _dr(service, case_id)
+    return refused.value, case, version
+
+
 def test_a_routing_whose_appointee_fails_independence_is_refused_by_the_case(
     tmp_path: Path
 ) -> None:
     appointee = Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER, name="Global Mediation",
                       employer=LA_EMPLOYER)
-    service = _service(tmp_path, Hooks(make_plugin_manager(), timeout=None), "dr-bad",
-                       _routing_with(appointee))
-    with service.store:
-        _agreed(service, "dr-bad")
-        with pytest.raises(IndependenceError) as refused:
-            service.apply("dr-bad", "officer", st.AssignProvider(), at=T0 + 4 * HOUR)
-        case, version = _dr(service, "dr-bad")
-    assert refused.value.rule_id == _la_rule()
+    refused, case, version = _assigned_with(tmp_path, "dr-bad", appointee, IndependenceError)
+    assert refused.rule_id == _la_rule()
     assert version == 4 and case.provider is None
 
 
 def test_a_routing_whose_appointee_is_no_provider_is_refused_by_the_case(tmp_path: Path) -> None:
     appointee = Party(kind=PartyKind.MEDIATOR, name="Global Mediation")
-    service = _service(tmp_path, Hooks(make_plugin_manager(), timeout=None), "dr-kind",
-                       _routing_with(appointee))
-    with service.store:
-        _agreed(service, "dr-kind")
-        with pytest.raises(InvalidInputError) as refused:
-            service.apply("dr-kind", "officer", st.AssignProvider(), at=T0 + 4 * HOUR)
-        case, version = _dr(service, "dr-kind")
-    assert refused.value.rule_id == DR_PROCESS.rule_id
-    assert refused.value.field == "provider.kind"
+    refused, case, version = _assigned_with(tmp_path, "dr-kind", appointee, InvalidInputError)
+    assert refused.rule_id == DR_PROCESS.rule_id
+    assert refused.field == "provider.kind"
     assert version == 4 and case.provider is None
 
 

@@ -787,11 +787,10 @@ def route_provider(
     chosen = hooks.choose_provider(profile, case, tuple(eligible), faults=faults)
     if chosen is None:  # only when the built-in default is blocked and no plugin answered
         chosen = eligible[0]
-    # The choice is checked again as it is now: a host's own HooksLike is handed the candidates
-    # themselves and could rewrite its pick in place before answering (the plugin facade hands
-    # plugins copies). The check is cheap beside the routing.
-    # Detached: the employer and identifiers read once into the library's own objects, so a
-    # pick's objects answering otherwise later (or to other readers) change nothing checked.
+    # The choice is checked again as it is now (a host's own HooksLike is handed the candidates
+    # themselves and could rewrite its pick in place before answering; the plugin facade hands
+    # plugins copies), detached into the library's own objects: what the pick's objects answer
+    # later, or to other readers, changes nothing checked.
     appointee = detached(chosen.as_party(), field="provider")
     check = check_independence(
         appointee,

@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pluggy
+from host_hooks import LA, NORTH
 
 from sen_disagreement.council import CaseContext, CouncilProfile, Provider, route_provider
-from sen_disagreement.parties import Party, PartyKind
+from sen_disagreement.parties import PartyKind
 from sen_disagreement.plugins import Hooks, make_plugin_manager
 from sen_disagreement.plugins.manager import DEFAULTS_NAME, DefaultPlugin
 from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.voluntary import Process
 
-NORTH = CouncilProfile(name="Northshire", gss_code="E06000901", la_number="901",
-                       slug="northshire")
-LA = Party(kind=PartyKind.LOCAL_AUTHORITY, name="Northshire Council")
 CASE = CaseContext(case_id="dr-choose-1", process=Process.DISAGREEMENT_RESOLUTION,
                    health_in_issue=False, bodies=[LA])
 FIRST = Provider(provider_id="north-dr-a", name="North DR A",

@@ -1,23 +1,18 @@
 """``Routing.appointee``: the provider as the party its independence was checked against, the
 one a case is then assigned (built once by routing, not again by whoever assigns it); and
-:func:`~sen_disagreement.parties.detached`, which makes what is checked what is stored."""
+:func:`~sen_disagreement.parties.detached`, which makes what is checked what is stored. (That the
+service assigns the appointee: ``tests/test_hostile_review_s8.py``.)"""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import pytest
-from host_hooks import HostHooks
+from host_hooks import LA, NORTH, HostHooks
 
-from sen_disagreement.council import CaseContext, CouncilProfile, Provider, route_provider
+from sen_disagreement.council import CaseContext, Provider, route_provider
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.parties import Employer, Identifiers, Party, PartyKind, detached
 from sen_disagreement.voluntary import Process
 
-NORTH = CouncilProfile(name="Northshire", gss_code="E06000901", la_number="901",
-                       slug="northshire")
-LA = Party(kind=PartyKind.LOCAL_AUTHORITY, name="Northshire Council")
 CASE = CaseContext(case_id="dr-appointee-1", process=Process.DISAGREEMENT_RESOLUTION,
                    health_in_issue=False, bodies=[LA])
 PROVIDER = Provider(provider_id="north-dr", name="North DR",
@@ -43,44 +38,6 @@ def test_a_pick_rewritten_after_routing_leaves_the_appointee_as_checked() -> Non
     assert routing.appointee.name == "North DR Two"
     assert routing.appointee == Party(kind=PartyKind.DISAGREEMENT_RESOLUTION_PROVIDER,
                                       name="North DR Two")
-
-
-def test_the_service_assigns_the_routed_appointee(tmp_path: Path) -> None:
-    from sen_disagreement.actors import Actor, CaseGrant, Role, StaticActorDirectory
-    from sen_disagreement.ehc import Duty
-    from sen_disagreement.parties import Identifiers
-    from sen_disagreement.service import CaseService, OpenDisagreementResolution
-    from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase
-    from sen_disagreement.workflow import steps as st
-    from sen_disagreement.workflow.issues import Issue
-
-    t0 = dt.datetime(2025, 1, 13, 10, tzinfo=dt.UTC)
-    directory = StaticActorDirectory([
-        Actor(actor_id="officer", role=Role.LA_OFFICER, council="E08000014"),
-        Actor(actor_id="parent-user", role=Role.FAMILY,
-              grants={CaseGrant(case_id="svc-appointee", party_id="parent")}),
-    ])
-    service = CaseService.open(str(tmp_path / "s.sqlite3"), directory=directory, timeout=None)
-    with service.store:
-        la = Party(kind=PartyKind.LOCAL_AUTHORITY, identifiers=Identifiers(gss_code="E08000014"))
-        service.open_case("officer", OpenDisagreementResolution(
-            case_id="svc-appointee", council="E08000014",
-            parties=[CaseParty("parent", Party(kind=PartyKind.PARENT)), CaseParty("la", la)],
-            issues=[Issue(issue_id="review", duty=Duty.KEEP_PROVISION_UNDER_REVIEW)]), at=t0)
-        hour = dt.timedelta(hours=1)
-        service.apply("svc-appointee", "officer", st.SeekAgreement(), at=t0 + hour)
-        service.apply("svc-appointee", "parent-user", st.AcceptDecision(party_id="parent"),
-                      at=t0 + 2 * hour)
-        service.apply("svc-appointee", "officer", st.AcceptDecision(party_id="la"),
-                      at=t0 + 3 * hour)
-        agreed, _ = service.load("svc-appointee")
-        routing = service.route(agreed)
-        service.apply("svc-appointee", "officer", st.AssignProvider(), at=t0 + 4 * hour)
-        case, _ = service.load("svc-appointee")
-        assert isinstance(case, DisagreementResolutionCase)
-        assert case.provider is not None
-        assert case.provider.party_id == routing.provider.provider_id
-        assert case.provider.party == routing.appointee
 
 
 def test_detached_leaves_a_plain_party_and_copies_an_employer_and_identifiers() -> None:
