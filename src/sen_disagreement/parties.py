@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import attrs
 from attrs import field, frozen
@@ -515,13 +516,25 @@ class Identifiers:
                 )
 
 
+def _identifiers(_inst: object, _attr: object, value: Any) -> None:
+    if not isinstance(value, Identifiers):
+        raise InvalidInputError("must be an Identifiers", field="identifiers",
+                                rule_id=INPUT["type"])
+
+
+def _employer(_inst: object, _attr: object, value: Any) -> None:
+    if value is not None and not isinstance(value, Employer):
+        raise InvalidInputError("must be an Employer, or absent", field="employer",
+                                rule_id=INPUT["type"])
+
+
 @frozen(kw_only=True, field_transformer=typed_fields)
 class Employer:
     """Who employs an independent role-holder: what the independence rules need to know."""
 
     kind: PartyKind
     name: str | None = field(default=None, validator=_check_name)
-    identifiers: Identifiers = Identifiers()
+    identifiers: Identifiers = field(default=Identifiers(), validator=_identifiers)
 
     def __attrs_post_init__(self) -> None:
         self.identifiers.check(self.kind)
@@ -541,8 +554,8 @@ class Party:
     kind: PartyKind
     name: str | None = field(default=None, validator=_check_name)
     date_of_birth: dt.date | None = None
-    identifiers: Identifiers = Identifiers()
-    employer: Employer | None = None
+    identifiers: Identifiers = field(default=Identifiers(), validator=_identifiers)
+    employer: Employer | None = field(default=None, validator=_employer)
     acting_for_young_person_lacking_capacity: bool = False
 
     def __attrs_post_init__(self) -> None:

@@ -23,6 +23,7 @@ from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, S, U, cite
 from sen_disagreement.settings import Settings
 from sen_disagreement.workflow import _clocks
+from sen_disagreement.workflow._typed import enum_tuple
 
 __all__ = [
     "CERTIFICATE_CLOCKS",
@@ -109,7 +110,7 @@ CERTIFICATE_CLOCKS = {
 
 
 def _decisions(value: Iterable[AppealableDecision]) -> tuple[AppealableDecision, ...]:
-    return tuple(value)
+    return enum_tuple(value, AppealableDecision, field="decisions")
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)

@@ -32,6 +32,7 @@ from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKi
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.workflow import Case, CaseParty, PartyContact
 from sen_disagreement.workflow._case import DeadlineStatus, evolve_case
+from sen_disagreement.workflow._typed import enum_frozenset, instance_of
 from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.audit import make_entry
 from sen_disagreement.workflow.certificates import CertificateKind
@@ -94,14 +95,6 @@ MED = MediationCase.KIND
 # --- validators ---------------------------------------------------------------------------------
 
 
-def _instance_of(kind: type[Any]) -> Any:
-    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            raise InvalidInputError(f"must be a {kind.__name__}", field=attribute.name,
-                                    rule_id="input.type")
-    return check
-
-
 
 
 
@@ -131,7 +124,7 @@ class SeekAgreement(Step):
 @frozen(kw_only=True, field_transformer=typed_fields)
 class RecordIssue(Step):
     NAME = "record_issue"
-    issue: Issue = field(validator=_instance_of(Issue))
+    issue: Issue = field(validator=instance_of(Issue))
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -175,7 +168,7 @@ class AssignProvider(Step):
 class ContactAdviser(Step):
     NAME = "contact_adviser"
     adviser_id: str = field(validator=_local_id)
-    adviser: Party = field(validator=_instance_of(Party))
+    adviser: Party = field(validator=instance_of(Party))
     on: dt.date
 
 
@@ -212,7 +205,7 @@ class ArrangeMeeting(Step):
     NAME = "arrange_meeting"
     meeting_date: dt.date
     mediator_id: str | None = None
-    mediator: Party | None = None
+    mediator: Party | None = field(default=None, validator=instance_of(Party, optional=True))
     shorter_notice_agreed: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -339,7 +332,7 @@ class ChangeContact(Step):
 
     NAME = "change_contact"
     party_id: str = field(validator=_local_id)
-    contact: PartyContact = field(validator=_instance_of(PartyContact), repr=False)
+    contact: PartyContact = field(validator=instance_of(PartyContact), repr=False)
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -374,13 +367,17 @@ _OWN_STEPS: dict[int, type] = {id(cls): cls for cls in _STEP_NAMES}
 # --- who may do what -----------------------------------------------------------------------
 
 
+def _roles(value: Iterable[Role]) -> frozenset[Role]:
+    return enum_frozenset(value, Role, field="roles")
+
+
 @frozen(field_transformer=typed_fields)
 class Permission:
     """Which roles may take ``step`` in cases of ``kinds``, and the rule that says so."""
 
     step: str
     kinds: frozenset[str]
-    roles: frozenset[Role]
+    roles: frozenset[Role] = field(converter=_roles)
     rule: Rule
 
 

@@ -16,6 +16,7 @@ from sen_disagreement.appeals import (
 )
 from sen_disagreement.errors import InvalidInputError
 from sen_disagreement.provenance import P, Provenance, Rule, cite
+from sen_disagreement.workflow._typed import enum_frozenset, enum_tuple
 
 __all__ = ["MEDIATION_PROCESS", "REG_32", "REG_33", "DecisionNotice", "Reg32Item"]
 
@@ -66,11 +67,12 @@ class Reg32Item(Enum):
 
 
 def _decisions(value: Iterable[AppealableDecision]) -> tuple[AppealableDecision, ...]:
-    return tuple(value)
+    # A plain string is refused, never split into characters; so is any non-member.
+    return enum_tuple(value, AppealableDecision, field="notice.decisions")
 
 
 def _reg32(value: Iterable[Reg32Item]) -> frozenset[Reg32Item]:
-    return frozenset(value)
+    return enum_frozenset(value, Reg32Item, field="notice.contents")
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
