@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ from sen_disagreement.store import (
     RetentionTrigger,
     Store,
 )
+
+from .conftest import Clock
 
 T0 = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
 Factory = Callable[..., CaseRecord]
@@ -466,3 +469,35 @@ def test_purge_erases_the_case_and_leaves_one_id_only_audit_entry(
     # the audit trail's numbering never goes back, even after rows were erased
     later = store.append_audit(AuditEntry(actor="dpo:1", action="report.viewed", at=T0))
     assert later.seq > entry.seq
+
+
+def test_append_audit_returns_the_commit_time_it_stored_never_backwards(
+    store: Store, case_factory: Factory, clock: Clock
+) -> None:
+    # The store stamps each row with its clock, never earlier than the chain's last commit. The
+    # entry append_audit returns is the row as stored: after the clock goes back it carries the
+    # clamped time the store kept, not the clock's.
+    v1 = store.save(case_factory(), 0, actor="officer:1", action="case.created")
+    for case_id in (v1.case_id, None):
+        clock.value = T0 + dt.timedelta(hours=2)
+        first = store.append_audit(
+            AuditEntry(actor="officer:1", action="case.viewed", at=T0, case_id=case_id)
+        )
+        assert first == store.audit_trail()[-1]
+        assert first.committed_at == T0 + dt.timedelta(hours=2)
+        clock.value = T0 + dt.timedelta(hours=1)  # the clock goes back an hour
+        back = store.append_audit(
+            AuditEntry(actor="officer:1", action="case.viewed", at=T0, case_id=case_id)
+        )
+        assert back == store.audit_trail()[-1]
+        assert back.committed_at == first.committed_at  # clamped, and returned as clamped
+        clock.value = T0 + dt.timedelta(hours=3)
+        on = store.append_audit(
+            AuditEntry(actor="officer:1", action="case.viewed", at=T0, case_id=case_id)
+        )
+        assert on == store.audit_trail()[-1]
+        assert on.committed_at == T0 + dt.timedelta(hours=3)
+        chain = [e.committed_at for e in store.audit_trail(case_id) if e.case_id == case_id]
+        assert all(a is not None and b is not None and a <= b
+                   for a, b in itertools.pairwise(chain))
+    assert store.verify().ok

@@ -598,7 +598,7 @@ class SqlStore(Generic[C]):
         new_chains: bool = False,
         heads: dict[str, tuple[str, int, dt.datetime]] | None = None,
         read: Sequence[str] = (),
-    ) -> tuple[list[int], dt.datetime]:
+    ) -> tuple[list[int], list[dt.datetime]]:
         """Append audit rows, every one through here: each is stamped with the commit time
         (never earlier than its chain's last) and linked into its case's hash chain, whose head
         moves in the same transaction. ``document`` (version, text) is recorded on the last row,
@@ -607,7 +607,8 @@ class SqlStore(Generic[C]):
         cases), so on a dialect that is not serialised their heads are inserted before they are
         read, not looked for first. ``heads``/``read``: the heads of the chains ``read`` that the
         caller has already read, locked, in this transaction (the others are read here).
-        Returns the new sequence numbers (``want_seqs``) and the commit time."""
+        Returns the new sequence numbers (``want_seqs``) and each row's commit time as stored
+        (the store's time, or its chain's last where the clock went back)."""
         now = self._now()
         codec = self._codec
         ts_in = codec.ts_in
@@ -649,6 +650,7 @@ class SqlStore(Generic[C]):
         now_us = micros(now)
         now_in = now_us if as_micros else ts_in(now)
         out: list[tuple[object, ...]] = []
+        stamped: list[dt.datetime] = []
         moved: dict[str, tuple[str, int, object]] = {}
         for (at, actor, action, case_id, outcome, fields), doc in zip(rows, documents,
                                                                       strict=True):
@@ -672,6 +674,7 @@ class SqlStore(Generic[C]):
             out.append((at_us if as_micros else ts_in(at), actor, action, case_id, outcome,
                         names, committed_in, prev, digest, doc_version, doc_hash))
             heads[chain] = (digest, n + 1, committed)
+            stamped.append(committed)
             moved[chain] = (digest, n + 1, committed_in)
         seqs: list[int] = []
         if want_seqs:
@@ -690,7 +693,7 @@ class SqlStore(Generic[C]):
             tx.run(_INSERT_MOVED_HEAD, inserts[0])
         elif inserts:
             tx.many(_INSERT_MOVED_HEAD, inserts)
-        return seqs, now
+        return seqs, stamped
 
     def _head(self, chain: object, digest: object, n: object, last: object
               ) -> tuple[str, int, dt.datetime]:
@@ -1141,7 +1144,8 @@ class SqlStore(Generic[C]):
         row = (entry.at, entry.actor, entry.action, entry.case_id, entry.outcome, entry.fields)
         with self._write() as tx:
             seqs, committed = self._audit(tx, [row], want_seqs=True)
-        return _stored_entry(entry, seqs[0], committed)
+        # The commit time the row was stored with (clamped to its chain's last), not the clock's.
+        return _stored_entry(entry, seqs[0], committed[0])
 
     def audit_trail(
         self, case_id: str | None = None, *, after_seq: int = 0, limit: int = 10_000
