@@ -15,7 +15,7 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
 import attrs
 from attrs import frozen
@@ -86,6 +86,8 @@ __all__ = [
     "INSERT_CHAIN_HEAD",
     "INSERT_DEADLINE",
     "INSERT_NEW_CASE",
+    "PURGE_DELETES",
+    "PURGE_PERMIT_INSERT",
     "AuditRow",
     "Codec",
     "Dialect",
@@ -103,6 +105,27 @@ C = TypeVar("C", bound="_Closable")
 _V = TypeVar("_V", "CaseRecord", "AuditEntry")
 Row = Sequence[Any]
 Migrations = tuple[tuple[int, tuple[str, ...]], ...]
+
+PURGE_DELETES: tuple[tuple[str, str, Literal["case_id", "rowid"]], ...] = (
+    ("outbox", "case_id", "case_id"),
+    ("deadlines", "case_ref", "rowid"),
+    ("case_history", "case_ref", "rowid"),
+    ("cases", "id", "rowid"),
+    ("audit", "case_id", "case_id"),
+    ("audit_chain", "chain", "case_id"),
+    ("purge_permits", "case_id", "case_id"),
+)
+"""The purge's deletes of one case, in order: (table, column, which key it holds: the case id
+or the ``cases.id`` row id). The one source of truth: :meth:`Dialect.erase_case` runs these, and
+PostgreSQL's ``sen_purge_case`` body is generated from them (``store/postgres.py``). Children
+first (history before its case: its trigger finds the permit through the case row), the audit
+entries and their chain head after, the permit (written before the first) last."""
+PURGE_PERMIT_INSERT = "INSERT INTO purge_permits(case_id) VALUES (?)"
+"""Opens the purge's permit window, before the first of :data:`PURGE_DELETES`."""
+_PURGE_STATEMENTS = tuple(
+    (f"DELETE FROM {table} WHERE {column} = ?", key == "rowid")  # noqa: S608 (constants)
+    for table, column, key in PURGE_DELETES
+)
 
 CASE_COLUMNS = (
     "case_id, council, kind, state, version, created_at, updated_at, subject_dob, closed_on,"
@@ -394,18 +417,13 @@ class Dialect(ABC, Generic[C]):
 
     def erase_case(self, tx: Tx, case_id: str, rowid: int) -> None:
         """Delete every row of one case (locked, not held) in the purge's transaction: the purge
-        permit lets the append-only triggers allow it. Children first (history before its case:
-        its trigger finds the permit through the case row), the audit entries last; then close
-        the permit window. The erased case's chain goes with it; the purge entry starts a new
-        one. (PostgreSQL calls its ``sen_purge_case`` function, which does the same.)"""
-        tx.run("INSERT INTO purge_permits(case_id) VALUES (?)", (case_id,))
-        tx.run("DELETE FROM outbox WHERE case_id = ?", (case_id,))
-        tx.run("DELETE FROM deadlines WHERE case_ref = ?", (rowid,))
-        tx.run("DELETE FROM case_history WHERE case_ref = ?", (rowid,))
-        tx.run("DELETE FROM cases WHERE id = ?", (rowid,))
-        tx.run("DELETE FROM audit WHERE case_id = ?", (case_id,))
-        tx.run("DELETE FROM purge_permits WHERE case_id = ?", (case_id,))
-        tx.run("DELETE FROM audit_chain WHERE chain = ?", (case_id,))
+        permit lets the append-only triggers allow it. The deletes are :data:`PURGE_DELETES`,
+        in its order, the permit's own last (closing the window). The erased case's chain goes
+        with it; the purge entry starts a new one. (PostgreSQL calls its ``sen_purge_case``
+        function, generated from the same tuple.)"""
+        tx.run(PURGE_PERMIT_INSERT, (case_id,))
+        for sql, by_rowid in _PURGE_STATEMENTS:
+            tx.run(sql, (rowid if by_rowid else case_id,))
 
 
 def _unheld(record: CaseRecord) -> CaseRecord:

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sen_disagreement.errors import StoredDataError, StoreError, UnsafeStoreSettingsError
 from sen_disagreement.store.contract import PurgeReport
-from sen_disagreement.store.core import Codec, Dialect, SqlStore, Tx, utcnow
+from sen_disagreement.store.core import PURGE_DELETES, Codec, Dialect, SqlStore, Tx, utcnow
 
 if TYPE_CHECKING:
     import psycopg
@@ -66,6 +66,37 @@ _APPEND_ONLY_FUNCTIONS = (
       RAISE EXCEPTION 'case history is append-only';
     END $$""",
 )
+
+_PURGE_CASE_HEAD = """CREATE FUNCTION sen_purge_case(purged text) RETURNS void
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            DECLARE
+              ref bigint;
+              held boolean;
+            BEGIN
+              SELECT c.id, c.legal_hold INTO ref, held FROM cases c WHERE c.case_id = purged
+                FOR UPDATE;
+              IF NOT FOUND THEN
+                RAISE EXCEPTION 'the case is not in the store' USING ERRCODE = 'no_data_found';
+              END IF;
+              IF held THEN
+                RAISE EXCEPTION 'the case is under legal hold' USING ERRCODE = 'object_in_use';
+              END IF;
+              INSERT INTO purge_permits(case_id) VALUES (purged);
+"""
+
+
+def _purge_delete(table: str, column: str, key: str) -> str:
+    # ``purged`` is the case id, ``ref`` its cases.id; table and column names are constants.
+    value = "ref" if key == "rowid" else "purged"
+    return f"              DELETE FROM {table} WHERE {column} = {value};\n"  # noqa: S608
+
+
+# The deletes generated from the core's PURGE_DELETES, so the two backends purge in one order.
+_PURGE_CASE_FUNCTION = (
+    _PURGE_CASE_HEAD + "".join(_purge_delete(*d) for d in PURGE_DELETES) + "            END $$"
+)
+"""``sen_purge_case`` (migration 5): the same deletes as :meth:`Dialect.erase_case
+<sen_disagreement.store.core.Dialect.erase_case>`, run as the migration role."""
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (
@@ -181,29 +212,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         # which runs as its owner (the migration role) with the search_path pinned to this
         # schema. Nobody may call it until grant_application_role grants it.
         (
-            """CREATE FUNCTION sen_purge_case(purged text) RETURNS void
-            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-            DECLARE
-              ref bigint;
-              held boolean;
-            BEGIN
-              SELECT c.id, c.legal_hold INTO ref, held FROM cases c WHERE c.case_id = purged
-                FOR UPDATE;
-              IF NOT FOUND THEN
-                RAISE EXCEPTION 'the case is not in the store' USING ERRCODE = 'no_data_found';
-              END IF;
-              IF held THEN
-                RAISE EXCEPTION 'the case is under legal hold' USING ERRCODE = 'object_in_use';
-              END IF;
-              INSERT INTO purge_permits(case_id) VALUES (purged);
-              DELETE FROM outbox WHERE case_id = purged;
-              DELETE FROM deadlines WHERE case_ref = ref;
-              DELETE FROM case_history WHERE case_ref = ref;
-              DELETE FROM cases WHERE id = ref;
-              DELETE FROM audit WHERE case_id = purged;
-              DELETE FROM audit_chain WHERE chain = purged;
-              DELETE FROM purge_permits WHERE case_id = purged;
-            END $$""",
+            _PURGE_CASE_FUNCTION,
             # (no format(): the store's SQL holds no percent sign)
             """DO $$ BEGIN
               EXECUTE 'ALTER FUNCTION ' || quote_ident(current_schema())
