@@ -18,6 +18,7 @@ import pytest
 
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.store import AuditEntry, Store
+from sen_disagreement.store.chain import GENESIS, link
 from sen_disagreement.workflow import CaseParty, DisagreementResolutionCase
 from sen_disagreement.workflow.records import save
 
@@ -91,34 +92,99 @@ def _shifted(raw: Raw, column: str, value: Any) -> Any:
     return ("x" if value is None else value + "x")
 
 
-def _tamper(raw: Raw, rng: random.Random) -> Callable[[], object]:
-    """Make one random single-row change; return how to undo it."""
-    seqs = [s for (s,) in raw.q("SELECT seq FROM audit ORDER BY seq")]
-    kind = rng.choice(["edit", "edit", "delete", "insert", "reorder", "document", "history"])
+Expected = tuple[str, int | None, str]
+"""Where verify must report the first break: (chain, audit row seq or None for a break found at
+the chain's head or in a document, a phrase its problem must contain)."""
+
+
+def _as_time(raw: Raw, value: Any) -> dt.datetime:
+    """A stored time column as the chain hashes it (SQLite keeps microseconds since 1970)."""
+    if raw.sqlite:
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(value))
+    assert isinstance(value, dt.datetime)
+    return value
+
+
+def _forged(raw: Raw, template: tuple[Any, ...], prev: str) -> tuple[Any, ...]:
+    """A new row (not a copy: another actor, action and outcome) correctly chained to ``prev``
+    with the scheme's own hash, as someone who knows the scheme and can write the table could."""
+    at, _actor, _action, case_id, _outcome, _fields, committed = template[:7]
+    row = (at, "forger-1", "item.read", case_id, "ok", "wp_notes", committed)
+    digest = link(prev, at=_as_time(raw, at), actor=row[1], action=row[2], case_id=case_id,
+                  outcome=row[4], fields=row[5], committed_at=_as_time(raw, committed),
+                  doc_version=None, doc_hash=None)
+    return (*row, prev, digest, None, None)
+
+
+def _tamper(raw: Raw, rng: random.Random) -> tuple[Callable[[], object], Expected]:
+    """Make one random single-row change; return how to undo it and where verify must find
+    the first break (chains are walked in sorted order, "" first; each from its first row).
+
+    As the design defines it (store/chain.py, ``SqlStore._verify_chain``): an edited row is
+    named itself; a deleted row by the next row of its chain (whose ``prev_hash`` no longer
+    follows), or by the chain's head (seq None) if it was the last; an inserted row by itself
+    if it does not chain, by the row after it if it does (placed first), by the head if it
+    chains onto the last row; a reordered pair by the earlier of the two; a rewritten document
+    by its chain with seq None, naming the version."""
+    rows = raw.q("SELECT seq, COALESCE(case_id, '') FROM audit ORDER BY seq")
+    seqs = [s for s, _ in rows]
+    chain_of = dict(rows)
+    in_chain = {c: [s for s, x in rows if x == c] for c in set(chain_of.values())}
+
+    def after(chain: str, seq: int) -> int | None:
+        later = [s for s in in_chain[chain] if s > seq]
+        return later[0] if later else None
+
+    kind = rng.choice(["edit", "edit", "delete", "insert", "forge_tip", "forge_front",
+                       "forge_new_chain", "reorder", "document", "history"])
     cols = ", ".join(_COLUMNS)
+    marks = ",".join("?" * (len(_COLUMNS) + 1))
+    override = "" if raw.sqlite else " OVERRIDING SYSTEM VALUE"
+    insert = f"INSERT INTO audit(seq, {cols}){override} VALUES ({marks})"
+
+    def added(seq: int, row: tuple[Any, ...]) -> Callable[[], object]:
+        raw.q(insert, (seq, *row))
+        return lambda: raw.q("DELETE FROM audit WHERE seq = ?", (seq,))
+
     if kind == "edit":
         seq, column = rng.choice(seqs), rng.choice(_COLUMNS)
         (old,) = raw.q(f"SELECT {column} FROM audit WHERE seq = ?", (seq,))[0]
-        raw.q(f"UPDATE audit SET {column} = ? WHERE seq = ?", (_shifted(raw, column, old), seq))
-        return lambda: raw.q(f"UPDATE audit SET {column} = ? WHERE seq = ?", (old, seq))
+        moved = _shifted(raw, column, old)
+        raw.q(f"UPDATE audit SET {column} = ? WHERE seq = ?", (moved, seq))
+        chain = chain_of[seq]
+        expected: Expected = (chain, seq, "")
+        if column == "case_id":
+            # The row left its chain for another: whichever of the two is walked first breaks,
+            # the one it left at the row after it, the one it joined at the row itself.
+            expected = (chain, after(chain, seq), "") if chain < moved else (moved, seq, "")
+        return lambda: raw.q(f"UPDATE audit SET {column} = ? WHERE seq = ?", (old, seq)), expected
     if kind in ("delete", "insert"):
         seq = rng.choice(seqs)
-        row = raw.q(f"SELECT {cols} FROM audit WHERE seq = ?", (seq,))[0]
-        marks = ",".join("?" * (len(_COLUMNS) + 1))
-        override = "" if raw.sqlite else " OVERRIDING SYSTEM VALUE"
-        insert = f"INSERT INTO audit(seq, {cols}){override} VALUES ({marks})"
+        chain = chain_of[seq]
+        row = tuple(raw.q(f"SELECT {cols} FROM audit WHERE seq = ?", (seq,))[0])
         if kind == "delete":
             raw.q("DELETE FROM audit WHERE seq = ?", (seq,))
-            return lambda: raw.q(insert, (seq, *row))
+            return lambda: raw.q(insert, (seq, *row)), (chain, after(chain, seq), "")
         new = max(seqs) + 1_000
-        raw.q(insert, (new, *row))  # a copy of an existing row, appended
-        return lambda: raw.q("DELETE FROM audit WHERE seq = ?", (new,))
+        return added(new, row), (chain, new, "")  # a copy of an existing row, appended
+    if kind in ("forge_tip", "forge_front"):
+        chain = rng.choice(sorted(in_chain))
+        first, last = in_chain[chain][0], in_chain[chain][-1]
+        template = tuple(raw.q(f"SELECT {cols} FROM audit WHERE seq = ?",
+                               (last if kind == "forge_tip" else first,))[0])
+        if kind == "forge_tip":
+            # Chained onto the last row: every row checks, the head does not.
+            (tip,) = raw.q("SELECT hash FROM audit_chain WHERE chain = ?", (chain,))[0]
+            return added(max(seqs) + 1_000, _forged(raw, template, tip)), (chain, None, "head")
+        # A chain of its own placed first: the chain's first row no longer follows.
+        return added(min(seqs) - 1_000, _forged(raw, template, GENESIS)), (chain, first, "")
+    if kind == "forge_new_chain":
+        template = tuple(raw.q(f"SELECT {cols} FROM audit WHERE seq = ?", (seqs[0],))[0])
+        row = _forged(raw, (*template[:3], "TAMPER-9", *template[4:]), GENESIS)
+        return added(max(seqs) + 1_000, row), ("TAMPER-9", None, "no head")
     if kind == "reorder":
-        chain = rng.choice([c for (c,) in raw.q(
-            "SELECT case_id FROM audit WHERE case_id IS NOT NULL GROUP BY case_id")])
-        mine = [s for (s,) in raw.q("SELECT seq FROM audit WHERE case_id = ? ORDER BY seq",
-                                    (chain,))]
-        a, b = rng.sample(mine, 2)
+        chain = rng.choice([c for c in sorted(in_chain) if c])
+        a, b = sorted(rng.sample(in_chain[chain], 2))
         ra = raw.q(f"SELECT {cols} FROM audit WHERE seq = ?", (a,))[0]
         rb = raw.q(f"SELECT {cols} FROM audit WHERE seq = ?", (b,))[0]
         sets = ", ".join(f"{c} = ?" for c in _COLUMNS)
@@ -129,29 +195,40 @@ def _tamper(raw: Raw, rng: random.Random) -> Callable[[], object]:
         def undo() -> None:
             raw.q(update, (*ra, a))
             raw.q(update, (*rb, b))
-        return undo
-    table = "cases" if kind == "document" else "case_history"
-    key = "case_id" if kind == "document" else "id"
-    ids = [i for (i,) in raw.q(f"SELECT {key} FROM {table}")]
-    target = rng.choice(ids)
-    (doc,) = raw.q(f"SELECT document FROM {table} WHERE {key} = ?", (target,))[0]
-    raw.q(f"UPDATE {table} SET document = ? WHERE {key} = ?", (doc + " ", target))
-    return lambda: raw.q(f"UPDATE {table} SET document = ? WHERE {key} = ?", (doc, target))
+        return undo, (chain, a, "")
+    if kind == "document":
+        case_id, version, doc = rng.choice(raw.q("SELECT case_id, version, document FROM cases"))
+        raw.q("UPDATE cases SET document = ? WHERE case_id = ?", (doc + " ", case_id))
+        return (lambda: raw.q("UPDATE cases SET document = ? WHERE case_id = ?", (doc, case_id)),
+                (case_id, None, f"document of version {version} "))
+    hid, case_id, version, doc = rng.choice(raw.q(
+        "SELECT h.id, c.case_id, h.version, h.document FROM case_history h"
+        " JOIN cases c ON c.id = h.case_ref"))
+    raw.q("UPDATE case_history SET document = ? WHERE id = ?", (doc + " ", hid))
+    return (lambda: raw.q("UPDATE case_history SET document = ? WHERE id = ?", (doc, hid)),
+            (case_id, None, f"document of version {version} "))
 
 
 def test_verify_detects_every_single_row_tampering(store: Store, raw: Raw) -> None:
+    # Detected, and the first break named where the design says: the tampered row (or the
+    # row after a deletion or a chained insertion), its chain, or its chain's head.
     _seed(store)
     clean = store.verify()
     assert clean.ok and clean.rows == 4 * 5 + 3 and clean.documents == 16, clean
     rng = random.Random(20261201)
     missed: list[str] = []
+    misplaced: list[str] = []
     for trial in range(TRIALS):
-        undo = _tamper(raw, rng)
+        undo, (chain, seq, phrase) = _tamper(raw, rng)
         report = store.verify()
-        if report.ok:
+        found = report.first_break
+        if found is None:
             missed.append(f"trial {trial}")
+        elif (found.chain, found.seq) != (chain, seq) or phrase not in found.problem:
+            misplaced.append(f"trial {trial}: expected {(chain, seq, phrase)}, got {found}")
         undo()
     assert missed == []
+    assert misplaced == []
     assert store.verify().ok  # every tampering undone exactly
 
 
