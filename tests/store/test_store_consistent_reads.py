@@ -22,6 +22,8 @@ import pytest
 
 from sen_disagreement.store import CaseRecord, DeadlineEntry, Store, open_store
 
+from .conftest import APP_ROLE, PgSchema
+
 T0 = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
 BASE = dt.date(2030, 1, 1)
 COUNCIL = "E08000014"
@@ -145,8 +147,13 @@ class Race:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_postgres_load_and_history_never_mix_versions_under_concurrent_saves(pg_url: str) -> None:
-    with open_store(pg_url) as store:
+def test_postgres_load_and_history_never_mix_versions_under_concurrent_saves(
+    pg_schema: PgSchema,
+) -> None:
+    # As the application role (least privilege: what the store runs as in production), on a
+    # schema the migration role migrated and granted.
+    with open_store(pg_schema.app_url) as store:
+        assert store._plain().one("SELECT current_user") == (APP_ROLE,)  # type: ignore[attr-defined]
         race = Race(store, loads=20_000, budget=40.0, min_saves=500)
         race.run(readers=4)
         race.check("postgres")
