@@ -59,23 +59,32 @@ def _m(case: object) -> MediationCase:
     return case
 
 
+def officer(council: str = COUNCIL) -> Actor:
+    """The casework officer of ``council`` (:data:`OFFICER` for Sefton)."""
+    return OFFICER if council == COUNCIL else attrs.evolve(OFFICER, council=council)
+
+
 def notified(case_id: str, sent: dt.date, *,
              decisions: tuple[AppealableDecision, ...] = (
-                 AppealableDecision.NOT_TO_AMEND_OR_REPLACE,)) -> MediationCase:
+                 AppealableDecision.NOT_TO_AMEND_OR_REPLACE,),
+             council: str = COUNCIL) -> MediationCase:
     """Decision notified: the 2-month adviser-contact clock runs (when a certificate is needed)."""
     parties = [CaseParty("parent", Party(kind=PartyKind.PARENT)),
                CaseParty("la", Party(kind=PartyKind.LOCAL_AUTHORITY,
-                                     identifiers=Identifiers(gss_code=COUNCIL)))]
+                                     identifiers=Identifiers(gss_code=council)))]
     notice = DecisionNotice(sent_on=sent, decisions=list(decisions), contents=set(Reg32Item))
-    return MediationCase.notify_decision(case_id=case_id, council=COUNCIL, parties=parties,
+    return MediationCase.notify_decision(case_id=case_id, council=council, parties=parties,
                                          notice=notice, at=at(sent), actor=OFFICER.actor_id)
 
 
-def route_chosen(case_id: str, told: dt.date, sent: dt.date | None = None) -> MediationCase:
-    """Mediation wanted and the route chosen on ``told``: the 30-day arrange clock runs."""
+def route_chosen(case_id: str, told: dt.date, sent: dt.date | None = None, *,
+                 council: str = COUNCIL) -> MediationCase:
+    """Mediation wanted and the route chosen on ``told`` (a case of ``council``): the 30-day
+    arrange clock runs."""
     sent = sent or told - dt.timedelta(days=9)
-    case = notified(case_id, sent)
+    case = notified(case_id, sent, council=council)
     fam = family(case_id)
+    la = officer(council)
     contact = told - dt.timedelta(days=2)
     for k, (who, step) in enumerate([
         (fam, st.ContactAdviser(adviser_id="adviser",
@@ -83,8 +92,8 @@ def route_chosen(case_id: str, told: dt.date, sent: dt.date | None = None) -> Me
         (ADVISER, st.GiveInformation(on=contact)),
         (fam, st.AcceptDecision(party_id="parent", told_la_on=told)),
         (fam, st.RecordIssue(issue=Issue(issue_id="speech", section=PlanSection.F))),
-        (OFFICER, st.ConfirmIssues()),
-        (OFFICER, st.ChooseRoute()),
+        (la, st.ConfirmIssues()),
+        (la, st.ChooseRoute()),
     ]):
         case = _m(st.apply_step(case, who, step, at=at(told, 10) + dt.timedelta(minutes=k)))
     return case

@@ -21,8 +21,11 @@ from click.testing import CliRunner
 
 # The PostgreSQL cluster of the store tests (a session fixture; imported, not copied).
 from sen_disagreement.cli import main
+from sen_disagreement.council import CouncilProfile
 from sen_disagreement.errors import InvalidInputError
+from sen_disagreement.plugins.spec import hookimpl
 from sen_disagreement.service import CaseService
+from sen_disagreement.settings import Settings
 from sen_disagreement.store import Store, open_store
 from sen_disagreement.store.contract import APPEAL_CLOCK_ID, APPEAL_STATUS
 from sen_disagreement.sweeping import (
@@ -185,6 +188,95 @@ def test_reminders_are_queued_n_working_days_before_and_only_once(url: str) -> N
         assert ("appeal-1", "appeal_deadline_reminder", REMINDER_CHANNEL) in templates
         for item in items:  # no case content: the deadline's name only
             assert item.message.payload_ref.startswith(f"deadline/{item.message.case_id}/")
+
+
+class _TwoCouncils:
+    """Sefton reminds its officers 4 working days ahead, Knowsley 10."""
+
+    SEFTON = "E08000014"
+    KNOWSLEY = "E08000011"
+
+    @hookimpl
+    def sen_register_councils(self) -> tuple[CouncilProfile, ...]:
+        return (CouncilProfile(name="Sefton", gss_code=self.SEFTON, la_number="343",
+                               slug="sefton"),
+                CouncilProfile(name="Knowsley", gss_code=self.KNOWSLEY, la_number="340",
+                               slug="knowsley"))
+
+    @hookimpl
+    def sen_council_settings(self, council: CouncilProfile) -> Settings:
+        return Settings(reminder_days=4 if council.gss_code == self.SEFTON else 10)
+
+
+def _two_council_service(url: str) -> CaseService:
+    from sen_disagreement.council import StoreAttentionQueue
+    from sen_disagreement.plugins import Hooks, make_plugin_manager
+
+    pm = make_plugin_manager(load_entry_points=False, environ={})
+    pm.register(_TwoCouncils())
+    store = open_store(url)
+    return CaseService(store, Hooks(pm, timeout=None, attention=StoreAttentionQueue(store)),
+                       support.directory(), clock=lambda: support.NOW)
+
+
+def _reminded(store: Store) -> set[str]:
+    items = store.claim_outbox(now=support.NOW + dt.timedelta(days=3650), limit=1_000_000)
+    return {i.message.case_id for i in items}
+
+
+def test_reminder_days_is_a_council_setting_each_council_reminded_by_its_own_period(
+    url: str,
+) -> None:
+    svc = _two_council_service(url)
+    with svc.store as store:
+        sefton, knowsley = _TwoCouncils.SEFTON, _TwoCouncils.KNOWSLEY
+        # From Monday 7 April: the arrange clock of "soon" ends Friday 11 April (4 working
+        # days), that of "later" on 18 April (8 working days; Good Friday).
+        _save(store,
+              support.route_chosen("s-soon", TOLD, council=sefton),
+              support.route_chosen("s-later", D(2025, 3, 19), council=sefton),
+              support.route_chosen("k-soon", TOLD, council=knowsley),
+              support.route_chosen("k-later", D(2025, 3, 19), council=knowsley))
+        assert {svc.settings_for(c).reminder_days for c in (sefton, knowsley)} == {4, 10}
+        report = sweep_all(svc, D(2025, 4, 7))
+        assert report.reminders == 3
+        assert _reminded(store) == {"s-soon", "k-soon", "k-later"}
+        # These cases were stored with the default settings pinned (5): the sweep reminds by
+        # the period each council sets today.
+        loaded, _ = svc.load("k-later")
+        assert loaded.settings.reminder_days == 5
+
+
+def test_remind_days_overrides_every_councils_period_for_one_sweep(url: str) -> None:
+    svc = _two_council_service(url)
+    with svc.store as store:
+        _save(store,
+              support.route_chosen("s-soon", TOLD, council=_TwoCouncils.SEFTON),
+              support.route_chosen("s-later", D(2025, 3, 19), council=_TwoCouncils.SEFTON),
+              support.route_chosen("k-later", D(2025, 3, 19), council=_TwoCouncils.KNOWSLEY))
+        assert sweep_all(svc, D(2025, 4, 7), reminder_days=0).reminders == 0
+        assert sweep_all(svc, D(2025, 4, 7), reminder_days=9, shards=3).reminders == 3
+        assert _reminded(store) == {"s-soon", "s-later", "k-later"}
+
+
+def test_the_reminder_days_setting_is_refused_outside_0_to_60() -> None:
+    for bad in (-1, 61, True, 2.0, "5"):
+        with pytest.raises(InvalidInputError) as err:
+            Settings(reminder_days=bad)  # type: ignore[arg-type]
+        assert err.value.field == "reminder_days"
+    assert Settings().reminder_days == 5
+
+
+def test_a_case_document_pinned_before_reminder_days_existed_gets_the_default() -> None:
+    import json
+
+    import attrs
+
+    record = records.to_record(support.route_chosen("old-settings", TOLD))
+    doc = json.loads(record.document)
+    assert doc["case"]["settings"].pop("reminder_days") == 5
+    older = attrs.evolve(record, document=json.dumps(doc))
+    assert records.from_record(older).settings.reminder_days == 5
 
 
 # --- idempotence and bad input --------------------------------------------------------------------

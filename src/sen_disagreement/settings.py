@@ -8,6 +8,10 @@ source behind the default. A council overrides a setting by building its own :cl
     >>> Settings(arrange_mediation_deadline=MeetingDeadline.ARRANGED).arrange_mediation_deadline
     <MeetingDeadline.ARRANGED: 'arranged'>
 
+One setting is not a reading of the law but a council's judgement, graded as such:
+``reminder_days``, how many working days before a deadline the daily sweep reminds the casework
+team.
+
 :func:`describe` lists every setting with its default and provenance (the CLI and docs use it).
 """
 
@@ -24,6 +28,7 @@ from sen_disagreement.provenance import P, Provenance, S, U, cite
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "MAX_REMINDER_DAYS",
     "CoronavirusMediation",
     "DayUnit",
     "ExceptionEffect",
@@ -98,12 +103,26 @@ class CoronavirusMediation(Enum):
 
 
 def _setting(
-    default: Any, summary: str, provenance: Provenance, alternatives: str
+    default: Any, summary: str, provenance: Provenance, alternatives: str,
+    validator: Any = None,
 ) -> Any:
     return field(
         default=default,
+        validator=validator,
         metadata={"summary": summary, "provenance": provenance, "alternatives": alternatives},
     )
+
+
+MAX_REMINDER_DAYS = 60
+"""The longest reminder period a council may set (working days)."""
+
+
+def _reminder_days(_inst: object, _attr: object, value: object) -> None:
+    if type(value) is not int or not 0 <= value <= MAX_REMINDER_DAYS:
+        from sen_disagreement.errors import InvalidInputError
+
+        raise InvalidInputError(f"must be an integer in 0..{MAX_REMINDER_DAYS}",
+                                field="reminder_days", rule_id="input.range")
 
 
 _IPSEA = "https://www.ipsea.org.uk/the-mediation-process"
@@ -254,6 +273,17 @@ class Settings:
         ),
         "bodies: the duties of the adviser, LA and commissioning bodies (regs 34-42); all: "
         "also the reg 33 contact by the parent or young person",
+    )
+    reminder_days: int = _setting(
+        5,
+        "How many working days before each running duty and each appeal deadline the daily "
+        "sweep queues the casework team's reminder (0: on the day it falls due only). Not a "
+        "point of law: when to remind officers is the council's judgement.",
+        Provenance([cite("reminding officers a number of working days before a deadline "
+                         "(a judgement of this library; 5 working days is its default)", U)]),
+        f"any whole number of working days from 0 to {MAX_REMINDER_DAYS}; "
+        "`sweep --remind-days N` overrides it for one run",
+        validator=_reminder_days,
     )
 
 

@@ -6,7 +6,9 @@ reminders of what falls due soon.
 2-month adviser-contact period lapsing, the 30 days passing without a mediation (the adviser is
 told and the deemed-certificate clock starts), any other running duty passing (recorded as
 missed, the reg 42 follow-up duties among them). It then queues a reminder in the outbox for every
-running duty and every appeal deadline due within ``reminder_days`` working days.
+running duty and every appeal deadline due within its council's reminder period (the
+``reminder_days`` council setting, :attr:`sen_disagreement.settings.Settings.reminder_days`;
+``reminder_days=N`` overrides it for every council for one sweep).
 
 Which cases: only those with a running clock due before ``today`` (the store's indexed
 :meth:`~sen_disagreement.store.Store.overdue` query), so a day's sweep costs what that day
@@ -36,8 +38,13 @@ The guarantees:
   Were a lease ever to lapse under a live sweep, the optimistic version check still refuses the
   second write of the same event.
 
-The reminder period is a parameter (default :data:`DEFAULT_REMINDER_DAYS` working days) until it
-is a council setting.
+The reminder period is the council's: for each deadline in the window, the sweep uses the
+``reminder_days`` of the settings the case's council supplies today (``sen_council_settings``;
+the service's own settings for a council whose plugin supplies none), so a council that changes
+its period changes it for its open cases at once (the period is a judgement about officers'
+work, not a reading of the law that must stay as it was when the case opened). The window read
+is the longest period of the councils installed, so it still costs one indexed query per
+deadline kind.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError, StaleWriteError
+from sen_disagreement.settings import DEFAULT_SETTINGS, MAX_REMINDER_DAYS
 from sen_disagreement.store.contract import (
     APPEAL_STATUS,
     CaseRecord,
@@ -80,9 +88,9 @@ __all__ = [
     "sweep_all",
 ]
 
-DEFAULT_REMINDER_DAYS = 5
-"""Working days before a deadline its reminder is queued (a parameter of the sweep until the
-council settings carry it)."""
+DEFAULT_REMINDER_DAYS = DEFAULT_SETTINGS.reminder_days
+"""Working days before a deadline its reminder is queued when the council sets no other period
+(the default of the ``reminder_days`` council setting)."""
 DEFAULT_SHARDS = 16
 """How many shards the sweep splits the cases into (by a hash of the case id)."""
 DEFAULT_LEASE_TTL = dt.timedelta(seconds=60)
@@ -92,7 +100,6 @@ REMINDER_CHANNEL = "reminder"  # = sen_disagreement.messages.REMINDER_CHANNEL
 :data:`sen_disagreement.messages.REMINDER_CHANNEL`)."""
 DUTY_TEMPLATE = "deadline_reminder"
 APPEAL_TEMPLATE = "appeal_deadline_reminder"
-MAX_REMINDER_DAYS = 60
 _RUNNING = "running"
 _QUERY_LIMIT = 1_000_000
 _STALE_RETRIES = 5
@@ -218,7 +225,8 @@ def _outcomes(before: CaseRecord, after: CaseRecord, counts: Counter[str]) -> No
 def _check(today: object, reminder_days: object, shards: object, lease_ttl: object) -> None:
     if not isinstance(today, dt.date) or isinstance(today, dt.datetime):
         raise InvalidInputError("must be a date", field="today", rule_id="input.date")
-    if type(reminder_days) is not int or not 0 <= reminder_days <= MAX_REMINDER_DAYS:
+    if reminder_days is not None and (
+            type(reminder_days) is not int or not 0 <= reminder_days <= MAX_REMINDER_DAYS):
         raise InvalidInputError(f"must be an integer in 0..{MAX_REMINDER_DAYS}",
                                 field="reminder_days", rule_id="input.range")
     if type(shards) is not int or not 1 <= shards <= 1024:
@@ -248,13 +256,15 @@ def _service(target: CaseService | Store) -> CaseService:
 class _Run:
     """One sweep in progress (its lease holder, counters, and the cases of each shard)."""
 
-    def __init__(self, service: CaseService, today: dt.date, *, reminder_days: int,
+    def __init__(self, service: CaseService, today: dt.date, *, reminder_days: int | None,
                  shards: int, lease_ttl: dt.timedelta, holder: str,
                  progress: Callable[[int], None] | None) -> None:
         self.service = service
         self.store = service.store
         self.today = today
         self.reminder_days = reminder_days
+        """The period for every council (``None``: each council's own)."""
+        self._periods: dict[str, int] = {}
         self.shards = shards
         self.ttl = lease_ttl
         self.holder = holder
@@ -270,6 +280,7 @@ class _Run:
         """The shards claimed in this pass over the pending ones, released by :meth:`finish`."""
         self.lost: set[int] = set()
         """Shards whose lease was found lost (never marked done by this sweep)."""
+        self._ends: dict[int, dt.date] = {}
         self._window_end = self._reminder_end()
 
     def _now(self) -> dt.datetime:
@@ -281,12 +292,53 @@ class _Run:
         clock the service dates events by."""
         return dt.datetime.now(dt.UTC)
 
-    def _reminder_end(self) -> dt.date:
+    def _period(self, council: str) -> int:
+        """The reminder period of ``council`` (the override, else the council's setting)."""
+        if self.reminder_days is not None:
+            return self.reminder_days
+        period = self._periods.get(council)
+        if period is None:
+            try:
+                period = self.service.settings_for(council).reminder_days
+            except SenDisagreementError:
+                # Not installed (now), or its plugin faulted: the service's own period, so a
+                # deadline is still reminded of.
+                period = self.service.settings.reminder_days
+            self._periods[council] = period
+        return period
+
+    def _longest_period(self) -> int:
+        """The longest period in play: the override, else the longest of the installed
+        councils' and the service's own."""
+        if self.reminder_days is not None:
+            return self.reminder_days
+        periods = [self.service.settings.reminder_days]
+        try:
+            councils = self.service.hooks.councils()
+        except SenDisagreementError:
+            councils = []
+        periods += [self._period(c.gss_code) for c in councils]
+        return max(periods)
+
+    def _end(self, days: int) -> dt.date:
         from sen_disagreement.calendar import working_day_calendar
 
-        cal = working_day_calendar(self.service.settings)
-        return cal.add_working_days(self.today, self.reminder_days) if self.reminder_days else (
-            self.today)
+        if not days:
+            return self.today
+        return working_day_calendar(self.service.settings).add_working_days(self.today, days)
+
+    def _reminder_end(self) -> dt.date:
+        return self._end(self._longest_period())
+
+    def _due_for_reminder(self, hit: DeadlineHit) -> bool:
+        """Whether ``hit`` falls due within its council's period."""
+        if self.reminder_days is not None:
+            return True  # the window is the one period
+        days = self._period(hit.council)
+        ends = self._ends.get(days)
+        if ends is None:
+            ends = self._ends[days] = self._end(days)
+        return hit.due <= ends
 
     def lease_name(self, shard: int) -> str:
         return f"sweep.{self.shards}.{shard}"
@@ -373,11 +425,12 @@ class _Run:
             return
         every = len(shards) == self.shards  # no shard to leave out: no hash to work out
         messages = [
-            reminder_message(hit, self.reminder_days)
+            reminder_message(hit)
             for status in (_RUNNING, APPEAL_STATUS)
             for hit in self.store.deadlines_between(self.today, self._window_end, status=status,
                                                     limit=_QUERY_LIMIT)
-            if every or shard_of(hit.case_id, self.shards) in shards
+            if (every or shard_of(hit.case_id, self.shards) in shards)
+            and self._due_for_reminder(hit)
         ]
         for start in range(0, len(messages), 500):
             self.reminders += len(self.store.enqueue(messages[start:start + 500]))
@@ -387,7 +440,7 @@ def sweep_all(
     service: CaseService | Store,
     today: dt.date | None = None,
     *,
-    reminder_days: int = DEFAULT_REMINDER_DAYS,
+    reminder_days: int | None = None,
     shards: int = DEFAULT_SHARDS,
     lease_ttl: dt.timedelta = DEFAULT_LEASE_TTL,
     wait: bool = True,
@@ -397,7 +450,8 @@ def sweep_all(
     on_candidates: Callable[[int], None] | None = None,
 ) -> SweepReport:
     """Sweep every case with a passed clock as at ``today`` (default: today in London) and queue
-    the reminders of what falls due within ``reminder_days`` working days; see the module.
+    the reminders of what falls due within each council's reminder period (its
+    ``reminder_days`` setting; ``reminder_days``, when given, for every council); see the module.
 
     ``service``: the :class:`~sen_disagreement.service.CaseService` to act through (a bare
     :class:`~sen_disagreement.store.Store` gets one without plugins). ``wait``: wait for shards

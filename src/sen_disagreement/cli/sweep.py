@@ -4,8 +4,9 @@
 Run it once a day (docs/how-to/schedule-the-daily-sweep.md). It records what the passing of the
 days made happen (the 30 days passing without a mediation and the deemed-certificate clock, the
 adviser-contact period lapsing, duties missed), each event dated the day it fell due however many
-days the sweep missed, and queues a reminder for every duty and appeal deadline due within
-``--remind-days`` working days. Running it twice, or two at once, does each thing once.
+days the sweep missed, and queues a reminder for every duty and appeal deadline due within its
+council's reminder period (the ``reminder_days`` council setting; ``--remind-days N`` overrides it
+for every council for this run). Running it twice, or two at once, does each thing once.
 
 Exit codes: 0 swept (or nothing was due); 2 bad input (nothing written); 3 a store fault, a case
 that could not be swept (named by id), or shards another sweep still held under ``--no-wait``.
@@ -29,15 +30,17 @@ from sen_disagreement.errors import InvalidInputError, SenDisagreementError
               help="The store (default: $SEN_DISAGREEMENT_DB, then ./sen-disagreement.sqlite3).")
 @click.option("--as-at", "as_at", default=None, metavar="YYYY-MM-DD",
               help="Sweep as at this day (default: today in London). Not after today.")
-@click.option("--remind-days", default=5, show_default=True, type=int, metavar="N",
-              help="Queue a reminder N working days before each deadline (0-60).")
+@click.option("--remind-days", default=None, type=int, metavar="N",
+              help="Queue a reminder N working days before each deadline (0-60), for every "
+                   "council, overriding each council's reminder_days setting (default: 5 "
+                   "where the council sets none).")
 @click.option("--lease-seconds", default=60, show_default=True, type=int, metavar="S",
               help="How long a shard's lease lasts unrenewed (a killed sweep's shards are "
                    "taken over after this).")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait for shards another sweep holds to finish.")
 @format_option
-def sweep(url: str | None, as_at: str | None, remind_days: int, lease_seconds: int,
+def sweep(url: str | None, as_at: str | None, remind_days: int | None, lease_seconds: int,
           wait: bool, fmt: str) -> None:
     """Run every open case's clocks as at today and queue the reminders of what falls due.
 
@@ -50,7 +53,7 @@ def sweep(url: str | None, as_at: str | None, remind_days: int, lease_seconds: i
         if not 1 <= lease_seconds <= 3600:
             raise InvalidInputError("must be 1-3600", field="--lease-seconds",
                                     rule_id="input.range")
-        if not 0 <= remind_days <= 60:
+        if remind_days is not None and not 0 <= remind_days <= 60:
             raise InvalidInputError("must be 0-60", field="--remind-days", rule_id="input.range")
     except InvalidInputError as err:
         fail(err, fmt)
