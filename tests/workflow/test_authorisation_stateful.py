@@ -38,7 +38,13 @@ from sen_disagreement.errors import (
 )
 from sen_disagreement.parties import Identifiers, Party, PartyKind
 from sen_disagreement.service import CaseService, OpenDisagreementResolution, OpenMediation
-from sen_disagreement.workflow import Case, CaseParty, DisagreementResolutionCase, MediationCase
+from sen_disagreement.workflow import (
+    Case,
+    CaseParty,
+    DisagreementResolutionCase,
+    MediationCase,
+    PartyContact,
+)
 from sen_disagreement.workflow import steps as st
 from sen_disagreement.workflow.issues import Issue, IssueOutcome
 from sen_disagreement.workflow.mediation import ActionKind, AgreedAction, DecisionNotice
@@ -101,7 +107,7 @@ NAMES = ("open", "seek_agreement", "record_issue", "agree", "decline", "withdraw
          "assign_provider", "contact_adviser", "give_information", "confirm_issues",
          "notify_commissioning_body", "choose_route", "arrange_meeting", "hold_meeting",
          "record_item", "record_outcome", "issue_certificate", "record_agreement", "duty_met",
-         "close", "sweep")
+         "close", "change_contact", "sweep")
 ITEM_SHAPES = ((ItemKind.NOTE, Disclosure.CONFIDENTIAL, False),
                (ItemKind.NOTE, Disclosure.PARTIES, False),
                (ItemKind.DOCUMENT, Disclosure.PUBLIC, False),
@@ -112,6 +118,21 @@ ITEM_SHAPES = ((ItemKind.NOTE, Disclosure.CONFIDENTIAL, False),
 STATE_ERRORS = (InvalidInputError, RuleViolationError, StaleWriteError, NoProviderError)
 
 TALLY: collections.Counter[str] = collections.Counter()
+ROLES = (*sorted({a.role.value for a in ACTORS}), "unknown")
+"""Every role the machine acts as: each role of the directory's users, and users it does not
+know."""
+ATTEMPTED: collections.Counter[tuple[str, str]] = collections.Counter()
+"""(role, step name) -> attempts, across every example of a run."""
+
+
+def role_of(user: str) -> str:
+    actor = BY_ID.get(user)
+    return actor.role.value if actor is not None else "unknown"
+
+
+PAIRS = [(r, n) for r in ROLES for n in NAMES]
+USERS_OF = {r: [u for u in USERS if role_of(u) == r] for r in ROLES}
+
 
 # --- the oracle: the issue's rules, written independently of the library ---------------------
 
@@ -181,6 +202,13 @@ def allowed(actor: Actor | None, step: st.Step | None, case: Case) -> bool:
         return step.party_id == me or (
             role is _F and me in REPRESENTATIVES[kind] and step.on_behalf_lacking_capacity
             and KINDS[kind].get(step.party_id) is PartyKind.YOUNG_PERSON)
+    if isinstance(step, st.ChangeContact):
+        # The party itself (a parent or young person for their own details, a body's officer
+        # for the body's) or an officer of the owning council, for any party. A step naming no
+        # party of the case is bad input, whoever sends it (an error on the case's rules).
+        if role not in (_F, _BODY, _OFF):
+            return False
+        return role is _OFF or step.party_id == me or step.party_id not in KINDS[kind]
     if isinstance(case, MediationCase) and isinstance(step, st.IssueCertificate):
         return role is (_MEDR if case.state is MediationState.HELD else _ADV)
     if isinstance(case, MediationCase) and isinstance(step, st.ArrangeMeeting):
@@ -244,6 +272,8 @@ def build(name: str, case: Case, today: dt.date, n: int, party: str, flag: bool,
                                   by=PartyKind.LOCAL_AUTHORITY)]),
         "duty_met": lambda: st.DutyMet(key=duties[0] if duties else "nothing", on=today),
         "close": lambda: st.Close(),
+        "change_contact": lambda: st.ChangeContact(party_id=party, contact=PartyContact(
+            email=f"new-{n}@example.org") if flag else PartyContact(phone="01514960000")),
         "sweep": lambda: st.Sweep(today=today),
     }
     return make[name]()
@@ -323,6 +353,7 @@ class Authorisation(RuleBasedStateMachine):
     def attempt(self, case_id: str, user: str, name: str, party: str, flag: bool,
                 pick: int) -> None:
         at = self._tick()
+        ATTEMPTED[role_of(user), name] += 1
         case, version = self.service.load(case_id)
         before = len(self.service.store.audit_trail(case_id))
         step = None if name == "open" else build(name, case, at.date(), self.n, party, flag, pick)
@@ -354,6 +385,7 @@ class Authorisation(RuleBasedStateMachine):
             assert [(e.actor, e.action, e.outcome) for e in new] == [
                 (user, f"step.{name}", "refused_unauthorised")], f"{label}: audit {new}"
             TALLY["refused_unauthorised"] += 1
+            TALLY[f"refused.{name}"] += 1
         else:
             TALLY["authorised"] += 1
             if isinstance(error, AccessDeniedError):
@@ -363,6 +395,7 @@ class Authorisation(RuleBasedStateMachine):
             assert now_version == version + (error is None), f"{label}: version {now_version}"
             TALLY["failed_on_case_rules" if error else "accepted"] += 1
             TALLY[f"accepted.{case_id}"] += error is None
+            TALLY[f"accepted.{name}"] += error is None
 
     @rule(case_id=hs.sampled_from([DR, MED]), user=hs.sampled_from(USERS),
           name=hs.sampled_from(NAMES), party=hs.sampled_from(
@@ -371,6 +404,20 @@ class Authorisation(RuleBasedStateMachine):
     def any_step_by_any_user(self, case_id: str, user: str, name: str, party: str, flag: bool,
                              pick: int) -> None:
         self.attempt(case_id, user, name, party, flag, pick)
+
+    @rule(case_id=hs.sampled_from([DR, MED]), which=hs.integers(0, 11), party=hs.sampled_from(
+              ["yp", "mum", LA, "school", "parent", "icb", "ghost"]),
+          flag=hs.booleans(), pick=hs.integers(0, 9))
+    def the_least_tried_role_and_step(self, case_id: str, which: int, party: str, flag: bool,
+                                      pick: int) -> None:
+        """The (role, step) pair tried least so far in the run (ATTEMPTED spans examples), so
+        every pair is tried whatever the draws; ``which`` user of that role and the arguments
+        are drawn (the same draws whatever the pair, as Hypothesis requires). As the pair
+        depends on earlier examples, a failure found here may replay as Flaky: its message
+        still names the user, the step and the case."""
+        role, name = min(PAIRS, key=lambda p: ATTEMPTED[p])
+        users = USERS_OF[role]
+        self.attempt(case_id, users[which % len(users)], name, party, flag, pick)
 
     @rule(case_id=hs.sampled_from([DR, MED]), stranger=hs.none() | hs.sampled_from(USERS),
           detour=hs.integers(0, 5))
@@ -397,13 +444,19 @@ class Authorisation(RuleBasedStateMachine):
 def test_authorisation_every_unauthorised_step_refused_and_audited_none_authorised_refused(
 ) -> None:
     TALLY.clear()
+    ATTEMPTED.clear()
     run_state_machine_as_test(Authorisation, settings=settings(
-        max_examples=100, stateful_step_count=60, deadline=None, database=None,
+        max_examples=100, stateful_step_count=75, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow]))
     print("\nauthorisation tally:", dict(sorted(TALLY.items())))
     assert TALLY["refused_unauthorised"] == TALLY["unauthorised"] > 0  # 100% refused
     assert TALLY["authorised_refused"] == 0 < TALLY["authorised"]
     assert TALLY[f"accepted.{DR}"] > 0 and TALLY[f"accepted.{MED}"] > 0
+    # change_contact both taken by whom the rule allows and refused to the others
+    assert TALLY["accepted.change_contact"] > 0 and TALLY["refused.change_contact"] > 0
+    # every role, every step: each (role, step name) pair was attempted across the run
+    missing = [(r, n) for r in ROLES for n in NAMES if not ATTEMPTED[r, n]]
+    assert not missing, missing
 
 
 # --- the machine's findings, one step each -----------------------------------------------------
