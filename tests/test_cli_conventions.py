@@ -22,9 +22,19 @@ from sen_disagreement.plugins import BLOCK_ENV_VAR
 
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_CODES = {int(code) for code in ExitCode}
-# Every command, as it is typed (store has one subcommand).
+# Every command, as it is typed: each subcommand of a group (case, notify, report, store).
 COMMAND_LINES = [["classify"], ["schema"], ["settings"], ["deadlines"], ["demo"],
-                 ["council"], ["plugins"], ["store", "verify"]]
+                 ["council"], ["plugins"], ["store", "verify"], ["rules"], ["due"], ["sweep"],
+                 ["notify", "run"], ["report", "sen2"], ["report", "metrics"],
+                 *(["case", sub] for sub in ("open", "step", "sweep", "list", "show", "export",
+                                             "audit", "timeline"))]
+GROUPS = [["case"], ["notify"], ["report"], ["store"]]
+# The SEN2 return's text form is the CSV the DfE collection takes.
+TEXT_FORMAT: dict[tuple[str, ...], str] = {("report", "sen2"): "csv",
+                                          ("report", "metrics"): "table"}
+# Draws a picture of the case (text, SVG or PNG): no JSON form, so its errors are text (a
+# command line it cannot parse under --format json is still answered in JSON).
+NO_JSON: set[tuple[str, ...]] = {("case", "timeline")}
 
 
 def invoke(args: list[str], stdin: str | bytes | None = None) -> Result:
@@ -66,10 +76,13 @@ def _command(line: list[str]) -> click.Command:
 
 
 def test_the_list_covers_every_command() -> None:
-    assert {line[0] for line in COMMAND_LINES} >= {"classify", "schema", "settings",
-                                                   "deadlines", "demo", "council", "plugins",
-                                                   "store"}
-    assert {line[0] for line in COMMAND_LINES} <= set(COMMANDS)
+    assert {line[0] for line in COMMAND_LINES} == set(COMMANDS)
+    # ... and every subcommand of every group.
+    for group in GROUPS:
+        command = _command(group)
+        assert isinstance(command, click.Group)
+        assert {line[1] for line in COMMAND_LINES if line[0] == group[0]} == set(
+            command.list_commands(click.Context(command)))
 
 
 @pytest.mark.parametrize("line", COMMAND_LINES, ids=" ".join)
@@ -77,11 +90,13 @@ def test_every_command_has_format_text_and_json(line: list[str]) -> None:
     option = next(p for p in _command(line).params if p.name == "fmt")
     assert isinstance(option, click.Option) and "--format" in option.opts
     assert isinstance(option.type, click.Choice)
-    assert {"text", "json"} <= set(option.type.choices)
-    assert option.default == "text"
+    text = TEXT_FORMAT.get(tuple(line), "text")
+    wanted = {text} if tuple(line) in NO_JSON else {text, "json"}
+    assert wanted <= set(option.type.choices)
+    assert option.default == text
 
 
-@pytest.mark.parametrize("line", [*COMMAND_LINES, ["store"], []], ids=" ".join)
+@pytest.mark.parametrize("line", [*COMMAND_LINES, *GROUPS, []], ids=" ".join)
 @pytest.mark.parametrize("flag", ["-h", "--help"])
 def test_every_command_has_short_and_long_help(line: list[str], flag: str) -> None:
     result = invoke([*line, flag])
@@ -125,6 +140,25 @@ def test_a_command_line_the_parser_refuses_is_a_json_error_under_json(line: list
     assert report["error"] == "UsageError" and "--no-such-option" in report["message"]
     text = invoke([*line, "--no-such-option"])
     assert text.exit_code == 2 and "Traceback" not in text.output
+
+
+@pytest.mark.parametrize("line", GROUPS, ids=" ".join)
+def test_an_unknown_subcommand_is_a_json_error_under_json(line: list[str]) -> None:
+    report = assert_json_error(invoke([*line, "no-such-command", "--format", "json"]), 2)
+    assert report["error"] == "UsageError" and "no-such-command" in report["message"]
+    text = invoke([*line, "no-such-command"])
+    assert text.exit_code == 2 and "Traceback" not in text.output and text.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["case", "show"], ["case", "step"], ["case", "open"], ["report", "sen2"],
+    ["sweep", "--remind-days", "many"], ["notify", "run", "--limit", "lots"],
+    ["due", "--format", "json", "--within"], ["case", "list", "--format", "json", "--user"],
+], ids=" ".join)
+def test_a_missing_or_malformed_argument_is_a_json_error_under_json(args: list[str]) -> None:
+    line = args if "--format" in args else [*args, "--format", "json"]
+    report = assert_json_error(invoke(line), 2)
+    assert report["error"] == "UsageError"
 
 
 def test_store_verify_that_cannot_open_its_store_is_exit_3(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from sen_disagreement.cli._common import (
     read_json,
     require_existing_store,
 )
+from sen_disagreement.cli._usage import Group
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def _done(record: CaseRecord, fmt: str, what: str) -> None:
         click.echo(f"{what}: {record_line(record)}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def case() -> None:
     """Open, step, read and export cases as an authenticated user.
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sen_disagreement.cli._common import ExitCode, fail, iso_date, require_existing_store
+from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import (
     AccessDeniedError,
     InvalidInputError,
@@ -199,7 +200,7 @@ def _table(hits: list[DeadlineHit]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--within", default="7d", show_default=True, metavar="Nd|Nw",
               help="How far ahead: days (7d) or weeks (2w).")
 @click.option("--from", "start", default=None, metavar="YYYY-MM-DD",

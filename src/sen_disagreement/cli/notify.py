@@ -20,10 +20,11 @@ import sys
 import click
 
 from sen_disagreement.cli._common import ExitCode, fail, format_option
+from sen_disagreement.cli._usage import Group
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
 
-@click.group()
+@click.group(cls=Group)
 def notify() -> None:
     """Statutory messages: send what the outbox holds through the council's channels."""
 

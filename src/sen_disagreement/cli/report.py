@@ -13,11 +13,12 @@ from __future__ import annotations
 import click
 
 from sen_disagreement.cli._common import iso_date
+from sen_disagreement.cli._usage import Group
 from sen_disagreement.cli.case import _reported, _service, _who, write_output
 from sen_disagreement.errors import InvalidInputError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def report() -> None:
     """Reports over a council's cases: SEN2 flags and local metrics (counts, never names)."""
 

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from sen_disagreement.cli._common import ExitCode, fail, format_option
+from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import InvalidInputError
 
 
@@ -53,7 +54,7 @@ def _entry_text(entry: Any, tests: list[Any]) -> list[str]:
     return lines
 
 
-@click.command("rules")
+@click.command("rules", cls=Command)
 @click.option("--cite", metavar="CITATION",
               help='Rules resting on a provision, however spelled: "reg 34(1)", "CFA s.57", '
                    '"HESC Rules r.12(3)".')

@@ -7,11 +7,11 @@ import json
 import click
 
 from sen_disagreement.cli._common import ExitCode, fail, format_option
-from sen_disagreement.cli._usage import Command
+from sen_disagreement.cli._usage import Command, Group
 from sen_disagreement.errors import SenDisagreementError
 
 
-@click.group()
+@click.group(cls=Group)
 def store() -> None:
     """Look after a case store."""
 

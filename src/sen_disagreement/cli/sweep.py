@@ -22,10 +22,11 @@ from typing import Any
 import click
 
 from sen_disagreement.cli._common import ExitCode, fail, format_option, iso_date
+from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--db", "url", default=None, metavar="URL",
               help="The store (default: $SEN_DISAGREEMENT_DB, then ./sen-disagreement.sqlite3).")
 @click.option("--as-at", "as_at", default=None, metavar="YYYY-MM-DD",
