@@ -420,6 +420,17 @@ class _Exits:
         raise self.exc
 
 
+class _Hears:
+    """A healthy observer: keeps every event it is told of."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, dt.datetime]] = []
+
+    @hookimpl
+    def sen_after_case_event(self, council: CouncilProfile, event: CaseEvent) -> None:
+        self.events.append((event.case_id, event.name, event.at))
+
+
 @pytest.mark.parametrize("exc", [SystemExit(3), KeyboardInterrupt()])
 def test_plugin_isolation_an_observer_raising_base_exception_during_a_save(
     tmp_path: Path, exc: BaseException
@@ -427,14 +438,23 @@ def test_plugin_isolation_an_observer_raising_base_exception_during_a_save(
     store = open_store(f"sqlite:///{tmp_path / 'p.sqlite3'}")
     pm = make_plugin_manager(load_entry_points=True)
     bad = _Exits(exc)
+    # Healthy observers registered before and after the one that raises, so one of them is
+    # called after it whichever order the observers run in.
+    before, after = _Hears(), _Hears()
+    pm.register(before, name="hears-before")
     pm.register(bad, name="exits")
+    pm.register(after, name="hears-after")
     attention = StoreAttentionQueue(store)
     svc = CaseService(store, Hooks(pm, timeout=None, attention=attention), USERS)
     with store:
         _held(svc)
         assert svc.store.load(CASE).version == 7
-        assert bad.calls == len(svc.load(CASE)[0].audit)
+        audit = svc.load(CASE)[0].audit
+        assert bad.calls == len(audit)
         assert {p.plugin for p in attention.parked()} == {"exits"}
+        # The healthy observers heard every event of every save, once each, in order.
+        heard = [(CASE, e.action, e.at) for e in audit.entries]
+        assert before.events == after.events == heard
 
 
 # --- reviewer findings: the agreement is the parties', facilitator notes never leave by SAR, an
