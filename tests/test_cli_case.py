@@ -442,6 +442,37 @@ def test_every_command_of_the_how_to_runs_as_shown(tmp_path: Path,
     assert os.environ.get("SEN_DISAGREEMENT_DB") != env["SEN_DISAGREEMENT_DB"]
 
 
+def test_actors_dash_reads_the_actor_directory_from_stdin(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+    env = {"SEN_DISAGREEMENT_DB": db, "SEN_DISAGREEMENT_ACTORS": None,
+           "SEN_DISAGREEMENT_USER": None}
+    actors = ACTORS.read_text()
+    opened = CliRunner().invoke(main, [
+        "case", "open", "--actors", "-", "--user", OFFICER, "--format", "json",
+        "--input", str(INPUTS / "dr-open.json"), "--at", "2025-01-13T10:00:00Z"],
+        env=env, input=actors)
+    assert opened.exit_code == 0, opened.output
+    listed = CliRunner().invoke(main, ["case", "list", "--actors", "-", "--user", OFFICER,
+                                       "--format", "json"], env=env, input=actors)
+    assert listed.exit_code == 0, listed.output
+    assert DR_CASE in listed.stdout
+    # Through the environment too.
+    shown = CliRunner().invoke(main, ["case", "show", DR_CASE, "--user", OFFICER],
+                               env={**env, "SEN_DISAGREEMENT_ACTORS": "-"}, input=actors)
+    assert shown.exit_code == 0, shown.output
+
+
+def test_only_one_option_may_read_stdin() -> None:
+    result = CliRunner().invoke(main, [
+        "case", "open", "--actors", "-", "--input", "-", "--user", OFFICER, "--format", "json",
+        "--db", "sqlite:///never.sqlite3"], input="{}")
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)
+    assert error["problems"][0]["rule_id"] == "input.file"
+    assert "stdin" in error["problems"][0]["message"]
+    assert not Path("never.sqlite3").exists()
+
+
 @pytest.mark.parametrize("sub", ["", "open", "step", "sweep", "list", "show", "export", "audit",
                                  "timeline"])
 def test_every_subcommand_has_short_help(sub: str) -> None:

@@ -151,3 +151,17 @@ def test_listing_writes_nothing(db: str) -> None:
     for fmt in ("text", "json", "ics"):
         _due("--db", db, "--from", "2025-04-01", "--within", "6w", "--format", fmt)
     assert _state(db) == before
+
+
+def test_users_dash_reads_the_directory_from_stdin(db: str) -> None:
+    users = json.dumps({"users": [
+        {"id": "officer-1", "role": "la_officer", "council": "E08000014"}]})
+    args = ["due", "--db", db, "--from", "2025-04-01", "--within", "6w", "--format", "json",
+            "--users", "-", "--officer", "officer-1"]
+    result = CliRunner().invoke(main, args, input=users)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["deadlines"]) == 5
+    # Not a JSON object on stdin: bad input, named.
+    bad = CliRunner().invoke(main, args, input="[1, 2]")
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert json.loads(bad.stdout)["error"] == "InvalidInputError"

@@ -154,6 +154,34 @@ def read_source(source: str, *, field: str = "$") -> bytes:
     return raw
 
 
+def stdin_once(**sources: str | None) -> None:
+    """Refuse a command line that reads stdin (``-``) for more than one option (the second
+    would read nothing): ``sources`` maps each option's name to its value."""
+    dashes = [name for name, value in sources.items() if value == "-"]
+    if len(dashes) > 1:
+        raise InvalidInputError(f"only one of {', '.join(dashes)} can be - (stdin)",
+                                field=dashes[-1], rule_id="input.file")
+
+
+def read_actor_directory(source: str, *, field: str) -> Any:
+    """The JSON actor directory (``{"users": [...]}``, the form
+    :meth:`~sen_disagreement.actors.StaticActorDirectory.from_json` reads) in a file, or on
+    stdin when ``source`` is ``-``; a file that cannot be read is refused naming ``field``."""
+    from sen_disagreement.actors import StaticActorDirectory
+
+    if source == "-":
+        data = read_json("-", field=field)
+        if not isinstance(data, dict):
+            raise InvalidInputError("must be an object", field="$", rule_id="actor.file")
+        return StaticActorDirectory.from_mapping(data)
+    try:
+        return StaticActorDirectory.from_json(source)
+    except InvalidInputError as exc:
+        if exc.field != "path":
+            raise
+        raise InvalidInputError(exc.message, field=field, rule_id=exc.rule_id) from None
+
+
 def read_json(source: str, *, field: str = "$") -> object:
     """A JSON document from a file or stdin (``-``): UTF-8, duplicate keys refused, no depth
     or number beyond what :func:`sen_disagreement.serialization.parse_json` accepts."""

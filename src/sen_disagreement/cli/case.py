@@ -26,8 +26,10 @@ from sen_disagreement.cli._common import (
     ExitCode,
     fail,
     format_option,
+    read_actor_directory,
     read_json,
     require_existing_store,
+    stdin_once,
 )
 from sen_disagreement.cli._usage import Group
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
@@ -48,8 +50,8 @@ def _who(func: F) -> F:
     for option in reversed((
         click.option("--user", "user", envvar=USER_ENV, metavar="ID",
                      help=f"Who acts: a user id of the council's directory [env: {USER_ENV}]."),
-        click.option("--actors", "actors", envvar=ACTORS_ENV, metavar="FILE",
-                     help="The actor directory as JSON ({\"users\": [...]}) [env: "
+        click.option("--actors", "actors", envvar=ACTORS_ENV, metavar="FILE|-",
+                     help="The actor directory as JSON ({\"users\": [...]}; - for stdin) [env: "
                           f"{ACTORS_ENV}]; without it the council plugins' sen_resolve_actor."),
         click.option("--db", "url", default=None, metavar="URL",
                      help="The store (default: $SEN_DISAGREEMENT_DB, then "
@@ -118,14 +120,9 @@ def _service(url: str | None, actors: str | None, user: str | None, *, reads: bo
     if not user:
         raise InvalidInputError(f"is required (or set ${USER_ENV})", field="--user",
                                 rule_id="input.user")
-    directory = None
+    directory: StaticActorDirectory | None = None
     if actors:
-        try:
-            directory = StaticActorDirectory.from_json(actors)
-        except InvalidInputError as exc:
-            if exc.field != "path":
-                raise
-            raise InvalidInputError(exc.message, field="--actors", rule_id=exc.rule_id) from None
+        directory = read_actor_directory(actors, field="--actors")
     if reads:
         require_existing_store(url, "this command only reads")
     service = CaseService.open(url, directory=directory)
@@ -166,6 +163,7 @@ def open_command(source: str, at: str | None, user: str | None, actors: str | No
     from sen_disagreement.cli._case_input import opening_from
 
     with _reported(fmt):
+        stdin_once(**{"--input": source, "--actors": actors})
         opening = opening_from(read_json(source, field="--input"))
         when = _when(at)
         with _service(url, actors, user) as (service, uid):
@@ -194,6 +192,7 @@ def step_command(case_id: str, step: str, source: str | None, expected: int | No
 
     with _reported(fmt):
         step_class(step)
+        stdin_once(**{"--input": source, "--actors": actors})
         data = read_json(source, field="--input") if source is not None else {}
         typed = step_from(step, data)
         when = _when(at)

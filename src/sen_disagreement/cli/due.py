@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sen_disagreement.cli._common import ExitCode, fail, iso_date, require_existing_store
+from sen_disagreement.cli._common import (
+    ExitCode,
+    fail,
+    iso_date,
+    read_actor_directory,
+    require_existing_store,
+)
 from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import (
     AccessDeniedError,
@@ -209,9 +215,10 @@ def _table(hits: list[DeadlineHit]) -> str:
               help="Only this council's cases (GSS code, slug, LA number or name).")
 @click.option("--officer", "officer", default=None, metavar="USER",
               help="Only the cases this user works on, as the council's directory says.")
-@click.option("--users", "users", default=None, type=click.Path(dir_okay=False),
-              metavar="FILE",
-              help="A JSON directory of users for --officer (default: the installed plugins').")
+@click.option("--users", "users", default=None, type=click.Path(dir_okay=False, allow_dash=True),
+              metavar="FILE|-",
+              help="A JSON directory of users for --officer (- for stdin; default: the "
+                   "installed plugins').")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "ics"]), default="text",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
@@ -231,15 +238,7 @@ def due(within: str, start: str | None, council: str | None, officer: str | None
                                     rule_id="input.date_range")
         directory = None
         if users is not None:
-            from sen_disagreement.actors import StaticActorDirectory
-
-            try:
-                directory = StaticActorDirectory.from_json(users)
-            except InvalidInputError as exc:
-                if exc.field != "path":
-                    raise
-                raise InvalidInputError(exc.message, field="--users",
-                                        rule_id=exc.rule_id) from None
+            directory = read_actor_directory(users, field="--users")
         if officer is not None:
             from sen_disagreement.actors import check_user_id
 
