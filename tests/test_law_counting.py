@@ -91,7 +91,8 @@ def test_equality_act_claims_are_outside_hesc_r12_3() -> None:
     # From 21 July 2020 disability discrimination claims are not moved by r.12(3): a period
     # ending in August stays in August.
     clock = CLOCKS["dd_claim_school"]
-    assert clock.roll.value == "none"
+    # (r.12(3)(a) moved a claim whose time ended before 21 July 2020: test_law_dd_claims_r12_3)
+    assert clock.roll.value == "r12_3a_before_2020_07_21"
     assert deadline("dd_claim_school", D(2025, 2, 10)).due == D(2025, 8, 9)
     assert any("21 July 2020" in c.text for c in clock.provenance.citations)
 

@@ -12,6 +12,7 @@ from sen_disagreement.calendar import (
     add_months,
     add_weeks,
     hesc_rule_12,
+    in_hesc_r12_3_window,
     working_day_calendar,
 )
 from sen_disagreement.clocks.model import (
@@ -39,6 +40,7 @@ from sen_disagreement.clocks.model import (
 )
 from sen_disagreement.clocks.table import (
     CLOCKS,
+    DD_CLAIMS_OUTSIDE_R12_3_FROM,
     EVENTS,
     FIXED_DATE_DEADLINES,
     ORDER_KIND_CLOCKS,
@@ -50,6 +52,7 @@ from sen_disagreement.settings import (
     DayUnit,
     MeetingDeadline,
     Settings,
+    TribunalNonWorkingDays,
 )
 from sen_disagreement.settings import ExceptionEffect as SettingEffect
 
@@ -60,6 +63,7 @@ __all__ = [
     "clock_statuses",
     "completion_events",
     "compute_deadlines",
+    "dd_claim_rule_12_3",
     "deadline",
     "deadlines_for",
     "due_date",
@@ -181,7 +185,28 @@ def due_date(
     )
     if clock.roll is Roll.TRIBUNAL:
         due = hesc_rule_12(due, settings)
+    elif clock.roll is Roll.WINDOW_BEFORE_2020_07_21:
+        due = dd_claim_rule_12_3(due, settings)
     return due
+
+
+def dd_claim_rule_12_3(end: dt.date, settings: Settings = DEFAULT_SETTINGS) -> dt.date:
+    """The last day in time for a disability discrimination claim whose period, unrolled, ends
+    on ``end`` (:attr:`~sen_disagreement.clocks.model.Roll.WINDOW_BEFORE_2020_07_21`).
+
+    Before 21 July 2020 HESC r.12(3)(a) applied to these claims (rule
+    ``hesc_r12_3.dd_claims_before_21_july_2020``): an end from 25 December to 1 January, or in
+    August, moves to the first working day after 1 January / 31 August (only with the default
+    setting ``tribunal_non_working_days=ROLL_FORWARD``, as for SEN appeals). From 21 July 2020
+    the claims are outside r.12(3) (rule ``hesc_r12_3.dd_claims_outside_from_21_july_2020``):
+    ``end`` stands. r.12(2) (the next working day) is applied to neither."""
+    if (
+        end < DD_CLAIMS_OUTSIDE_R12_3_FROM
+        and settings.tribunal_non_working_days is TribunalNonWorkingDays.ROLL_FORWARD
+        and in_hesc_r12_3_window(end)
+    ):
+        return hesc_rule_12(end, settings)  # r.12(3)(a): the window's branch
+    return end
 
 
 def _no_single_length(clock: ClockDefinition) -> InvalidInputError:
@@ -429,7 +454,7 @@ def _deadline(
             counting=clock.counting,
             settings=settings,
         )
-        if clock.roll is Roll.TRIBUNAL
+        if clock.roll is not Roll.NONE
         else raw
     )
     via_clock = CLOCKS.get(via) if via is not None else None
@@ -445,6 +470,11 @@ def _deadline(
     due, disapplied, note, used = _apply_exceptions(clock, trigger_date, raw, applied, settings)
     if clock.roll is Roll.TRIBUNAL and raw != unrolled:
         note = f"moved from {unrolled.isoformat()} (Tribunal non-working day)"
+    elif clock.roll is Roll.WINDOW_BEFORE_2020_07_21 and raw != unrolled:
+        note = (
+            f"moved from {unrolled.isoformat()} (HESC r.12(3)(a): a disability discrimination "
+            "claim's time ending in the Christmas/August window before 21 July 2020)"
+        )
     return Deadline(
         clock_id=clock.id,
         description=clock.description,

@@ -113,6 +113,14 @@ class Roll(Enum):
     """HESC Rules r.12 (rule ``calendar.tribunal_roll_forward``, :func:`calendar.hesc_rule_12`):
     the first working day after 1 January / 31 August if the period ends in 25 Dec-1 Jan or
     August, else the next working day if it ends on a non-working day."""
+    WINDOW_BEFORE_2020_07_21 = "r12_3a_before_2020_07_21"
+    """HESC Rules r.12(3)(a) alone, as it applied to disability discrimination claims until
+    20 July 2020 (rule ``hesc_r12_3.dd_claims_before_21_july_2020``): a time that ends from 25
+    December to 1 January inclusive, or in August, on a day before 21 July 2020, is in time on
+    the first working day after 1 January / 31 August. A time ending on or after 21 July 2020
+    stands (rule ``hesc_r12_3.dd_claims_outside_from_21_july_2020``), and no time is moved to
+    the next working day: r.12(2) is not applied to these claims
+    (:func:`sen_disagreement.clocks.compute.dd_claim_rule_12_3`)."""
 
 
 class Condition(Enum):

@@ -167,6 +167,35 @@ CORONAVIRUS_EXCEPTION = Rule(
 """SI 2020/471: from 1 May to 25 September 2020, a coronavirus reason was added to the
 'impractical' exceptions of the listed SEND Regs timescales (never the Tribunal appeal limits)."""
 
+DD_CLAIMS_OUTSIDE_R12_3_FROM = dt.date(2020, 7, 21)
+"""The day disability discrimination claims were taken out of HESC Rules r.12(3), the
+Christmas/August rule [S]: a claim whose time ends before it may move, one whose time ends on or
+after it does not."""
+_HESC_R12_3_HISTORY = (
+    "HESC Rules 2008 r.12(3)(a) (verbatim reproduction with revision history): 'a special "
+    "educational needs case or a disability discrimination in schools case' until 20 July 2020;"
+    " disability discrimination claims taken out of r.12(3) from 21 July 2020"
+)
+HESC_R12_3_DD_BEFORE_2020 = Rule(
+    "hesc_r12_3.dd_claims_before_21_july_2020",
+    "Until 20 July 2020 HESC r.12(3)(a) applied to disability discrimination claims as to SEN "
+    "appeals: a claim whose time ended from 25 December to 1 January inclusive, or on any day "
+    "in August, was in time on the first working day after 1 January or 31 August. The day the "
+    "time ends decides (the rule in force then; no transitional provision was read).",
+    Provenance([cite(_HESC_R12_3_HISTORY, S, _HESC_R12)], valid_to=DD_CLAIMS_OUTSIDE_R12_3_FROM),
+)
+"""HESC Rules r.12(3)(a) for disability discrimination claims whose time ended before 21 July
+2020: the Christmas/August rule moved them as it moves SEN appeals."""
+HESC_R12_3_DD_FROM_2020 = Rule(
+    "hesc_r12_3.dd_claims_outside_from_21_july_2020",
+    "From 21 July 2020 disability discrimination claims are outside HESC r.12(3): a claim whose "
+    "time ends from 25 December to 1 January or in August is not moved. (r.12(2), the next "
+    "working day, is not applied to these claims either, before or after.)",
+    Provenance([cite(_HESC_R12_3_HISTORY, S, _HESC_R12)],
+               valid_from=DD_CLAIMS_OUTSIDE_R12_3_FROM),
+)
+"""From 21 July 2020 HESC Rules r.12(3) does not apply to disability discrimination claims."""
+
 TRIBUNAL_RECOMMENDATIONS_START = dt.date(2018, 4, 3)
 """The Tribunal's health and social care recommendation power began (national trial under
 SI 2017/1306, confirmed as continuing in July 2021) [S]."""
@@ -1125,8 +1154,8 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
     ),
     ClockDefinition(
         id="dd_claim_school",
-        description="Disability discrimination claim against a school to the SEND Tribunal (no "
-        "Christmas/August roll-forward)",
+        description="Disability discrimination claim against a school to the SEND Tribunal (the "
+        "Christmas/August roll-forward only for a time ending before 21 July 2020)",
         length=6,
         unit=Unit.MONTHS,
         triggers=("act_complained_of",),
@@ -1147,8 +1176,9 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
                     "https://www.ipsea.org.uk/procedure-for-disability-discrimination-claims",
                 ),
                 cite(
-                    "HESC Rules r.12(3): disability discrimination claims outside the "
-                    "Christmas/August rule from 21 July 2020 (verbatim reproduction)",
+                    "HESC Rules r.12(3)(a): disability discrimination claims inside the "
+                    "Christmas/August rule for a time ending before 21 July 2020, outside it "
+                    "from 21 July 2020 (verbatim reproduction with revision history)",
                     S,
                     _HESC_R12,
                 ),
@@ -1156,6 +1186,7 @@ _DEFINITIONS: tuple[ClockDefinition, ...] = (
             valid_from=None,
         ),
         counting=Counting.STARTING_WITH,
+        roll=Roll.WINDOW_BEFORE_2020_07_21,
     ),
 )
 
