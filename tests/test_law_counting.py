@@ -14,7 +14,9 @@ import pytest
 from sen_disagreement.calendar import TRIBUNAL_ROLL_RULE, hesc_rule_12
 from sen_disagreement.clocks import (
     CLOCKS,
+    Circumstances,
     Counting,
+    TransferKind,
     Unit,
     appeal_deadline,
     compute_deadlines,
@@ -132,6 +134,94 @@ def test_within_after_and_not_later_than_count_the_trigger_day_as_day_0() -> Non
 
 def test_before_counts_backwards() -> None:
     assert period_end(D(2025, 6, 16), 2, Unit.WEEKS, counting=Counting.BEFORE) == D(2025, 6, 2)
+
+
+# "within N months after" at month ends and in leap years (rule calendar.calendar_month: the
+# trigger day is day 0; N months end on the corresponding date, or on the last day of the
+# month when it has none).
+
+
+def test_calendar_calendar_month_within_after_31_dec_2023_plus_2_months_is_29_feb() -> None:
+    for counting in (Counting.WITHIN_AFTER, Counting.NOT_LATER_THAN):
+        # A leap year: 31 Dec 2023 + 2 months has no 31 Feb, so the period ends Thu 29 Feb 2024
+        # (not 28 Feb, as the year before: 31 Dec 2024 + 2 months = 28 Feb 2025).
+        assert period_end(D(2023, 12, 31), 2, Unit.MONTHS, counting=counting) == D(2024, 2, 29)
+        assert period_end(D(2023, 12, 30), 2, Unit.MONTHS, counting=counting) == D(2024, 2, 29)
+        assert period_end(D(2023, 12, 29), 2, Unit.MONTHS, counting=counting) == D(2024, 2, 29)
+        assert period_end(D(2023, 12, 28), 2, Unit.MONTHS, counting=counting) == D(2024, 2, 28)
+        # From 29 Feb: 12 months after is 28 Feb 2025 (no 29 Feb), 48 months after 29 Feb 2028.
+        assert period_end(D(2024, 2, 29), 12, Unit.MONTHS, counting=counting) == D(2025, 2, 28)
+        assert period_end(D(2024, 2, 29), 48, Unit.MONTHS, counting=counting) == D(2028, 2, 29)
+        # A short month into a long one is not stretched: 29 Feb 2024 + 1 month = 29 Mar 2024.
+        assert period_end(D(2024, 2, 29), 1, Unit.MONTHS, counting=counting) == D(2024, 3, 29)
+
+
+def test_calendar_calendar_month_within_after_leap_year_on_the_clocks() -> None:
+    # The clocks that say "within N months after" (reg 33; HESC r.20(1)(c)(i)) end on 29 Feb
+    # 2024 from 31 Dec 2023 (a Thursday, a working day: r.12 moves nothing).
+    for clock_id in ("mediation_adviser_contact", "tribunal_appeal_from_decision"):
+        assert CLOCKS[clock_id].counting is Counting.WITHIN_AFTER
+        assert deadline(clock_id, D(2023, 12, 31)).due == D(2024, 2, 29)
+        assert due_date(clock_id, D(2023, 12, 31)) == D(2024, 2, 29)
+        assert deadline(clock_id, D(2024, 12, 31)).due == D(2025, 2, 28)
+    # 3 months after 30 Nov 2023 is 29 Feb 2024 (no 30 Feb); 12 months after 29 Feb 2024 is
+    # 28 Feb 2025.
+    assert deadline("judicial_review", D(2023, 11, 30)).due == D(2024, 2, 29)
+    assert deadline("nhs_social_care_complaint", D(2024, 2, 29)).due == D(2025, 2, 28)
+
+
+# "before": counted back from the named day (day 0), months clamped to the month's last day.
+
+
+def test_before_month_end_and_leap_year_months() -> None:
+    # 5 months before 31 Jul: no 31 Feb, so the last day of February (29th in a leap year).
+    before = Counting.BEFORE
+    assert period_end(D(2024, 7, 31), 5, Unit.MONTHS, counting=before) == D(2024, 2, 29)
+    assert period_end(D(2025, 7, 31), 5, Unit.MONTHS, counting=before) == D(2025, 2, 28)
+    assert period_end(D(2024, 7, 29), 5, Unit.MONTHS, counting=before) == D(2024, 2, 29)
+    assert period_end(D(2023, 7, 29), 5, Unit.MONTHS, counting=before) == D(2023, 2, 28)
+    # From 29 Feb back 12 months: 28 Feb 2023. From 31 Mar back 1 month: 29 Feb 2024.
+    assert period_end(D(2024, 2, 29), 12, Unit.MONTHS, counting=before) == D(2023, 2, 28)
+    assert period_end(D(2024, 3, 31), 1, Unit.MONTHS, counting=before) == D(2024, 2, 29)
+
+
+def test_post16_transfer_review_five_months_before_at_month_end_and_in_a_leap_year() -> None:
+    # SEND Regs reg 18(2), counted back from the transfer date (clock post16_transfer_review).
+    assert CLOCKS["post16_transfer_review"].counting is Counting.BEFORE
+    assert deadline("post16_transfer_review", D(2024, 7, 31)).due == D(2024, 2, 29)
+    assert deadline("post16_transfer_review", D(2025, 7, 31)).due == D(2025, 2, 28)
+    assert deadline("post16_transfer_review", D(2024, 2, 29)).due == D(2023, 9, 29)
+    assert due_date("post16_transfer_review", D(2024, 7, 31)) == D(2024, 2, 29)
+
+
+def test_review_meeting_notice_two_weeks_before_across_29_february() -> None:
+    # SEND Regs reg 20(3)-(4): 2 weeks before the meeting. Thu 14 Mar 2024 - 14 days lands on
+    # Thu 29 Feb 2024; the same date in 2025 on Fri 28 Feb.
+    assert deadline("review_meeting_notice", D(2024, 3, 14)).due == D(2024, 2, 29)
+    assert deadline("review_meeting_notice", D(2025, 3, 14)).due == D(2025, 2, 28)
+    assert period_end(D(2024, 3, 1), 1, Unit.WEEKS, counting=Counting.BEFORE) == D(2024, 2, 23)
+
+
+def test_mediation_date_notice_five_working_days_before_across_the_month_end() -> None:
+    # 5 working days back from Mon 4 Mar 2024 (day 0): Fri 1 Mar, Thu 29 Feb, Wed 28, Tue 27,
+    # Mon 26 Feb. From Mon 3 Mar 2025: Fri 28 Feb ... Mon 24 Feb.
+    assert deadline("mediation_date_notice", D(2024, 3, 4)).due == D(2024, 2, 26)
+    assert deadline("mediation_date_notice", D(2025, 3, 3)).due == D(2025, 2, 24)
+    five = period_end(D(2024, 3, 1), 5, Unit.WORKING_DAYS, counting=Counting.BEFORE)
+    assert five == D(2024, 2, 23)
+
+
+def test_reg18_1_fixed_dates_before_are_the_day_before_also_in_a_leap_year() -> None:
+    # "before 15 February" / "before 31 March" of the year of transfer: the last days in time
+    # are 14 February and 30 March, in a leap year as in any other.
+    for year in (2027, 2028):
+        general = Circumstances(transfer_kind=TransferKind.GENERAL)
+        post16 = Circumstances(transfer_kind=TransferKind.SECONDARY_TO_POST16)
+        events = {"transfer_date": D(year, 9, 1)}
+        dues = {d.clock_id: d.due for d in compute_deadlines(events, general)}
+        assert dues["phase_transfer_general"] == D(year, 2, 14)
+        dues = {d.clock_id: d.due for d in compute_deadlines(events, post16)}
+        assert dues["phase_transfer_post16"] == D(year, 3, 30)
 
 
 def test_starting_with_month_end_31_january_plus_1_month() -> None:
