@@ -442,6 +442,125 @@ def test_every_command_of_the_how_to_runs_as_shown(tmp_path: Path,
     assert os.environ.get("SEN_DISAGREEMENT_DB") != env["SEN_DISAGREEMENT_DB"]
 
 
+# --- withdrawal, decline and a held mediation, step by step ---------------------------------------
+
+MEDIATOR = "mediator-1"
+
+
+@pytest.fixture
+def step_cli(tmp_path: Path) -> Cli:
+    """A fresh SQLite store, and the how-to's actors with a mediator's user."""
+    actors = json.loads(ACTORS.read_text())
+    actors["users"].append({"id": MEDIATOR, "role": "mediator", "organisation": "mediator"})
+    path = tmp_path / "actors.json"
+    path.write_text(json.dumps(actors), encoding="utf-8")
+    return Cli(f"sqlite:///{tmp_path / 'cases.sqlite3'}", actors=path)
+
+
+def _step(cli: Cli, case_id: str, step: str, user: str, at: str,
+          doc: dict[str, Any] | None = None, code: int = 0) -> Result:
+    extra = ["--input", "-"] if doc is not None else []
+    return cli("step", case_id, step, *extra, "--user", user, "--at", at, "--format", "json",
+               stdin=None if doc is None else json.dumps(doc), code=code)
+
+
+def _show(cli: Cli, case_id: str, user: str = OFFICER) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(cli("show", case_id, "--user", user, "--format",
+                                         "json").stdout)
+    return out
+
+
+def _mediation_wanted(cli: Cli, *, want: bool) -> None:
+    cli("open", "--user", OFFICER, "--input", str(INPUTS / "med-open.json"),
+        "--at", "2025-03-03T10:00:00Z")
+    _step(cli, MED_CASE, "contact_adviser", PARENT, "2025-03-10T10:00:00Z",
+          json.loads((INPUTS / "med-contact-adviser.json").read_text()))
+    _step(cli, MED_CASE, "give_information", ADVISER, "2025-03-10T11:00:00Z",
+          {"on": "2025-03-10"})
+    if want:
+        _step(cli, MED_CASE, "agree", PARENT, "2025-03-12T10:00:00Z",
+              {"party_id": "parent", "told_la_on": "2025-03-12"})
+    else:
+        _step(cli, MED_CASE, "decline", PARENT, "2025-03-12T10:00:00Z",
+              {"party_id": "parent", "on": "2025-03-12"})
+
+
+def test_a_party_withdraws_from_disagreement_resolution_through_case_step(
+    step_cli: Cli,
+) -> None:
+    cli = step_cli
+    cli("open", "--user", OFFICER, "--input", str(INPUTS / "dr-open.json"),
+        "--at", "2025-01-13T10:00:00Z")
+    _step(cli, DR_CASE, "seek_agreement", OFFICER, "2025-01-13T11:00:00Z")
+    _step(cli, DR_CASE, "agree", PARENT, "2025-01-15T10:00:00Z", {"party_id": "parent"})
+    # The officer cannot withdraw the parent: refused.
+    _step(cli, DR_CASE, "withdraw", OFFICER, "2025-01-20T10:00:00Z",
+          {"party_id": "parent", "on": "2025-01-20"}, code=2)
+    done = json.loads(_step(cli, DR_CASE, "withdraw", PARENT, "2025-01-20T10:00:00Z",
+                            {"party_id": "parent", "on": "2025-01-20"}).stdout)
+    view = _show(cli, DR_CASE)
+    assert view["state"] == done["state"] == "closed"
+    assert (view["closure"], view["closed_on"]) == ("withdrawn", "2025-01-20")
+    assert [(e["party_id"], e["decision"]) for e in view["consent"]] == [
+        ("parent", "agreed"), ("parent", "withdrawn")]
+    # The case is closed: nothing more can be done in it.
+    _step(cli, DR_CASE, "agree", PARENT, "2025-01-21T10:00:00Z", {"party_id": "parent"},
+          code=2)
+
+
+def test_declining_mediation_through_case_step_gets_the_advisers_certificate(
+    step_cli: Cli,
+) -> None:
+    cli = step_cli
+    _mediation_wanted(cli, want=False)
+    assert _show(cli, MED_CASE)["state"] == "declined"
+    _step(cli, MED_CASE, "issue_certificate", ADVISER, "2025-03-13T10:00:00Z",
+          {"on": "2025-03-13"})
+    view = _show(cli, MED_CASE)
+    [cert] = view["certificates"]
+    assert (cert["kind"], cert["issued_by"]) == ("declined", "adviser")
+    assert view["appeal_deadline"] == cert["appeal_deadline"]
+    text = cli("show", MED_CASE, "--user", OFFICER).stdout
+    assert "Certificate (declined) issued 2025-03-13 by Example mediation adviser" in text
+
+
+def test_a_held_mediation_through_case_step_the_mediator_issues_the_certificate(
+    step_cli: Cli,
+) -> None:
+    cli = step_cli
+    _mediation_wanted(cli, want=True)
+    _step(cli, MED_CASE, "record_issue", PARENT, "2025-03-12T10:00:00Z",
+          json.loads((INPUTS / "med-issue.json").read_text()))
+    _step(cli, MED_CASE, "confirm_issues", OFFICER, "2025-03-12T11:00:00Z")
+    _step(cli, MED_CASE, "choose_route", OFFICER, "2025-03-12T12:00:00Z")
+    _step(cli, MED_CASE, "arrange_meeting", OFFICER, "2025-03-14T10:00:00Z",
+          {"meeting_date": "2025-03-31", "mediator_id": "mediator",
+           "mediator": {"kind": "mediator", "name": "Example Mediation Ltd"}})
+    _step(cli, MED_CASE, "hold_meeting", MEDIATOR, "2025-03-31T15:00:00Z", {"on": "2025-03-31"})
+    assert _show(cli, MED_CASE)["state"] == "held"
+    # The adviser does not issue the certificate after mediation: the mediator does.
+    _step(cli, MED_CASE, "issue_certificate", ADVISER, "2025-03-31T16:00:00Z",
+          {"on": "2025-03-31"}, code=2)
+    _step(cli, MED_CASE, "issue_certificate", MEDIATOR, "2025-03-31T16:00:00Z",
+          {"on": "2025-03-31"})
+    _step(cli, MED_CASE, "record_agreement", MEDIATOR, "2025-03-31T17:00:00Z",
+          {"document_id": "agreement", "text": "Agreed: a review of section F",
+           "agreed_on": "2025-03-31",
+           "actions": [{"action_id": "assess", "kind": "appealable", "by": "local_authority",
+                        "order_clock_ids": ["order_assess_notify"]}]})
+    view = _show(cli, MED_CASE)
+    assert view["state"] == "agreement_recorded"
+    assert view["meeting"]["held_on"] == "2025-03-31"
+    [cert] = view["certificates"]
+    assert (cert["kind"], cert["issued_by"], cert["issued_by_name"]) == (
+        "after_mediation", "mediator", "Example Mediation Ltd")
+    duties = {d["key"]: d["status"] for d in view["deadlines"]}
+    assert duties["order_assess_notify.assess"] == "running"
+    text = cli("show", MED_CASE, "--user", OFFICER).stdout
+    assert "Certificate (after_mediation) issued 2025-03-31 by Example Mediation Ltd" in text
+    assert "by Example mediation adviser" not in text
+
+
 def test_actors_dash_reads_the_actor_directory_from_stdin(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
     env = {"SEN_DISAGREEMENT_DB": db, "SEN_DISAGREEMENT_ACTORS": None,

@@ -95,8 +95,12 @@ def case_view(case: Case, version: int, readable: Sequence[RecordedItem]) -> dic
         out["mediation_wanted_told_la_on"] = _iso(case.told_la_on)
         out["route"] = case.route.value if case.route else None
         out["mediator"] = _party(case.mediator)
+        issuers = {p.party_id: p.party.name for p in (case.adviser, case.mediator)
+                   if p is not None}
         out["certificates"] = [{"kind": c.kind.value, "issued_on": _iso(c.issued_on),
-                                "issued_by": c.issued_by, "adviser_name": c.adviser_name,
+                                "issued_by": c.issued_by,
+                                "issued_by_name": issuers.get(c.issued_by),
+                                "adviser_name": c.adviser_name,
                                 "appeal_deadline": _iso(c.appeal_deadline)}
                                for c in case.certificates]
         out["appeal_deadline"] = _iso(case.appeal_deadline)
@@ -138,8 +142,10 @@ def show_text(view: dict[str, Any]) -> str:
                   + (f" {d['settled_on']}" if d["settled_on"] else "") + ")"
                   for d in view["deadlines"]]
     for c in view.get("certificates", []):
+        # Its issuer: the adviser, or the mediator after mediation (CFA s.55(5)); never the
+        # adviser's name for a certificate the mediator issued.
         lines.append(f"Certificate ({c['kind']}) issued {c['issued_on']} by "
-                     f"{c['adviser_name'] or c['issued_by']}")
+                     f"{c.get('issued_by_name') or c['issued_by']}")
     if view.get("appeal_deadline"):
         lines.append(f"Appeal deadline: {view['appeal_deadline']}")
     if view["closed_on"]:
