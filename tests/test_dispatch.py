@@ -647,3 +647,149 @@ def test_through_notify_kill_9_trials_lose_nothing_and_send_nothing_twice(
         assert len(refs) == len(set(refs)) == len(statuses)  # 0 lost, 0 sent twice
         assert server.rejected_tokens == 0
         assert _settled_with_their_entries(db) == len(statuses)
+
+
+# --- the retry waits (stamina's backoff, on a fake clock) -----------------------------------------
+
+
+class _FakeTime:
+    """Stands for the ``time`` module inside tenacity (which stamina retries through): its
+    clock moves only when something sleeps on it, and it records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> _FakeTime:
+    import stamina
+    import tenacity
+    import tenacity.nap
+
+    assert stamina.is_active() and not stamina.is_testing()  # real backoffs, not test mode
+    clock = _FakeTime()
+    monkeypatch.setattr(tenacity, "time", clock)       # the retry state's clock
+    monkeypatch.setattr(tenacity.nap, "time", clock)   # the default sleep
+    return clock
+
+
+class _AlwaysFailing:
+    name = "down"
+    media = frozenset(Medium)
+
+    def __init__(self, clock: _FakeTime, takes: float = 0.0) -> None:
+        self.clock = clock
+        self.takes = takes
+        self.calls = 0
+
+    def send(self, message: OutgoingMessage) -> Receipt:
+        self.calls += 1
+        self.clock.now += self.takes
+        raise ChannelError("unavailable (503)", channel=self.name, retryable=True)
+
+
+def _message() -> OutgoingMessage:
+    from sen_disagreement.channels import Address
+
+    return OutgoingMessage(kind="deadline_reminder", medium=Medium.EMAIL, council=ns.GSS,
+                           case_reference="c-1", address=Address(email="team@example.org"),
+                           personalisation={}, reference="msg.retry-waits")
+
+
+def _send_failing(policy: RetryPolicy, clock: _FakeTime, takes: float = 0.0) -> int:
+    from sen_disagreement.dispatch import _send
+
+    channel = _AlwaysFailing(clock, takes)
+    with pytest.raises(ChannelError):
+        _send(channel, _message(), policy)
+    return channel.calls
+
+
+def test_retry_waits_grow_exponentially_up_to_wait_max(fake_time: _FakeTime) -> None:
+    policy = RetryPolicy(attempts=7, timeout=3600.0, wait_initial=0.5, wait_max=6.0,
+                         wait_jitter=0.0)
+    assert _send_failing(policy, fake_time) == 7
+    assert fake_time.slept == [0.5, 1.0, 2.0, 4.0, 6.0, 6.0]  # doubling, then capped
+
+
+def test_retry_waits_carry_jitter_within_wait_jitter(fake_time: _FakeTime) -> None:
+    runs = []
+    for _ in range(3):
+        fake_time.slept.clear()
+        policy = RetryPolicy(attempts=6, timeout=3600.0, wait_initial=1.0, wait_max=1000.0,
+                             wait_jitter=0.5)
+        _send_failing(policy, fake_time)
+        bases = [2.0 ** k for k in range(5)]
+        assert len(fake_time.slept) == 5
+        for wait, base in zip(fake_time.slept, bases, strict=True):
+            assert base <= wait <= base + 0.5
+        assert fake_time.slept != bases  # the jitter is applied
+        assert fake_time.slept == sorted(fake_time.slept)  # and the waits still grow
+        runs.append(tuple(fake_time.slept))
+    assert len(set(runs)) == 3  # each run's jitter is its own
+
+
+def test_the_time_bound_ends_retrying_before_the_attempts_run_out(
+    fake_time: _FakeTime,
+) -> None:
+    policy = RetryPolicy(attempts=100, timeout=10.0, wait_initial=1.0, wait_max=100.0,
+                         wait_jitter=0.0)
+    # Failures at t=0, 1, 3, 7 and 15: the fifth comes after the 10 s bound, so no more waits.
+    assert _send_failing(policy, fake_time) == 5
+    assert fake_time.slept == [1.0, 2.0, 4.0, 8.0]
+    # Sends that take time count against the bound too: 4 s each.
+    fake_time.slept.clear()
+    assert _send_failing(policy, fake_time, takes=4.0) == 3  # t=4, 9 (+1 s wait), 16
+    assert fake_time.slept == [1.0, 2.0]
+
+
+class _Fixed(random.Random):
+    """A random source whose every draw is ``value`` (the top of retry_at's jitter range)."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(0)
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def test_retry_at_doubles_per_claim_up_to_backoff_max_with_jitter() -> None:
+    now = dt.datetime(2025, 4, 1, 9, tzinfo=dt.UTC)
+    policy = RetryPolicy(backoff=dt.timedelta(minutes=1), backoff_max=dt.timedelta(minutes=20))
+    top = [policy.retry_at(now, n, _Fixed(1.0)) - now for n in range(1, 8)]
+    assert top == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 20, 20)]
+    low = [policy.retry_at(now, n, _Fixed(0.0)) - now for n in range(1, 8)]
+    assert low == [t / 2 for t in top]  # the jitter: between half and all of the backoff
+    rng = random.Random(3)
+    for n in range(1, 40):  # any attempt count, never beyond backoff_max
+        wait = policy.retry_at(now, n, rng) - now
+        assert top[min(n, 7) - 1] / 2 <= wait <= top[min(n, 7) - 1]
+
+
+def test_a_failed_message_is_not_claimed_again_before_its_retry_at(tmp_path: Path) -> None:
+    channel = ns.RecordingChannel("down", fail=1.0)
+    svc = ns.service(_url(tmp_path / "db.sqlite3"), channel, case_ids=["r-1"])
+    ns.open_to_route(svc, "r-1")
+    policy = RetryPolicy(attempts=1, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0,
+                         backoff=dt.timedelta(minutes=1), backoff_max=dt.timedelta(minutes=5))
+    now = FAR
+    for claim, minutes in enumerate((1, 2, 4, 5, 5), start=1):
+        report = dispatch(svc.store, svc.hooks, now=now, policy=policy, rng=_Fixed(1.0))
+        assert (report.claimed, report.retried) == (1, 1), claim
+        wait = dt.timedelta(minutes=minutes)  # doubled per claim, capped at backoff_max
+        early = now + wait - dt.timedelta(seconds=1)
+        assert dispatch(svc.store, svc.hooks, now=early, policy=policy).claimed == 0, claim
+        now += wait
+    assert len(channel.seen) == 5
