@@ -74,6 +74,8 @@ def _notes(clock: ClockDefinition) -> str:
         notes.append("trigger day is day 1")
     if clock.roll is Roll.TRIBUNAL:
         notes.append("Tribunal calendar roll-forward")
+    elif clock.roll is Roll.WINDOW_BEFORE_2020_07_21:
+        notes.append("r.12(3)(a) window roll-forward for times ending before 2020-07-21")
     if clock.conditions:
         notes.append("only if " + "; ".join(c.value for c in clock.conditions))
     if clock.exceptions:
