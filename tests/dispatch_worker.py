@@ -2,14 +2,17 @@
 ``python dispatch_worker.py DB DELIVERIES SEED [NOTIFY_URL KEY]``. It prints ``ready`` once set
 up, then sends batch after batch through a channel that appends each delivery's reference to
 DELIVERIES (O_APPEND: what was written survives a SIGKILL) and fails a fifth of the time, or,
-given a local Notify API's URL and a key, through the GOV.UK Notify channel. The environment
-variable ``SETTLE_EVERY`` is its ``settle_every`` (default 1)."""
+given a local Notify API's URL and a key, through the GOV.UK Notify channel. It prints
+``claimed`` once its first claim of messages has committed (a kill after that line lands after a
+claim), and ``drained`` when the queue is empty. The environment variable ``SETTLE_EVERY`` is its
+``settle_every`` (default 1)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import sys
+from typing import Any
 
 import notify_support as ns
 
@@ -57,6 +60,18 @@ def main() -> None:
     channel = (_notify(sys.argv[4], sys.argv[5]) if len(sys.argv) > 5
                else FileChannel(deliveries, seed))
     hooks = ns.hooks(channel)
+    claim = store.claim_outbox
+    first = True
+
+    def claim_and_mark(*args: Any, **kwargs: Any) -> Any:
+        nonlocal first
+        items = claim(*args, **kwargs)
+        if items and first:
+            first = False
+            print("claimed", flush=True)
+        return items
+
+    store.claim_outbox = claim_and_mark  # type: ignore[method-assign]
     print("ready", flush=True)
     # SETTLE_EVERY: the trials kill dispatchers settling one message per commit and several.
     dispatch_all(store, hooks, limit=25, lease=dt.timedelta(seconds=1), max_attempts=1000,
