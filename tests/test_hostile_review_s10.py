@@ -277,3 +277,35 @@ def test_dd_claim_r12_3_edges(end: dt.date, due: dt.date) -> None:
 def test_dd_claim_r12_3_refuses_a_non_date(bad: object) -> None:
     with pytest.raises(InvalidInputError):
         dd_claim_rule_12_3(bad)  # type: ignore[arg-type]
+
+
+# --- the purge leaves nothing of the case but its purge entry (SQLite) ------------------------
+
+
+def test_sqlite_purge_leaves_only_the_purge_entry_and_its_chain_head() -> None:
+    import sqlite3
+
+    from sen_disagreement.store import open_store
+    from sen_disagreement.sweeping import sweep_all
+    from sen_disagreement.workflow import records
+
+    path = f"{tempfile.mkdtemp()}/s.sqlite3"
+    with open_store(f"sqlite:///{path}") as st:
+        for cid in ("p-1", "p-2"):
+            records.save(st, support.route_chosen(cid, D(2025, 3, 12)), expected_version=0)
+        sweep_all(st, D(2025, 4, 7))  # outbox rows and deadlines too
+        assert st.purge(["p-1"], actor="officer-1").purged == ("p-1",)
+        trail = st.audit_trail("p-1")
+        assert len(trail) == 1
+    con = sqlite3.connect(path)
+    try:
+        tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        hits = {}
+        for t in tables:
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})")]
+            hits[t] = sum(con.execute(
+                f"SELECT count(*) FROM {t} WHERE CAST({c} AS TEXT) LIKE '%p-1%'"
+            ).fetchone()[0] for c in cols)
+    finally:
+        con.close()
+    assert {t: n for t, n in hits.items() if n} == {"audit": 1, "audit_chain": 1}
