@@ -42,7 +42,7 @@ INPUT = _family("input", "An input value has the type and shape its field declar
     "file", "id", "case_id", "council", "actor", "item", "name_length", "text_length",
     "schema_version", "date_not_future", "parties.count", "parties.other_side", "party_unique",
     "citation", "step", "utc_time", "date", "datetime", "date_range", "enum", "range",
-    "string_length", "array_length", "user",
+    "string_length", "array_length", "user", "usage",
 ])
 """Checks at the door: each input value's type, shape, size and encoding (`input.*`)."""
 IDENTIFIERS = {

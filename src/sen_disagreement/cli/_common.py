@@ -170,9 +170,14 @@ def read_actor_directory(source: str, *, field: str) -> Any:
     from sen_disagreement.actors import StaticActorDirectory
 
     if source == "-":
-        data = read_json("-", field=field)
+        try:
+            data = read_json("-", field=field)
+        except DocumentError:
+            # Refused as the same text in a file is: naming the option, never the document.
+            raise InvalidInputError("is not a readable JSON file of users", field=field,
+                                    rule_id="actor.file") from None
         if not isinstance(data, dict):
-            raise InvalidInputError("must be an object", field="$", rule_id="actor.file")
+            raise InvalidInputError("must be an object", field=field, rule_id="actor.file")
         return StaticActorDirectory.from_mapping(data)
     try:
         return StaticActorDirectory.from_json(source)

@@ -7,6 +7,7 @@ also exit 2. Every command is a :class:`Command`, every group of subcommands a :
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -26,9 +27,53 @@ def wants_json(args: Sequence[str]) -> bool:
     return False
 
 
+_RULE = "input.usage"
+_NAME = re.compile(r"-{0,2}[a-z][a-z0-9_-]{0,39}")
+
+
+def _named(text: str | None, other: str) -> str:
+    # Only a name the command line could declare is repeated: a typed value may be personal data.
+    return text if text and _NAME.fullmatch(text) else other
+
+
+def _field_and_message(err: click.UsageError) -> tuple[str, str]:
+    """What the parser refused, never the value the caller typed (click's own messages repeat
+    extra arguments and invalid values, which may be a name or a confidential text)."""
+    if isinstance(err, click.NoSuchOption):
+        return _named(err.option_name, "option"), "is not an option of this command"
+    if isinstance(err, click.BadOptionUsage):
+        return _named(err.option_name, "option"), "is used wrongly (a value missing or repeated)"
+    if isinstance(err, click.MissingParameter):
+        return _param_field(err), "is required"
+    if isinstance(err, click.BadParameter):
+        return _param_field(err), "has an invalid value"
+    text = err.format_message()
+    if text.startswith("No such command"):
+        typed = re.fullmatch(r"No such command '(.*)'\.", text)
+        name = _named(typed.group(1) if typed else None, "")
+        return "command", f"{name} is not a command here" if name else "is not a command here"
+    if text.startswith("Got unexpected extra argument"):
+        return "arguments", "has more arguments than the command takes"
+    if text.startswith("Missing command"):
+        return "command", "is required"
+    return "command line", "is not a command line this command reads"
+
+
+def _param_field(err: click.BadParameter) -> str:
+    param = err.param
+    if param is not None:
+        names = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        return _named(names[0] if names else param.name, "argument")
+    return "argument"
+
+
 def usage_document(err: click.UsageError) -> dict[str, Any]:
-    return {"error": "UsageError", "message": err.format_message(),
-            "exit_code": int(ExitCode.BAD_INPUT)}
+    """The JSON error document for a command line the parser refused (rule ``input.usage``)."""
+    field, message = _field_and_message(err)
+    return {"error": "UsageError", "message": f"{field}: {message} (rule {_RULE})",
+            "exit_code": int(ExitCode.BAD_INPUT), "rule_id": _RULE,
+            "problems": [{"field": field, "message": message, "rule_id": _RULE,
+                          "citation": None}]}
 
 
 def _refuse(err: click.UsageError) -> NoReturn:

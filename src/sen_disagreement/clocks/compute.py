@@ -200,6 +200,8 @@ def dd_claim_rule_12_3(end: dt.date, settings: Settings = DEFAULT_SETTINGS) -> d
     setting ``tribunal_non_working_days=ROLL_FORWARD``, as for SEN appeals). From 21 July 2020
     the claims are outside r.12(3) (rule ``hesc_r12_3.dd_claims_outside_from_21_july_2020``):
     ``end`` stands. r.12(2) (the next working day) is applied to neither."""
+    if type(end) is not dt.date:  # a datetime compares with dates only by raising TypeError
+        raise InvalidInputError("must be a date", field="end", rule_id="input.date")
     if (
         end < DD_CLAIMS_OUTSIDE_R12_3_FROM
         and settings.tribunal_non_working_days is TribunalNonWorkingDays.ROLL_FORWARD

@@ -11,7 +11,7 @@ now an :class:`InvalidInputError` naming the field, rule ``input.type``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from sen_disagreement.checks import INPUT
@@ -25,7 +25,8 @@ _TYPE = INPUT["type"]
 
 
 def _members(value: object, kind: type[E], field: str) -> Iterable[E]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+    # A mapping iterates as its keys, silently dropping its values: refused like a string.
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise InvalidInputError(f"must be a collection of {kind.__name__} members, not a "
                                 f"{type(value).__name__}", field=field, rule_id=_TYPE)
     out = tuple(value)
@@ -54,7 +55,8 @@ def instance_of(kind: type[Any], *, optional: bool = False) -> Any:
     what = f"a {kind.__name__}" + (", or absent" if optional else "")
 
     def check(_inst: object, attribute: Any, value: object) -> None:
-        if isinstance(value, kind) or (optional and value is None):
+        # The value's real type, not isinstance: an object may claim a class through __class__.
+        if issubclass(type(value), kind) or (optional and value is None):
             return
         raise InvalidInputError(f"must be {what}", field=attribute.name, rule_id=_TYPE)
 
