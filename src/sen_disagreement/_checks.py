@@ -15,6 +15,8 @@ import types
 import typing
 from typing import Any
 
+import attrs
+
 from sen_disagreement.errors import InvalidInputError
 
 CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
@@ -123,7 +125,9 @@ def actor_validator(_inst: object, attribute: Any, value: Any) -> None:
 # A public value type checks the type of each simply-typed field when it is built (an enum is an
 # enum member, a date a date, a flag a bool), so a plain string such as kind='offer' is an
 # InvalidInputError naming the field instead of a value that slips past the rules. Fields with
-# their own validator or converter keep theirs.
+# their own validator or converter keep theirs. A field typed as one of the library's attrs classes
+# (a case's provider, ledger, audit trail, notice) is checked the same way: a string there once
+# slipped through to the rules.
 
 _SIMPLE: tuple[type, ...] = (bool, int, str, dt.date, dt.datetime)
 
@@ -143,7 +147,7 @@ def _resolve(annotation: object, namespace: dict[str, Any]) -> tuple[type, bool]
             return None
         optional, annotation = len(rest) < len(args), rest[0]
     if isinstance(annotation, type) and (
-        issubclass(annotation, enum.Enum) or annotation in _SIMPLE
+        issubclass(annotation, enum.Enum) or annotation in _SIMPLE or attrs.has(annotation)
     ):
         return annotation, optional
     return None
@@ -159,7 +163,9 @@ def _type_validator(kind: type, optional: bool) -> Any:
             return  # exactly the type: never a bool for int, never a datetime for date
         if value is None and optional:
             return
-        if isinstance(value, kind) and (excluded is None or not isinstance(value, excluded)):
+        # The value's real type, not isinstance: an object may claim a class through __class__.
+        if issubclass(type(value), kind) and (excluded is None
+                                              or not issubclass(type(value), excluded)):
             return
         raise InvalidInputError(f"must be {what}", field=attribute.name, rule_id="input.type")
 

@@ -237,3 +237,35 @@ def test_typed_fields_permission_roles_are_roles() -> None:
     assert err.value.field == "roles"
     assert st.Permission(row.step, row.kinds, [Role.LA_OFFICER], row.rule).roles == frozenset(
         {Role.LA_OFFICER})
+
+
+# --- a case's own object fields (the library's attrs classes) ---------------------------------
+
+
+@pytest.mark.parametrize(("build", "name"), [
+    (_dr_case, "provider"), (_dr_case, "ledger"), (_dr_case, "audit"), (_dr_case, "issues"),
+    (_mediation_case, "notice"), (_mediation_case, "adviser"), (_mediation_case, "mediator"),
+    (_mediation_case, "ledger"), (_mediation_case, "audit"),
+])
+def test_typed_fields_a_case_object_field_refuses_a_string(
+    build: Callable[[], Any], name: str
+) -> None:
+    case = build()
+    with pytest.raises(InvalidInputError) as caught:
+        attrs.evolve(case, **{name: "gm-1"})
+    assert caught.value.field == name and caught.value.rule_id == "input.type"
+
+
+class _Claims:
+    """An object claiming to be a CaseParty through ``__class__``."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return CaseParty
+
+
+def test_typed_fields_a_case_party_field_checks_the_real_type_not_a_claimed_class() -> None:
+    assert isinstance(_Claims(), CaseParty)
+    with pytest.raises(InvalidInputError) as caught:
+        attrs.evolve(_dr_case(), provider=_Claims())  # type: ignore[arg-type]
+    assert caught.value.field == "provider"
