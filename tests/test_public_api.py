@@ -88,35 +88,6 @@ def test_every_public_module_has_a_docstring_and_an_all_that_it_defines() -> Non
     assert not problems, "\n".join(problems)
 
 
-# Public classes and functions still without a docstring, in files whose owners are editing them
-# now (each owner removes its names as it writes them). Keyed by where the object is defined, so
-# a re-export is exempt only as its definition is; nothing else may join this list.
-UNDOCUMENTED_ELSEWHERE = frozenset({
-    "sen_disagreement.dispatch.DispatchReport",
-    "sen_disagreement.reports.metrics.Metrics",
-    "sen_disagreement.reports.sen2.Sen2Report",
-    "sen_disagreement.reports.timeline.Band",
-    "sen_disagreement.reports.timeline.ClockRow",
-    "sen_disagreement.reports.timeline.EventRow",
-    "sen_disagreement.reports.timeline.Timeline",
-    "sen_disagreement.store.chain.document_hash",
-    "sen_disagreement.store.contract.OutboxStatus",
-    "sen_disagreement.store.core.utcnow",
-    "sen_disagreement.workflow.access.AccessDecision",
-    "sen_disagreement.workflow.steps.Close",
-    "sen_disagreement.workflow.steps.ConfirmIssues",
-    "sen_disagreement.workflow.steps.ContactAdviser",
-    "sen_disagreement.workflow.steps.DutyMet",
-    "sen_disagreement.workflow.steps.GiveInformation",
-    "sen_disagreement.workflow.steps.HoldMeeting",
-    "sen_disagreement.workflow.steps.IssueCertificate",
-    "sen_disagreement.workflow.steps.NotifyCommissioningBody",
-    "sen_disagreement.workflow.steps.RecordIssue",
-    "sen_disagreement.workflow.steps.RecordOutcome",
-    "sen_disagreement.workflow.steps.Withdraw",
-})
-
-
 def _own_doc(value: object) -> str:
     """A class's or function's own docstring (a class does not inherit ``__doc__``; an Enum or
     attrs class without one has ``None``)."""
@@ -141,16 +112,7 @@ def test_every_public_class_and_function_has_a_docstring_of_its_own() -> None:
     objects = _public_objects()
     assert len(objects) > 300, "the public modules were not all walked"
     missing = sorted(k for k, v in objects.items() if not _own_doc(v))
-    unexpected = [k for k in missing if k not in UNDOCUMENTED_ELSEWHERE]
-    assert not unexpected, "no docstring:\n" + "\n".join(unexpected)
-
-
-def test_the_docstring_exemptions_are_still_needed() -> None:
-    """An exempt name that gained a docstring (or left ``__all__``) leaves the list, so the
-    list only ever shrinks."""
-    objects = _public_objects()
-    stale = sorted(k for k in UNDOCUMENTED_ELSEWHERE if k not in objects or _own_doc(objects[k]))
-    assert not stale, "documented now, remove from UNDOCUMENTED_ELSEWHERE:\n" + "\n".join(stale)
+    assert not missing, "no docstring:\n" + "\n".join(missing)
 
 
 # Public constants without a docstring, in files their owners were editing when this test

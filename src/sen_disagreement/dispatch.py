@@ -171,6 +171,9 @@ class Delivery:
 
 @frozen(kw_only=True)
 class DispatchReport:
+    """What a ``dispatch`` (or ``dispatch_all``) run did: how many messages it claimed and a
+    ``Delivery`` for each, with counts of those sent, to retry and dead-lettered."""
+
     claimed: int
     deliveries: tuple[Delivery, ...] = field(default=())
 

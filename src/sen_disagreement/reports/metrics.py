@@ -113,6 +113,11 @@ def _deadline_state(status: DeadlineStatus, due: dt.date, on: dt.date) -> str:
 
 @frozen
 class Metrics:
+    """A council's management metrics over the cases opened from ``start`` to ``end`` (either
+    ``None``: open-ended), as of ``on`` (see the module): case counts, caseload, mediations
+    arranged within 30 days, certificates, outcomes, days per stage and deadlines by clock.
+    Counts only; ``unreadable`` counts the stored cases that could not be read."""
+
     council: str
     start: dt.date | None
     end: dt.date | None

@@ -223,6 +223,11 @@ class Problem:
 
 @frozen
 class Sen2Report:
+    """The SEN2 flags of a council's cases for calendar ``year``: the council's GSS code, the
+    settings used, a row per person-level record, the cases that could not be placed and why
+    (``problems``), and the counts of those left out (``excluded``); as JSON, CSV or the
+    published aggregates."""
+
     year: int
     council: str
     settings: Sen2Settings

@@ -77,6 +77,8 @@ _BAND_HATCHES = ("", "//", ".", "x", "\\\\", "+", "|", "-")
 
 @frozen
 class EventRow:
+    """One step of the case's audit trail: its day, the step's name and the state it led to."""
+
     day: dt.date
     step: str
     state: str
@@ -84,6 +86,9 @@ class EventRow:
 
 @frozen
 class ClockRow:
+    """One tracked deadline as it stood on the timeline's day: when it started, when it is due,
+    the day it was settled (if by then) and its status."""
+
     key: str
     started: dt.date
     due: dt.date
@@ -101,6 +106,9 @@ class ClockRow:
 
 @frozen
 class Band:
+    """A state the case was in, from ``start`` to ``end`` (the next state's first day, or the
+    timeline's day for the last)."""
+
     state: str
     start: dt.date
     end: dt.date
@@ -108,6 +116,9 @@ class Band:
 
 @frozen
 class Timeline:
+    """One case's timeline as of ``on`` for one reader: its state bands, clock rows and event
+    rows, and its current state; rendered as SVG, PNG or text (see the module)."""
+
     case_id: str
     kind: str
     council: str

@@ -46,6 +46,8 @@ _us = micros
 
 
 def document_hash(document: str) -> str:
+    """The SHA-256 hex digest of a stored case document (UTF-8, lone surrogates kept), which
+    its audit entry records so a later check can tell the document was not changed."""
     return hashlib.sha256(document.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -261,6 +261,9 @@ class AuditEntry:
 
 
 class OutboxStatus(Enum):
+    """Where an outbox message stands: waiting to be sent (or retried), claimed by a
+    dispatcher under a lease, sent, or dead-lettered."""
+
     PENDING = "pending"
     CLAIMED = "claimed"
     SENT = "sent"

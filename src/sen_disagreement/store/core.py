@@ -516,6 +516,7 @@ def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC: the stores' default clock."""
     return dt.datetime.now(dt.UTC)
 
 

@@ -214,6 +214,8 @@ def attached_reason(case: Case, who: Actor, *, councils: Iterable[str] = ()) -> 
 
 @frozen
 class AccessDecision:
+    """Whether a read is allowed, and why (the reason in words, never case content)."""
+
     allowed: bool
     reason: str
 

@@ -123,6 +123,10 @@ class SeekAgreement(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class RecordIssue(Step):
+    """Add an issue in disagreement to the case. Taken by the parent or young person or an LA
+    officer, in both case types; for mediation these are what the parent or young person tells
+    the LA they want to mediate about (SEND Regs 2014 reg 32(e))."""
+
     NAME = "record_issue"
     issue: Issue = field(validator=instance_of(Issue))
 
@@ -151,6 +155,12 @@ class Decline(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class Withdraw(Step):
+    """A party withdraws its agreement. Disagreement resolution: any party (family, LA or
+    commissioning body) may, at any time, and the case closes (SEND Code of Practice 11.6).
+    Mediation: the parent or young person no longer wants mediation (``on``, required): the
+    process and its running duties to arrange stop, and the adviser owes a certificate within
+    3 working days."""
+
     NAME = "withdraw"
     party_id: str = field(validator=_local_id)
     on: dt.date | None = None
@@ -166,6 +176,10 @@ class AssignProvider(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class ContactAdviser(Step):
+    """Mediation only: the parent or young person records contacting the mediation adviser on
+    ``on`` (SEND Regs 2014 reg 33), which settles the adviser clock. ``adviser`` must be a
+    mediation adviser, not a side of the case, and independent (CFA 2014 s.56(3))."""
+
     NAME = "contact_adviser"
     adviser_id: str = field(validator=_local_id)
     adviser: Party = field(validator=instance_of(Party))
@@ -174,17 +188,28 @@ class ContactAdviser(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class GiveInformation(Step):
+    """Mediation only: the mediation adviser records giving the parent or young person
+    information and advice about pursuing mediation on ``on`` (CFA 2014 ss.55(2)-(3), 56(2))."""
+
     NAME = "give_information"
     on: dt.date
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class ConfirmIssues(Step):
+    """Mediation only: an LA officer settles the recorded mediation issues (at least one).
+    Where they include health care, the commissioning bodies must be parties and the LA's 3
+    working days to tell them start (IPSEA, "the mediation process", regs 35-36)."""
+
     NAME = "confirm_issues"
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class NotifyCommissioningBody(Step):
+    """Mediation only: an LA officer records telling commissioning body ``body_id`` (a party)
+    the health care issues on ``on``; the 3-working-day clock is met once every body is told
+    (IPSEA, "the mediation process"; the regulation number is UNCONFIRMED)."""
+
     NAME = "notify_commissioning_body"
     body_id: str = field(validator=_local_id)
     on: dt.date
@@ -220,6 +245,11 @@ class ArrangeMeeting(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class HoldMeeting(Step):
+    """The meeting took place on ``on``, only with every party's live agreement. Recorded by
+    the independent provider (disagreement resolution, CFA 2014 s.57(4)) or the mediator
+    (mediation, s.52(4)); who records it is UNCONFIRMED. For mediation it starts the 3 working
+    days for the certificate."""
+
     NAME = "hold_meeting"
     on: dt.date
 
@@ -253,12 +283,21 @@ def _outcomes(value: object) -> tuple[tuple[str, IssueOutcome], ...]:
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class RecordOutcome(Step):
+    """Disagreement resolution only: the provider records the meeting's outcome on each issue
+    (``outcomes``: issue id to ``IssueOutcome``). Who records it is UNCONFIRMED; a
+    mediation's outcomes come with :class:`RecordAgreement`."""
+
     NAME = "record_outcome"
     outcomes: tuple[tuple[str, IssueOutcome], ...] = field(converter=_outcomes)
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class IssueCertificate(Step):
+    """Mediation only: issue the certificate the case's state calls for, dated ``on``. The
+    mediation adviser issues it after declining or when mediation was not arranged in time, the
+    mediator after mediation (CFA 2014 s.55(4)-(5); SEND Regs 2014 reg 34(1); the mediator's
+    part is UNCONFIRMED)."""
+
     NAME = "issue_certificate"
     on: dt.date
 
@@ -312,6 +351,10 @@ class RecordAgreement(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class DutyMet(Step):
+    """Mediation only: a follow-up duty of the mediation agreement (the running deadline
+    ``key``) was done on ``on``: met if in time, otherwise recorded as missed. Taken by an LA
+    or commissioning body officer (SEND Regs 2014 reg 42(2)-(4))."""
+
     NAME = "duty_met"
     key: str
     on: dt.date
@@ -319,6 +362,10 @@ class DutyMet(Step):
 
 @frozen(kw_only=True, field_transformer=typed_fields)
 class Close(Step):
+    """Close the case: disagreement resolution by an LA officer or the provider once the outcome
+    is recorded; mediation by an LA officer once no deadline is still running (the certificate
+    issued, every duty met or missed). Who closes is UNCONFIRMED."""
+
     NAME = "close"
 
 
