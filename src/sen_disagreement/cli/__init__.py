@@ -10,6 +10,8 @@ import importlib
 
 import click
 
+__all__ = ["COMMANDS", "main"]
+
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "case": "sen_disagreement.cli.case:case",

@@ -34,6 +34,8 @@ from sen_disagreement.cli._common import (
 from sen_disagreement.cli._usage import Group
 from sen_disagreement.errors import InvalidInputError, SenDisagreementError
 
+__all__ = ["case"]
+
 if TYPE_CHECKING:
     from sen_disagreement.service import CaseService
     from sen_disagreement.store import CaseRecord

@@ -17,6 +17,8 @@ from sen_disagreement.errors import (
     SenDisagreementError,
 )
 
+__all__ = ["classify", "schema", "settings_command"]
+
 EXIT_NOT_ELIGIBLE = int(ExitCode.ANSWERED_NO)
 EXIT_BAD_INPUT = int(ExitCode.BAD_INPUT)
 

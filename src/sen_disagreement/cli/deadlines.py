@@ -52,6 +52,8 @@ from sen_disagreement.clocks import (
 from sen_disagreement.errors import DocumentError, InvalidInputError, SenDisagreementError
 from sen_disagreement.settings import Settings
 
+__all__ = ["deadlines"]
+
 EXIT_BAD_INPUT = int(ExitCode.BAD_INPUT)
 MAX_INPUT_BYTES = 1_000_000
 _RULE = "cli.deadlines.input"

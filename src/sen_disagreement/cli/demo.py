@@ -24,6 +24,8 @@ from sen_disagreement.errors import (
 from sen_disagreement.render import classification_json, classification_text
 from sen_disagreement.serialization import structure
 
+__all__ = ["demo"]
+
 INSTALL_SEFTON = "pip install -e plugins/sen-disagreement-sefton"
 
 

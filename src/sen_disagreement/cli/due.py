@@ -48,6 +48,8 @@ from sen_disagreement.errors import (
 )
 from sen_disagreement.store.contract import APPEAL_CLOCK_ID, APPEAL_STATUS, DeadlineHit
 
+__all__ = ["due"]
+
 if TYPE_CHECKING:
     from sen_disagreement.clocks import Deadline
     from sen_disagreement.service import CaseService

@@ -17,6 +17,8 @@ from sen_disagreement.errors import (
     SenDisagreementError,
 )
 
+__all__ = ["council", "plugins"]
+
 if TYPE_CHECKING:
     from sen_disagreement.plugins import Hooks
 

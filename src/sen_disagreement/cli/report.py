@@ -17,6 +17,8 @@ from sen_disagreement.cli._usage import Group
 from sen_disagreement.cli.case import _reported, _service, _who, write_output
 from sen_disagreement.errors import InvalidInputError
 
+__all__ = ["report"]
+
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def report() -> None:

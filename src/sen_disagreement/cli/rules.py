@@ -14,6 +14,8 @@ from sen_disagreement.cli._common import ExitCode, fail, format_option
 from sen_disagreement.cli._usage import Command
 from sen_disagreement.errors import InvalidInputError
 
+__all__ = ["rules_command"]
+
 
 def _entry_json(entry: Any, tests: list[Any]) -> dict[str, Any]:
     prov = entry.provenance

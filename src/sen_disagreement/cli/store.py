@@ -10,6 +10,8 @@ from sen_disagreement.cli._common import ExitCode, fail, format_option
 from sen_disagreement.cli._usage import Command, Group
 from sen_disagreement.errors import SenDisagreementError
 
+__all__ = ["store"]
+
 
 @click.group(cls=Group)
 def store() -> None:
