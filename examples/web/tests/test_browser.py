@@ -382,6 +382,20 @@ def _canaries_match_the_library(b: Browser, reader: CaseService, case_id: str,
             assert (canary in served) == (item_id in readable), (user, item_id, records)
 
 
+def _seen_by(b: Browser, case_id: str, user: str) -> None:
+    """``user`` signs in and is served the case page and its timeline picture (both kept for the
+    canary checks); a user with a part in the case is shown the picture."""
+    b.sign_in(user)
+    b.get(f"/cases/{case_id}", f"case-{case_id}-seen-by-{user}")
+    b.served[user].append(b.fetch(f"/cases/{case_id}/timeline.svg"))
+    if "You cannot do that" not in b.served[user][-2]:
+        assert "<svg" in b.served[user][-1], user
+        assert b.driver.execute_script(
+            "return document.getElementById('timeline').naturalWidth") > 0  # CSP let it in
+    else:
+        assert "<svg" not in b.served[user][-1], user
+
+
 def test_disagreement_resolution_referral_to_close_as_each_role(
         browser: Browser, reader: CaseService) -> None:
     """A referral to disagreement resolution, through agreement, the provider's meeting and its
@@ -508,9 +522,8 @@ def test_mediation_decision_notice_to_certificate_as_each_role(
     panel = b.text("#certificate")
     assert "Certificate issued" in panel and "Appeal to the Tribunal by" in panel
     assert b.text("#case-state") == "certificate issued"
-    for user in (OFFICER, CLERK, ADVISER):
-        b.sign_in(user)
-        b.get(f"/cases/{case_id}", f"case-{case_id}-seen-by-{user}")
+    for user in (OFFICER, CLERK, ADVISER, PARENT):
+        _seen_by(b, case_id, user)
     _canaries_match_the_library(b, reader, case_id, {"comment-1": wp, "advice-1": confidential},
                                 (OFFICER, CLERK, PARENT, ADVISER))
     served = {u: "".join(b.served[u]) for u in (OFFICER, CLERK, PARENT, ADVISER)}
@@ -521,11 +534,19 @@ def test_mediation_decision_notice_to_certificate_as_each_role(
     assert not b.violations, b.violations
 
 
-def test_mediation_through_the_mediators_meeting_to_its_certificate(browser: Browser) -> None:
+def test_mediation_through_the_mediators_meeting_to_its_certificate(
+        browser: Browser, reader: CaseService) -> None:
     """The parent wants mediation and names the issue; the officer confirms it, records who
     arranges it and arranges it with an independent mediator; the mediator holds it and issues
-    the certificate after mediation."""
+    the certificate after mediation. Canaries in the adviser's and the mediator's confidential
+    notes, the parent's without-prejudice comment and an offer made in the meeting, and the
+    officer's confidential note are then looked for in every page (and timeline picture) the
+    officer, the parent, the adviser and the mediator were served."""
     b, case_id, today = browser, "web-med-0002", _today()
+    token = secrets.token_hex(4)
+    advice, comment = f"CANARY-ADVICE-{token}", f"CANARY-WP-{token}"
+    offer, la_note = f"CANARY-OFFER-{token}", f"CANARY-LA-CONF-{token}"
+    mediator_note = f"CANARY-MEDIATOR-{token}"
     b.sign_in(OFFICER)
     _open_case(b, {"case_id": case_id, "kind": "mediation", "parent_name": "Sam Parent",
                    "sent_on": today, "decision": "s51(2)(e)"})
@@ -535,10 +556,16 @@ def test_mediation_through_the_mediators_meeting_to_its_certificate(browser: Bro
                                         "on": today})
     b.sign_in(ADVISER)
     b.step(case_id, "give_information", {"on": today})
+    b.step(case_id, "record_item", {"item_id": "advice-2", "kind": "note",
+                                    "disclosure": "confidential", "text": advice})
     b.sign_in(PARENT)
+    b.step(case_id, "record_item", {"item_id": "comment-2", "kind": "comment",
+                                    "disclosure": "without_prejudice", "text": comment})
     b.step(case_id, "agree", {"told_la_on": today})
     b.step(case_id, "record_issue", {"issue.issue_id": "speech", "issue.section": "F"})
     b.sign_in(OFFICER)
+    b.step(case_id, "record_item", {"item_id": "la-note-2", "kind": "note",
+                                    "disclosure": "confidential", "text": la_note})
     b.step(case_id, "confirm_issues")
     b.step(case_id, "choose_route")
     b.step(case_id, "arrange_meeting", {"meeting_date": today, "mediator_id": MEDIATOR,
@@ -547,11 +574,38 @@ def test_mediation_through_the_mediators_meeting_to_its_certificate(browser: Bro
     assert b.text("#case-state") == "arranged"
     b.sign_in(MEDIATOR)
     b.step(case_id, "hold_meeting", {"on": today})
+    b.step(case_id, "record_item", {"item_id": "mediator-note-2", "kind": "note",
+                                    "disclosure": "confidential", "text": mediator_note})
+    b.sign_in(PARENT)
+    b.step(case_id, "record_item", {"item_id": "offer-2", "kind": "offer",
+                                    "disclosure": "without_prejudice", "text": offer,
+                                    "in_meeting": True})
+    b.sign_in(MEDIATOR)
     html = b.step(case_id, "issue_certificate", {"on": today})
     assert 'id="certificate"' in html and "Example mediator" in b.text("#parties")
     b.sign_in(PARENT)
     b.get(f"/cases/{case_id}", f"case-{case_id}-certificate-{PARENT}")
     assert "Appeal to the Tribunal by" in b.text("#certificate")
+
+    # Each role's view of the finished case, with its timeline picture.
+    users = (OFFICER, PARENT, ADVISER, MEDIATOR)
+    for user in users:
+        _seen_by(b, case_id, user)
+    _canaries_match_the_library(b, reader, case_id,
+                                {"advice-2": advice, "comment-2": comment, "offer-2": offer,
+                                 "la-note-2": la_note, "mediator-note-2": mediator_note},
+                                users)
+    # The firewall as the library's table states it, so the checks above are not vacuous.
+    served = {u: "".join(b.served[u]) for u in users}
+    for user in (PARENT, ADVISER, MEDIATOR):
+        assert comment in served[user] and offer in served[user], user
+    for user in users:
+        assert la_note in served[user], user
+    assert comment not in served[OFFICER] and offer not in served[OFFICER]
+    for user in (ADVISER, MEDIATOR):  # the facilitators' own records: facilitators only
+        assert advice in served[user] and mediator_note in served[user], user
+    for user in (OFFICER, PARENT):
+        assert advice not in served[user] and mediator_note not in served[user], user
     assert not b.violations, b.violations
 
 
