@@ -81,8 +81,9 @@ def _refuse(err: click.UsageError) -> NoReturn:
     sys.exit(int(ExitCode.BAD_INPUT))
 
 
-class Command(click.Command):
-    """A click command whose usage errors are JSON under ``--format json``."""
+class _JsonUsageErrors(click.Command):
+    """The parser's refusals of a command line, as JSON under ``--format json``: one definition
+    for commands and groups (a group's ``super()`` is ``click.Group``'s, by the MRO)."""
 
     def make_context(
         self,
@@ -98,6 +99,10 @@ class Command(click.Command):
             if not as_json:
                 raise
             _refuse(err)
+
+
+class Command(_JsonUsageErrors):
+    """A click command whose usage errors are JSON under ``--format json``."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -108,26 +113,11 @@ class Command(click.Command):
             _refuse(err)
 
 
-class Group(click.Group):
+class Group(_JsonUsageErrors, click.Group):
     """A click group whose usage errors (its own, and an unknown subcommand's) are JSON under
     ``--format json``; its subcommands are :class:`Command` s."""
 
     command_class = Command
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        as_json = wants_json(args)
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.UsageError as err:
-            if not as_json:
-                raise
-            _refuse(err)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

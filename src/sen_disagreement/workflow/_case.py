@@ -29,7 +29,6 @@ from sen_disagreement.parties import FAMILY, INDEPENDENT_ROLES, Party, PartyKind
 from sen_disagreement.settings import Settings
 from sen_disagreement.store.contract import DeadlineEntry
 from sen_disagreement.workflow import _clocks
-from sen_disagreement.workflow._typed import instance_of
 from sen_disagreement.workflow.audit import DeadlineView
 
 __all__ = ["CaseParty", "DeadlineStatus", "PartyContact", "TrackedDeadline"]
@@ -131,7 +130,7 @@ class CaseParty:
     messages the law sends it (confidential personal data; see :class:`PartyContact`)."""
 
     party_id: str = attrs.field(validator=lambda _i, _a, v: _party_id(v))
-    party: Party = attrs.field(validator=instance_of(Party))
+    party: Party
     contact: PartyContact | None = attrs.field(default=None, validator=_contact, repr=False)
 
 

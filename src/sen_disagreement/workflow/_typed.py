@@ -1,23 +1,24 @@
 """Construction checks for the workflow's value types that the shared ``typed_fields`` transformer
-does not cover: a collection of enum members, and a field holding one of the library's classes.
+does not cover: a collection of enum members.
 
-``typed_fields`` checks a field typed as one enum or one simple type. A field typed as a tuple or
-set of enum members converts whatever iterable it is given, so a plain string once became a tuple
-of its characters (``decisions="plan_..."``) and a list of strings (``decisions=["bogus"]``) was
-kept as it was; a field typed as a :class:`~sen_disagreement.parties.Party` kept a string. Each is
-now an :class:`InvalidInputError` naming the field, rule ``input.type``.
+``typed_fields`` checks a field typed as one enum, one simple type or one of the library's attrs
+classes (a field holding a :class:`~sen_disagreement.parties.Party` once kept a string). A field
+typed as a tuple or set of enum members converts whatever iterable it is given, so a plain string
+once became a tuple of its characters (``decisions="plan_..."``) and a list of strings
+(``decisions=["bogus"]``) was kept as it was. Each is now an :class:`InvalidInputError` naming the
+field, rule ``input.type``.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sen_disagreement.checks import INPUT
 from sen_disagreement.errors import InvalidInputError
 
-__all__ = ["enum_frozenset", "enum_tuple", "instance_of"]
+__all__ = ["enum_frozenset", "enum_tuple"]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -48,16 +49,3 @@ def enum_tuple(value: object, kind: type[E], *, field: str) -> tuple[E, ...]:
 def enum_frozenset(value: object, kind: type[E], *, field: str) -> frozenset[E]:
     """``value`` as a frozenset of ``kind`` members (see :func:`enum_tuple`)."""
     return frozenset(_members(value, kind, field))
-
-
-def instance_of(kind: type[Any], *, optional: bool = False) -> Any:
-    """attrs validator: the value is a ``kind`` (or ``None`` where ``optional``)."""
-    what = f"a {kind.__name__}" + (", or absent" if optional else "")
-
-    def check(_inst: object, attribute: Any, value: object) -> None:
-        # The value's real type, not isinstance: an object may claim a class through __class__.
-        if issubclass(type(value), kind) or (optional and value is None):
-            return
-        raise InvalidInputError(f"must be {what}", field=attribute.name, rule_id=_TYPE)
-
-    return check

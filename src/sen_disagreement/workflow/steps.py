@@ -32,7 +32,7 @@ from sen_disagreement.parties import HEALTH_COMMISSIONING_BODIES, Party, PartyKi
 from sen_disagreement.provenance import SEND_REGS_START, P, Provenance, Rule, S, U, cite
 from sen_disagreement.workflow import Case, CaseParty, PartyContact
 from sen_disagreement.workflow._case import DeadlineStatus, evolve_case
-from sen_disagreement.workflow._typed import enum_frozenset, instance_of
+from sen_disagreement.workflow._typed import enum_frozenset
 from sen_disagreement.workflow.access import acting_party
 from sen_disagreement.workflow.audit import make_entry
 from sen_disagreement.workflow.certificates import CertificateKind
@@ -128,7 +128,7 @@ class RecordIssue(Step):
     the LA they want to mediate about (SEND Regs 2014 reg 32(e))."""
 
     NAME = "record_issue"
-    issue: Issue = field(validator=instance_of(Issue))
+    issue: Issue
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
@@ -182,7 +182,7 @@ class ContactAdviser(Step):
 
     NAME = "contact_adviser"
     adviser_id: str = field(validator=_local_id)
-    adviser: Party = field(validator=instance_of(Party))
+    adviser: Party
     on: dt.date
 
 
@@ -230,7 +230,7 @@ class ArrangeMeeting(Step):
     NAME = "arrange_meeting"
     meeting_date: dt.date
     mediator_id: str | None = None
-    mediator: Party | None = field(default=None, validator=instance_of(Party, optional=True))
+    mediator: Party | None = None
     shorter_notice_agreed: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -379,7 +379,7 @@ class ChangeContact(Step):
 
     NAME = "change_contact"
     party_id: str = field(validator=_local_id)
-    contact: PartyContact = field(validator=instance_of(PartyContact), repr=False)
+    contact: PartyContact = field(repr=False)
 
 
 @frozen(kw_only=True, field_transformer=typed_fields)
